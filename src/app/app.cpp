@@ -1,0 +1,79 @@
+#include "app/app.hpp"
+
+#include <fmt/format.h>
+
+#include "app/respond.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+
+namespace manyi {
+
+int page_limit(const http::Request& req, int def) {
+  auto v = req.q("limit");
+  if (!v) return def;
+  int n = std::atoi(v->c_str());
+  if (n < 1 || n > 500 || std::to_string(n) != *v) throw invalid("limit", "limit must be between 1 and 500");
+  return n;
+}
+
+int64_t page_cursor(const http::Request& req) {
+  auto v = req.q("cursor");
+  if (!v) return 0;
+  int64_t c = parse_id(*v);
+  if (!c) throw invalid("cursor", "cursor is not valid");
+  return c;
+}
+
+audit::Actor actor_of(const http::Ctx& ctx) {
+  audit::Actor a;
+  if (ctx.user) {
+    a.user_id = ctx.user->user_id;
+    a.username = ctx.user->username;
+  }
+  a.ip = ctx.req.remote_ip;
+  return a;
+}
+
+App::App(Config c) : cfg(std::move(c)) {
+  db = store::open(cfg.db_url);
+  limiter.configure("public_write", {cfg.public_rate, cfg.public_burst});
+  limiter.configure("public_read", {cfg.public_read_rate, cfg.public_read_burst});
+  limiter.configure("login", {cfg.login_rate, cfg.login_burst});
+  org = std::make_unique<org::OrgService>(*db);
+  auth = std::make_unique<org::Auth>(*org, limiter);
+  router = std::make_unique<http::Router>(*auth, limiter, metrics);
+  if (!cfg.web_dir.empty()) {
+    statics = std::make_unique<http::StaticFiles>(cfg.web_dir);
+    router->set_fallback([this](const http::Request& req) { return statics->serve(req); });
+  }
+  metrics.add_gauge_source([this] {
+    auto s = db->stats();
+    return fmt::format(
+        "# TYPE manyi_db_connections gauge\nmanyi_db_connections{{state=\"total\"}} {}\n"
+        "manyi_db_connections{{state=\"busy\"}} {}\n# TYPE manyi_db_writer_queue gauge\nmanyi_db_writer_queue {}\n"
+        "# TYPE manyi_db_commits_total counter\nmanyi_db_commits_total {}\n"
+        "# TYPE manyi_db_write_jobs_total counter\nmanyi_db_write_jobs_total {}\n",
+        s.readers_total, s.readers_busy, s.writer_queue, s.commits, s.write_jobs);
+  });
+  register_system_routes(*this);
+  register_org_routes(*this);
+  register_audit_routes(*this);
+}
+
+App::~App() = default;
+
+void register_system_routes(App& app) {
+  auto& r = *app.router;
+  r.add("GET", "/healthz", "public", [&app](http::Ctx&) {
+    bool ok = app.db->ping();
+    return json_response({{"status", ok ? "ok" : "database_unreachable"},
+                          {"database", app.db->backend() == store::Backend::sqlite ? "sqlite" : "postgresql"},
+                          {"schema", store::schema_version(*app.db)}},
+                         ok ? 200 : 503);
+  }).limit_class = "";
+  r.add("GET", "/metrics", "public", [&app](http::Ctx&) {
+    return http::Response::text(200, app.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  }).limit_class = "";
+}
+
+}  // namespace manyi

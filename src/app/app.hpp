@@ -1,0 +1,52 @@
+// App: wires the store, the services and the router together for `manyi serve` and for the
+// integration tests. Each domain contributes a register_*_routes(App&) function.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "http/metrics.hpp"
+#include "http/ratelimit.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+#include "org/auth.hpp"
+#include "org/service.hpp"
+#include "store/db.hpp"
+
+namespace manyi {
+
+struct Config {
+  std::string db_url = "sqlite:./data/manyi.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string web_dir;                         // built console (web/dist); empty = none
+  std::vector<std::string> trusted_proxies;    // CIDRs
+  double public_rate = 5, public_burst = 20;   // per address, public write endpoints
+  double public_read_rate = 20, public_read_burst = 60;
+  double login_rate = 0.2, login_burst = 10;   // per address
+  int worker_threads = 48;
+};
+
+class App {
+ public:
+  explicit App(Config cfg);
+  ~App();
+  Config cfg;
+  std::unique_ptr<store::Db> db;
+  http::RateLimiter limiter;
+  http::Metrics metrics;
+  std::unique_ptr<org::OrgService> org;
+  std::unique_ptr<org::Auth> auth;
+  std::unique_ptr<http::Router> router;
+  std::unique_ptr<http::StaticFiles> statics;
+};
+
+// The actor of the request for audit entries.
+audit::Actor actor_of(const http::Ctx& ctx);
+
+// Route registration, one per domain.
+void register_system_routes(App& app);
+void register_org_routes(App& app);
+void register_audit_routes(App& app);
+
+}  // namespace manyi

@@ -1,0 +1,19 @@
+// JSON response helpers for routes.cpp files.
+#pragma once
+#include "core/json.hpp"
+#include "http/http.hpp"
+
+namespace manyi {
+
+inline http::Response json_response(const json& j, int status = 200) {
+  http::Response r;
+  r.status = status;
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+// Page size from ?limit= (default 50, max 500) and cursor from ?cursor=.
+int page_limit(const http::Request& req, int def = 50);
+int64_t page_cursor(const http::Request& req);
+
+}  // namespace manyi

@@ -1,0 +1,31 @@
+// Metrics: request counts by route and status and a latency histogram, rendered as
+// Prometheus text at /metrics together with gauges supplied by the app (DB pool, writer queue).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace manyi::http {
+
+class Metrics {
+ public:
+  void observe(const std::string& method, const std::string& route, int status, double seconds);
+  void add_gauge_source(std::function<std::string()> f) { gauges_.push_back(std::move(f)); }
+  std::string render();
+
+ private:
+  struct Hist {
+    std::vector<uint64_t> buckets;
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  std::mutex mu_;
+  std::map<std::string, uint64_t> requests_;  // "method|route|status"
+  std::map<std::string, Hist> latency_;       // "method|route"
+  std::vector<std::function<std::string()>> gauges_;
+};
+
+}  // namespace manyi::http

@@ -1,0 +1,40 @@
+#include "http/ratelimit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace manyi::http {
+
+void RateLimiter::configure(const std::string& cls, Limit l) { limits_[cls] = l; }
+bool RateLimiter::has_class(const std::string& cls) const { return limits_.count(cls) > 0; }
+
+int RateLimiter::take(const std::string& cls, const std::string& key, int64_t now_ms) {
+  auto lit = limits_.find(cls);
+  if (lit == limits_.end()) return 0;
+  const Limit& l = lit->second;
+  std::string k = cls + '|' + key;
+  Shard& sh = shards_[std::hash<std::string>{}(k) % kShards];
+  std::lock_guard lk(sh.mu);
+  if (now_ms - sh.last_sweep > 60000 && sh.buckets.size() > 10000) {
+    // Drop buckets that have refilled completely; they carry no information.
+    for (auto it = sh.buckets.begin(); it != sh.buckets.end();) {
+      if ((now_ms - it->second.at_ms) / 1000.0 * l.per_second >= l.burst) it = sh.buckets.erase(it);
+      else ++it;
+    }
+    sh.last_sweep = now_ms;
+  }
+  auto [it, inserted] = sh.buckets.try_emplace(k, Bucket{l.burst, now_ms});
+  Bucket& b = it->second;
+  if (!inserted) {
+    b.tokens = std::min(l.burst, b.tokens + (now_ms - b.at_ms) / 1000.0 * l.per_second);
+    b.at_ms = now_ms;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return 0;
+  }
+  return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / l.per_second)));
+}
+
+}  // namespace manyi::http

@@ -1,0 +1,39 @@
+// RateLimiter: token buckets keyed by (class, key) — client address, device id or account.
+// Classes are configured with a rate per second and a burst; unknown classes are unlimited.
+// Buckets live in this process; with several instances each enforces its own share.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace manyi::http {
+
+class RateLimiter {
+ public:
+  struct Limit {
+    double per_second;
+    double burst;
+  };
+  void configure(const std::string& cls, Limit l);
+  // Takes a token; returns 0 when allowed, otherwise the seconds to wait (>= 1).
+  int take(const std::string& cls, const std::string& key, int64_t now_ms);
+  bool has_class(const std::string& cls) const;
+
+ private:
+  struct Bucket {
+    double tokens;
+    int64_t at_ms;
+  };
+  static constexpr int kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Bucket> buckets;
+    int64_t last_sweep = 0;
+  };
+  std::map<std::string, Limit> limits_;
+  Shard shards_[kShards];
+};
+
+}  // namespace manyi::http

@@ -1,0 +1,222 @@
+#include "http/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+
+namespace manyi::http {
+
+namespace {
+std::vector<std::string> split_path(const std::string& p) {
+  std::vector<std::string> out;
+  size_t i = 1;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    out.push_back(p.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Response error_response(int status, const std::string& code, const std::string& message, const std::string& field) {
+  Response r;
+  r.status = status;
+  r.body = error_body(code, message, field);
+  return r;
+}
+
+std::string subtree_upper(const std::string& path) {
+  // Paths end with '/'; '0' is the byte after '/', so [path, upper) is exactly the subtree.
+  std::string up = path;
+  if (!up.empty()) up.back() = '0';
+  return up;
+}
+
+// ---- Ctx ----
+const Principal& Ctx::me() const {
+  if (!user) throw Error(401, "unauthenticated", "please sign in");
+  return *user;
+}
+std::string Ctx::param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+int64_t Ctx::id_param(const std::string& name) const {
+  int64_t id = parse_id(param(name));
+  if (!id) throw not_found(name);
+  return id;
+}
+std::optional<int64_t> Ctx::id_query(const std::string& name) const {
+  auto v = req.q(name);
+  if (!v) return std::nullopt;
+  int64_t id = parse_id(*v);
+  if (!id) throw invalid(name, name + " must be an id");
+  return id;
+}
+bool Ctx::can(const std::string& perm) const {
+  if (!user) return false;
+  for (auto& g : user->grants)
+    if (auth_.role_has(g.role, perm)) return true;
+  return false;
+}
+bool Ctx::can_path(const std::string& perm, const std::string& node_path) const {
+  if (!user) return false;
+  for (auto& g : user->grants)
+    if (auth_.role_has(g.role, perm) && node_path.compare(0, g.node_path.size(), g.node_path) == 0) return true;
+  return false;
+}
+bool Ctx::can(const std::string& perm, int64_t node_id) {
+  auto p = auth_.node_path(node_id);
+  return p && can_path(perm, *p);
+}
+void Ctx::require_path(const std::string& perm, const std::string& node_path) const {
+  if (!can_path(perm, node_path)) throw forbidden("this belongs to a unit outside your scope");
+}
+void Ctx::require(const std::string& perm, int64_t node_id) {
+  auto p = auth_.node_path(node_id);
+  if (!p) throw not_found("org node");
+  require_path(perm, *p);
+}
+std::vector<std::string> Ctx::scope_paths(const std::string& perm) const {
+  std::set<std::string> all;
+  if (user)
+    for (auto& g : user->grants)
+      if (auth_.role_has(g.role, perm)) all.insert(g.node_path);
+  std::vector<std::string> out;
+  for (auto& p : all) {  // sorted: an ancestor comes before its descendants
+    bool nested = false;
+    for (auto& q : out)
+      if (p.compare(0, q.size(), q) == 0) nested = true;
+    if (!nested) out.push_back(p);
+  }
+  return out;
+}
+
+// ---- Router ----
+Route& Router::add(std::string method, std::string pattern, std::string access, Handler fn) {
+  if (access.empty()) throw std::logic_error("route " + pattern + " declares no access");
+  Route r;
+  r.method = std::move(method);
+  r.pattern = std::move(pattern);
+  r.access = std::move(access);
+  r.fn = std::move(fn);
+  r.segs = split_path(r.pattern);
+  if (r.access == "public") r.limit_class = r.method == "GET" ? "public_read" : "public_write";
+  routes_.push_back(std::move(r));
+  return routes_.back();
+}
+
+const Route* Router::match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const {
+  auto segs = split_path(req.path);
+  const Route* best = nullptr;
+  int best_literals = -1;
+  for (auto& r : routes_) {
+    if (r.segs.size() != segs.size()) continue;
+    std::map<std::string, std::string> p;
+    int literals = 0;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& s = r.segs[i];
+      if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
+        if (segs[i].empty()) ok = false;
+        else p[s.substr(1, s.size() - 2)] = segs[i];
+      } else if (s == segs[i]) {
+        ++literals;
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    bool same_method = r.method == req.method || (req.method == "HEAD" && r.method == "GET");
+    if (!same_method) {
+      method_mismatch = true;
+      continue;
+    }
+    if (literals > best_literals) {
+      best = &r;
+      best_literals = literals;
+      params = std::move(p);
+    }
+  }
+  return best;
+}
+
+size_t Router::max_body(const std::string& method, const std::string& path) const {
+  Request req;
+  req.method = method;
+  req.path = path;
+  std::map<std::string, std::string> p;
+  bool mm = false;
+  auto r = match(req, p, mm);
+  return r ? r->max_body : 64 * 1024;
+}
+
+Response Router::dispatch(const Request& req) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::map<std::string, std::string> params;
+  bool method_mismatch = false;
+  const Route* route = match(req, params, method_mismatch);
+  std::string label = route ? route->pattern : "unmatched";
+  Response res;
+  try {
+    if (!route) {
+      if (!matches_api(req.path) && (req.method == "GET" || req.method == "HEAD") && fallback_) {
+        if (auto f = fallback_(req)) {
+          res = std::move(*f);
+          label = "static";
+          goto done;
+        }
+      }
+      if (method_mismatch) throw Error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+      throw Error(404, "not_found", "no such route: " + req.path);
+    }
+    {
+      Ctx ctx(req, auth_);
+      ctx.params = std::move(params);
+      if (!route->limit_class.empty()) {
+        if (int wait = limiter_.take(route->limit_class, req.remote_ip, now_ms())) {
+          res = error_response(429, "rate_limited", "too many requests; please retry later");
+          res.header("Retry-After", std::to_string(wait));
+          goto done;
+        }
+      }
+      if (route->access != "public") {
+        ctx.user = auth_.authenticate(req);
+        if (!ctx.user) throw Error(401, "unauthenticated", "please sign in");
+        if (req.method != "GET" && req.method != "HEAD") {
+          if (req.header("x-csrf-token") != ctx.user->csrf || ctx.user->csrf.empty())
+            throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
+        }
+        if (ctx.user->must_change_password && route->access != "login")
+          throw Error(403, "password_change_required", "please change your password first");
+        if (route->access != "login" && !ctx.can(route->access))
+          throw Error(403, "forbidden", "your role does not allow this (" + route->access + ")");
+      } else {
+        // Public routes still see who is signed in, if anyone (e.g. staff device marking).
+        ctx.user = std::nullopt;
+      }
+      res = route->fn(ctx);
+    }
+  } catch (const Error& e) {
+    res = error_response(e.status(), e.code(), e.what(), e.field());
+  } catch (const nlohmann::json::exception& e) {
+    res = error_response(400, "bad_request", std::string("invalid JSON value: ") + e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", req.method, req.path, e.what());
+    res = error_response(500, "internal_error", "internal error; it has been logged");
+  }
+done:
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics_.observe(req.method, label, res.status, secs);
+  return res;
+}
+
+}  // namespace manyi::http

@@ -1,0 +1,117 @@
+// Router: every route declares what it needs — "public" (no login, rate-limited), "login"
+// (any signed-in user) or a permission such as "org.write". The router authenticates,
+// checks CSRF on state changes and the coarse permission; handlers then check the node they
+// touch with Ctx::require(perm, node). Authorization lives here and in Ctx, nowhere else.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/http.hpp"
+#include "http/metrics.hpp"
+#include "http/ratelimit.hpp"
+
+namespace manyi::http {
+
+struct Grant {
+  int64_t id = 0;
+  std::string role;
+  int64_t node_id = 0;
+  std::string node_path;  // "/<id>/<id>/…/" of the granted node
+  std::string node_name;
+};
+
+struct Principal {
+  int64_t user_id = 0;
+  int64_t session_id = 0;
+  int64_t staff_id = 0;
+  std::string username, display_name, csrf;
+  bool must_change_password = false;
+  std::vector<Grant> grants;
+};
+
+// Implemented by org: sessions, roles and the org tree.
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual std::optional<Principal> authenticate(const Request& req) = 0;
+  virtual bool role_has(const std::string& role, const std::string& perm) const = 0;
+  // Path of a node ("/1/2/3/"), or nullopt when it does not exist.
+  virtual std::optional<std::string> node_path(int64_t node_id) = 0;
+};
+
+class Ctx {
+ public:
+  Ctx(const Request& r, Authorizer& a) : req(r), auth_(a) {}
+  const Request& req;
+  std::map<std::string, std::string> params;
+  std::optional<Principal> user;
+
+  const Principal& me() const;
+  std::string param(const std::string& name) const;
+  // A path parameter that must be an id; 404 otherwise.
+  int64_t id_param(const std::string& name) const;
+  // Query parameter "name" parsed as an id (422 when present but malformed).
+  std::optional<int64_t> id_query(const std::string& name) const;
+
+  bool can(const std::string& perm) const;                      // anywhere
+  bool can(const std::string& perm, int64_t node_id);           // on this node (subtree of a grant)
+  bool can_path(const std::string& perm, const std::string& node_path) const;
+  // Throws 404 when the node does not exist, 403 when it is outside the user's scope.
+  void require(const std::string& perm, int64_t node_id);
+  void require_path(const std::string& perm, const std::string& node_path) const;
+  // The granted subtrees (paths) for a permission, nested ones removed. Empty = nothing.
+  std::vector<std::string> scope_paths(const std::string& perm) const;
+  Authorizer& authorizer() { return auth_; }
+
+ private:
+  Authorizer& auth_;
+};
+
+// SQL condition restricting a path column to any of the given subtrees, e.g.
+// "(n.path >= ? AND n.path < ?) OR …"; appends the bounds to params. "1=0" when empty.
+template <class Params>
+std::string subtree_condition(const std::string& column, const std::vector<std::string>& paths, Params& params);
+std::string subtree_upper(const std::string& path);  // the first string after every path with this prefix
+
+using Handler = std::function<Response(Ctx&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/org/nodes/{id}"
+  std::string access;   // "public", "login" or a permission
+  Handler fn;
+  size_t max_body = 256 * 1024;
+  std::string limit_class;  // rate-limit class for public routes ("public_read", "public_write", "login")
+  std::vector<std::string> segs;
+};
+
+class Router {
+ public:
+  Router(Authorizer& auth, RateLimiter& limiter, Metrics& metrics) : auth_(auth), limiter_(limiter), metrics_(metrics) {}
+  Route& add(std::string method, std::string pattern, std::string access, Handler fn);
+  // Largest body the matching route accepts (the server sets its parser limit from it).
+  size_t max_body(const std::string& method, const std::string& path) const;
+  bool matches_api(const std::string& path) const { return path.rfind("/api/", 0) == 0; }
+  Response dispatch(const Request& req);
+  const std::vector<Route>& routes() const { return routes_; }
+  // Static files and the single-page-app fallback for non-API GETs.
+  void set_fallback(std::function<std::optional<Response>(const Request&)> f) { fallback_ = std::move(f); }
+
+ private:
+  const Route* match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const;
+  Authorizer& auth_;
+  RateLimiter& limiter_;
+  Metrics& metrics_;
+  std::vector<Route> routes_;
+  std::function<std::optional<Response>(const Request&)> fallback_;
+};
+
+Response error_response(int status, const std::string& code, const std::string& message,
+                        const std::string& field = {});
+
+}  // namespace manyi::http
+
+#include "http/router_impl.hpp"

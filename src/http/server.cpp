@@ -1,0 +1,228 @@
+#include <utility>  // before asio awaitable (GCC 12)
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <thread>
+
+namespace manyi::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+bool in_cidr(const std::string& addr, const std::string& cidr) {
+  auto slash = cidr.find('/');
+  std::string net = cidr.substr(0, slash);
+  unsigned char a[16], n[16];
+  int fam = addr.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  int nfam = net.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (fam != nfam) return false;
+  if (inet_pton(fam, addr.c_str(), a) != 1 || inet_pton(fam, net.c_str(), n) != 1) return false;
+  int maxbits = fam == AF_INET ? 32 : 128;
+  int bits = slash == std::string::npos ? maxbits : std::atoi(cidr.c_str() + slash + 1);
+  if (bits < 0 || bits > maxbits) return false;
+  for (int i = 0; i < bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((a[byte] >> bit) & 1) != ((n[byte] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
+struct Server::Impl {
+  Router& router;
+  ServerOptions opts;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<bool> stopping{false};
+  std::atomic<int> inflight{0};
+
+  Impl(Router& r, ServerOptions o)
+      : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {}
+
+  std::string client_ip(const tcp::socket& s, const bhttp::request_header<>& h) {
+    boost::system::error_code ec;
+    auto ep = s.remote_endpoint(ec);
+    std::string ip = ec ? "" : ep.address().to_string();
+    if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
+    if (!opts.trusted_proxies.empty()) {
+      bool trusted = false;
+      for (auto& c : opts.trusted_proxies)
+        if (in_cidr(ip, c)) trusted = true;
+      auto it = h.find("X-Forwarded-For");
+      if (trusted && it != h.end()) {
+        // The right-most address not itself a trusted proxy is the client.
+        std::string v(it->value());
+        std::vector<std::string> hops;
+        size_t pos = 0;
+        while (pos <= v.size()) {
+          size_t e = v.find(',', pos);
+          if (e == std::string::npos) e = v.size();
+          std::string hop = v.substr(pos, e - pos);
+          hop.erase(0, hop.find_first_not_of(' '));
+          hop.erase(hop.find_last_not_of(' ') + 1);
+          if (!hop.empty()) hops.push_back(hop);
+          pos = e + 1;
+        }
+        for (auto h2 = hops.rbegin(); h2 != hops.rend(); ++h2) {
+          bool t = false;
+          for (auto& c : opts.trusted_proxies)
+            if (in_cidr(*h2, c)) t = true;
+          ip = *h2;
+          if (!t) break;
+        }
+      }
+    }
+    return ip;
+  }
+
+  asio::awaitable<void> session(tcp::socket sock) {
+    beast::tcp_stream stream(std::move(sock));
+    beast::flat_buffer buf;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(16 * 1024);
+      stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+      boost::system::error_code ec;
+      co_await bhttp::async_read_header(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      auto& hdr = parser.get();
+      std::string target(hdr.target());
+      auto qpos = target.find('?');
+      std::string raw_path = target.substr(0, qpos);
+      std::string path = url_decode(raw_path, false);
+      size_t limit = router.max_body(std::string(hdr.method_string()), path);
+      parser.body_limit(limit);
+      Response res;
+      bool keep_alive = hdr.keep_alive();
+      co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == bhttp::error::body_limit) {
+        res = error_response(413, "body_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
+        keep_alive = false;
+      } else if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout) break;
+        Response bad = error_response(400, "bad_request", "malformed HTTP request");
+        bhttp::response<bhttp::string_body> out{bhttp::status::bad_request, 11};
+        out.set(bhttp::field::content_type, bad.content_type);
+        out.body() = bad.body;
+        out.prepare_payload();
+        out.keep_alive(false);
+        co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      } else {
+        auto msg = parser.release();
+        Request req;
+        req.method = std::string(msg.method_string());
+        req.path = path;
+        if (qpos != std::string::npos) {
+          req.query_string = target.substr(qpos + 1);
+          req.query = parse_query(req.query_string);
+        }
+        for (auto& f : msg) {
+          std::string name(f.name_string());
+          for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          req.headers[name] = std::string(f.value());
+        }
+        req.body = std::move(msg.body());
+        req.remote_ip = client_ip(stream.socket(), msg);
+        ++inflight;
+        // Handlers block on the database: run them on the worker pool.
+        res = co_await asio::co_spawn(
+            workers,
+            [this, &req]() -> asio::awaitable<Response> { co_return router.dispatch(req); },
+            asio::use_awaitable);
+        --inflight;
+      }
+      if (stopping) keep_alive = false;
+      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
+      out.set(bhttp::field::server, "manyi");
+      if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+      for (auto& [k, v] : res.headers) out.insert(k, v);
+      if (res.content_type.find("json") != std::string::npos) out.set(bhttp::field::cache_control, "no-store");
+      out.set("X-Content-Type-Options", "nosniff");
+      out.body() = std::move(res.body);
+      out.keep_alive(keep_alive);
+      out.prepare_payload();
+      stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+      co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep_alive) break;
+    }
+    boost::system::error_code ignore;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      s.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(ioc, session(std::move(s)), asio::detached);
+    }
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    spdlog::info("stopping: finishing {} in-flight request(s)", inflight.load());
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    // Wait for in-flight handlers on a helper thread, then stop the loop.
+    std::thread([this] {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (inflight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last responses flush
+      ioc.stop();
+    }).detach();
+  }
+};
+
+Server::Server(Router& router, ServerOptions opts) : impl_(std::make_unique<Impl>(router, std::move(opts))) {}
+Server::~Server() {
+  impl_->workers.join();
+}
+
+uint16_t Server::bind() {
+  auto& i = *impl_;
+  tcp::endpoint ep(asio::ip::make_address(i.opts.host), i.opts.port);
+  i.acceptor.open(ep.protocol());
+  i.acceptor.set_option(asio::socket_base::reuse_address(true));
+  i.acceptor.bind(ep);
+  i.acceptor.listen(asio::socket_base::max_listen_connections);
+  return i.acceptor.local_endpoint().port();
+}
+
+void Server::run() {
+  auto& i = *impl_;
+  i.signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) impl_->begin_stop();
+  });
+  asio::co_spawn(i.ioc, i.accept_loop(), asio::detached);
+  int n = i.opts.io_threads > 0 ? i.opts.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (int k = 1; k < n; ++k) threads.emplace_back([&] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_stop(); });
+}
+
+}  // namespace manyi::http

@@ -1,0 +1,43 @@
+// Server: HTTP/1.1 over Boost.Beast with C++20 coroutines. IO threads (one per core) parse
+// and write; handlers run on a worker pool because they block on the database. Graceful
+// stop: stop accepting, finish in-flight requests, then return.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/router.hpp"
+
+namespace manyi::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int io_threads = 0;       // 0 = cores
+  int worker_threads = 48;  // handlers block on the database
+  int read_timeout_s = 30;
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+};
+
+class Server {
+ public:
+  Server(Router& router, ServerOptions opts);
+  ~Server();
+  // Binds (port 0 picks a free port) and returns the bound port.
+  uint16_t bind();
+  // Serves until stop() or SIGTERM/SIGINT; returns after in-flight requests finish.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when addr (dotted IPv4 or IPv6 text) lies in cidr ("10.0.0.0/8", "::1/128").
+bool in_cidr(const std::string& addr, const std::string& cidr);
+
+}  // namespace manyi::http

@@ -1,0 +1,176 @@
+// manyi: the one binary. serve, migrate, demo, user, backup, audit verify.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "app/app.hpp"
+#include "audit/audit.hpp"
+#include "core/error.hpp"
+#include "demo/demo.hpp"
+#include "http/server.hpp"
+#include "org/roles.hpp"
+
+using namespace manyi;
+
+namespace {
+
+std::string env_or(const char* name, const std::string& def) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : def;
+}
+
+void ensure_parent_dir(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::filesystem::path p(url.substr(7));
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"manyi (满意) — service-quality improvement platform"};
+  cli.set_config("--config", "", "read options from a TOML/INI file");
+  cli.require_subcommand(1);
+  Config cfg;
+  cfg.db_url = env_or("MANYI_DB", cfg.db_url);
+  cfg.listen = env_or("MANYI_LISTEN", cfg.listen);
+  cfg.web_dir = env_or("MANYI_WEB", std::filesystem::exists("web/dist/index.html") ? "web/dist" : "");
+  if (auto tp = std::getenv("MANYI_TRUSTED_PROXY"); tp && *tp) cfg.trusted_proxies.push_back(tp);
+  cli.add_option("--db", cfg.db_url, "database: sqlite:PATH or postgresql://… (env MANYI_DB)")->capture_default_str();
+
+  auto serve = cli.add_subcommand("serve", "serve the platform over HTTP");
+  serve->add_option("--listen", cfg.listen, "address:port (env MANYI_LISTEN)")->capture_default_str();
+  serve->add_option("--web", cfg.web_dir, "directory of the built web console (env MANYI_WEB)");
+  serve->add_option("--trusted-proxy", cfg.trusted_proxies,
+                    "CIDR of a reverse proxy whose X-Forwarded-For is believed (env MANYI_TRUSTED_PROXY)");
+  serve->add_option("--workers", cfg.worker_threads, "handler threads")->capture_default_str();
+  serve->add_option("--public-rate", cfg.public_rate, "public submissions per second per address")->capture_default_str();
+  serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
+  serve->add_option("--login-rate", cfg.login_rate, "sign-in attempts per second per address")->capture_default_str();
+  serve->add_option("--login-burst", cfg.login_burst, "sign-in burst per address")->capture_default_str();
+
+  auto migrate = cli.add_subcommand("migrate", "apply schema migrations (idempotent)");
+  auto demo = cli.add_subcommand("demo", "create the demo organisation in an empty database");
+  uint64_t seed = 20261122;
+  demo->add_option("--seed", seed, "random seed")->capture_default_str();
+
+  auto user = cli.add_subcommand("user", "manage users");
+  user->require_subcommand(1);
+  std::string uname, display, password, node_code, role;
+  bool must_change = false;
+  auto uadd = user->add_subcommand("add", "add a user");
+  uadd->add_option("--username", uname)->required();
+  uadd->add_option("--display-name", display);
+  uadd->add_option("--password", password)->required();
+  uadd->add_option("--node", node_code, "org node code the user belongs to")->required();
+  uadd->add_option("--role", role, "grant this role on --node");
+  uadd->add_flag("--must-change", must_change, "require a password change at first sign-in");
+  auto upass = user->add_subcommand("passwd", "set a user's password");
+  upass->add_option("--username", uname)->required();
+  upass->add_option("--password", password)->required();
+  upass->add_flag("--must-change", must_change, "require a password change at next sign-in");
+  auto ugrant = user->add_subcommand("grant", "grant a role on a node");
+  ugrant->add_option("--username", uname)->required();
+  ugrant->add_option("--role", role)->required();
+  ugrant->add_option("--node", node_code)->required();
+
+  auto backup = cli.add_subcommand("backup", "online backup (SQLite) to a file");
+  std::string backup_out;
+  backup->add_option("--out", backup_out, "backup file")->required();
+  auto auditc = cli.add_subcommand("audit", "audit log tools");
+  auditc->require_subcommand(1);
+  auto verify = auditc->add_subcommand("verify", "verify the audit hash chain");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    ensure_parent_dir(cfg.db_url);
+    audit::Actor cli_actor{0, "cli", "local"};
+    if (*serve) {
+      auto colon = cfg.listen.rfind(':');
+      if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
+      App app(cfg);
+      int n = app.db->migrate();
+      if (n) spdlog::info("applied {} migration(s)", n);
+      http::ServerOptions so;
+      so.host = cfg.listen.substr(0, colon);
+      so.port = static_cast<uint16_t>(std::stoi(cfg.listen.substr(colon + 1)));
+      so.worker_threads = cfg.worker_threads;
+      so.trusted_proxies = cfg.trusted_proxies;
+      http::Server server(*app.router, so);
+      uint16_t port = server.bind();
+      std::cout << fmt::format("manyi listening on http://{}:{} (database {})", so.host, port, app.db->url())
+                << std::endl;
+      server.run();
+      spdlog::info("stopped");
+      return 0;
+    }
+    auto db = store::open(cfg.db_url);
+    if (*migrate) {
+      int n = db->migrate();
+      std::cout << fmt::format("schema at version {} ({} migration(s) applied)", store::schema_version(*db), n) << "\n";
+      return 0;
+    }
+    db->migrate();
+    org::OrgService org(*db);
+    if (*demo) {
+      auto s = demo::create_org(org, seed);
+      std::cout << fmt::format("demo organisation created: {} nodes, {} staff, {} users (password {})", s.nodes,
+                               s.staff, s.users, demo::kPassword)
+                << "\n";
+      return 0;
+    }
+    if (*uadd) {
+      auto n = org.node_by_code(node_code);
+      if (!n) throw invalid("node", "no node with code " + node_code);
+      auto u = org.create_user(cli_actor, uname, display.empty() ? uname : display, password, n->id, 0, must_change);
+      if (!role.empty()) org.grant(cli_actor, u.id, role, n->id);
+      std::cout << "user " << uname << " added\n";
+      return 0;
+    }
+    if (*upass) {
+      auto u = org.user_by_name(uname);
+      if (!u) throw invalid("username", "no such user");
+      org.set_password(cli_actor, u->id, password, must_change);
+      std::cout << "password set\n";
+      return 0;
+    }
+    if (*ugrant) {
+      auto u = org.user_by_name(uname);
+      if (!u) throw invalid("username", "no such user");
+      auto n = org.node_by_code(node_code);
+      if (!n) throw invalid("node", "no node with code " + node_code);
+      org.grant(cli_actor, u->id, role, n->id);
+      std::cout << "granted\n";
+      return 0;
+    }
+    if (*backup) {
+      if (db->backend() == store::Backend::postgres) {
+        std::cout << "PostgreSQL: back up with\n  pg_dump --format=custom --file=" << backup_out << " '" << cfg.db_url
+                  << "'\n";
+        return 0;
+      }
+      db->backup_to(backup_out);
+      std::cout << "backup written to " << backup_out << "\n";
+      return 0;
+    }
+    if (*verify) {
+      auto r = audit::verify(*db);
+      for (auto& p : r.problems) std::cout << p << "\n";
+      std::cout << (r.ok ? "audit chain intact: " : "audit chain BROKEN: ") << r.checked << " entries checked\n";
+      return r.ok ? 0 : 3;
+    }
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << (e.field().empty() ? "" : " (" + e.field() + ")") << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,347 @@
+// HTTP mapping for the org tree, staff, users, roles and authentication.
+#include <fmt/format.h>
+
+#include "app/app.hpp"
+#include "app/respond.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+#include "org/roles.hpp"
+
+namespace manyi {
+namespace {
+
+json node_json(const org::Node& n) {
+  return {{"id", id_str(n.id)}, {"parent_id", id_json(n.parent_id)}, {"kind", n.kind}, {"code", n.code},
+          {"name", n.name}, {"active", n.active}, {"has_children", n.has_children}, {"depth", n.depth}};
+}
+json staff_json(const org::Staff& s) {
+  return {{"id", id_str(s.id)}, {"employee_no", s.employee_no}, {"name", s.name}, {"category", s.category},
+          {"title", s.title}, {"node_id", id_str(s.node_id)}, {"node_name", s.node_name}, {"active", s.active}};
+}
+json grant_json(const org::Grant& g) {
+  return {{"id", id_str(g.id)}, {"role", g.role}, {"node_id", id_str(g.node_id)}, {"node_name", g.node_name}};
+}
+json user_json(const org::User& u) {
+  json gs = json::array();
+  for (auto& g : u.grants) gs.push_back(grant_json(g));
+  return {{"id", id_str(u.id)}, {"username", u.username}, {"display_name", u.display_name},
+          {"node_id", id_str(u.node_id)}, {"node_name", u.node_name}, {"staff_id", id_json(u.staff_id)},
+          {"active", u.active}, {"must_change_password", u.must_change_password}, {"grants", gs}};
+}
+json principal_json(const http::Principal& p) {
+  json gs = json::array();
+  std::set<std::string> perms;
+  for (auto& g : p.grants) {
+    gs.push_back({{"id", id_str(g.id)}, {"role", g.role}, {"node_id", id_str(g.node_id)}, {"node_name", g.node_name}});
+    if (auto r = org::find_role(g.role)) perms.insert(r->permissions.begin(), r->permissions.end());
+  }
+  return {{"id", id_str(p.user_id)}, {"username", p.username}, {"display_name", p.display_name},
+          {"staff_id", id_json(p.staff_id)}, {"must_change_password", p.must_change_password}, {"grants", gs},
+          {"permissions", perms}};
+}
+json page(json items, int64_t next) {
+  return {{"items", std::move(items)}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}};
+}
+
+}  // namespace
+
+void register_org_routes(App& app) {
+  auto& r = *app.router;
+  auto& org = *app.org;
+  auto& auth = *app.auth;
+
+  // ---- authentication ----
+  r.add("POST", "/api/v1/auth/login", "public", [&](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    auto username = jv::req_str(j, "username", 64);
+    auto password = jv::req_str(j, "password", 128);
+    auto res = auth.login(username, password, c.req.remote_ip, c.req.header("user-agent"));
+    auto out = json_response({{"csrf_token", res.principal.csrf}, {"user", principal_json(res.principal)}});
+    out.header("Set-Cookie", auth.session_cookie(res.token));
+    return out;
+  }).limit_class = "";  // throttled inside login (per address and per account)
+  r.add("POST", "/api/v1/auth/logout", "login", [&](http::Ctx& c) {
+    auth.logout(c.me());
+    auto out = http::Response::no_content();
+    out.header("Set-Cookie", auth.clear_cookie());
+    return out;
+  });
+  r.add("GET", "/api/v1/me", "login", [&](http::Ctx& c) {
+    return json_response({{"csrf_token", c.me().csrf}, {"user", principal_json(c.me())}});
+  });
+  r.add("POST", "/api/v1/auth/password", "login", [&](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    auto old_pw = jv::req_str(j, "old_password", 128);
+    auto new_pw = jv::req_str(j, "new_password", 128);
+    auto row = org.db().query("SELECT password_hash FROM users WHERE id = ?", {c.me().user_id});
+    if (row.empty() || !org::verify_password(row[0].str(0), old_pw))
+      throw invalid("old_password", "the current password is wrong");
+    if (old_pw == new_pw) throw invalid("new_password", "the new password must differ from the current one");
+    org.set_password(actor_of(c), c.me().user_id, new_pw, false);
+    return http::Response::no_content();
+  });
+  r.add("GET", "/api/v1/roles", "login", [&](http::Ctx&) {
+    json items = json::array();
+    for (auto& role : org::roles())
+      items.push_back({{"code", role.code}, {"name_zh", role.name_zh}, {"name_en", role.name_en},
+                       {"permissions", role.permissions}});
+    return json_response({{"items", items}});
+  });
+
+  // ---- org tree ----
+  r.add("GET", "/api/v1/org/nodes", "org.read", [&](http::Ctx& c) {
+    json items = json::array();
+    if (auto parent = c.id_query("parent")) {
+      c.require("org.read", *parent);
+      for (auto& n : org.children(*parent)) items.push_back(node_json(n));
+    } else {
+      for (auto& n : org.nodes_at(c.scope_paths("org.read"))) items.push_back(node_json(n));
+    }
+    return json_response({{"items", items}});
+  });
+  r.add("GET", "/api/v1/org/nodes/{id}", "org.read", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    c.require("org.read", id);
+    auto n = *org.node(id);
+    json j = node_json(n);
+    json path = json::array();
+    for (auto& a : org.ancestors(n))
+      if (c.can_path("org.read", a.path)) path.push_back({{"id", id_str(a.id)}, {"name", a.name}});
+    path.push_back({{"id", id_str(n.id)}, {"name", n.name}});
+    j["path"] = path;
+    return json_response(j);
+  });
+  r.add("GET", "/api/v1/org/search", "org.read", [&](http::Ctx& c) {
+    std::string q = c.req.q("q").value_or("");
+    if (q.size() > 100) throw invalid("q", "search text is too long");
+    json items = json::array();
+    for (auto& n : org.search(q, c.scope_paths("org.read"), 50)) items.push_back(node_json(n));
+    return json_response({{"items", items}});
+  });
+  r.add("POST", "/api/v1/org/nodes", "org.write", [&](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    int64_t parent = jv::req_id(j, "parent_id");
+    auto kind = jv::req_enum(j, "kind", org::kNodeKinds);
+    auto code = jv::req_str(j, "code", 32);
+    auto name = jv::req_str(j, "name", 100);
+    if (!c.authorizer().node_path(parent)) throw invalid("parent_id", "parent node does not exist");
+    c.require("org.write", parent);
+    return json_response(node_json(org.create_node(actor_of(c), parent, kind, code, name)), 201);
+  });
+  r.add("PATCH", "/api/v1/org/nodes/{id}", "org.write", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    c.require("org.write", id);
+    auto j = jv::parse_object(c.req.body);
+    auto name = jv::opt_str(j, "name", 100);
+    auto code = jv::opt_str(j, "code", 32);
+    auto active = jv::opt_bool(j, "active");
+    auto n = *org.node(id);
+    // Switching a unit on or off is decided one level up.
+    if (active && *active != n.active) {
+      if (!n.parent_id) throw invalid("active", "the root node cannot be deactivated");
+      c.require("org.write", n.parent_id);
+    }
+    return json_response(node_json(org.update_node(actor_of(c), id, name, code, active)));
+  });
+  r.add("POST", "/api/v1/org/nodes/{id}/move", "org.write", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    auto j = jv::parse_object(c.req.body);
+    int64_t parent = jv::req_id(j, "parent_id");
+    c.require("org.write", id);
+    auto n = *org.node(id);
+    if (!n.parent_id) throw invalid("parent_id", "the root node cannot be moved");
+    c.require("org.write", n.parent_id);
+    if (!c.authorizer().node_path(parent)) throw invalid("parent_id", "new parent does not exist");
+    c.require("org.write", parent);
+    return json_response(node_json(org.move_node(actor_of(c), id, parent)));
+  });
+
+  // ---- staff ----
+  r.add("GET", "/api/v1/staff", "staff.read", [&](http::Ctx& c) {
+    org::StaffFilter f;
+    f.scope = c.scope_paths("staff.read");
+    if (auto node = c.id_query("node")) {
+      c.require("staff.read", *node);
+      f.node = node;
+      f.node_path = *c.authorizer().node_path(*node);
+    }
+    f.q = c.req.q("q").value_or("");
+    if (f.q.size() > 100) throw invalid("q", "search text is too long");
+    f.category = c.req.q("category").value_or("");
+    if (auto a = c.req.q("active")) f.active = *a == "true" || *a == "1";
+    f.cursor = page_cursor(c.req);
+    f.limit = page_limit(c.req) + 1;
+    auto rows = org.list_staff(f);
+    int64_t next = 0;
+    if (static_cast<int>(rows.size()) == f.limit) {
+      rows.pop_back();
+      next = rows.back().id;
+    }
+    json items = json::array();
+    for (auto& s : rows) items.push_back(staff_json(s));
+    return json_response(page(items, next));
+  });
+  r.add("GET", "/api/v1/staff/{id}", "staff.read", [&](http::Ctx& c) {
+    auto s = org.staff(c.id_param("id"));
+    if (!s) throw not_found("staff");
+    c.require("staff.read", s->node_id);
+    return json_response(staff_json(*s));
+  });
+  r.add("POST", "/api/v1/staff", "staff.write", [&](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    org::Staff s;
+    s.employee_no = jv::req_str(j, "employee_no", 32);
+    s.name = jv::req_str(j, "name", 50);
+    s.category = jv::req_enum(j, "category", org::kStaffCategories);
+    s.title = jv::opt_str(j, "title", 50).value_or("");
+    s.node_id = jv::req_id(j, "node_id");
+    if (!c.authorizer().node_path(s.node_id)) throw invalid("node_id", "node does not exist");
+    c.require("staff.write", s.node_id);
+    return json_response(staff_json(org.create_staff(actor_of(c), s)), 201);
+  });
+  r.add("PATCH", "/api/v1/staff/{id}", "staff.write", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    auto cur = org.staff(id);
+    if (!cur) throw not_found("staff");
+    c.require("staff.write", cur->node_id);
+    auto j = jv::parse_object(c.req.body);
+    auto node = jv::opt_id(j, "node_id");
+    if (node) {
+      if (!c.authorizer().node_path(*node)) throw invalid("node_id", "node does not exist");
+      c.require("staff.write", *node);
+    }
+    auto s = org.update_staff(actor_of(c), id, jv::opt_str(j, "name", 50),
+                              jv::opt_enum(j, "category", org::kStaffCategories), jv::opt_str(j, "title", 50), node,
+                              jv::opt_bool(j, "active"));
+    return json_response(staff_json(s));
+  });
+  r.add("POST", "/api/v1/staff/import", "staff.write", [&](http::Ctx& c) {
+    std::string mode = c.req.q("mode").value_or("all_or_nothing");
+    if (mode != "all_or_nothing" && mode != "valid_rows")
+      throw invalid("mode", "mode must be all_or_nothing or valid_rows");
+    auto res = org.import_staff(actor_of(c), c.req.body, mode == "valid_rows",
+                                [&](const std::string& path) { return c.can_path("staff.write", path); });
+    json errors = json::array();
+    for (auto& e : res.errors) errors.push_back({{"row", e.row}, {"field", e.field}, {"message", e.message}});
+    int status = !res.errors.empty() && mode == "all_or_nothing" ? 422 : 200;
+    json out = {{"imported", res.imported}, {"errors", errors}};
+    if (status == 422)
+      out["error"] = {{"code", "import_rejected"},
+                      {"message", fmt::format("{} row(s) have errors; nothing was imported", res.errors.size())},
+                      {"field", "file"}};
+    return json_response(out, status);
+  }).max_body = 4 * 1024 * 1024;
+
+  // ---- users ----
+  r.add("GET", "/api/v1/users", "user.read", [&](http::Ctx& c) {
+    std::string node_path;
+    if (auto node = c.id_query("node")) {
+      c.require("user.read", *node);
+      node_path = *c.authorizer().node_path(*node);
+    }
+    std::string q = c.req.q("q").value_or("");
+    if (q.size() > 100) throw invalid("q", "search text is too long");
+    int limit = page_limit(c.req) + 1;
+    auto rows = org.list_users(c.scope_paths("user.read"), node_path, q, page_cursor(c.req), limit);
+    int64_t next = 0;
+    if (static_cast<int>(rows.size()) == limit) {
+      rows.pop_back();
+      next = rows.back().id;
+    }
+    json items = json::array();
+    for (auto& u : rows) items.push_back(user_json(u));
+    return json_response(page(items, next));
+  });
+  r.add("GET", "/api/v1/users/{id}", "user.read", [&](http::Ctx& c) {
+    auto u = org.user(c.id_param("id"));
+    if (!u) throw not_found("user");
+    c.require("user.read", u->node_id);
+    return json_response(user_json(*u));
+  });
+  r.add("POST", "/api/v1/users", "user.write", [&](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    auto username = jv::req_str(j, "username", 32);
+    auto display = jv::req_str(j, "display_name", 50);
+    auto password = jv::req_str(j, "password", 128);
+    auto staff_id = jv::opt_id(j, "staff_id").value_or(0);
+    auto must_change = jv::opt_bool(j, "must_change_password").value_or(true);
+    int64_t node = 0;
+    if (auto n = jv::opt_id(j, "node_id")) node = *n;
+    else if (staff_id) {
+      auto s = org.staff(staff_id);
+      if (!s) throw invalid("staff_id", "staff member does not exist");
+      node = s->node_id;
+    } else {
+      auto scope = c.scope_paths("user.write");
+      if (scope.empty()) throw forbidden();
+      node = org.nodes_at({scope[0]}).at(0).id;
+    }
+    if (!c.authorizer().node_path(node)) throw invalid("node_id", "node does not exist");
+    c.require("user.write", node);
+    if (staff_id) {
+      auto s = org.staff(staff_id);
+      if (!s) throw invalid("staff_id", "staff member does not exist");
+      c.require("staff.read", s->node_id);
+    }
+    return json_response(user_json(org.create_user(actor_of(c), username, display, password, node, staff_id, must_change)),
+                         201);
+  });
+  r.add("PATCH", "/api/v1/users/{id}", "user.write", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    auto u = org.user(id);
+    if (!u) throw not_found("user");
+    c.require("user.write", u->node_id);
+    auto j = jv::parse_object(c.req.body);
+    auto active = jv::opt_bool(j, "active");
+    if (active && !*active && id == c.me().user_id) throw invalid("active", "you cannot deactivate yourself");
+    return json_response(user_json(org.update_user(actor_of(c), id, jv::opt_str(j, "display_name", 50), active)));
+  });
+  r.add("POST", "/api/v1/users/{id}/password", "user.write", [&](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    auto u = org.user(id);
+    if (!u) throw not_found("user");
+    c.require("user.write", u->node_id);
+    auto j = jv::parse_object(c.req.body);
+    org.set_password(actor_of(c), id, jv::req_str(j, "password", 128), true);
+    return http::Response::no_content();
+  });
+  // A role may be granted or revoked only by someone who holds all of its permissions there.
+  auto require_role_on = [](http::Ctx& c, const std::string& role, int64_t node) {
+    auto r = org::find_role(role);
+    if (!r) throw invalid("role", "unknown role");
+    for (auto& p : r->permissions)
+      if (!c.can(p, node)) throw forbidden("you cannot grant a role with more rights than your own (" + p + ")");
+  };
+  r.add("POST", "/api/v1/users/{id}/grants", "user.write", [&, require_role_on](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    auto u = org.user(id);
+    if (!u) throw not_found("user");
+    c.require("user.write", u->node_id);
+    auto j = jv::parse_object(c.req.body);
+    std::vector<std::string> codes;
+    for (auto& role : org::roles()) codes.push_back(role.code);
+    auto role = jv::req_enum(j, "role", codes);
+    int64_t node = jv::req_id(j, "node_id");
+    if (!c.authorizer().node_path(node)) throw invalid("node_id", "node does not exist");
+    c.require("user.write", node);
+    require_role_on(c, role, node);
+    return json_response(grant_json(org.grant(actor_of(c), id, role, node)), 201);
+  });
+  r.add("DELETE", "/api/v1/users/{id}/grants/{grant_id}", "user.write", [&, require_role_on](http::Ctx& c) {
+    int64_t id = c.id_param("id");
+    int64_t gid = c.id_param("grant_id");
+    auto u = org.user(id);
+    if (!u) throw not_found("user");
+    c.require("user.write", u->node_id);
+    const org::Grant* g = nullptr;
+    for (auto& x : u->grants)
+      if (x.id == gid) g = &x;
+    if (!g) throw not_found("grant");
+    c.require("user.write", g->node_id);
+    require_role_on(c, g->role, g->node_id);
+    org.revoke(actor_of(c), id, gid);
+    return http::Response::no_content();
+  });
+}
+
+}  // namespace manyi

@@ -1,0 +1,96 @@
+// OrgService: the org tree, staff and users — the rules (codes, kinds, moves, CSV import,
+// password policy) over the store. Every change is audited in the same transaction.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "org/model.hpp"
+#include "store/db.hpp"
+
+namespace manyi::org {
+
+struct StaffFilter {
+  std::vector<std::string> scope;  // subtree paths the caller may see
+  std::optional<int64_t> node;     // restrict to this node's subtree (path given in node_path)
+  std::string node_path;
+  std::string q, category;
+  std::optional<bool> active;
+  int64_t cursor = 0;  // id to continue after (ids are time-ordered)
+  int limit = 50;
+};
+
+struct ImportError {
+  int row;
+  std::string field, message;
+};
+struct ImportResult {
+  int imported = 0;
+  std::vector<ImportError> errors;
+};
+
+class OrgService {
+ public:
+  explicit OrgService(store::Db& db) : db_(db) {}
+
+  // ---- nodes ----
+  std::optional<Node> node(int64_t id);
+  std::optional<Node> node_by_code(const std::string& code);
+  std::vector<Node> children(int64_t parent_id);
+  std::vector<Node> nodes_at(const std::vector<std::string>& paths);  // the scope roots
+  std::vector<Node> ancestors(const Node& n);                          // root first, n excluded
+  std::vector<Node> search(const std::string& q, const std::vector<std::string>& scope, int limit);
+  Node create_node(const audit::Actor& who, int64_t parent_id, const std::string& kind, const std::string& code,
+                   const std::string& name);
+  // Root node of a new installation (no parent).
+  Node create_root(const audit::Actor& who, const std::string& kind, const std::string& code, const std::string& name);
+  Node update_node(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
+                   const std::optional<std::string>& code, const std::optional<bool>& active);
+  Node move_node(const audit::Actor& who, int64_t id, int64_t new_parent_id);
+  // The nearest institution at or above a node (the node itself when there is none).
+  int64_t unit_of(const Node& n);
+
+  // ---- staff ----
+  std::optional<Staff> staff(int64_t id);
+  std::vector<Staff> list_staff(const StaffFilter& f);
+  Staff create_staff(const audit::Actor& who, const Staff& s);
+  Staff update_staff(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
+                     const std::optional<std::string>& category, const std::optional<std::string>& title,
+                     const std::optional<int64_t>& node_id, const std::optional<bool>& active);
+  // CSV: employee_no,name,category,title,node_code. can_use(node path) limits target nodes.
+  ImportResult import_staff(const audit::Actor& who, const std::string& csv, bool valid_rows_only,
+                            const std::function<bool(const std::string&)>& can_use);
+
+  // ---- users ----
+  std::optional<User> user(int64_t id);
+  std::optional<User> user_by_name(const std::string& username);
+  std::vector<User> list_users(const std::vector<std::string>& scope, const std::string& node_path,
+                               const std::string& q, int64_t cursor, int limit);
+  User create_user(const audit::Actor& who, const std::string& username, const std::string& display_name,
+                   const std::string& password, int64_t node_id, int64_t staff_id, bool must_change);
+  User update_user(const audit::Actor& who, int64_t id, const std::optional<std::string>& display_name,
+                   const std::optional<bool>& active);
+  void set_password(const audit::Actor& who, int64_t user_id, const std::string& password, bool must_change);
+  Grant grant(const audit::Actor& who, int64_t user_id, const std::string& role, int64_t node_id);
+  void revoke(const audit::Actor& who, int64_t user_id, int64_t grant_id);
+  std::vector<Grant> grants_of(int64_t user_id);
+
+  store::Db& db() { return db_; }
+
+ private:
+  store::Db& db_;
+};
+
+// Password policy: at least 8 characters from at least 3 of lower/upper/digit/symbol, not
+// containing the username. Throws invalid("password", …).
+void check_password_policy(const std::string& password, const std::string& username);
+// argon2id (libsodium); hashing is bounded to a few at a time (64 MiB each).
+std::string hash_password(const std::string& password);
+bool verify_password(const std::string& hash, const std::string& password);
+// Minimal RFC 4180 CSV parser: rows of fields.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+std::string node_json_text(const Node& n);
+
+}  // namespace manyi::org

@@ -1,0 +1,95 @@
+// Db: the one storage contract, implemented by SQLite (embedded default) and PostgreSQL
+// (scale-out). Portable SQL uses `?` placeholders; each backend translates. Reads go to a
+// pool of readers; writes run inside a transaction and return only after COMMIT is durable.
+// SQLite has a single writer thread with group commit; PostgreSQL a connection pool.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace manyi::store {
+
+enum class Backend { sqlite, postgres };
+
+struct Blob {
+  std::string bytes;
+};
+using Value = std::variant<std::nullptr_t, int64_t, double, std::string, Blob>;
+using Params = std::vector<Value>;
+
+struct Row {
+  std::vector<Value> v;
+  bool null(size_t i) const { return std::holds_alternative<std::nullptr_t>(v.at(i)); }
+  int64_t i64(size_t i) const;        // integers; numeric text is converted; NULL -> 0
+  double f64(size_t i) const;         // NULL -> 0
+  std::string str(size_t i) const;    // NULL -> ""; numbers are formatted
+  std::optional<int64_t> opt_i64(size_t i) const { return null(i) ? std::nullopt : std::optional(i64(i)); }
+  std::optional<std::string> opt_str(size_t i) const { return null(i) ? std::nullopt : std::optional(str(i)); }
+};
+
+struct Result {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+  int64_t affected = 0;
+  bool empty() const { return rows.empty(); }
+  size_t size() const { return rows.size(); }
+  const Row& operator[](size_t i) const { return rows.at(i); }
+  auto begin() const { return rows.begin(); }
+  auto end() const { return rows.end(); }
+};
+
+// Statements inside one transaction.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual Backend backend() const = 0;
+  virtual Result query(std::string_view sql, const Params& params = {}) = 0;
+  virtual int64_t exec(std::string_view sql, const Params& params = {}) = 0;  // rows affected
+  // Bulk insert of many rows: COPY on PostgreSQL, one prepared statement on SQLite.
+  virtual void insert_rows(std::string_view table, const std::vector<std::string>& columns,
+                           const std::vector<Params>& rows) = 0;
+};
+
+struct Stats {
+  int readers_total = 0;
+  int readers_busy = 0;
+  int64_t writer_queue = 0;
+  int64_t commits = 0;
+  int64_t write_jobs = 0;
+};
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  virtual Backend backend() const = 0;
+  // Read-only statement on a reader connection.
+  virtual Result query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs fn in a transaction and returns after the commit is durable. If fn throws, its
+  // changes are rolled back and the exception propagates; nothing else is affected.
+  virtual void write(const std::function<void(Tx&)>& fn) = 0;
+  // Applies pending migrations; returns the number applied. Idempotent.
+  virtual int migrate() = 0;
+  virtual Stats stats() = 0;
+  // Cheap reachability check for /healthz.
+  virtual bool ping() = 0;
+  // Online backup to a file (SQLite only).
+  virtual void backup_to(const std::string& path) = 0;
+  virtual std::string url() const = 0;
+};
+
+// "sqlite:PATH" (or a path ending in .db) or "postgresql://…" / "postgres://…".
+std::unique_ptr<Db> open(const std::string& url);
+
+// Current schema version in the database (0 when empty) and the newest this binary knows.
+int schema_version(Db& db);
+int known_schema_version();
+
+// Helper: the one-row result's first column, or nullopt.
+std::optional<int64_t> scalar_i64(const Result& r);
+
+}  // namespace manyi::store

@@ -1,0 +1,363 @@
+#include "store/postgres.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "core/error.hpp"
+#include "store/sqlite.hpp"  // apply_migrations
+
+namespace manyi::store {
+
+std::string pg_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  bool in_str = false;
+  for (char c : sql) {
+    if (c == '\'') in_str = !in_str;
+    if (c == '?' && !in_str) {
+      out += '$';
+      out += std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700,
+              kFloat8 = 701, kNumeric = 1700;
+
+std::string hex_decode(const char* s, size_t n) {
+  std::string out;
+  if (n < 2 || s[0] != '\\' || s[1] != 'x') return std::string(s, n);
+  auto h = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  out.reserve((n - 2) / 2);
+  for (size_t i = 2; i + 1 < n; i += 2) out += static_cast<char>(h(s[i]) << 4 | h(s[i + 1]));
+  return out;
+}
+
+[[noreturn]] void fail(PGresult* r, PGconn* c, std::string_view sql) {
+  std::string state = r && PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+  if (r) PQclear(r);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (state == "23505") throw Error(409, "duplicate", "a record with the same key already exists: " + msg);
+  if (state.rfind("23", 0) == 0) throw Error(409, "constraint_violation", msg);
+  throw std::runtime_error(fmt::format("postgres [{}]: {} in: {}", state, msg, sql.substr(0, 200)));
+}
+
+class PgConn {
+ public:
+  explicit PgConn(const std::string& url) {
+    c_ = PQconnectdb(url.c_str());
+    if (PQstatus(c_) != CONNECTION_OK) {
+      std::string m = PQerrorMessage(c_);
+      PQfinish(c_);
+      throw std::runtime_error("cannot connect to PostgreSQL: " + m);
+    }
+    PQclear(PQexec(c_, "SET client_min_messages=warning"));
+  }
+  ~PgConn() { PQfinish(c_); }
+  PGconn* raw() { return c_; }
+  bool ok() { return PQstatus(c_) == CONNECTION_OK; }
+  void reset() { PQreset(c_); }
+
+  Result run(std::string_view sql, const Params& params) {
+    std::string q = pg_placeholders(sql);
+    std::vector<std::string> text(params.size());
+    std::vector<const char*> vals(params.size());
+    std::vector<int> lens(params.size()), fmts(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (auto p = std::get_if<int64_t>(&v)) text[i] = std::to_string(*p);
+      else if (auto p = std::get_if<double>(&v)) text[i] = fmt::format("{}", *p);
+      else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
+      else if (auto p = std::get_if<Blob>(&v)) {
+        vals[i] = p->bytes.data();
+        lens[i] = static_cast<int>(p->bytes.size());
+        fmts[i] = 1;
+        continue;
+      } else {
+        vals[i] = nullptr;
+        continue;
+      }
+      vals[i] = text[i].c_str();
+      lens[i] = static_cast<int>(text[i].size());
+    }
+    PGresult* r = PQexecParams(c_, q.c_str(), static_cast<int>(params.size()), nullptr, vals.data(), lens.data(),
+                               fmts.data(), 0);
+    auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r, c_, sql);
+    Result res;
+    int nf = PQnfields(r), nt = PQntuples(r);
+    std::vector<Oid> types(nf);
+    for (int f = 0; f < nf; ++f) {
+      res.columns.emplace_back(PQfname(r, f));
+      types[f] = PQftype(r, f);
+    }
+    res.rows.reserve(nt);
+    for (int t = 0; t < nt; ++t) {
+      Row row;
+      row.v.reserve(nf);
+      for (int f = 0; f < nf; ++f) {
+        if (PQgetisnull(r, t, f)) {
+          row.v.emplace_back(nullptr);
+          continue;
+        }
+        const char* s = PQgetvalue(r, t, f);
+        int len = PQgetlength(r, t, f);
+        switch (types[f]) {
+          case kInt2: case kInt4: case kInt8: case kOid: row.v.emplace_back(static_cast<int64_t>(std::strtoll(s, nullptr, 10))); break;
+          case kFloat4: case kFloat8: case kNumeric: row.v.emplace_back(std::strtod(s, nullptr)); break;
+          case kBool: row.v.emplace_back(static_cast<int64_t>(s[0] == 't')); break;
+          case kBytea: row.v.emplace_back(Blob{hex_decode(s, len)}); break;
+          default: row.v.emplace_back(std::string(s, len));
+        }
+      }
+      res.rows.push_back(std::move(row));
+    }
+    const char* aff = PQcmdTuples(r);
+    res.affected = aff && *aff ? std::strtoll(aff, nullptr, 10) : 0;
+    PQclear(r);
+    return res;
+  }
+
+  void plain(const char* sql) {
+    PGresult* r = PQexec(c_, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, c_, sql);
+    PQclear(r);
+  }
+
+  void copy_in(std::string_view table, const std::vector<std::string>& columns, const std::vector<Params>& rows) {
+    std::string sql = fmt::format("COPY {}({}) FROM STDIN", table, fmt::join(columns, ","));
+    PGresult* r = PQexec(c_, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COPY_IN) fail(r, c_, sql);
+    PQclear(r);
+    std::string buf;
+    auto esc = [&](std::string_view s) {
+      for (char ch : s) {
+        switch (ch) {
+          case '\\': buf += "\\\\"; break;
+          case '\t': buf += "\\t"; break;
+          case '\n': buf += "\\n"; break;
+          case '\r': buf += "\\r"; break;
+          default: buf += ch;
+        }
+      }
+    };
+    for (auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i) buf += '\t';
+        const Value& v = row[i];
+        if (auto p = std::get_if<int64_t>(&v)) buf += std::to_string(*p);
+        else if (auto p = std::get_if<double>(&v)) buf += fmt::format("{}", *p);
+        else if (auto p = std::get_if<std::string>(&v)) esc(*p);
+        else if (auto p = std::get_if<Blob>(&v)) {
+          buf += "\\\\x";
+          static const char* hx = "0123456789abcdef";
+          for (unsigned char ch : p->bytes) {
+            buf += hx[ch >> 4];
+            buf += hx[ch & 15];
+          }
+        } else buf += "\\N";
+      }
+      buf += '\n';
+      if (buf.size() > (1 << 20)) {
+        if (PQputCopyData(c_, buf.data(), static_cast<int>(buf.size())) != 1) fail(nullptr, c_, sql);
+        buf.clear();
+      }
+    }
+    if (!buf.empty() && PQputCopyData(c_, buf.data(), static_cast<int>(buf.size())) != 1) fail(nullptr, c_, sql);
+    if (PQputCopyEnd(c_, nullptr) != 1) fail(nullptr, c_, sql);
+    while ((r = PQgetResult(c_)) != nullptr) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        PGresult* rest;
+        while ((rest = PQgetResult(c_)) != nullptr) PQclear(rest);
+        fail(r, c_, sql);
+      }
+      PQclear(r);
+    }
+  }
+
+ private:
+  PGconn* c_ = nullptr;
+};
+
+class PgTx : public Tx {
+ public:
+  explicit PgTx(PgConn& c) : c_(c) {}
+  Backend backend() const override { return Backend::postgres; }
+  Result query(std::string_view sql, const Params& p) override { return c_.run(sql, p); }
+  int64_t exec(std::string_view sql, const Params& p) override { return c_.run(sql, p).affected; }
+  void insert_rows(std::string_view table, const std::vector<std::string>& columns,
+                   const std::vector<Params>& rows) override {
+    if (!rows.empty()) c_.copy_in(table, columns, rows);
+  }
+
+ private:
+  PgConn& c_;
+};
+
+thread_local Tx* current_tx = nullptr;
+
+class PgDb : public Db {
+ public:
+  explicit PgDb(std::string url) : url_(std::move(url)) {
+    size_ = std::max(8u, std::thread::hardware_concurrency() * 8);
+    free_.push_back(std::make_unique<PgConn>(url_));  // fail fast on a bad URL
+    total_ = 1;
+  }
+
+  Backend backend() const override { return Backend::postgres; }
+  std::string url() const override { return url_; }
+
+  Result query(std::string_view sql, const Params& params) override {
+    if (current_tx) return current_tx->query(sql, params);
+    auto c = acquire();
+    Guard g{this, std::move(c)};
+    return g.c->run(sql, params);
+  }
+
+  void write(const std::function<void(Tx&)>& fn) override {
+    if (current_tx) {
+      fn(*current_tx);
+      return;
+    }
+    ++queued_;
+    auto c = acquire();
+    --queued_;
+    Guard g{this, std::move(c)};
+    for (int attempt = 0;; ++attempt) {
+      PgTx tx(*g.c);
+      try {
+        g.c->plain("BEGIN");
+        current_tx = &tx;
+        fn(tx);
+        current_tx = nullptr;
+        g.c->plain("COMMIT");
+        ++commits_;
+        ++jobs_;
+        return;
+      } catch (const std::runtime_error& e) {
+        current_tx = nullptr;
+        PQclear(PQexec(g.c->raw(), "ROLLBACK"));
+        std::string m = e.what();
+        bool retry = (m.find("[40001]") != std::string::npos || m.find("[40P01]") != std::string::npos) && attempt < 3;
+        if (!retry) throw;
+      } catch (...) {
+        current_tx = nullptr;
+        PQclear(PQexec(g.c->raw(), "ROLLBACK"));
+        throw;
+      }
+    }
+  }
+
+  int migrate() override {
+    // Serialise concurrent migrators (several instances starting at once).
+    auto c = acquire();
+    Guard g{this, std::move(c)};
+    g.c->run("SELECT pg_advisory_lock(815001)", {});
+    int n = 0;
+    try {
+      n = apply_migrations(*this, [](const std::string& sql) {
+        std::string s = sql;
+        for (size_t p; (p = s.find("{{BLOB}}")) != std::string::npos;) s.replace(p, 8, "BYTEA");
+        for (size_t p; (p = s.find("{{COLLATE_C}}")) != std::string::npos;) s.replace(p, 13, "COLLATE \"C\"");
+        return s;
+      });
+    } catch (...) {
+      g.c->run("SELECT pg_advisory_unlock(815001)", {});
+      throw;
+    }
+    g.c->run("SELECT pg_advisory_unlock(815001)", {});
+    return n;
+  }
+
+  Stats stats() override {
+    std::lock_guard lk(mu_);
+    Stats s;
+    s.readers_total = total_;
+    s.readers_busy = total_ - static_cast<int>(free_.size());
+    s.writer_queue = queued_.load();
+    s.commits = commits_.load();
+    s.write_jobs = jobs_.load();
+    return s;
+  }
+
+  bool ping() override {
+    try {
+      query("SELECT 1", {});
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  void backup_to(const std::string&) override {
+    throw Error(400, "not_supported", "backup of PostgreSQL is done with pg_dump");
+  }
+
+ private:
+  struct Guard {
+    PgDb* d;
+    std::unique_ptr<PgConn> c;
+    ~Guard() { d->release(std::move(c)); }
+  };
+
+  std::unique_ptr<PgConn> acquire() {
+    std::unique_lock lk(mu_);
+    for (;;) {
+      if (!free_.empty()) {
+        auto c = std::move(free_.back());
+        free_.pop_back();
+        lk.unlock();
+        if (!c->ok()) c->reset();
+        return c;
+      }
+      if (total_ < size_) {
+        ++total_;
+        lk.unlock();
+        try {
+          return std::make_unique<PgConn>(url_);
+        } catch (...) {
+          std::lock_guard l2(mu_);
+          --total_;
+          throw;
+        }
+      }
+      cv_.wait(lk);
+    }
+  }
+  void release(std::unique_ptr<PgConn> c) {
+    {
+      std::lock_guard lk(mu_);
+      if (PQtransactionStatus(c->raw()) != PQTRANS_IDLE) PQclear(PQexec(c->raw(), "ROLLBACK"));
+      free_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  std::string url_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConn>> free_;
+  int total_ = 0;
+  int size_ = 16;
+  std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Db> open_postgres(const std::string& url) { return std::make_unique<PgDb>(url); }
+
+}  // namespace manyi::store

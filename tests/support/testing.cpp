@@ -1,0 +1,278 @@
+#include "testing.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace manyi::testing {
+
+namespace {
+std::string rand_suffix() {
+  static std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
+  return std::to_string(rng() % 100000000000ULL);
+}
+std::string pg_base() {
+  const char* v = std::getenv("MANYI_TEST_PG");
+  return v ? v : "";
+}
+std::string pg_url_for(const std::string& dbname) {
+  std::string base = pg_base();  // postgresql://user@host:port/dbname
+  auto slash = base.rfind('/');
+  auto q = base.find('?', slash);
+  return base.substr(0, slash + 1) + dbname + (q == std::string::npos ? "" : base.substr(q));
+}
+void pg_admin(const std::string& sql) {
+  auto db = store::open(pg_base());
+  db->write([&](store::Tx&) {});  // warm
+  // CREATE/DROP DATABASE cannot run inside a transaction: use a plain query on a reader.
+  db->query(sql);
+}
+}  // namespace
+
+std::vector<std::string> backends() {
+  std::vector<std::string> b = {"sqlite"};
+  if (!pg_base().empty()) b.push_back("postgres");
+  else if (std::getenv("MANYI_TEST_REQUIRE_PG")) ADD_FAILURE() << "MANYI_TEST_PG is not set";
+  return b;
+}
+
+std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+TempDb::TempDb(const std::string& backend) : backend_(backend) {
+  if (backend == "sqlite") {
+    path_ = (std::filesystem::temp_directory_path() / ("manyi-test-" + rand_suffix() + ".db")).string();
+    url_ = "sqlite:" + path_;
+  } else {
+    dbname_ = "manyi_t_" + rand_suffix();
+    pg_admin("CREATE DATABASE " + dbname_);
+    url_ = pg_url_for(dbname_);
+  }
+}
+
+TempDb::~TempDb() {
+  if (!path_.empty()) {
+    for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+  } else if (!dbname_.empty()) {
+    try {
+      pg_admin("DROP DATABASE IF EXISTS " + dbname_ + " WITH (FORCE)");
+    } catch (...) {
+    }
+  }
+}
+
+std::unique_ptr<store::Db> TempDb::open_migrated() const {
+  auto db = store::open(url_);
+  db->migrate();
+  return db;
+}
+
+json HttpResponse::js() const {
+  auto j = json::parse(body, nullptr, false);
+  return j.is_discarded() ? json() : j;
+}
+
+HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
+                                 std::map<std::string, std::string> headers) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot connect to test server");
+  }
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!headers.count("Content-Type") && !body.empty()) headers["Content-Type"] = "application/json";
+  if (!cookie.empty() && !headers.count("Cookie")) headers["Cookie"] = "manyi_session=" + cookie;
+  if (send_csrf && !csrf.empty() && method != "GET" && !headers.count("X-CSRF-Token")) headers["X-CSRF-Token"] = csrf;
+  for (auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  size_t sent = 0;
+  while (sent < req.size()) {
+    ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer early (e.g. 413) and close
+    sent += static_cast<size_t>(n);
+  }
+  std::string raw;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  HttpResponse r;
+  auto hdr_end = raw.find("\r\n\r\n");
+  if (hdr_end == std::string::npos) throw std::runtime_error("no HTTP response: " + raw.substr(0, 200));
+  std::string head = raw.substr(0, hdr_end);
+  r.body = raw.substr(hdr_end + 4);
+  r.status = std::atoi(head.c_str() + 9);
+  size_t pos = head.find("\r\n");
+  while (pos != std::string::npos && pos < head.size()) {
+    size_t next = head.find("\r\n", pos + 2);
+    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string k = line.substr(0, colon);
+      for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string v = line.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      if (r.headers.count(k)) r.headers[k] += ", " + v;
+      else r.headers[k] = v;
+    }
+    pos = next;
+  }
+  if (r.headers.count("transfer-encoding") && r.headers["transfer-encoding"].find("chunked") != std::string::npos) {
+    std::string out;
+    size_t p = 0;
+    while (p < r.body.size()) {
+      size_t le = r.body.find("\r\n", p);
+      size_t len = std::strtoul(r.body.substr(p, le - p).c_str(), nullptr, 16);
+      if (!len) break;
+      out += r.body.substr(le + 2, len);
+      p = le + 2 + len + 2;
+    }
+    r.body = out;
+  }
+  return r;
+}
+
+HttpResponse HttpClient::login(const std::string& user, const std::string& password) {
+  auto r = post("/api/v1/auth/login", {{"username", user}, {"password", password}});
+  if (r.status == 200) {
+    csrf = r.js()["csrf_token"];
+    auto sc = r.headers["set-cookie"];
+    auto eq = sc.find('='), semi = sc.find(';');
+    cookie = sc.substr(eq + 1, semi - eq - 1);
+  }
+  return r;
+}
+
+ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string> extra_args) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    std::vector<std::string> args = {MANYI_BINARY, "--db", db_url, "serve", "--listen", "127.0.0.1:0",
+                                     "--login-rate", "100", "--login-burst", "1000"};
+    for (auto& a : extra_args) args.push_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && read(out[0], &c, 1) == 1) {
+    if (c == '\n') {
+      auto p = line.find("http://127.0.0.1:");
+      if (p != std::string::npos) {
+        port_ = std::atoi(line.c_str() + p + 17);
+        break;
+      }
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  int fd = out[0];
+  std::thread([fd] {
+    char b[4096];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+    close(fd);
+  }).detach();
+  if (!port_) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    throw std::runtime_error("manyi serve did not start");
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ServerProcess::kill9() {
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::terminate() {
+  ::kill(pid_, SIGTERM);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int run_manyi(const std::vector<std::string>& args, std::string* output) {
+  std::string cmd = MANYI_BINARY;
+  for (auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (output) *output = out;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string demo_db_url(const std::string& backend) {
+  // One template per backend per process; each call returns a fresh copy.
+  static std::map<std::string, std::string> templates;
+  static std::vector<std::unique_ptr<TempDb>> keep;
+  if (!templates.count(backend)) {
+    auto t = std::make_unique<TempDb>(backend);
+    std::string out;
+    if (run_manyi({"--db", t->url(), "demo"}, &out) != 0) throw std::runtime_error("demo failed: " + out);
+    templates[backend] = t->url();
+    keep.push_back(std::move(t));
+  }
+  const std::string& src = templates[backend];
+  auto copy = std::make_unique<TempDb>(backend);
+  std::string url = copy->url();
+  if (backend == "sqlite") {
+    // Copy through the online backup so WAL content is included.
+    auto db = store::open(src);
+    db->backup_to(url.substr(7));
+  } else {
+    pg_admin("DROP DATABASE IF EXISTS " + url.substr(url.rfind('/') + 1));
+    auto srcname = src.substr(src.rfind('/') + 1);
+    pg_admin("CREATE DATABASE " + url.substr(url.rfind('/') + 1) + " TEMPLATE " + srcname);
+  }
+  keep.push_back(std::move(copy));
+  return url;
+}
+
+}  // namespace manyi::testing

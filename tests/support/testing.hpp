@@ -1,0 +1,83 @@
+// Test support shared by unit and integration tests: a fresh database on each backend
+// (SQLite file or a new PostgreSQL database on the server ./scripts/test starts), a real
+// `manyi serve` child process, and a small blocking HTTP client with a cookie jar and CSRF.
+#pragma once
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/db.hpp"
+
+namespace manyi::testing {
+using json = nlohmann::json;
+
+// "sqlite" always; "postgres" when MANYI_TEST_PG is set (./scripts/test always sets it).
+std::vector<std::string> backends();
+std::string backend_name(const ::testing::TestParamInfo<std::string>& info);
+
+// A new empty database; dropped/removed on destruction.
+class TempDb {
+ public:
+  explicit TempDb(const std::string& backend);
+  ~TempDb();
+  const std::string& url() const { return url_; }
+  std::unique_ptr<store::Db> open_migrated() const;
+
+ private:
+  std::string backend_, url_, path_, dbname_;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  json js() const;  // parsed body (null when not JSON)
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(int port) : port_(port) {}
+  HttpResponse request(const std::string& method, const std::string& path, const std::string& body = "",
+                       std::map<std::string, std::string> headers = {});
+  HttpResponse get(const std::string& path) { return request("GET", path); }
+  HttpResponse post(const std::string& path, const json& j) { return request("POST", path, j.dump()); }
+  HttpResponse patch(const std::string& path, const json& j) { return request("PATCH", path, j.dump()); }
+  HttpResponse del(const std::string& path) { return request("DELETE", path); }
+  // Signs in and keeps the cookie and CSRF token for later requests.
+  HttpResponse login(const std::string& user, const std::string& password = "Manyi-demo-1");
+  std::string csrf;
+  std::string cookie;
+  bool send_csrf = true;
+
+ private:
+  int port_;
+};
+
+// Runs `manyi serve` on a free port against a database URL.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& db_url, std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  int port() const { return port_; }
+  HttpClient client() const { return HttpClient(port_); }
+  void kill9();       // SIGKILL, no chance to flush
+  int terminate();    // SIGTERM, returns the exit status
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Runs the manyi binary with arguments; returns exit status and captures stdout+stderr.
+int run_manyi(const std::vector<std::string>& args, std::string* output = nullptr);
+
+// A database with the demo organisation, made once per backend per test binary and copied
+// for each test (creating it hashes seven passwords).
+std::string demo_db_url(const std::string& backend);
+
+}  // namespace manyi::testing

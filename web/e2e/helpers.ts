@@ -1,0 +1,124 @@
+// Shared helpers for the browser tests: playwright-core driving Debian's chromium.
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+
+export const BASE = (process.env.MANYI_URL ?? 'http://127.0.0.1:18080').replace(/\/$/, '')
+export const DEMO_PASSWORD = process.env.MANYI_DEMO_PASSWORD ?? 'Manyi-demo-1'
+export const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots')
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const ctx = await browser.newContext({ baseURL: BASE, viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(15_000)
+  return page
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true })
+  await page.waitForTimeout(300) // let transitions settle
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false })
+}
+
+export const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`).first()
+
+/** The native <input> of an Element Plus input carrying data-testid (on the input or its wrapper). */
+export const inputOf = (page: Page, id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first()
+
+export function exact(text: string): RegExp {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`)
+}
+
+export async function login(page: Page, username: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto('/login')
+  await inputOf(page, 'login-username').fill(username)
+  await inputOf(page, 'login-password').fill(password)
+  await byTestId(page, 'login-submit').click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+  if (new URL(page.url()).pathname === '/password') throw new Error(`demo user ${username} must change its password first`)
+  await byTestId(page, 'current-user').waitFor()
+}
+
+export async function logout(page: Page): Promise<void> {
+  await byTestId(page, 'logout').click()
+  await page.waitForURL((u) => u.pathname.startsWith('/login'))
+}
+
+/** Call the API with the page's session (cookie and CSRF token from /me). */
+export async function apiGet<T = unknown>(page: Page, url: string): Promise<{ status: number; body: T }> {
+  const r = await page.request.get(url)
+  let body: unknown = undefined
+  try {
+    body = await r.json()
+  } catch {
+    /* no body */
+  }
+  return { status: r.status(), body: body as T }
+}
+
+/** A visible tree node row (el-tree-node__content) whose name is exactly `name`. */
+export function treeRow(scope: Locator, name: string): Locator {
+  return scope.locator('.el-tree-node__content').filter({ has: scope.page().locator('.node-name', { hasText: exact(name) }) }).first()
+}
+
+/** Expand a lazy el-tree along `names` (root first). */
+export async function expandPath(scope: Locator, names: string[]): Promise<void> {
+  for (const name of names) {
+    const row = treeRow(scope, name)
+    await row.waitFor({ state: 'visible' })
+    const node = row.locator('xpath=..')
+    if ((await node.getAttribute('aria-expanded')) !== 'true') {
+      await row.locator('.el-tree-node__expand-icon').click()
+      await scope.page().waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await node.elementHandle())
+    }
+  }
+}
+
+/** Choose a node in a NodePicker (lazy el-tree-select): open it, expand `path`, click `name`. */
+export async function pickNode(page: Page, testid: string, pathNames: string[], name: string): Promise<void> {
+  await byTestId(page, testid).click()
+  const popper = page.locator('.node-picker-popper:visible').last()
+  await popper.waitFor()
+  await expandPath(popper, pathNames)
+  await treeRow(popper, name).locator('.node-name').click()
+  await popper.waitFor({ state: 'hidden' })
+}
+
+/** Choose an option of an el-select by its visible label. */
+export async function pickOption(page: Page, testid: string, label: string | RegExp): Promise<void> {
+  await byTestId(page, testid).click()
+  const option = page.locator('.el-select-dropdown__item:visible', { hasText: label }).first()
+  await option.click()
+}
+
+export interface NodeInfo {
+  id: string
+  name: string
+  parent_id: string | null
+  kind: string
+  code: string
+  path?: { id: string; name: string }[]
+}
+
+/** Names of the ancestors of a node, from the top of the user's tree down, excluding the node itself. */
+export function ancestorNames(n: NodeInfo): string[] {
+  const p = (n.path ?? []).filter((x) => x.id !== n.id)
+  return p.map((x) => x.name)
+}

@@ -1,0 +1,239 @@
+// The one HTTP wrapper of the console: JSON in and out, CSRF header on every
+// non-GET request, errors thrown as ApiError, and a 401 sends the user to /login.
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly field?: string
+  /** The parsed response body, when there was one (e.g. an import's 422 result). */
+  readonly body?: unknown
+
+  constructor(status: number, code: string, message: string, field?: string, body?: unknown) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.field = field
+    this.body = body
+  }
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>
+
+export interface RequestOptions {
+  query?: Query
+  /** A JSON-serialisable body. */
+  json?: unknown
+  /** A raw text body sent as is (e.g. CSV). */
+  text?: string
+  contentType?: string
+  /** Don't run the 401 handler (login itself, and the session probe at start-up). */
+  noAuthRedirect?: boolean
+  signal?: AbortSignal
+}
+
+let csrfToken = ''
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? ''
+}
+export function getCsrfToken(): string {
+  return csrfToken
+}
+
+function defaultUnauthorized(): void {
+  if (typeof window === 'undefined') return
+  const here = window.location.pathname + window.location.search
+  if (window.location.pathname === '/login') return
+  window.location.assign('/login?redirect=' + encodeURIComponent(here))
+}
+let unauthorizedHandler: () => void = defaultUnauthorized
+/** The app installs a router-based handler; tests install a spy. */
+export function setUnauthorizedHandler(fn: () => void): void {
+  unauthorizedHandler = fn
+}
+
+export function buildUrl(path: string, query?: Query): string {
+  if (!query) return path
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue
+    params.append(k, String(v))
+  }
+  const qs = params.toString()
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path
+}
+
+async function parseBody(res: Response): Promise<unknown> {
+  const text = await res.text()
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+export async function request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const m = method.toUpperCase()
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let body: string | undefined
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(opts.json)
+  } else if (opts.text !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'text/plain; charset=utf-8'
+    body = opts.text
+  }
+  if (m !== 'GET' && m !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken
+
+  let res: Response
+  try {
+    res = await fetch(buildUrl(path, opts.query), {
+      method: m,
+      headers,
+      body,
+      credentials: 'same-origin',
+      signal: opts.signal,
+    })
+  } catch (e) {
+    if ((e as Error)?.name === 'AbortError') throw e
+    throw new ApiError(0, 'network_error', (e as Error)?.message || 'network error')
+  }
+
+  if (res.status === 204) return undefined as T
+  const data = await parseBody(res)
+  if (res.ok) return data as T
+
+  let code = `http_${res.status}`
+  let message = res.statusText || `HTTP ${res.status}`
+  let field: string | undefined
+  const err = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error
+  if (err && typeof err === 'object') {
+    if (err.code) code = err.code
+    if (err.message) message = err.message
+    if (err.field) field = err.field
+  } else if (typeof data === 'string' && data.length < 300) {
+    message = data
+  }
+  if (res.status === 401 && !opts.noAuthRedirect) unauthorizedHandler()
+  throw new ApiError(res.status, code, message, field, data)
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query, opts: RequestOptions = {}) => request<T>('GET', path, { ...opts, query }),
+  post: <T>(path: string, json?: unknown, opts: RequestOptions = {}) =>
+    request<T>('POST', path, { ...opts, json: json === undefined ? {} : json }),
+  patch: <T>(path: string, json: unknown, opts: RequestOptions = {}) => request<T>('PATCH', path, { ...opts, json }),
+  del: <T>(path: string, opts: RequestOptions = {}) => request<T>('DELETE', path, opts),
+}
+
+// ---- Types of the API contract (ids are 64-bit and travel as strings) ----
+
+export interface Grant {
+  id: string
+  role: string
+  node_id: string
+  node_name: string
+}
+
+export interface Me {
+  id: string
+  username: string
+  display_name: string
+  staff_id: string | null
+  must_change_password: boolean
+  grants: Grant[]
+  permissions: string[]
+}
+
+export interface SessionInfo {
+  csrf_token: string
+  user: Me
+}
+
+export interface OrgNode {
+  id: string
+  parent_id: string | null
+  kind: string
+  code: string
+  name: string
+  active: boolean
+  has_children: boolean
+  path?: { id: string; name: string }[]
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor?: string | null
+}
+
+export interface Staff {
+  id: string
+  employee_no: string
+  name: string
+  category: string
+  title: string
+  node_id: string
+  node_name: string
+  active: boolean
+}
+
+export interface User {
+  id: string
+  username: string
+  display_name: string
+  staff_id: string | null
+  active: boolean
+  must_change_password: boolean
+  grants: Grant[]
+}
+
+export interface Role {
+  code: string
+  name_zh: string
+  name_en: string
+  permissions: string[]
+}
+
+export interface AuditEntry {
+  id: string
+  seq: number | string
+  at: number
+  user_id: string | null
+  username: string | null
+  ip: string | null
+  action: string
+  entity: string
+  entity_id: string | null
+  node_id: string | null
+  detail: unknown
+}
+
+export interface ImportError {
+  row: number
+  field: string
+  message: string
+}
+
+export interface ImportResult {
+  imported: number
+  errors: ImportError[]
+}
+
+/** Staff CSV import: a 422 carrying the same {imported, errors} body is a result, not a failure. */
+export async function importStaff(csv: string, mode: 'all_or_nothing' | 'valid_rows'): Promise<ImportResult> {
+  try {
+    const r = await request<ImportResult>('POST', '/api/v1/staff/import', {
+      query: { mode },
+      text: csv,
+      contentType: 'text/csv; charset=utf-8',
+    })
+    return { imported: r?.imported ?? 0, errors: r?.errors ?? [] }
+  } catch (e) {
+    const body = e instanceof ApiError ? (e.body as Partial<ImportResult> | undefined) : undefined
+    if (e instanceof ApiError && body && Array.isArray(body.errors)) {
+      return { imported: body.imported ?? 0, errors: body.errors }
+    }
+    throw e
+  }
+}
