@@ -1,0 +1,33 @@
+// Case intake: the one entry point other capabilities use to open a case (a bad-review
+// rating, an inspection finding, …). It runs inside the caller's transaction, so the source
+// record and its case commit together or not at all.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "store/db.hpp"
+
+namespace manyi::cases {
+
+struct NewCase {
+  std::string type;              // complaint, bad_review, report, suggestion, praise, consultation, hotline, adverse_event
+  std::string channel;           // web, mobile, hotline, letter, visit, opinion_box, transfer_12345, survey, staff_report
+  int64_t node_id = 0;           // the org node the case is about (point, department or institution)
+  std::string content;
+  std::string category;          // category code; empty = suggest from the text
+  std::string complainant_name;  // stored encrypted
+  std::string complainant_phone; // stored encrypted
+  int64_t source_rating_id = 0;  // for bad_review
+  int64_t registered_by = 0;     // user id; 0 = the public
+  std::string ip;
+};
+
+struct Opened {
+  int64_t id = 0;
+  std::string tracking_code;  // 查询码
+};
+
+// Opens a case inside tx. Throws manyi::Error on invalid input.
+Opened open_case(store::Tx& tx, const NewCase& c);
+
+}  // namespace manyi::cases
