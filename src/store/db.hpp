@@ -50,6 +50,10 @@ class Tx {
   virtual Backend backend() const = 0;
   virtual Result query(std::string_view sql, const Params& params = {}) = 0;
   virtual int64_t exec(std::string_view sql, const Params& params = {}) = 0;  // rows affected
+  // A statement whose result is not needed (inserts, counter upserts). PostgreSQL queues it and
+  // sends the queue in pipeline mode — one round trip — before the next query or with COMMIT;
+  // SQLite runs it at once. Errors surface at the latest when the transaction commits.
+  virtual void exec_deferred(std::string_view sql, const Params& params = {}) { exec(sql, params); }
   // Bulk insert of many rows: COPY on PostgreSQL, one prepared statement on SQLite.
   virtual void insert_rows(std::string_view table, const std::vector<std::string>& columns,
                            const std::vector<Params>& rows) = 0;

@@ -72,32 +72,84 @@ class PgConn {
   bool ok() { return PQstatus(c_) == CONNECTION_OK; }
   void reset() { PQreset(c_); }
 
+  // Parameters in libpq's text form (blobs binary).
+  struct Bound {
+    std::vector<std::string> text;
+    std::vector<const char*> vals;
+    std::vector<int> lens, fmts;
+    explicit Bound(const Params& params) : text(params.size()), vals(params.size()), lens(params.size()), fmts(params.size()) {
+      for (size_t i = 0; i < params.size(); ++i) {
+        const Value& v = params[i];
+        if (auto p = std::get_if<int64_t>(&v)) text[i] = std::to_string(*p);
+        else if (auto p = std::get_if<double>(&v)) text[i] = fmt::format("{}", *p);
+        else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
+        else if (auto p = std::get_if<Blob>(&v)) {
+          vals[i] = p->bytes.data();
+          lens[i] = static_cast<int>(p->bytes.size());
+          fmts[i] = 1;
+          continue;
+        } else {
+          vals[i] = nullptr;
+          continue;
+        }
+        vals[i] = text[i].c_str();
+        lens[i] = static_cast<int>(text[i].size());
+      }
+    }
+  };
+
   Result run(std::string_view sql, const Params& params) {
     std::string q = pg_placeholders(sql);
-    std::vector<std::string> text(params.size());
-    std::vector<const char*> vals(params.size());
-    std::vector<int> lens(params.size()), fmts(params.size());
-    for (size_t i = 0; i < params.size(); ++i) {
-      const Value& v = params[i];
-      if (auto p = std::get_if<int64_t>(&v)) text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<double>(&v)) text[i] = fmt::format("{}", *p);
-      else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
-      else if (auto p = std::get_if<Blob>(&v)) {
-        vals[i] = p->bytes.data();
-        lens[i] = static_cast<int>(p->bytes.size());
-        fmts[i] = 1;
-        continue;
-      } else {
-        vals[i] = nullptr;
-        continue;
-      }
-      vals[i] = text[i].c_str();
-      lens[i] = static_cast<int>(text[i].size());
-    }
-    PGresult* r = PQexecParams(c_, q.c_str(), static_cast<int>(params.size()), nullptr, vals.data(), lens.data(),
-                               fmts.data(), 0);
+    Bound b(params);
+    PGresult* r = PQexecParams(c_, q.c_str(), static_cast<int>(params.size()), nullptr, b.vals.data(), b.lens.data(),
+                               b.fmts.data(), 0);
     auto st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(r, c_, sql);
+    return convert(r);
+  }
+
+  // Sends every statement in pipeline mode and waits once; throws the first error.
+  void run_pipeline(const std::vector<std::pair<std::string, Params>>& stmts) {
+    if (stmts.empty()) return;
+    if (PQenterPipelineMode(c_) != 1) fail(nullptr, c_, "enter pipeline mode");
+    std::vector<std::string> queries;
+    queries.reserve(stmts.size());
+    for (auto& [sql, params] : stmts) {
+      queries.push_back(pg_placeholders(sql));
+      Bound b(params);
+      if (PQsendQueryParams(c_, queries.back().c_str(), static_cast<int>(params.size()), nullptr, b.vals.data(),
+                            b.lens.data(), b.fmts.data(), 0) != 1) {
+        PQexitPipelineMode(c_);
+        fail(nullptr, c_, sql);
+      }
+    }
+    if (PQpipelineSync(c_) != 1) fail(nullptr, c_, "pipeline sync");
+    PGresult* first_error = nullptr;
+    std::string error_sql;
+    size_t idx = 0;
+    for (;;) {
+      PGresult* r = PQgetResult(c_);
+      if (!r) {  // end of one statement's results
+        ++idx;
+        continue;
+      }
+      auto st = PQresultStatus(r);
+      if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        break;
+      }
+      if (st == PGRES_FATAL_ERROR && !first_error) {
+        first_error = r;
+        error_sql = idx < stmts.size() ? stmts[idx].first : "";
+        continue;
+      }
+      PQclear(r);
+    }
+    PQexitPipelineMode(c_);
+    if (first_error) fail(first_error, c_, error_sql);
+  }
+
+  Result convert(PGresult* r) {
     Result res;
     int nf = PQnfields(r), nt = PQntuples(r);
     std::vector<Oid> types(nf);
@@ -197,15 +249,37 @@ class PgTx : public Tx {
  public:
   explicit PgTx(PgConn& c) : c_(c) {}
   Backend backend() const override { return Backend::postgres; }
-  Result query(std::string_view sql, const Params& p) override { return c_.run(sql, p); }
-  int64_t exec(std::string_view sql, const Params& p) override { return c_.run(sql, p).affected; }
+  Result query(std::string_view sql, const Params& p) override {
+    flush();
+    return c_.run(sql, p);
+  }
+  int64_t exec(std::string_view sql, const Params& p) override {
+    flush();
+    return c_.run(sql, p).affected;
+  }
+  void exec_deferred(std::string_view sql, const Params& p) override { pending_.emplace_back(std::string(sql), p); }
   void insert_rows(std::string_view table, const std::vector<std::string>& columns,
                    const std::vector<Params>& rows) override {
+    flush();
     if (!rows.empty()) c_.copy_in(table, columns, rows);
   }
+  // Sends the deferred statements, with COMMIT appended when commit is true: one round trip.
+  void flush(bool commit = false) {
+    if (commit) pending_.emplace_back("COMMIT", Params{});
+    if (pending_.empty()) return;
+    auto stmts = std::move(pending_);
+    pending_.clear();
+    if (stmts.size() == 1) {
+      c_.run(stmts[0].first, stmts[0].second);
+      return;
+    }
+    c_.run_pipeline(stmts);
+  }
+  void discard() { pending_.clear(); }
 
  private:
   PgConn& c_;
+  std::vector<std::pair<std::string, Params>> pending_;
 };
 
 thread_local Tx* current_tx = nullptr;
@@ -244,7 +318,7 @@ class PgDb : public Db {
         current_tx = &tx;
         fn(tx);
         current_tx = nullptr;
-        g.c->plain("COMMIT");
+        tx.flush(true);  // deferred statements and COMMIT in one round trip
         ++commits_;
         ++jobs_;
         return;
