@@ -1,11 +1,15 @@
 // Foundation scenario: org tree, staff, users & roles, language switch, and the
 // isolation of one hospital from another. Needs a running server with demo data:
+//   ./build/manyi --db sqlite:/tmp/e2e.db demo
+//   ./build/manyi --db sqlite:/tmp/e2e.db serve --listen 127.0.0.1:18080 --web web/dist
 //   MANYI_URL=http://127.0.0.1:18080 npm run e2e
+// Each run adds uniquely named records, so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import {
   ancestorNames,
   apiGet,
+  BASE,
   byTestId,
   expandPath,
   inputOf,
@@ -16,6 +20,7 @@ import {
   pickNode,
   pickOption,
   shot,
+  submitDialog,
   treeRow,
   type NodeInfo,
 } from './helpers'
@@ -47,6 +52,11 @@ async function institutionOf(username: string): Promise<NodeInfo> {
 }
 
 beforeAll(async () => {
+  try {
+    await fetch(`${BASE}/api/v1/me`)
+  } catch {
+    throw new Error(`no manyi server at ${BASE}: start one (see the top of this file) or set MANYI_URL`)
+  }
   browser = await launch()
 })
 afterAll(async () => {
@@ -100,7 +110,7 @@ describe('foundation', () => {
     await inputOf(page, 'org-add-code').fill(`e2e-${stamp}`)
     await inputOf(page, 'org-add-name').fill(name)
     await shot(page, '04-org-add-dialog')
-    await byTestId(page, 'org-add-submit').click()
+    await submitDialog(page, 'org-add-submit', 'org-add-dialog')
     await expect.poll(() => byTestId(page, 'org-detail-name').innerText()).toBe(name)
     await expect.poll(() => byTestId(page, 'org-detail').innerText()).toContain('科室')
 
@@ -123,8 +133,7 @@ describe('foundation', () => {
     await inputOf(page, 'staff-form-title').fill('主管护师')
     await pickNode(page, 'staff-form-node', ancestorNames(newDept), newDept.name)
     await shot(page, '06-staff-add-dialog')
-    await byTestId(page, 'staff-form-submit').click()
-    await byTestId(page, 'staff-dialog').waitFor({ state: 'hidden' })
+    await submitDialog(page, 'staff-form-submit', 'staff-dialog')
 
     await inputOf(page, 'staff-filter-q').fill(empNo)
     await byTestId(page, 'staff-search').click()
@@ -175,8 +184,7 @@ describe('foundation', () => {
     await inputOf(page, 'user-form-username').fill(username)
     await inputOf(page, 'user-form-display-name').fill('测试受理员')
     await inputOf(page, 'user-form-password').fill('E2e-pass-123456')
-    await byTestId(page, 'user-form-submit').click()
-    await byTestId(page, 'user-add-dialog').waitFor({ state: 'hidden' })
+    await submitDialog(page, 'user-form-submit', 'user-add-dialog')
 
     await inputOf(page, 'users-filter-q').fill(username)
     await byTestId(page, 'users-search').click()
@@ -185,11 +193,32 @@ describe('foundation', () => {
     await pickOption(page, 'grant-role', '投诉受理员')
     await pickNode(page, 'grant-node', ancestorNames(inst1), inst1.name)
     await shot(page, '07-grant-dialog')
-    await byTestId(page, 'grant-submit').click()
+    await submitDialog(page, 'grant-submit', 'user-grant-dialog')
     const tag = byTestId(page, `grant-${username}-handler`)
     await tag.waitFor()
     expect(await tag.innerText()).toContain(`投诉受理员@${inst1.name}`)
     await shot(page, '08-users')
+  })
+
+  it('makes a new user change the password at first sign-in', async () => {
+    const other = await newPage(browser)
+    await other.goto('/login')
+    await inputOf(other, 'login-username').fill(`e2e_${stamp}`)
+    await inputOf(other, 'login-password').fill('E2e-pass-123456')
+    await byTestId(other, 'login-submit').click()
+    await other.waitForURL('**/password')
+    await byTestId(other, 'must-change-hint').waitFor()
+    // menu pages stay closed until the password is changed
+    await other.goto('/staff')
+    await other.waitForURL('**/password')
+    await inputOf(other, 'pw-old').fill('E2e-pass-123456')
+    await inputOf(other, 'pw-new').fill('E2e-new-pass-7890')
+    await inputOf(other, 'pw-confirm').fill('E2e-new-pass-7890')
+    await shot(other, '09a-change-password')
+    await byTestId(other, 'pw-submit').click()
+    await other.waitForURL((u) => u.pathname === '/')
+    await expect.poll(() => byTestId(other, 'welcome').innerText()).toContain('测试受理员')
+    await other.context().close()
   })
 
   it('shows the audit log', async () => {

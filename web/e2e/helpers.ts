@@ -84,9 +84,14 @@ export async function expandPath(scope: Locator, names: string[]): Promise<void>
     const row = treeRow(scope, name)
     await row.waitFor({ state: 'visible' })
     const node = row.locator('xpath=..')
-    if ((await node.getAttribute('aria-expanded')) !== 'true') {
+    // A click that lands while a popper is still opening can be lost: retry a few times.
+    for (let attempt = 0; (await node.getAttribute('aria-expanded')) !== 'true'; attempt++) {
+      if (attempt === 4) throw new Error(`tree node "${name}" does not expand`)
       await row.locator('.el-tree-node__expand-icon').click()
-      await scope.page().waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await node.elementHandle())
+      await scope
+        .page()
+        .waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await node.elementHandle(), { timeout: 4000 })
+        .catch(() => undefined)
     }
   }
 }
@@ -96,9 +101,36 @@ export async function pickNode(page: Page, testid: string, pathNames: string[], 
   await byTestId(page, testid).click()
   const popper = page.locator('.node-picker-popper:visible').last()
   await popper.waitFor()
+  await page.waitForTimeout(300) // the popper's opening transition
   await expandPath(popper, pathNames)
-  await treeRow(popper, name).locator('.node-name').click()
-  await popper.waitFor({ state: 'hidden' })
+  // el-tree-select registers a freshly loaded node as an option a moment after it shows:
+  // a click before that selects nothing, so retry until the popper closes.
+  for (let attempt = 0; ; attempt++) {
+    await page.waitForTimeout(200)
+    await treeRow(popper, name).locator('.node-name').click()
+    try {
+      await popper.waitFor({ state: 'hidden', timeout: 3000 })
+      break
+    } catch (e) {
+      if (attempt === 3) throw e
+    }
+  }
+  await page.waitForFunction(
+    ([id, text]) => document.querySelector(`.el-select[data-testid="${id}"]`)?.textContent?.includes(text),
+    [testid, name] as const,
+  )
+}
+
+/** Click a dialog's submit button and wait for the dialog to close; on failure report the message shown. */
+export async function submitDialog(page: Page, submitId: string, dialogId: string): Promise<void> {
+  await byTestId(page, submitId).click()
+  try {
+    await byTestId(page, dialogId).waitFor({ state: 'hidden', timeout: 10_000 })
+  } catch (e) {
+    await shot(page, `failed-${dialogId}`)
+    const msg = await page.locator('.el-message').allInnerTexts()
+    throw new Error(`dialog ${dialogId} did not close; messages: ${JSON.stringify(msg)}; ${(e as Error).message}`)
+  }
 }
 
 /** Choose an option of an el-select by its visible label. */

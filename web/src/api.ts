@@ -206,6 +206,7 @@ export interface AuditEntry {
   entity: string
   entity_id: string | null
   node_id: string | null
+  node_name?: string | null
   detail: unknown
 }
 
