@@ -11,6 +11,9 @@
 #include "audit/audit.hpp"
 #include "core/error.hpp"
 #include "demo/demo.hpp"
+#include "demo/demo_feedback.hpp"
+#include "feedback/cli.hpp"
+#include "metrics/satisfaction.hpp"
 #include "http/server.hpp"
 #include "org/roles.hpp"
 
@@ -53,11 +56,32 @@ int main(int argc, char** argv) {
   serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
   serve->add_option("--login-rate", cfg.login_rate, "sign-in attempts per second per address")->capture_default_str();
   serve->add_option("--login-burst", cfg.login_burst, "sign-in burst per address")->capture_default_str();
+  serve->add_option("--rating-device-rate", cfg.rating_device_rate, "public ratings per second per device")->capture_default_str();
+  serve->add_option("--rating-device-burst", cfg.rating_device_burst, "public rating burst per device")->capture_default_str();
+  serve->add_option("--rating-net-rate", cfg.rating_net_rate, "public ratings per second per network (/24)")->capture_default_str();
+  serve->add_option("--rating-net-burst", cfg.rating_net_burst, "public rating burst per network (/24)")->capture_default_str();
+  serve->add_option("--rating-dup-window", cfg.rating_dup_window_s, "seconds in which a device may rate a point once")->capture_default_str();
+  serve->add_option("--followup-days", cfg.followup_days, "follow-up calls are due this many days after discharge")->capture_default_str();
+  cfg.public_url = env_or("MANYI_PUBLIC_URL", "");
+  serve->add_option("--public-url", cfg.public_url, "base URL printed in QR codes, e.g. https://manyi.example.gov.cn (env MANYI_PUBLIC_URL)");
 
   auto migrate = cli.add_subcommand("migrate", "apply schema migrations (idempotent)");
   auto demo = cli.add_subcommand("demo", "create the demo organisation in an empty database");
   uint64_t seed = 20261122;
   demo->add_option("--seed", seed, "random seed")->capture_default_str();
+  int64_t demo_ratings = 2'000'000;
+  demo->add_option("--ratings", demo_ratings, "ratings over two years (0 = collection points only)")->capture_default_str();
+  auto rollups_cmd = cli.add_subcommand("rollups", "satisfaction rollups");
+  rollups_cmd->require_subcommand(1);
+  auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the per-institution tree rollups (after moving an institution)");
+  auto points_cmd = cli.add_subcommand("points", "collection points (评价点)");
+  points_cmd->require_subcommand(1);
+  auto points_list = points_cmd->add_subcommand("list", "print point codes and URLs for printing and scripts");
+  std::string points_node, points_base;
+  bool points_json = false;
+  points_list->add_option("--node", points_node, "only points under this org node code");
+  points_list->add_flag("--json", points_json, "JSON lines instead of a table");
+  points_list->add_option("--base", points_base, "base URL of the links (default MANYI_PUBLIC_URL or http://127.0.0.1:8080)");
 
   auto user = cli.add_subcommand("user", "manage users");
   user->require_subcommand(1);
@@ -123,7 +147,20 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("demo organisation created: {} nodes, {} staff, {} users (password {})", s.nodes,
                                s.staff, s.users, demo::kPassword)
                 << "\n";
+      auto f = demo::create_feedback(org, demo_ratings, seed);
+      std::cout << fmt::format("demo feedback: {} collection points, {} ratings ({} suspect, {} refused as duplicates), "
+                               "{} comments, {} bad-review cases, {} follow-up tasks in {:.1f} s",
+                               f.points, f.ratings, f.suspect, f.refused, f.comments, f.cases, f.followups, f.seconds)
+                << "\n";
       return 0;
+    }
+    if (*rollups_rebuild) {
+      std::cout << fmt::format("tree rollups rebuilt: {} rows", metrics::rebuild_tree_rollups(*db)) << "\n";
+      return 0;
+    }
+    if (*points_list) {
+      if (points_base.empty()) points_base = env_or("MANYI_PUBLIC_URL", "http://127.0.0.1:8080");
+      return feedback::cli_points_list(org, points_node, points_json, points_base, std::cout);
     }
     if (*uadd) {
       auto n = org.node_by_code(node_code);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/respond.hpp"
+#include "cases/service.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
 
@@ -58,6 +59,12 @@ App::App(Config c) : cfg(std::move(c)) {
   register_system_routes(*this);
   register_org_routes(*this);
   register_audit_routes(*this);
+  cases = std::make_unique<manyi::cases::CaseService>(*db);
+  register_cases_routes(*this);
+  register_h5_routes(*this);
+  register_feedback_routes(*this);
+  register_satconsole_routes(*this);
+  if (cfg.case_scan_interval_ms > 0) cases->start_worker(cfg.case_scan_interval_ms);
 }
 
 App::~App() = default;

@@ -15,6 +15,9 @@
 #include "store/db.hpp"
 
 namespace manyi {
+namespace cases {
+class CaseService;
+}
 
 struct Config {
   std::string db_url = "sqlite:./data/manyi.db";
@@ -25,6 +28,13 @@ struct Config {
   double public_read_rate = 20, public_read_burst = 60;
   double login_rate = 0.2, login_burst = 10;   // per address
   int worker_threads = 48;
+  int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off
+  // Public ratings (feedback): per device id and per client network (/24), dedupe window.
+  double rating_device_rate = 0.2, rating_device_burst = 5;
+  double rating_net_rate = 5, rating_net_burst = 60;
+  int64_t rating_dup_window_s = 86400;
+  int followup_days = 7;                     // follow-up call due N days after discharge
+  std::string public_url;                    // base URL printed in QR codes; empty = request Host
 };
 
 class App {
@@ -39,6 +49,7 @@ class App {
   std::unique_ptr<org::Auth> auth;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::StaticFiles> statics;
+  std::unique_ptr<manyi::cases::CaseService> cases;  // last: its scan thread stops before the rest goes
 };
 
 // The actor of the request for audit entries.
@@ -48,5 +59,9 @@ audit::Actor actor_of(const http::Ctx& ctx);
 void register_system_routes(App& app);
 void register_org_routes(App& app);
 void register_audit_routes(App& app);
+void register_cases_routes(App& app);
+void register_h5_routes(App& app);  // public complaint form /c and tracking page /t (src/portal)
+void register_feedback_routes(App& app);  // forms, points, ratings, figures, follow-up
+void register_satconsole_routes(App& app);  // counts for the console's satisfaction pages (src/satconsole)
 
 }  // namespace manyi

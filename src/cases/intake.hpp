@@ -10,16 +10,19 @@
 namespace manyi::cases {
 
 struct NewCase {
-  std::string type;              // complaint, bad_review, report, suggestion, praise, consultation, hotline, adverse_event
-  std::string channel;           // web, mobile, hotline, letter, visit, opinion_box, transfer_12345, survey, staff_report
-  int64_t node_id = 0;           // the org node the case is about (point, department or institution)
+  std::string type;     // complaint, bad_review, report, suggestion, praise, consultation, hotline, adverse_event
+  std::string channel;  // web, mobile, hotline, letter, visit, opinion_box, transfer_12345, survey, staff_report
+  int64_t node_id = 0;  // the org node the case is about (point, department or institution)
   std::string content;
-  std::string category;          // category code; empty = suggest from the text
-  std::string complainant_name;  // stored encrypted
-  std::string complainant_phone; // stored encrypted
-  int64_t source_rating_id = 0;  // for bad_review
-  int64_t registered_by = 0;     // user id; 0 = the public
+  std::string category;           // category code; empty = suggest from the text
+  std::string complainant_name;   // stored encrypted
+  std::string complainant_phone;  // stored encrypted
+  int64_t source_rating_id = 0;   // for bad_review: one case per rating (a second call returns the first)
+  int64_t registered_by = 0;      // user id; 0 = the public
+  std::string registered_by_name;
   std::string ip;
+  int64_t owner_node_id = 0;  // first-contact owner (首问负责); 0 = the institution of node_id
+  bool multi_dept = false;    // several departments involved: the longer time limit applies
 };
 
 struct Opened {

@@ -5,6 +5,15 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 
+namespace manyi {
+std::string utf8_prefix(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;  // s[n] starts the cut-off character
+  return s.substr(0, n);
+}
+}  // namespace manyi
+
 namespace manyi::jv {
 
 json parse_object(const std::string& body) {

@@ -32,6 +32,9 @@ std::string req_enum(const json& j, const char* field, const std::vector<std::st
 std::optional<std::string> opt_enum(const json& j, const char* field, const std::vector<std::string>& allowed);
 }  // namespace jv
 
+// The first max_bytes bytes of s, cut back to a UTF-8 character boundary (never splits a character).
+std::string utf8_prefix(const std::string& s, size_t max_bytes);
+
 inline std::string id_str(int64_t id) { return std::to_string(id); }
 inline json id_json(int64_t id) { return id ? json(std::to_string(id)) : json(nullptr); }
 

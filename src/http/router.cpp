@@ -24,6 +24,11 @@ std::vector<std::string> split_path(const std::string& p) {
   }
   return out;
 }
+// A user who must change the password may only see who they are, change it, or sign out.
+bool allowed_before_password_change(const Route& r) {
+  return (r.method == "GET" && r.pattern == "/api/v1/me") ||
+         (r.method == "POST" && (r.pattern == "/api/v1/auth/password" || r.pattern == "/api/v1/auth/logout"));
+}
 }  // namespace
 
 Response error_response(int status, const std::string& code, const std::string& message, const std::string& field) {
@@ -195,7 +200,7 @@ Response Router::dispatch(const Request& req) {
           if (req.header("x-csrf-token") != ctx.user->csrf || ctx.user->csrf.empty())
             throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
         }
-        if (ctx.user->must_change_password && route->access != "login")
+        if (ctx.user->must_change_password && !allowed_before_password_change(*route))
           throw Error(403, "password_change_required", "please change your password first");
         if (route->access != "login" && !ctx.can(route->access))
           throw Error(403, "forbidden", "your role does not allow this (" + route->access + ")");

@@ -12,7 +12,9 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 namespace manyi::http {
@@ -89,38 +91,86 @@ struct Server::Impl {
     return ip;
   }
 
+  static bool disconnected(const boost::system::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+           ec == beast::error::timeout || ec == asio::error::connection_reset ||
+           ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
+  }
+
+  // Answers a request that could not be parsed, in the documented error shape, and closes.
+  asio::awaitable<void> write_error(beast::tcp_stream& stream, int status, const std::string& code,
+                                    const std::string& message) {
+    Response bad = error_response(status, code, message);
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(status), 11};
+    out.set(bhttp::field::server, "manyi");
+    out.set(bhttp::field::content_type, bad.content_type);
+    out.body() = bad.body;
+    out.prepare_payload();
+    out.keep_alive(false);
+    boost::system::error_code ec;
+    stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+    co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_await drain_input(stream);
+  }
+
+  // Closing a socket with unread input makes the kernel send RST, which can destroy the answer
+  // before the client reads it. Stop sending, then swallow what the client still sends (for a
+  // moment and up to a bound) so it sees the answer.
+  static asio::awaitable<void> drain_input(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    size_t total = 0;
+    while (total < (64u << 20)) {
+      size_t n = co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      total += n;
+    }
+  }
+
   asio::awaitable<void> session(tcp::socket sock) {
     beast::tcp_stream stream(std::move(sock));
     beast::flat_buffer buf;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(16 * 1024);
+      // The route's own limit is applied once the target is known (below), not Beast's default.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
       boost::system::error_code ec;
       co_await bhttp::async_read_header(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+      if (ec) {
+        // A peer that went away gets nothing; a malformed request gets an answer before the close.
+        if (!disconnected(ec)) {
+          bool too_big = ec == bhttp::error::header_limit;
+          co_await write_error(stream, too_big ? 431 : 400, too_big ? "headers_too_large" : "bad_request",
+                               too_big ? "request headers are too large" : "malformed HTTP request");
+        }
+        break;
+      }
       auto& hdr = parser.get();
       std::string target(hdr.target());
       auto qpos = target.find('?');
       std::string raw_path = target.substr(0, qpos);
       std::string path = url_decode(raw_path, false);
       size_t limit = router.max_body(std::string(hdr.method_string()), path);
-      parser.body_limit(limit);
       Response res;
       bool keep_alive = hdr.keep_alive();
-      co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+      bool head = hdr.method() == bhttp::verb::head;
+      bool unread_body = false;  // answered before reading the body: swallow it before closing
+      if (parser.content_length() && *parser.content_length() > limit) {
+        ec = bhttp::error::body_limit;  // known from Content-Length: do not read it at all
+      } else {
+        parser.body_limit(limit);  // chunked bodies are counted as they arrive
+        co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec == bhttp::error::body_limit) {
         res = error_response(413, "body_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
         keep_alive = false;
+        unread_body = true;
       } else if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout) break;
-        Response bad = error_response(400, "bad_request", "malformed HTTP request");
-        bhttp::response<bhttp::string_body> out{bhttp::status::bad_request, 11};
-        out.set(bhttp::field::content_type, bad.content_type);
-        out.body() = bad.body;
-        out.prepare_payload();
-        out.keep_alive(false);
-        co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+        if (!disconnected(ec)) co_await write_error(stream, 400, "bad_request", "malformed HTTP request");
         break;
       } else {
         auto msg = parser.release();
@@ -156,8 +206,10 @@ struct Server::Impl {
       out.body() = std::move(res.body);
       out.keep_alive(keep_alive);
       out.prepare_payload();
+      if (head) out.body().clear();  // HEAD: the GET's headers (Content-Length included), no body
       stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
       co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && unread_body) co_await drain_input(stream);
       if (ec || !keep_alive) break;
     }
     boost::system::error_code ignore;

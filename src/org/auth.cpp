@@ -1,5 +1,7 @@
 #include "org/auth.hpp"
 
+#include "core/json.hpp"
+
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -38,11 +40,12 @@ LoginResult Auth::login(const std::string& username, const std::string& password
   int64_t uid = r[0].i64(0);
   if (r[0].i64(4) > t) throw Error(429, "too_many_attempts", "this account is locked for a while after repeated failures");
   if (!verify_password(r[0].str(1), password) || r[0].i64(2) == 0) {
-    int failures = static_cast<int>(r[0].i64(3)) + 1;
     db.write([&](store::Tx& tx) {
-      tx.exec("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-              {int64_t{failures >= opts_.max_failures ? 0 : failures},
-               failures >= opts_.max_failures ? t + opts_.lock_ms : int64_t{0}, uid});
+      // Counted in the database, atomically: parallel attempts cannot each see a stale count.
+      auto f = tx.query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins", {uid});
+      int failures = f.empty() ? 1 : static_cast<int>(f[0].i64(0));
+      if (failures >= opts_.max_failures)
+        tx.exec("UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?", {t + opts_.lock_ms, uid});
       audit::record(tx, {uid, username, ip}, {"auth.login_failed", "user", uid, r[0].i64(5), "", "", "", ""});
     });
     throw Error(401, "invalid_credentials", "wrong username or password");
@@ -55,7 +58,7 @@ LoginResult Auth::login(const std::string& username, const std::string& password
     tx.exec("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", {uid});
     tx.exec("INSERT INTO sessions(id, token_hash, user_id, csrf, ip, user_agent, created_at, last_seen, revoked) "
             "VALUES (?,?,?,?,?,?,?,?,0)",
-            {sid, audit::sha256_hex(res.token), uid, csrf, ip, user_agent.substr(0, 200), t, t});
+            {sid, audit::sha256_hex(res.token), uid, csrf, ip, utf8_prefix(user_agent, 200), t, t});
     audit::record(tx, {uid, username, ip}, {"auth.login", "session", sid, r[0].i64(5), "", "", "", ""});
   });
   res.principal = *principal_for_token(res.token);
@@ -65,7 +68,9 @@ LoginResult Auth::login(const std::string& username, const std::string& password
 void Auth::logout(const http::Principal& p) {
   org_.db().write([&](store::Tx& tx) {
     tx.exec("UPDATE sessions SET revoked = 1 WHERE id = ?", {p.session_id});
-    audit::record(tx, {p.user_id, p.username, ""}, {"auth.logout", "session", p.session_id, 0, "", "", "", ""});
+    // Filed under the user's home node, like the sign-in, so the audit page can show it.
+    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    audit::record(tx, {p.user_id, p.username, ""}, {"auth.logout", "session", p.session_id, home, "", "", "", ""});
   });
 }
 

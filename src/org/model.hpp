@@ -35,7 +35,7 @@ struct Grant {
 
 struct User {
   int64_t id = 0, node_id = 0, staff_id = 0;
-  std::string username, display_name, node_name;
+  std::string username, display_name, node_name, staff_name;
   bool active = true, must_change_password = false;
   std::vector<Grant> grants;
 };

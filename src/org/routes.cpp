@@ -26,7 +26,7 @@ json user_json(const org::User& u) {
   for (auto& g : u.grants) gs.push_back(grant_json(g));
   return {{"id", id_str(u.id)}, {"username", u.username}, {"display_name", u.display_name},
           {"node_id", id_str(u.node_id)}, {"node_name", u.node_name}, {"staff_id", id_json(u.staff_id)},
-          {"active", u.active}, {"must_change_password", u.must_change_password}, {"grants", gs}};
+          {"staff_name", u.staff_name}, {"active", u.active}, {"must_change_password", u.must_change_password}, {"grants", gs}};
 }
 json principal_json(const http::Principal& p) {
   json gs = json::array();
@@ -233,6 +233,20 @@ void register_org_routes(App& app) {
   }).max_body = 4 * 1024 * 1024;
 
   // ---- users ----
+  // A role may be granted or revoked only by someone who holds all of its permissions there.
+  auto require_role_on = [](http::Ctx& c, const std::string& role, int64_t node) {
+    auto r = org::find_role(role);
+    if (!r) throw invalid("role", "unknown role");
+    for (auto& p : r->permissions)
+      // "self.*" permissions reach only the holder's own records: they give nothing over others.
+      if (p.rfind("self.", 0) != 0 && !c.can(p, node)) throw forbidden("you cannot grant a role with more rights than your own (" + p + ")");
+  };
+  // Changing an account (password, deactivation) is taking it over: only someone who could
+  // have granted every role it holds may do it (a unit admin cannot reset the password of a
+  // bureau admin whose home node happens to lie in the unit).
+  auto require_covers_user = [require_role_on](http::Ctx& c, const org::User& u) {
+    for (auto& g : u.grants) require_role_on(c, g.role, g.node_id);
+  };
   r.add("GET", "/api/v1/users", "user.read", [&](http::Ctx& c) {
     std::string node_path;
     if (auto node = c.id_query("node")) {
@@ -286,7 +300,7 @@ void register_org_routes(App& app) {
     return json_response(user_json(org.create_user(actor_of(c), username, display, password, node, staff_id, must_change)),
                          201);
   });
-  r.add("PATCH", "/api/v1/users/{id}", "user.write", [&](http::Ctx& c) {
+  r.add("PATCH", "/api/v1/users/{id}", "user.write", [&, require_covers_user](http::Ctx& c) {
     int64_t id = c.id_param("id");
     auto u = org.user(id);
     if (!u) throw not_found("user");
@@ -294,24 +308,19 @@ void register_org_routes(App& app) {
     auto j = jv::parse_object(c.req.body);
     auto active = jv::opt_bool(j, "active");
     if (active && !*active && id == c.me().user_id) throw invalid("active", "you cannot deactivate yourself");
+    if (active && *active != u->active) require_covers_user(c, *u);
     return json_response(user_json(org.update_user(actor_of(c), id, jv::opt_str(j, "display_name", 50), active)));
   });
-  r.add("POST", "/api/v1/users/{id}/password", "user.write", [&](http::Ctx& c) {
+  r.add("POST", "/api/v1/users/{id}/password", "user.write", [&, require_covers_user](http::Ctx& c) {
     int64_t id = c.id_param("id");
     auto u = org.user(id);
     if (!u) throw not_found("user");
     c.require("user.write", u->node_id);
+    require_covers_user(c, *u);
     auto j = jv::parse_object(c.req.body);
     org.set_password(actor_of(c), id, jv::req_str(j, "password", 128), true);
     return http::Response::no_content();
   });
-  // A role may be granted or revoked only by someone who holds all of its permissions there.
-  auto require_role_on = [](http::Ctx& c, const std::string& role, int64_t node) {
-    auto r = org::find_role(role);
-    if (!r) throw invalid("role", "unknown role");
-    for (auto& p : r->permissions)
-      if (!c.can(p, node)) throw forbidden("you cannot grant a role with more rights than your own (" + p + ")");
-  };
   r.add("POST", "/api/v1/users/{id}/grants", "user.write", [&, require_role_on](http::Ctx& c) {
     int64_t id = c.id_param("id");
     auto u = org.user(id);

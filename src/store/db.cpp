@@ -108,6 +108,7 @@ int apply_migrations(Db& db, const std::function<std::string(const std::string&)
   for (auto& m : migrations()) {
     if (m.version <= current) continue;
     std::string sql = dialect(m.sql);
+    bool done_here = false;
     db.write([&](Tx& tx) {
       // Another instance may have applied it meanwhile.
       auto r = tx.query("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", {int64_t{m.version}});
@@ -115,8 +116,9 @@ int apply_migrations(Db& db, const std::function<std::string(const std::string&)
       for (auto& stmt : split_sql(sql)) tx.exec(stmt);
       tx.exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
               {int64_t{m.version}, std::string(m.name), int64_t{0}});
+      done_here = true;
     });
-    ++applied;
+    if (done_here) ++applied;
   }
   return applied;
 }

@@ -19,10 +19,11 @@ std::string pg_placeholders(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 16);
   int n = 0;
-  bool in_str = false;
+  bool in_str = false, in_ident = false;  // '…' literals and "…" identifiers
   for (char c : sql) {
-    if (c == '\'') in_str = !in_str;
-    if (c == '?' && !in_str) {
+    if (c == '\'' && !in_ident) in_str = !in_str;
+    if (c == '"' && !in_str) in_ident = !in_ident;
+    if (c == '?' && !in_str && !in_ident) {
       out += '$';
       out += std::to_string(++n);
     } else {

@@ -1,5 +1,6 @@
 // The one HTTP wrapper of the console: JSON in and out, CSRF header on every
 // non-GET request, errors thrown as ApiError, and a 401 sends the user to /login.
+import { errorText } from './errors'
 
 export class ApiError extends Error {
   readonly status: number
@@ -16,6 +17,11 @@ export class ApiError extends Error {
     this.field = field
     this.body = body
   }
+}
+
+/** The text to show for a failed request, in the user's language (codes mapped in errors.ts). */
+export function errorMessage(e: unknown): string {
+  return errorText(e)
 }
 
 export type Query = Record<string, string | number | boolean | null | undefined>

@@ -12,13 +12,20 @@ describe('menu', () => {
     expect(visibleMenu(null)).toEqual([])
   })
   it('shows everything to a user with every permission', () => {
-    expect(visibleMenu(['org.read', 'staff.read', 'user.read', 'audit.read'])).toHaveLength(menu.length)
+    const all = [...new Set(menu.map((m) => m.permission))]
+    expect(visibleMenu(all)).toHaveLength(menu.filter((m) => !m.hidden).length)
   })
   it('has the foundation pages with unique paths', () => {
     const paths = menu.map((m) => m.path)
-    expect(paths).toEqual(['/org', '/staff', '/users', '/audit'])
+    expect(paths.slice(0, 4)).toEqual(['/org', '/staff', '/users', '/audit'])
     expect(new Set(paths).size).toBe(paths.length)
-    expect(menu.map((m) => m.permission)).toEqual(['org.read', 'staff.read', 'user.read', 'audit.read'])
+    expect(menu.slice(0, 4).map((m) => m.permission)).toEqual(['org.read', 'staff.read', 'user.read', 'audit.read'])
+  })
+  it('keeps detail pages out of the side menu and groups the case pages', () => {
+    expect(menu.find((m) => m.path === '/cases/:id')?.hidden).toBe(true)
+    expect(visibleMenu(['case.read']).map((m) => m.path)).toEqual(['/cases', '/case-stats'])
+    expect(visibleMenu(['case.read', 'case.register']).map((m) => m.path)).toContain('/case-entry')
+    for (const m of menu.filter((x) => x.path.startsWith('/case'))) expect(m.group).toBe('cases.menu.group')
   })
   it('filters a custom list', () => {
     const items = [{ ...menu[0], path: '/cases', permission: 'case.read' }]

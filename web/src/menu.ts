@@ -4,6 +4,8 @@
 import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
 import { OfficeBuilding, User, UserFilled, Document } from '@element-plus/icons-vue'
+import { Tickets, PhoneFilled, Calendar, SetUp, DataAnalysis } from '@element-plus/icons-vue'
+import { DataLine, ChatLineSquare, WarningFilled, Postcard, Memo, Phone, EditPen } from '@element-plus/icons-vue'
 
 export interface MenuItem {
   path: string
@@ -13,6 +15,10 @@ export interface MenuItem {
   /** The permission (from /api/v1/me) needed to see the item and open the page. */
   permission: string
   component: () => Promise<RouteComponent | { default: RouteComponent }>
+  /** i18n key of the side-menu group the item belongs to (a sub-menu); none = top level. */
+  group?: string
+  /** A page reached from another one (e.g. a detail page): routed, but not in the side menu. */
+  hidden?: boolean
 }
 
 export const menu: MenuItem[] = [
@@ -20,9 +26,26 @@ export const menu: MenuItem[] = [
   { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./views/StaffView.vue') },
   { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./views/UsersView.vue') },
   { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./views/AuditView.vue') },
+  // 投诉管理 (complaints and cases)
+  { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseInboxView.vue') },
+  { path: '/cases/:id', title: 'cases.menu.detail', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', hidden: true, component: () => import('./views/cases/CaseDetailView.vue') },
+  { path: '/case-entry', title: 'cases.menu.entry', icon: PhoneFilled, permission: 'case.register', group: 'cases.menu.group', component: () => import('./views/cases/HotlineEntryView.vue') },
+  { path: '/case-stats', title: 'cases.menu.stats', icon: DataAnalysis, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseStatsView.vue') },
+  { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./views/cases/CaseSettingsView.vue') },
+  { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./views/cases/CalendarView.vue') },
+  // 满意度 (satisfaction)
+  { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatDashboardView.vue') },
+  { path: '/sat-comments', title: 'sat.menu.comments', icon: ChatLineSquare, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatCommentsView.vue') },
+  { path: '/sat-reviews', title: 'sat.menu.reviews', icon: WarningFilled, permission: 'rating.review', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatReviewView.vue') },
+  { path: '/sat-points', title: 'sat.menu.points', icon: Postcard, permission: 'point.write', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatPointsView.vue') },
+  { path: '/sat-templates', title: 'sat.menu.templates', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatTemplatesView.vue') },
+  { path: '/sat-templates/:id', title: 'sat.menu.templateEdit', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatTemplateEditView.vue') },
+  { path: '/sat-followups', title: 'sat.menu.followups', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatFollowupView.vue') },
+  { path: '/sat-followups/:id', title: 'sat.menu.followupCall', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatFollowupCallView.vue') },
+  { path: '/sat-entry', title: 'sat.menu.entry', icon: EditPen, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatEntryView.vue') },
 ]
 
 export function visibleMenu(permissions: readonly string[] | null | undefined, items: MenuItem[] = menu): MenuItem[] {
   const have = new Set(permissions ?? [])
-  return items.filter((m) => !m.permission || have.has(m.permission))
+  return items.filter((m) => !m.hidden && (!m.permission || have.has(m.permission)))
 }

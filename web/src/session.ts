@@ -2,6 +2,7 @@
 // the console only keeps the user and the CSRF token it was given.
 import { reactive } from 'vue'
 import { api, ApiError, setCsrfToken, type Me, type SessionInfo } from './api'
+import { markStaffDevice } from './satisfaction/device'
 
 export const session = reactive({
   user: null as Me | null,
@@ -30,7 +31,9 @@ export async function loadMe(): Promise<Me | null> {
 }
 
 export async function login(username: string, password: string): Promise<Me> {
-  return accept(await api.post<SessionInfo>('/api/v1/auth/login', { username, password }, { noAuthRedirect: true }))
+  const me = accept(await api.post<SessionInfo>('/api/v1/auth/login', { username, password }, { noAuthRedirect: true }))
+  void markStaffDevice() // ratings from this browser are now held for review (staff_device)
+  return me
 }
 
 export async function logout(): Promise<void> {

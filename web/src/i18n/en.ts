@@ -1,5 +1,9 @@
 // English. Keys must match zh-CN.ts one to one (see i18n.test.ts).
+import cases from './cases.en'
+import sat from './satisfaction.en'
 export default {
+  cases,
+  sat,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

@@ -1,0 +1,86 @@
+// Cases plain types: the case row, its history entries, and the vocabularies (types,
+// channels, statuses, outcomes, callback results) with the Chinese labels users see.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace manyi::cases {
+
+struct Label {
+  std::string code, zh, en;
+};
+const std::vector<Label>& types();             // complaint 投诉, bad_review 差评, …
+const std::vector<Label>& channels();          // web 网站, hotline 热线电话, …
+const std::vector<Label>& statuses();          // pending 待受理, processing 办理中, …
+const std::vector<Label>& outcomes();          // substantiated 属实, partly 部分属实, unsubstantiated 不属实
+const std::vector<Label>& callback_results();  // satisfied 满意, basically_satisfied 基本满意, unsatisfied 不满意
+const std::vector<Label>& levels();            // 0 正常, 1 临期预警, 2 已逾期, 3 督办
+std::vector<std::string> codes(const std::vector<Label>& labels);
+std::string zh(const std::vector<Label>& labels, const std::string& code);
+
+// Statuses in which the SLA clock and the escalation ladder apply.
+bool is_open(const std::string& status);  // pending, processing, waiting
+
+struct Case {
+  int64_t id = 0;
+  std::string tracking_code, type, channel, status;
+  int64_t node_id = 0;
+  std::string node_path;
+  int64_t unit_id = 0;
+  int64_t owner_node_id = 0;
+  std::string owner_path;
+  int64_t prev_owner_node_id = 0;
+  int64_t transfer_to_node_id = 0;
+  std::string transfer_to_path, transfer_note;
+  int64_t assignee_id = 0;
+  std::string category;
+  bool sensitive = false, multi_dept = false;
+  std::string content;
+  std::string complainant_enc;  // nonce || secretbox ciphertext of {"name","phone"}
+  std::string complainant_mask, phone_mask, phone_hash;
+  int64_t source_rating_id = 0, registered_by = 0;
+  int64_t received_at = 0;
+  int sla_days = 0;
+  int64_t warn_at = 0, deadline_at = 0, supervise_at = 0;
+  std::optional<int64_t> paused_at;
+  int level = 0;
+  std::optional<int64_t> next_check_at;
+  std::optional<int> ext_days;
+  std::string ext_reason;
+  int64_t ext_by = 0;
+  int extended_days = 0;
+  std::string reply, outcome, measures;
+  std::optional<int64_t> replied_at;
+  bool late = false;
+  std::string callback_result;
+  std::optional<int64_t> callback_at;
+  int reopen_count = 0;
+  int64_t merged_into = 0;
+  std::optional<int64_t> closed_at;
+  int64_t created_at = 0, updated_at = 0;
+  // Filled by reads for display.
+  std::string node_name, owner_name, transfer_to_name, assignee_name;
+};
+
+struct Event {
+  int64_t id = 0, case_id = 0, at = 0, actor_id = 0, node_id = 0;
+  std::string actor_name, action, status, note, node_name;
+  bool is_public = false;
+};
+
+struct Category {
+  std::string code, name, name_en, keywords;
+  bool sensitive = false, active = true;
+  int sort = 0;
+};
+
+struct Sla {
+  std::string type, name;
+  int reply_days = 5, multi_days = 10, bureau_after_days = 2;
+  double warn_ratio = 0.6;
+  bool needs_callback = true;
+};
+
+}  // namespace manyi::cases

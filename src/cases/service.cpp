@@ -1,0 +1,1522 @@
+#include "cases/service.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cases/pii.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+#include "core/json.hpp"
+#include "http/router.hpp"
+#include "org/roles.hpp"
+
+namespace manyi::cases {
+namespace {
+
+using store::Params;
+using store::Row;
+using store::Tx;
+using store::Value;
+
+// ---- the case row <-> struct, in one place ----
+const std::vector<std::string> kColumns = {"id",
+                                           "tracking_code",
+                                           "type",
+                                           "channel",
+                                           "status",
+                                           "node_id",
+                                           "node_path",
+                                           "unit_id",
+                                           "owner_node_id",
+                                           "owner_path",
+                                           "prev_owner_node_id",
+                                           "transfer_to_node_id",
+                                           "transfer_to_path",
+                                           "transfer_note",
+                                           "assignee_id",
+                                           "category",
+                                           "sensitive",
+                                           "multi_dept",
+                                           "content",
+                                           "complainant_enc",
+                                           "complainant_mask",
+                                           "phone_mask",
+                                           "phone_hash",
+                                           "source_rating_id",
+                                           "registered_by",
+                                           "received_at",
+                                           "sla_days",
+                                           "warn_at",
+                                           "deadline_at",
+                                           "supervise_at",
+                                           "paused_at",
+                                           "level",
+                                           "next_check_at",
+                                           "ext_days",
+                                           "ext_reason",
+                                           "ext_by",
+                                           "extended_days",
+                                           "reply",
+                                           "outcome",
+                                           "measures",
+                                           "replied_at",
+                                           "late",
+                                           "callback_result",
+                                           "callback_at",
+                                           "reopen_count",
+                                           "merged_into",
+                                           "closed_at",
+                                           "created_at",
+                                           "updated_at"};
+
+std::string select_list(const std::string& alias) {
+  std::string out;
+  for (auto& c : kColumns) out += (out.empty() ? "" : ", ") + alias + "." + c;
+  return out;
+}
+
+Value id_or_null(int64_t v) { return v ? Value(v) : Value(nullptr); }
+template <class T>
+Value opt(const std::optional<T>& v) {
+  return v ? Value(static_cast<int64_t>(*v)) : Value(nullptr);
+}
+
+Params to_params(const Case& c) {
+  return {c.id,
+          c.tracking_code,
+          c.type,
+          c.channel,
+          c.status,
+          c.node_id,
+          c.node_path,
+          c.unit_id,
+          c.owner_node_id,
+          c.owner_path,
+          id_or_null(c.prev_owner_node_id),
+          id_or_null(c.transfer_to_node_id),
+          c.transfer_to_path.empty() ? Value(nullptr) : Value(c.transfer_to_path),
+          c.transfer_note,
+          id_or_null(c.assignee_id),
+          c.category,
+          int64_t{c.sensitive},
+          int64_t{c.multi_dept},
+          c.content,
+          c.complainant_enc.empty() ? Value(nullptr) : Value(store::Blob{c.complainant_enc}),
+          c.complainant_mask,
+          c.phone_mask,
+          c.phone_hash,
+          id_or_null(c.source_rating_id),
+          id_or_null(c.registered_by),
+          c.received_at,
+          int64_t{c.sla_days},
+          c.warn_at,
+          c.deadline_at,
+          c.supervise_at,
+          opt(c.paused_at),
+          int64_t{c.level},
+          opt(c.next_check_at),
+          opt(c.ext_days),
+          c.ext_reason,
+          id_or_null(c.ext_by),
+          int64_t{c.extended_days},
+          c.reply,
+          c.outcome,
+          c.measures,
+          opt(c.replied_at),
+          int64_t{c.late},
+          c.callback_result,
+          opt(c.callback_at),
+          int64_t{c.reopen_count},
+          id_or_null(c.merged_into),
+          opt(c.closed_at),
+          c.created_at,
+          c.updated_at};
+}
+
+Case from_row(const Row& r, size_t extra = 0) {
+  Case c;
+  size_t i = 0;
+  c.id = r.i64(i++);
+  c.tracking_code = r.str(i++);
+  c.type = r.str(i++);
+  c.channel = r.str(i++);
+  c.status = r.str(i++);
+  c.node_id = r.i64(i++);
+  c.node_path = r.str(i++);
+  c.unit_id = r.i64(i++);
+  c.owner_node_id = r.i64(i++);
+  c.owner_path = r.str(i++);
+  c.prev_owner_node_id = r.i64(i++);
+  c.transfer_to_node_id = r.i64(i++);
+  c.transfer_to_path = r.str(i++);
+  c.transfer_note = r.str(i++);
+  c.assignee_id = r.i64(i++);
+  c.category = r.str(i++);
+  c.sensitive = r.i64(i++) != 0;
+  c.multi_dept = r.i64(i++) != 0;
+  c.content = r.str(i++);
+  c.complainant_enc = r.str(i++);
+  c.complainant_mask = r.str(i++);
+  c.phone_mask = r.str(i++);
+  c.phone_hash = r.str(i++);
+  c.source_rating_id = r.i64(i++);
+  c.registered_by = r.i64(i++);
+  c.received_at = r.i64(i++);
+  c.sla_days = static_cast<int>(r.i64(i++));
+  c.warn_at = r.i64(i++);
+  c.deadline_at = r.i64(i++);
+  c.supervise_at = r.i64(i++);
+  c.paused_at = r.opt_i64(i++);
+  c.level = static_cast<int>(r.i64(i++));
+  c.next_check_at = r.opt_i64(i++);
+  if (auto v = r.opt_i64(i++)) c.ext_days = static_cast<int>(*v);
+  c.ext_reason = r.str(i++);
+  c.ext_by = r.i64(i++);
+  c.extended_days = static_cast<int>(r.i64(i++));
+  c.reply = r.str(i++);
+  c.outcome = r.str(i++);
+  c.measures = r.str(i++);
+  c.replied_at = r.opt_i64(i++);
+  c.late = r.i64(i++) != 0;
+  c.callback_result = r.str(i++);
+  c.callback_at = r.opt_i64(i++);
+  c.reopen_count = static_cast<int>(r.i64(i++));
+  c.merged_into = r.i64(i++);
+  c.closed_at = r.opt_i64(i++);
+  c.created_at = r.i64(i++);
+  c.updated_at = r.i64(i++);
+  if (extra >= 4) {
+    c.node_name = r.str(i++);
+    c.owner_name = r.str(i++);
+    c.transfer_to_name = r.str(i++);
+    c.assignee_name = r.str(i++);
+  }
+  return c;
+}
+
+// The case with display names joined in.
+std::string select_named() {
+  return "SELECT " + select_list("c") +
+         ", n.name, o.name, COALESCE(t.name, ''), COALESCE(u.display_name, '') FROM cases c "
+         "JOIN org_nodes n ON n.id = c.node_id JOIN org_nodes o ON o.id = c.owner_node_id "
+         "LEFT JOIN org_nodes t ON t.id = c.transfer_to_node_id LEFT JOIN users u ON u.id = c.assignee_id ";
+}
+
+void insert_case(Tx& tx, const Case& c) {
+  std::string cols, qs;
+  for (auto& col : kColumns) {
+    cols += (cols.empty() ? "" : ", ") + col;
+    qs += qs.empty() ? "?" : ", ?";
+  }
+  tx.exec_deferred("INSERT INTO cases(" + cols + ") VALUES (" + qs + ")", to_params(c));
+}
+
+void save_case(Tx& tx, const Case& c) {
+  static const std::string sql = [] {
+    std::string set;
+    for (size_t i = 1; i < kColumns.size(); ++i) set += (i > 1 ? ", " : "") + kColumns[i] + " = ?";
+    return "UPDATE cases SET " + set + " WHERE id = ?";
+  }();
+  auto p = to_params(c);
+  p.push_back(p.front());
+  p.erase(p.begin());
+  tx.exec_deferred(sql, p);
+}
+
+std::optional<Case> load_for_update(Tx& tx, int64_t id) {
+  std::string sql = "SELECT " + select_list("c") + " FROM cases c WHERE c.id = ?";
+  if (tx.backend() == store::Backend::postgres) sql += " FOR UPDATE";
+  auto r = tx.query(sql, {id});
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0]);
+}
+
+void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::string& actor_name,
+               const std::string& action, const std::string& status, int64_t node_id, const std::string& note,
+               bool is_public) {
+  tx.exec_deferred(
+      "INSERT INTO case_events(id, case_id, at, actor_id, actor_name, action, status, node_id, note, public) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
+       status, id_or_null(node_id), note, int64_t{is_public}});
+}
+
+void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string& title, const std::string& body,
+            int64_t case_id) {
+  tx.exec_deferred(
+      "INSERT INTO notifications(id, user_id, node_id, kind, title, body, link, created_at) "
+      "VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
+      {new_id(), node_id, kind, title, body, fmt::format("/cases/{}", case_id), now_ms()});
+}
+
+std::vector<int64_t> path_ids(const std::string& path) {
+  std::vector<int64_t> out;
+  size_t i = 1;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) break;
+    out.push_back(parse_id(path.substr(i, j - i)));
+    i = j + 1;
+  }
+  return out;
+}
+
+// The path of an ancestor (a prefix of path ending at that node), "" if not on the path.
+std::string path_upto(const std::string& path, int64_t node_id) {
+  std::string needle = "/" + std::to_string(node_id) + "/";
+  auto p = path.find(needle);
+  return p == std::string::npos ? std::string() : path.substr(0, p + needle.size());
+}
+std::string parent_path(const std::string& path) {
+  if (path.size() < 2) return {};
+  auto p = path.rfind('/', path.size() - 2);
+  return p == std::string::npos || p == 0 ? std::string() : path.substr(0, p + 1);
+}
+int64_t parent_of(const std::string& path) {
+  auto ids = path_ids(path);
+  return ids.size() >= 2 ? ids[ids.size() - 2] : 0;
+}
+
+struct NodeInfo {
+  int64_t id = 0;
+  std::string path, kind, name;
+  bool active = false;
+};
+std::optional<NodeInfo> node_info(Tx& tx, int64_t id) {
+  auto r = tx.query("SELECT id, path, kind, name, active FROM org_nodes WHERE id = ?", {id});
+  if (r.empty()) return std::nullopt;
+  return NodeInfo{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].i64(4) != 0};
+}
+
+// In one query: the nearest institution at or above the node (the node itself when there is
+// none) and the owner node when one is given.
+struct Lineage {
+  int64_t unit_id = 0;
+  std::optional<NodeInfo> owner;
+};
+Lineage lineage(Tx& tx, const NodeInfo& n, int64_t owner_id) {
+  auto ids = path_ids(n.path);
+  if (owner_id) ids.push_back(owner_id);
+  std::string in;
+  Params p;
+  for (auto id : ids) {
+    in += in.empty() ? "?" : ", ?";
+    p.push_back(id);
+  }
+  Lineage out;
+  out.unit_id = n.id;
+  size_t unit_depth = 0;
+  for (auto& r : tx.query("SELECT id, path, kind, name, active FROM org_nodes WHERE id IN (" + in + ")", p)) {
+    NodeInfo x{r.i64(0), r.str(1), r.str(2), r.str(3), r.i64(4) != 0};
+    if (x.id == owner_id) out.owner = x;
+    if (x.kind == "institution" && n.path.rfind(x.path, 0) == 0 && x.path.size() > unit_depth) {
+      out.unit_id = x.id;
+      unit_depth = x.path.size();
+    }
+  }
+  return out;
+}
+
+std::string text(const std::string& v, const char* field, size_t max_chars, bool required) {
+  if (required && v.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw invalid(field, fmt::format("{} is required", field));
+  if (!jv::valid_text(v)) throw invalid(field, fmt::format("{} contains invalid characters", field));
+  size_t chars = 0;
+  for (unsigned char ch : v) chars += (ch & 0xC0) != 0x80;
+  if (chars > max_chars) throw invalid(field, fmt::format("{} is longer than {} characters", field, max_chars));
+  return v;
+}
+
+Sla sla_row(const Row& r) {
+  Sla s;
+  s.type = r.str(0);
+  s.name = r.str(1);
+  s.reply_days = static_cast<int>(r.i64(2));
+  s.multi_days = static_cast<int>(r.i64(3));
+  s.warn_ratio = r.f64(4);
+  s.bureau_after_days = static_cast<int>(r.i64(5));
+  s.needs_callback = r.i64(6) != 0;
+  return s;
+}
+const char* kSlaSelect =
+    "SELECT type, name, reply_days, multi_days, warn_ratio, bureau_after_days, needs_callback FROM case_sla";
+
+Category category_row(const Row& r) {
+  return Category{r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4) != 0, r.i64(6) != 0, static_cast<int>(r.i64(5))};
+}
+const char* kCategorySelect = "SELECT code, name, name_en, keywords, sensitive, sort, active FROM case_categories";
+
+std::vector<std::string> split_keywords(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    auto b = cur.find_first_not_of(' '), e = cur.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ',' || s[i] == '\n')
+      flush();
+    else if (s.compare(i, 3, "，") == 0) {  // full-width comma
+      flush();
+      i += 2;
+    } else
+      cur += s[i];
+  }
+  flush();
+  return out;
+}
+
+// ---- configuration snapshot: calendar, categories, time limits ----
+// These change rarely (an administrator's edit) but every intake and every clock change
+// needs them. Each edit writes a fresh random token to settings('cases.config') in the same
+// transaction; readers fetch only the token and reuse the snapshot loaded for it, so every
+// instance sharing a database sees an edit at its next transaction. Databases never edited
+// share the token "0" and the migration's identical seed data.
+struct Config {
+  calendar::Calendar cal;
+  std::vector<Category> categories;
+  std::map<std::string, Sla> slas;
+
+  const Category* category(const std::string& code) const {
+    for (auto& c : categories)
+      if (c.code == code) return &c;
+    return nullptr;
+  }
+  Sla sla(const std::string& type) const {
+    auto it = slas.find(type);
+    if (it != slas.end()) return it->second;
+    Sla s;
+    s.type = type;
+    return s;
+  }
+  std::string suggest(const std::string& content) const {
+    std::string best = "other";
+    int best_hits = 0;
+    for (auto& cat : categories) {
+      if (!cat.active) continue;
+      int hits = 0;
+      for (auto& k : split_keywords(cat.keywords))
+        for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++hits;
+      // Integrity matters win any tie: they must reach the discipline office.
+      if (hits > best_hits || (hits > 0 && hits == best_hits && cat.sensitive)) {
+        best = cat.code;
+        best_hits = hits;
+      }
+    }
+    return best;
+  }
+};
+
+const char* kCalendarSelect = "SELECT day, workday, name FROM calendar_days";
+calendar::Calendar calendar_from(const store::Result& r) {
+  calendar::Calendar cal;
+  for (auto& row : r)
+    if (auto d = calendar::parse_date(row.str(0))) cal.set(*d, {row.i64(1) != 0, row.str(2)});
+  return cal;
+}
+
+template <class Reader>  // Tx or Db: both have query()
+std::shared_ptr<const Config> config_of(Reader& rd) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Config>> cache;
+  auto t = rd.query("SELECT value FROM settings WHERE key = 'cases.config'");
+  std::string token = t.empty() ? "0" : t[0].str(0);
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(token); it != cache.end()) return it->second;
+  }
+  auto cfg = std::make_shared<Config>();
+  cfg->cal = calendar_from(rd.query(kCalendarSelect));
+  for (auto& row : rd.query(std::string(kCategorySelect) + " ORDER BY sort, code"))
+    cfg->categories.push_back(category_row(row));
+  for (auto& row : rd.query(kSlaSelect)) {
+    auto s = sla_row(row);
+    cfg->slas[s.type] = s;
+  }
+  std::lock_guard lk(mu);
+  if (cache.size() > 32) cache.clear();
+  cache[token] = cfg;
+  return cfg;
+}
+
+void config_changed(Tx& tx) {
+  tx.exec(
+      "INSERT INTO settings(key, value, updated_at) VALUES ('cases.config', ?, ?) ON CONFLICT (key) DO UPDATE "
+      "SET value = excluded.value, updated_at = excluded.updated_at",
+      {std::to_string(new_id()), now_ms()});
+}
+
+// ---- SLA clock ----
+int64_t warn_point(const Case& c, const Sla& s, const calendar::Calendar& cal) {
+  int64_t span = cal.working_ms(c.received_at, c.deadline_at);
+  return cal.add_working_ms(c.received_at, static_cast<int64_t>(std::llround(s.warn_ratio * span)));
+}
+void schedule_from_receipt(Case& c, const Sla& s, const calendar::Calendar& cal) {
+  c.deadline_at = cal.deadline_after(c.received_at, c.sla_days);
+  c.warn_at = warn_point(c, s, cal);
+  c.supervise_at = cal.deadline_after(c.deadline_at, s.bureau_after_days);
+}
+int level_at(const Case& c, int64_t now) {
+  return now >= c.supervise_at ? 3 : now >= c.deadline_at ? 2 : now >= c.warn_at ? 1 : 0;
+}
+void set_next_check(Case& c) {
+  c.next_check_at.reset();
+  if (!is_open(c.status) || c.paused_at) return;
+  if (c.level == 0)
+    c.next_check_at = c.warn_at;
+  else if (c.level == 1)
+    c.next_check_at = c.deadline_at;
+  else if (c.level == 2)
+    c.next_check_at = c.supervise_at;
+}
+
+std::string generate_tracking_code() {
+  static const char kAlphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";  // no 0/O, 1/I
+  std::string out;
+  for (int i = 0; i < 10; ++i) out += kAlphabet[randombytes_uniform(32)];
+  return out;
+}
+
+std::string normalise_code(const std::string& code) {
+  std::string out;
+  for (char ch : code) {
+    if (ch == '-' || ch == ' ') continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
+bool types_need_outcome(const std::string& type) {
+  return type == "complaint" || type == "report" || type == "bad_review" || type == "hotline";
+}
+
+}  // namespace
+
+// ======================= intake =======================
+
+Opened open_case(Tx& tx, const NewCase& in) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  auto all_types = codes(types());
+  if (std::find(all_types.begin(), all_types.end(), in.type) == all_types.end())
+    throw invalid("type", "unknown case type: " + in.type);
+  auto all_channels = codes(channels());
+  if (std::find(all_channels.begin(), all_channels.end(), in.channel) == all_channels.end())
+    throw invalid("channel", "unknown channel: " + in.channel);
+  text(in.content, "content", 5000, true);
+  text(in.complainant_name, "complainant_name", 50, false);
+  std::string phone =
+      in.complainant_phone.empty() ? "" : pii::normalise_phone(in.complainant_phone, "complainant_phone");
+
+  if (in.source_rating_id) {  // one case per bad rating, whoever asks twice
+    auto r = tx.query("SELECT id, tracking_code FROM cases WHERE source_rating_id = ?", {in.source_rating_id});
+    if (!r.empty()) return Opened{r[0].i64(0), r[0].str(1)};
+  }
+  auto node = node_info(tx, in.node_id);
+  if (!node) throw invalid("node_id", "the node does not exist");
+  if (!node->active) throw invalid("node_id", "the node is no longer active");
+
+  Case c;
+  c.id = new_id();
+  c.tracking_code = generate_tracking_code();
+  c.type = in.type;
+  c.channel = in.channel;
+  c.status = "pending";
+  c.node_id = node->id;
+  c.node_path = node->path;
+  auto line = lineage(tx, *node, in.owner_node_id);
+  c.unit_id = line.unit_id;
+  auto cfg = config_of(tx);
+  c.category = in.category.empty() ? cfg->suggest(in.content) : in.category;
+  auto cat = cfg->category(c.category);
+  if (!cat || !cat->active) throw invalid("category", "unknown category: " + c.category);
+  c.sensitive = cat->sensitive;
+  c.multi_dept = in.multi_dept;
+  c.content = in.content;
+
+  // Owner: first contact, or the institution the case is about.
+  if (in.owner_node_id && !line.owner) throw invalid("owner_node_id", "the owner node does not exist");
+  c.owner_node_id = in.owner_node_id ? line.owner->id : c.unit_id;
+  c.owner_path = in.owner_node_id ? line.owner->path : path_upto(c.node_path, c.unit_id);
+  if (c.sensitive) {
+    // Integrity matters never sit with a department: at least the institution owns them.
+    auto unit_path = path_upto(c.node_path, c.unit_id);
+    if (!unit_path.empty() && c.owner_path.size() > unit_path.size() && c.owner_path.rfind(unit_path, 0) == 0) {
+      c.owner_node_id = c.unit_id;
+      c.owner_path = unit_path;
+    }
+  }
+
+  if (!in.complainant_name.empty() || !phone.empty()) {
+    auto key = pii::data_key(tx);
+    c.complainant_enc = pii::seal(key, nlohmann::json{{"name", in.complainant_name}, {"phone", phone}}.dump());
+    c.complainant_mask = pii::mask_name(in.complainant_name);
+    c.phone_mask = pii::mask_phone(phone);
+    c.phone_hash = pii::phone_hash(key, phone);
+  }
+  c.source_rating_id = in.source_rating_id;
+  c.registered_by = in.registered_by;
+  if (in.registered_by) c.assignee_id = in.registered_by;
+  int64_t now = now_ms();
+  c.received_at = now;
+  Sla s = cfg->sla(c.type);
+  c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
+  schedule_from_receipt(c, s, cfg->cal);
+  c.level = 0;
+  set_next_check(c);
+  c.created_at = c.updated_at = now;
+  insert_case(tx, c);
+
+  audit::Actor actor{in.registered_by, in.registered_by ? in.registered_by_name : "public", in.ip};
+  add_event(tx, c.id, actor, in.registered_by ? in.registered_by_name : "群众", "register", c.status, c.owner_node_id,
+            fmt::format("{}（{}）", zh(types(), c.type), zh(channels(), c.channel)), true);
+  audit::record(tx, actor,
+                {"case.open", "case", c.id, c.owner_node_id, c.owner_path, "", c.tracking_code,
+                 fmt::format("{} {} via {}{}", c.type, c.category, c.channel, c.sensitive ? " (sensitive)" : "")});
+  notify(tx, c.owner_node_id, "case.new", fmt::format("新{}：{}", zh(types(), c.type), node->name),
+         c.sensitive ? "涉及医德医风（廉洁）问题，请按规定处理" : utf8_prefix(c.content, 120), c.id);
+  return Opened{c.id, c.tracking_code};
+}
+
+// ======================= service =======================
+
+struct CaseService::Change {
+  std::string note;        // history note
+  bool is_public = false;  // shown on the tracking page
+  int64_t node_id = 0;     // node involved (transfer target, escalation target)
+  std::string detail;      // audit summary
+};
+
+CaseService::~CaseService() { stop_worker(); }
+
+Opened CaseService::open(const NewCase& c) {
+  Opened o;
+  db_.write([&](Tx& tx) { o = open_case(tx, c); });
+  return o;
+}
+
+std::string CaseService::suggest_category(const std::string& text) { return config_of(db_)->suggest(text); }
+
+bool CaseService::visible(const Who& who, const Case& c) const {
+  const char* perm = c.sensitive ? "case.sensitive" : "case.read";
+  return who.may(perm, c.owner_path) || who.may(perm, c.node_path) ||
+         (!c.transfer_to_path.empty() && who.may(perm, c.transfer_to_path));
+}
+
+std::optional<Case> CaseService::find(int64_t id) {
+  auto r = db_.query(select_named() + "WHERE c.id = ?", {id});
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0], 4);
+}
+
+Case CaseService::get(const Who& who, int64_t id) {
+  auto c = find(id);
+  if (!c || !visible(who, *c)) throw not_found("case");
+  return *c;
+}
+
+std::optional<Case> CaseService::by_tracking_code(const std::string& code) {
+  auto norm = normalise_code(code);
+  if (norm.size() != 10) return std::nullopt;
+  auto r = db_.query(select_named() + "WHERE c.tracking_code = ?", {norm});
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0], 4);
+}
+
+std::optional<Case> CaseService::track(const std::string& code, const std::string& phone_last4) {
+  auto c = by_tracking_code(code);
+  if (!c) return std::nullopt;
+  if (!c->phone_mask.empty()) {
+    // The mask keeps the number's last four digits.
+    const auto& m = c->phone_mask;
+    if (phone_last4.size() != 4 || m.size() < 4 || m.compare(m.size() - 4, 4, phone_last4) != 0) return std::nullopt;
+  }
+  return c;
+}
+
+std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
+  std::vector<std::string> out;
+  auto add = [&](bool ok, const char* name) {
+    if (ok) out.push_back(name);
+  };
+  bool handle = who.may("case.handle", c.owner_path), dispatch = who.may("case.dispatch", c.owner_path);
+  bool running = c.status == "pending" || c.status == "processing";
+  bool moving = c.transfer_to_node_id != 0;
+  bool open_ = is_open(c.status);
+  add(handle && c.status == "pending" && !moving, "accept");
+  add(moving && who.may("case.handle", c.transfer_to_path), "transfer_accept");
+  add(moving && who.may("case.handle", c.transfer_to_path), "transfer_decline");
+  add(dispatch && open_, "assign");
+  add(dispatch && running && !moving, "transfer");
+  add(handle && running && !moving && (c.prev_owner_node_id || parent_of(c.owner_path)), "return");
+  add(dispatch && open_, "reject");
+  add(handle && c.status == "processing", "pause");
+  add(handle && c.status == "waiting", "resume");
+  add(handle && running && !c.ext_days && now_ms() < c.deadline_at, "extension");
+  auto above = parent_path(c.owner_path);
+  add(c.ext_days && (above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)) &&
+          !(who.actor.user_id && who.actor.user_id == c.ext_by),
+      "extension_decide");
+  add(handle && running && !moving, "reply");
+  add(handle && c.status == "replied", "callback");
+  bool needs_callback = config_of(db_)->sla(c.type).needs_callback;
+  add(handle && (c.status == "replied" || (running && !moving && !needs_callback)), "close");
+  add(dispatch && open_ && !moving, "merge");
+  add(who.may("case.supervise", c.owner_path) && open_, "supervise");
+  add(handle || who.may("case.handle", c.node_path) || who.may("case.supervise", c.owner_path), "note");
+  return out;
+}
+
+std::vector<Event> CaseService::events(int64_t case_id, bool public_only) {
+  auto r = db_.query(
+      std::string("SELECT e.id, e.case_id, e.at, e.actor_id, e.actor_name, e.action, e.status, e.node_id, e.note, "
+                  "e.public, COALESCE(n.name, '') FROM case_events e LEFT JOIN org_nodes n ON n.id = e.node_id "
+                  "WHERE e.case_id = ?") +
+          (public_only ? " AND e.public = 1" : "") + " ORDER BY e.id",
+      {case_id});
+  std::vector<Event> out;
+  for (auto& row : r) {
+    Event e;
+    e.id = row.i64(0);
+    e.case_id = row.i64(1);
+    e.at = row.i64(2);
+    e.actor_id = row.i64(3);
+    e.actor_name = row.str(4);
+    e.action = row.str(5);
+    e.status = row.str(6);
+    e.node_id = row.i64(7);
+    e.note = row.str(8);
+    e.is_public = row.i64(9) != 0;
+    e.node_name = row.str(10);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+namespace {
+// Visibility: case.read on the owner, the subject or a pending transfer target; integrity
+// (sensitive) cases need case.sensitive instead. Optionally narrowed to cases about or owned
+// within one subtree.
+std::string scope_sql(const std::vector<std::string>& read, const std::vector<std::string>& sens,
+                      const std::string& node_path, Params& p) {
+  auto any = [&](const std::vector<std::string>& scope) {
+    return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
+           http::subtree_condition("c.node_path", scope, p) + " OR " +
+           http::subtree_condition("c.transfer_to_path", scope, p) + ")";
+  };
+  std::string out = "((c.sensitive = 0 AND " + any(read) + ")";
+  if (!sens.empty()) out += " OR (c.sensitive = 1 AND " + any(sens) + ")";
+  out += ")";
+  if (!node_path.empty()) {
+    std::vector<std::string> one{node_path};
+    out += " AND (" + http::subtree_condition("c.node_path", one, p) + " OR " +
+           http::subtree_condition("c.owner_path", one, p) + ")";
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
+  Params p;
+  std::string where = scope_sql(f.read_scope, f.sensitive_scope, f.node_path, p);
+  auto eq = [&](const char* col, const std::string& v) {
+    if (v.empty()) return;
+    where += fmt::format(" AND c.{} = ?", col);
+    p.push_back(v);
+  };
+  eq("status", f.status);
+  eq("type", f.type);
+  eq("category", f.category);
+  eq("channel", f.channel);
+  if (!f.tracking_code.empty()) eq("tracking_code", normalise_code(f.tracking_code));
+  int64_t now = now_ms();
+  if (f.overdue) {
+    where += " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
+    p.push_back(now);
+  }
+  if (f.pending_transfer) where += " AND c.transfer_to_node_id IS NOT NULL";
+  if (f.min_level > 0) {
+    where += " AND c.level >= ?";
+    p.push_back(int64_t{f.min_level});
+  }
+  if (f.assignee_id) {
+    where += " AND c.assignee_id = ?";
+    p.push_back(f.assignee_id);
+  }
+  if (f.from_ms) {
+    where += " AND c.received_at >= ?";
+    p.push_back(f.from_ms);
+  }
+  if (f.to_ms) {
+    where += " AND c.received_at < ?";
+    p.push_back(f.to_ms);
+  }
+  if (f.cursor) {
+    where += " AND c.id < ?";
+    p.push_back(f.cursor);
+  }
+  p.push_back(int64_t{f.limit + 1});
+  auto r = db_.query(select_named() + "WHERE " + where + " ORDER BY c.id DESC LIMIT ?", p);
+  std::vector<Case> out;
+  for (auto& row : r) out.push_back(from_row(row, 4));
+  *next_cursor = 0;
+  if (static_cast<int>(out.size()) > f.limit) {
+    out.resize(f.limit);
+    *next_cursor = out.back().id;
+  }
+  return out;
+}
+
+Stats CaseService::stats(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
+                         const std::string& node_path) {
+  Params p;
+  std::string where = scope_sql(read_scope, sensitive_scope, node_path, p);
+  int64_t now = now_ms();
+  Params q = {now};
+  q.insert(q.end(), p.begin(), p.end());
+  auto r = db_.query(
+      "SELECT c.status, COUNT(*), "
+      "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.deadline_at < ? THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.level = 1 AND c.status IN ('pending', 'processing') THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.replied_at IS NOT NULL AND c.late = 0 THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.callback_result = 'satisfied' THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.callback_result = 'basically_satisfied' THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.callback_result = 'unsatisfied' THEN 1 ELSE 0 END) "
+      "FROM cases c WHERE " +
+          where + " GROUP BY c.status ORDER BY c.status",
+      q);
+  Stats s;
+  for (auto& row : r) {
+    s.by_status.emplace_back(row.str(0), row.i64(1));
+    s.total += row.i64(1);
+    if (is_open(row.str(0))) s.open += row.i64(1);
+    s.overdue += row.i64(2);
+    s.warning += row.i64(3);
+    s.replied += row.i64(4);
+    s.replied_on_time += row.i64(5);
+    s.satisfied += row.i64(6);
+    s.basically_satisfied += row.i64(7);
+    s.unsatisfied += row.i64(8);
+  }
+  s.callbacks = s.satisfied + s.basically_satisfied + s.unsatisfied;
+  return s;
+}
+
+std::vector<Case> CaseService::duplicates_of(const Case& c, int limit) {
+  if (c.phone_hash.empty()) return {};
+  auto r = db_.query(select_named() +
+                         "WHERE c.phone_hash = ? AND c.id <> ? AND c.unit_id = ? AND c.status IN ('pending', "
+                         "'processing', 'waiting', 'replied') ORDER BY c.id DESC LIMIT ?",
+                     {c.phone_hash, c.id, c.unit_id, int64_t{limit}});
+  std::vector<Case> out;
+  for (auto& row : r) out.push_back(from_row(row, 4));
+  return out;
+}
+
+std::pair<std::string, std::string> CaseService::reveal_contact(const Who& who, int64_t id) {
+  std::pair<std::string, std::string> out;
+  db_.write([&](Tx& tx) {
+    auto c = load_for_update(tx, id);
+    if (!c || !visible(who, *c)) throw not_found("case");
+    if (!who.may("case.contact", c->owner_path) && !who.may("case.contact", c->node_path))
+      throw forbidden("your role may not see the complainant's contact details");
+    if (!c->complainant_enc.empty()) {
+      auto j = nlohmann::json::parse(pii::open(pii::data_key(tx), c->complainant_enc));
+      out = {j.value("name", ""), j.value("phone", "")};
+    }
+    audit::record(
+        tx, who.actor,
+        {"case.contact.reveal", "case", id, c->owner_node_id, c->owner_path, "", "", "complainant contact shown"});
+  });
+  return out;
+}
+
+// ======================= workflow =======================
+
+Case CaseService::mutate(const Who& who, int64_t id, const char* action,
+                         const std::function<void(Tx&, Case&, Change&)>& fn) {
+  db_.write([&](Tx& tx) {
+    auto c = load_for_update(tx, id);
+    if (!c || !visible(who, *c)) throw not_found("case");
+    std::string before = fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level);
+    Change ch;
+    fn(tx, *c, ch);
+    c->updated_at = now_ms();
+    set_next_check(*c);
+    save_case(tx, *c);
+    add_event(tx, c->id, who.actor, who.name, action, c->status, ch.node_id, ch.note, ch.is_public);
+    audit::record(tx, who.actor,
+                  {std::string("case.") + action, "case", c->id, c->owner_node_id, c->owner_path, before,
+                   fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level),
+                   ch.detail.empty() ? c->tracking_code : ch.detail});
+  });
+  return *find(id);
+}
+
+namespace {
+void need(const Who& who, const char* perm, const std::string& path) {
+  if (!who.may(perm, path)) throw forbidden(fmt::format("you may not do this on this case ({})", perm));
+}
+void need_status(const Case& c, std::initializer_list<const char*> allowed) {
+  for (auto s : allowed)
+    if (c.status == s) return;
+  throw conflict("invalid_state", fmt::format("the case is {}（{}）; this action is not possible now", c.status,
+                                              zh(statuses(), c.status)));
+}
+void need_no_transfer(const Case& c) {
+  if (c.transfer_to_node_id) throw conflict("transfer_pending", "a transfer of this case is waiting for an answer");
+}
+}  // namespace
+
+Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_dept) {
+  return mutate(who, id, "accept", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"pending"});
+    need_no_transfer(c);
+    c.status = "processing";
+    if (!c.assignee_id) c.assignee_id = who.actor.user_id;
+    if (multi_dept && *multi_dept != c.multi_dept) {
+      Sla s = sla(tx, c.type);
+      c.multi_dept = *multi_dept;
+      c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
+      schedule_from_receipt(c, s, load_calendar(tx));
+      c.level = std::min(c.level, level_at(c, now_ms()));
+    }
+    ch.note = "已受理";
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
+  return mutate(who, id, "assign", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.dispatch", c.owner_path);
+    if (!is_open(c.status)) need_status(c, {"pending", "processing", "waiting"});
+    auto r = tx.query(
+        "SELECT g.role, n.path, u.display_name FROM role_grants g JOIN org_nodes n ON n.id = g.node_id "
+        "JOIN users u ON u.id = g.user_id WHERE g.user_id = ? AND u.active = 1",
+        {user_id});
+    bool ok = false;
+    std::string name;
+    for (auto& row : r) {
+      name = row.str(2);
+      auto perm = c.sensitive ? "case.sensitive" : "case.handle";
+      if (org::role_has(row.str(0), "case.handle") && org::role_has(row.str(0), perm) &&
+          c.owner_path.rfind(row.str(1), 0) == 0)
+        ok = true;
+    }
+    if (!ok) throw invalid("user_id", "this user cannot handle cases of the owning unit");
+    c.assignee_id = user_id;
+    ch.note = "指派给 " + name;
+  });
+}
+
+Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const std::string& note) {
+  text(note, "note", 1000, false);
+  return mutate(who, id, "transfer", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.dispatch", c.owner_path);
+    need_status(c, {"pending", "processing"});
+    need_no_transfer(c);
+    auto to = node_info(tx, to_node_id);
+    if (!to) throw invalid("to_node_id", "the target node does not exist");
+    if (!to->active) throw invalid("to_node_id", "the target node is no longer active");
+    if (to->id == c.owner_node_id) throw invalid("to_node_id", "the case is already with this node");
+    if (!who.may("case.dispatch", to->path)) throw forbidden("the target node is outside your dispatch scope");
+    if (c.sensitive) {
+      // Hidden from the department concerned: the first node below the institution on the path.
+      auto unit_path = path_upto(c.node_path, c.unit_id);
+      if (!unit_path.empty() && c.node_path.size() > unit_path.size()) {
+        auto rest = c.node_path.substr(unit_path.size());
+        auto dept_path = unit_path + rest.substr(0, rest.find('/') + 1);
+        if (to->path.rfind(dept_path, 0) == 0)
+          throw invalid("to_node_id", "an integrity case may not go to the department concerned");
+      }
+    }
+    c.transfer_to_node_id = to->id;
+    c.transfer_to_path = to->path;
+    c.transfer_note = note;
+    ch.node_id = to->id;
+    ch.note = note.empty() ? "转办至 " + to->name : "转办至 " + to->name + "：" + note;
+    ch.detail = "to " + to->name;
+    notify(tx, to->id, "case.transfer", fmt::format("待接收转办：{}", zh(types(), c.type)), note, c.id);
+  });
+}
+
+Case CaseService::accept_transfer(const Who& who, int64_t id) {
+  return mutate(who, id, "transfer_accept", [&](Tx&, Case& c, Change& ch) {
+    if (!c.transfer_to_node_id) throw conflict("no_transfer", "there is no transfer to accept");
+    need(who, "case.handle", c.transfer_to_path);
+    c.prev_owner_node_id = c.owner_node_id;
+    c.owner_node_id = c.transfer_to_node_id;
+    c.owner_path = c.transfer_to_path;
+    c.transfer_to_node_id = 0;
+    c.transfer_to_path.clear();
+    c.transfer_note.clear();
+    c.assignee_id = who.actor.user_id;
+    c.status = "processing";
+    ch.node_id = c.owner_node_id;
+    ch.note = "已接收转办";
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::decline_transfer(const Who& who, int64_t id, const std::string& reason) {
+  text(reason, "reason", 1000, true);
+  return mutate(who, id, "transfer_decline", [&](Tx& tx, Case& c, Change& ch) {
+    if (!c.transfer_to_node_id) throw conflict("no_transfer", "there is no transfer to decline");
+    need(who, "case.handle", c.transfer_to_path);
+    ch.node_id = c.transfer_to_node_id;
+    c.transfer_to_node_id = 0;
+    c.transfer_to_path.clear();
+    c.transfer_note.clear();
+    ch.note = "退回转办：" + reason;
+    notify(tx, c.owner_node_id, "case.transfer_declined", "转办被退回", reason, c.id);
+  });
+}
+
+Case CaseService::send_back(const Who& who, int64_t id, const std::string& reason) {
+  text(reason, "reason", 1000, true);
+  return mutate(who, id, "return", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"pending", "processing"});
+    need_no_transfer(c);
+    int64_t back = c.prev_owner_node_id ? c.prev_owner_node_id : parent_of(c.owner_path);
+    if (!back) throw conflict("nowhere_to_return", "there is no unit above to return this case to");
+    auto n = node_info(tx, back);
+    if (!n) throw conflict("nowhere_to_return", "the previous owner no longer exists");
+    c.prev_owner_node_id = c.owner_node_id;
+    c.owner_node_id = n->id;
+    c.owner_path = n->path;
+    c.assignee_id = 0;
+    c.status = "pending";
+    ch.node_id = n->id;
+    ch.note = "退回（分办有误）：" + reason;
+    notify(tx, n->id, "case.returned", fmt::format("案件被退回：{}", zh(types(), c.type)), reason, c.id);
+  });
+}
+
+Case CaseService::merge(const Who& who, int64_t id, int64_t into_id) {
+  if (id == into_id) throw invalid("into_id", "a case cannot be merged into itself");
+  return mutate(who, id, "merge", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.dispatch", c.owner_path);
+    need_status(c, {"pending", "processing", "waiting"});
+    need_no_transfer(c);
+    auto target = load_for_update(tx, into_id);
+    if (!target || !visible(who, *target)) throw invalid("into_id", "the target case does not exist");
+    if (!who.may("case.dispatch", target->owner_path)) throw forbidden("the target case is outside your scope");
+    if (target->status == "merged" || target->status == "rejected")
+      throw invalid("into_id", "the target case is itself merged or rejected");
+    c.status = "merged";
+    c.merged_into = target->id;
+    c.closed_at = now_ms();
+    ch.node_id = target->owner_node_id;
+    ch.note = "与重复案件合并办理";
+    ch.detail = c.tracking_code + " into " + target->tracking_code;
+    ch.is_public = true;
+    add_event(tx, target->id, who.actor, who.name, "merge_in", target->status, 0, "合并了重复案件 " + c.tracking_code,
+              false);
+  });
+}
+
+Case CaseService::reject(const Who& who, int64_t id, const std::string& reason) {
+  text(reason, "reason", 1000, true);
+  return mutate(who, id, "reject", [&](Tx&, Case& c, Change& ch) {
+    need(who, "case.dispatch", c.owner_path);
+    need_status(c, {"pending", "processing", "waiting"});
+    c.status = "rejected";
+    c.transfer_to_node_id = 0;
+    c.transfer_to_path.clear();
+    c.closed_at = now_ms();
+    ch.note = "不予受理：" + reason;
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::pause(const Who& who, int64_t id, const std::string& reason) {
+  text(reason, "reason", 1000, true);
+  return mutate(who, id, "pause", [&](Tx&, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"processing"});
+    c.status = "waiting";
+    c.paused_at = now_ms();
+    ch.note = "暂停计时，等待补充材料：" + reason;
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::resume(const Who& who, int64_t id) {
+  return mutate(who, id, "resume", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"waiting"});
+    auto cal = load_calendar(tx);
+    int64_t now = now_ms();
+    int64_t stopped = cal.working_ms(*c.paused_at, now);  // the clock did not run meanwhile
+    c.warn_at = cal.add_working_ms(c.warn_at, stopped);
+    c.deadline_at = cal.add_working_ms(c.deadline_at, stopped);
+    c.supervise_at = cal.add_working_ms(c.supervise_at, stopped);
+    c.paused_at.reset();
+    c.status = "processing";
+    c.level = std::min(c.level, level_at(c, now));
+    ch.note = "恢复办理";
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::request_extension(const Who& who, int64_t id, int days, const std::string& reason) {
+  text(reason, "reason", 1000, true);
+  if (days < 1 || days > 30) throw invalid("days", "an extension is 1 to 30 working days");
+  return mutate(who, id, "extension_request", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"pending", "processing"});
+    if (c.ext_days) throw conflict("extension_pending", "an extension request is already waiting for approval");
+    if (now_ms() >= c.deadline_at)
+      throw conflict("past_deadline", "an extension must be requested before the deadline");
+    c.ext_days = days;
+    c.ext_reason = reason;
+    c.ext_by = who.actor.user_id;
+    ch.note = fmt::format("申请延期 {} 个工作日：{}", days, reason);
+    int64_t approver = parent_of(c.owner_path);
+    notify(tx, approver ? approver : c.owner_node_id, "case.extension", "延期申请待审批", ch.note, c.id);
+  });
+}
+
+Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, const std::string& note) {
+  text(note, "note", 1000, false);
+  return mutate(who, id, approve ? "extension_approve" : "extension_deny", [&](Tx& tx, Case& c, Change& ch) {
+    if (!c.ext_days) throw conflict("no_extension", "there is no extension request");
+    // Decided one level up: dispatchers above the owning node (the bureau for a root owner).
+    auto above = parent_path(c.owner_path);
+    if (!(above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)))
+      throw forbidden("an extension is approved by the unit above the one handling the case");
+    if (who.actor.user_id && who.actor.user_id == c.ext_by) throw forbidden("you cannot approve your own request");
+    int days = *c.ext_days;
+    c.ext_days.reset();
+    c.ext_reason.clear();
+    c.ext_by = 0;
+    if (approve) {
+      auto cal = load_calendar(tx);
+      Sla s = sla(tx, c.type);
+      c.deadline_at = cal.deadline_after(c.deadline_at, days);
+      c.warn_at = warn_point(c, s, cal);
+      c.supervise_at = cal.deadline_after(c.deadline_at, s.bureau_after_days);
+      c.extended_days += days;
+      c.level = std::min(c.level, level_at(c, now_ms()));
+      ch.note = fmt::format("同意延期 {} 个工作日", days) + (note.empty() ? "" : "：" + note);
+      ch.is_public = true;
+    } else {
+      ch.note = "不同意延期" + (note.empty() ? "" : "：" + note);
+    }
+    notify(tx, c.owner_node_id, "case.extension_decided", approve ? "延期申请已批准" : "延期申请未批准", note, c.id);
+  });
+}
+
+Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
+  text(in.reply, "reply", 5000, true);
+  text(in.measures, "measures", 2000, false);
+  return mutate(who, id, "reply", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    need_status(c, {"pending", "processing"});
+    need_no_transfer(c);
+    if (in.outcome.empty() && types_need_outcome(c.type))
+      throw invalid("outcome", "the finding (属实 / 部分属实 / 不属实) is required");
+    if (!in.outcome.empty()) {
+      auto all = codes(outcomes());
+      if (std::find(all.begin(), all.end(), in.outcome) == all.end()) throw invalid("outcome", "unknown outcome");
+    }
+    if (!in.category.empty() && in.category != c.category) {
+      auto cat = config_of(tx)->category(in.category);
+      if (!cat || !cat->active) throw invalid("category", "unknown category: " + in.category);
+      c.category = cat->code;
+      if (cat->sensitive && !c.sensitive) {
+        c.sensitive = true;  // reclassified as an integrity matter: lift it to the institution
+        auto unit_path = path_upto(c.node_path, c.unit_id);
+        if (!unit_path.empty() && c.owner_path.size() > unit_path.size()) {
+          c.owner_node_id = c.unit_id;
+          c.owner_path = unit_path;
+        }
+      }
+    }
+    bool substantiated = in.outcome == "substantiated" || in.outcome == "partly";
+    if (!in.responsible_staff.empty() && !substantiated)
+      throw invalid("responsible_staff_ids", "responsible staff are named only when the case is substantiated");
+    int64_t now = now_ms();
+    for (auto sid : in.responsible_staff) {
+      auto r = tx.query("SELECT unit_id FROM staff WHERE id = ?", {sid});
+      if (r.empty() || r[0].i64(0) != c.unit_id)
+        throw invalid("responsible_staff_ids", "staff " + std::to_string(sid) + " is not in this institution");
+      tx.exec(
+          "INSERT INTO case_staff(staff_id, case_id, outcome, at) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (staff_id, case_id) DO UPDATE SET outcome = excluded.outcome, at = excluded.at",
+          {sid, c.id, in.outcome, now});
+    }
+    c.reply = in.reply;
+    c.outcome = in.outcome;
+    c.measures = in.measures;
+    c.replied_at = now;
+    c.late = now > c.deadline_at;
+    if (!c.assignee_id) c.assignee_id = who.actor.user_id;
+    Sla s = sla(tx, c.type);
+    if (s.needs_callback) {
+      c.status = "replied";
+    } else {
+      c.status = "closed";
+      c.closed_at = now;
+    }
+    ch.note = in.reply;
+    ch.is_public = true;
+    ch.detail = c.tracking_code + (in.outcome.empty() ? "" : " " + in.outcome) + (c.late ? " late" : "");
+  });
+}
+
+namespace {
+void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result, const std::string& note,
+                    std::string& event_note) {
+  auto all = codes(callback_results());
+  if (std::find(all.begin(), all.end(), result) == all.end())
+    throw invalid("result", "result must be satisfied, basically_satisfied or unsatisfied");
+  need_status(c, {"replied"});
+  int64_t now = now_ms();
+  c.callback_result = result;
+  c.callback_at = now;
+  event_note = "回访：" + zh(callback_results(), result) + (note.empty() ? "" : "。" + note);
+  if (result != "unsatisfied") {
+    c.status = "closed";
+    c.closed_at = now;
+    return;
+  }
+  // 不满意: reopened (重办) with a fresh time limit from now.
+  Sla s = svc.sla(tx, c.type);
+  c.status = "processing";
+  c.reopen_count += 1;
+  c.received_at = now;
+  c.replied_at.reset();
+  c.late = false;
+  schedule_from_receipt(c, s, load_calendar(tx));
+  c.level = 0;
+  event_note += "，重新办理";
+  notify(tx, c.owner_node_id, "case.reopened", fmt::format("案件重办：{}", zh(types(), c.type)), note, c.id);
+}
+}  // namespace
+
+Case CaseService::callback(const Who& who, int64_t id, const std::string& result, const std::string& note) {
+  text(note, "note", 1000, false);
+  return mutate(who, id, "callback", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    apply_callback(tx, *this, c, result, note, ch.note);
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::public_callback(const std::string& code, const std::string& phone_last4, const std::string& result,
+                                  const std::string& note, const std::string& ip) {
+  text(note, "comment", 500, false);
+  auto c = track(code, phone_last4);
+  if (!c) throw not_found("case");
+  Who who{{0, "public", ip}, "群众", {}};
+  return mutate(who, c->id, "callback", [&](Tx& tx, Case& cc, Change& ch) {
+    apply_callback(tx, *this, cc, result, note, ch.note);
+    ch.note = "群众评价" + ch.note.substr(std::string("回访").size());
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::close(const Who& who, int64_t id, const std::string& note) {
+  text(note, "note", 2000, true);
+  return mutate(who, id, "close", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.handle", c.owner_path);
+    if (c.status == "pending" || c.status == "processing") {
+      // Praise, suggestions and questions may be closed without a reply-and-callback round.
+      if (sla(tx, c.type).needs_callback)
+        throw conflict("reply_required", "this case needs a reply to the complainant before it is closed");
+      need_no_transfer(c);
+      if (!c.replied_at) {
+        c.replied_at = now_ms();
+        c.late = *c.replied_at > c.deadline_at;
+      }
+    } else {
+      need_status(c, {"replied"});
+    }
+    c.status = "closed";
+    c.closed_at = now_ms();
+    ch.note = "办结：" + note;
+    ch.is_public = true;
+  });
+}
+
+Case CaseService::supervise(const Who& who, int64_t id, const std::string& note) {
+  text(note, "note", 1000, true);
+  return mutate(who, id, "supervise", [&](Tx& tx, Case& c, Change& ch) {
+    need(who, "case.supervise", c.owner_path);
+    need_status(c, {"pending", "processing", "waiting"});
+    c.level = 3;
+    ch.note = "督办：" + note;
+    notify(tx, c.owner_node_id, "case.supervise", "督办通知", note, c.id);
+    if (c.unit_id != c.owner_node_id) notify(tx, c.unit_id, "case.supervise", "督办通知", note, c.id);
+  });
+}
+
+Case CaseService::add_note(const Who& who, int64_t id, const std::string& note) {
+  text(note, "note", 2000, true);
+  return mutate(who, id, "note", [&](Tx&, Case& c, Change& ch) {
+    if (!who.may("case.handle", c.owner_path) && !who.may("case.handle", c.node_path) &&
+        !who.may("case.supervise", c.owner_path))
+      throw forbidden("you may not add notes to this case");
+    ch.note = note;
+  });
+}
+
+// ======================= escalation =======================
+
+int CaseService::run_escalations(int64_t now) {
+  int steps = 0;
+  audit::Actor sys{0, "system", "local"};
+  for (;;) {
+    int batch = 0;
+    db_.write([&](Tx& tx) {
+      std::string sql =
+          "SELECT " + select_list("c") + " FROM cases c WHERE c.next_check_at <= ? ORDER BY c.next_check_at LIMIT 200";
+      if (tx.backend() == store::Backend::postgres) sql += " FOR UPDATE SKIP LOCKED";
+      auto r = tx.query(sql, {now});
+      batch = static_cast<int>(r.size());
+      for (auto& row : r) {
+        Case c = from_row(row);
+        int target = level_at(c, now);
+        if (!is_open(c.status) || c.paused_at || target <= c.level) {
+          set_next_check(c);  // stale schedule: just move it on
+          if (!c.next_check_at || *c.next_check_at <= now) c.next_check_at.reset();
+          save_case(tx, c);
+          continue;
+        }
+        std::string before = fmt::format("{}|{}|{}", c.status, c.owner_node_id, c.level);
+        for (int lv = c.level + 1; lv <= target; ++lv) {
+          int64_t to = c.owner_node_id;
+          std::string title;
+          if (lv == 1) {
+            title = "临期预警";
+          } else if (lv == 2) {
+            to = c.unit_id;
+            title = "案件已逾期";
+            if (c.owner_node_id != c.unit_id) notify(tx, c.owner_node_id, "case.overdue", title, c.tracking_code, c.id);
+          } else {
+            int64_t above = parent_of(path_upto(c.node_path, c.unit_id));
+            to = above ? above : c.unit_id;
+            title = "逾期督办";
+          }
+          notify(tx, to,
+                 lv == 1   ? "case.warning"
+                 : lv == 2 ? "case.overdue"
+                           : "case.supervise",
+                 title, fmt::format("{}（{}）", zh(types(), c.type), c.tracking_code), c.id);
+          add_event(tx, c.id, sys, "系统", "escalate", c.status, to, title, false);
+          ++steps;
+        }
+        c.level = target;
+        c.updated_at = now_ms();
+        set_next_check(c);
+        save_case(tx, c);
+        audit::record(tx, sys,
+                      {"case.escalate", "case", c.id, c.owner_node_id, c.owner_path, before,
+                       fmt::format("{}|{}|{}", c.status, c.owner_node_id, c.level), c.tracking_code});
+      }
+    });
+    if (batch < 200) break;
+  }
+  return steps;
+}
+
+void CaseService::start_worker(int64_t interval_ms) {
+  stop_worker();
+  {
+    std::lock_guard lk(mu_);
+    stop_ = false;
+  }
+  worker_ = std::thread([this, interval_ms] {
+    std::unique_lock lk(mu_);
+    // The first scan waits one interval: at start-up the server may still be migrating.
+    while (!cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stop_; })) {
+      lk.unlock();
+      try {
+        int n = run_escalations(now_ms());
+        if (n) spdlog::info("cases: {} escalation step(s)", n);
+      } catch (const std::exception& e) {
+        spdlog::warn("cases: escalation scan failed: {}", e.what());
+      }
+      lk.lock();
+    }
+  });
+}
+
+void CaseService::stop_worker() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+// ======================= settings =======================
+
+std::vector<Category> CaseService::categories() {
+  std::vector<Category> out;
+  for (auto& row : db_.query(std::string(kCategorySelect) + " ORDER BY sort, code")) out.push_back(category_row(row));
+  return out;
+}
+
+Category CaseService::save_category(const audit::Actor& who, const Category& c) {
+  if (c.code.empty() || c.code.size() > 32 ||
+      c.code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+    throw invalid("code", "code is 1–32 lower-case letters, digits or _");
+  text(c.name, "name", 50, true);
+  text(c.name_en, "name_en", 100, false);
+  text(c.keywords, "keywords", 2000, false);
+  if (c.code == "other" && !c.active) throw invalid("active", "the fallback category 'other' cannot be switched off");
+  db_.write([&](Tx& tx) {
+    tx.exec(
+        "INSERT INTO case_categories(code, name, name_en, keywords, sensitive, sort, active, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+        "name_en = excluded.name_en, keywords = excluded.keywords, sensitive = excluded.sensitive, "
+        "sort = excluded.sort, active = excluded.active, updated_at = excluded.updated_at",
+        {c.code, c.name, c.name_en, c.keywords, int64_t{c.sensitive}, int64_t{c.sort}, int64_t{c.active}, now_ms()});
+    config_changed(tx);
+    audit::record(tx, who,
+                  {"case.category.save", "case_category", 0, 0, "", "", c.code + "|" + c.keywords,
+                   c.code + " " + c.name + (c.sensitive ? " (sensitive)" : "")});
+  });
+  return c;
+}
+
+std::vector<Sla> CaseService::slas() {
+  std::vector<Sla> out;
+  for (auto& row : db_.query(std::string(kSlaSelect) + " ORDER BY type")) out.push_back(sla_row(row));
+  return out;
+}
+
+Sla CaseService::sla(Tx& tx, const std::string& type) { return config_of(tx)->sla(type); }
+
+Sla CaseService::save_sla(const audit::Actor& who, const Sla& s) {
+  auto all = codes(types());
+  if (std::find(all.begin(), all.end(), s.type) == all.end()) throw not_found("case type");
+  if (s.reply_days < 0 || s.reply_days > 90) throw invalid("reply_days", "reply_days is 0 to 90 working days");
+  if (s.multi_days < s.reply_days || s.multi_days > 120)
+    throw invalid("multi_days", "multi_days is at least reply_days and at most 120");
+  if (!(s.warn_ratio > 0 && s.warn_ratio < 1)) throw invalid("warn_ratio", "warn_ratio is between 0 and 1");
+  if (s.bureau_after_days < 0 || s.bureau_after_days > 30)
+    throw invalid("bureau_after_days", "bureau_after_days is 0 to 30 working days");
+  Sla out = s;
+  out.name = zh(types(), s.type);
+  db_.write([&](Tx& tx) {
+    tx.exec(
+        "INSERT INTO case_sla(type, name, reply_days, multi_days, warn_ratio, bureau_after_days, needs_callback, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type) DO UPDATE SET reply_days = "
+        "excluded.reply_days, multi_days = excluded.multi_days, warn_ratio = excluded.warn_ratio, "
+        "bureau_after_days = excluded.bureau_after_days, needs_callback = excluded.needs_callback, "
+        "updated_at = excluded.updated_at",
+        {out.type, out.name, int64_t{out.reply_days}, int64_t{out.multi_days}, out.warn_ratio,
+         int64_t{out.bureau_after_days}, int64_t{out.needs_callback}, now_ms()});
+    config_changed(tx);
+    audit::record(tx, who,
+                  {"case.sla.save", "case_sla", 0, 0, "", "", "",
+                   fmt::format("{}: {}/{} working days, warn at {:.0f}%, bureau after {}", out.type, out.reply_days,
+                               out.multi_days, out.warn_ratio * 100, out.bureau_after_days)});
+  });
+  return out;
+}
+
+// ======================= calendar in the database =======================
+
+calendar::Calendar load_calendar(Tx& tx) { return config_of(tx)->cal; }
+calendar::Calendar load_calendar(store::Db& db) { return config_of(db)->cal; }
+
+void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day, std::optional<bool> workday,
+                      const std::string& name) {
+  text(name, "name", 50, false);
+  auto date = calendar::format_date(day);
+  db.write([&](Tx& tx) {
+    if (workday) {
+      tx.exec(
+          "INSERT INTO calendar_days(day, workday, name, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO "
+          "UPDATE SET workday = excluded.workday, name = excluded.name, updated_at = excluded.updated_at",
+          {date, int64_t{*workday}, name, now_ms()});
+    } else {
+      tx.exec("DELETE FROM calendar_days WHERE day = ?", {date});
+    }
+    config_changed(tx);
+    audit::record(tx, who,
+                  {"calendar.set", "calendar_day", 0, 0, "", "", "",
+                   date + ": " +
+                       (!workday   ? "normal"
+                        : *workday ? "workday " + name
+                                   : "holiday " + name)});
+  });
+}
+
+int import_calendar(store::Db& db, const audit::Actor& who, const std::string& json_text) {
+  auto doc = jv::parse_object(json_text);
+  if (!doc.contains("years") || !doc["years"].is_object() || doc["years"].empty())
+    throw invalid("years", "years must be an object of year → {holidays, workdays}");
+  std::vector<std::tuple<int, std::string, bool, std::string>> rows;  // year, date, workday, name
+  std::set<int> years;
+  for (auto& [ytext, y] : doc["years"].items()) {
+    int year = std::atoi(ytext.c_str());
+    if (std::to_string(year) != ytext || year < 2000 || year > 2100) throw invalid("years", "bad year: " + ytext);
+    if (!y.is_object()) throw invalid("years." + ytext, "must be an object");
+    years.insert(year);
+    auto in_year = [&](const std::string& field, const std::string& s) {
+      auto d = calendar::parse_date(s);
+      if (!d || calendar::year_of(*d) != year) throw invalid(field, "not a date of " + ytext + ": " + s);
+      return *d;
+    };
+    std::string hf = "years." + ytext + ".holidays";
+    if (y.contains("holidays")) {
+      if (!y["holidays"].is_array()) throw invalid(hf, "must be a list");
+      for (auto& h : y["holidays"]) {
+        if (!h.is_object()) throw invalid(hf, "each holiday is {name, from, to}");
+        auto name = jv::req_str(h, "name", 50);
+        auto from = in_year(hf, jv::req_str(h, "from", 10));
+        auto to = in_year(hf, jv::req_str(h, "to", 10));
+        if (to < from || to - from > 15) throw invalid(hf, "holiday " + name + " has a bad date range");
+        for (auto d = from; d <= to; ++d) rows.emplace_back(year, calendar::format_date(d), false, name);
+      }
+    }
+    std::string wf = "years." + ytext + ".workdays";
+    if (y.contains("workdays")) {
+      if (!y["workdays"].is_array()) throw invalid(wf, "must be a list of dates");
+      for (auto& w : y["workdays"]) {
+        if (!w.is_string()) throw invalid(wf, "must be a list of dates");
+        rows.emplace_back(year, calendar::format_date(in_year(wf, w.get<std::string>())), true, "调休上班");
+      }
+    }
+  }
+  std::set<std::string> seen;
+  for (auto& r : rows)
+    if (!seen.insert(std::get<1>(r)).second) throw invalid("years", "date listed twice: " + std::get<1>(r));
+  db.write([&](Tx& tx) {
+    for (int y : years)
+      tx.exec("DELETE FROM calendar_days WHERE day >= ? AND day <= ?",
+              {fmt::format("{}-01-01", y), fmt::format("{}-12-31", y)});
+    int64_t now = now_ms();
+    std::vector<Params> ins;
+    for (auto& [y, date, workday, name] : rows) ins.push_back({date, int64_t{workday}, name, now});
+    if (!ins.empty()) tx.insert_rows("calendar_days", {"day", "workday", "name", "updated_at"}, ins);
+    std::string ys;
+    for (int y : years) ys += (ys.empty() ? "" : ",") + std::to_string(y);
+    config_changed(tx);
+    audit::record(
+        tx, who,
+        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("years {}: {} days", ys, rows.size())});
+  });
+  return static_cast<int>(rows.size());
+}
+
+}  // namespace manyi::cases

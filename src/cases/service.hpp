@@ -1,0 +1,152 @@
+// CaseService: the one workflow engine for complaints, bad reviews, reports, suggestions,
+// praise, hotline requests and adverse events. Every action runs in one transaction that
+// locks the case row, checks who may do it on which node, moves the state, appends a
+// history entry (case_events), writes the audit entry and any notification. SLA clocks run
+// on the working-day calendar; an escalation scan raises overdue cases up the ladder
+// (临期预警 → 逾期 to the institution → 督办 by the bureau) and claims its work in the
+// database so several instances never fire twice.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "cases/intake.hpp"
+#include "cases/model.hpp"
+#include "core/calendar.hpp"
+#include "store/db.hpp"
+
+namespace manyi::cases {
+
+// Who acts, and what they may do where. `can` answers "has permission P on the node with
+// this path" from the caller's grants; empty = the system (everything allowed).
+struct Who {
+  audit::Actor actor;
+  std::string name;
+  std::function<bool(const std::string& perm, const std::string& path)> can;
+  bool may(const std::string& perm, const std::string& path) const {
+    return !can || (!path.empty() && can(perm, path));
+  }
+};
+
+struct ListFilter {
+  std::vector<std::string> read_scope;       // subtrees with case.read
+  std::vector<std::string> sensitive_scope;  // subtrees with case.sensitive
+  std::string node_path;                     // only cases about or owned within this subtree
+  std::string status, type, category, channel;
+  std::string tracking_code;  // exact 查询码 (a caller reads it out on the phone)
+  bool overdue = false;       // open, not paused, past the deadline
+  bool pending_transfer = false;
+  int min_level = 0;
+  int64_t assignee_id = 0;
+  int64_t from_ms = 0, to_ms = 0;  // received in [from, to)
+  int64_t cursor = 0;              // ids below this
+  int limit = 50;
+};
+
+struct Stats {
+  std::vector<std::pair<std::string, int64_t>> by_status;
+  int64_t total = 0, open = 0, overdue = 0, warning = 0, replied = 0, replied_on_time = 0;
+  int64_t callbacks = 0, satisfied = 0, basically_satisfied = 0, unsatisfied = 0;
+};
+
+struct ReplyInput {
+  std::string reply, outcome, measures, category;
+  std::vector<int64_t> responsible_staff;
+};
+
+class CaseService {
+ public:
+  explicit CaseService(store::Db& db) : db_(db) {}
+  ~CaseService();
+
+  // ---- intake ----
+  // Opens a case in its own transaction (the public form, the console); see open_case().
+  Opened open(const NewCase& c);
+  // Category code for a text: the active category whose keywords occur most; "other" if none.
+  std::string suggest_category(const std::string& text);
+
+  // ---- reads ----
+  bool visible(const Who& who, const Case& c) const;
+  Case get(const Who& who, int64_t id);  // 404 unless visible
+  std::optional<Case> find(int64_t id);
+  std::optional<Case> by_tracking_code(const std::string& code);
+  std::vector<Event> events(int64_t case_id, bool public_only);
+  std::vector<Case> list(const ListFilter& f, int64_t* next_cursor);
+  Stats stats(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
+              const std::string& node_path);
+  // The workflow actions this caller may take on the case now, checked exactly as the actions
+  // themselves check (accept, transfer_accept, …, note): the console shows only these.
+  std::vector<std::string> actions(const Who& who, const Case& c);
+  // Public tracking: the case for a 查询码 when, if the complainant left a phone number, the
+  // last four digits match too (nullopt otherwise, without saying which was wrong).
+  std::optional<Case> track(const std::string& code, const std::string& phone_last4);
+  // Other open cases with the same phone number in the same institution (likely duplicates).
+  std::vector<Case> duplicates_of(const Case& c, int limit = 10);
+  // Decrypts the complainant's name and phone; audited. Needs case.contact on the case.
+  std::pair<std::string, std::string> reveal_contact(const Who& who, int64_t id);
+
+  // ---- workflow ----
+  Case accept(const Who& who, int64_t id, std::optional<bool> multi_dept);
+  Case assign(const Who& who, int64_t id, int64_t user_id);
+  Case transfer(const Who& who, int64_t id, int64_t to_node_id, const std::string& note);
+  Case accept_transfer(const Who& who, int64_t id);
+  Case decline_transfer(const Who& who, int64_t id, const std::string& reason);
+  Case send_back(const Who& who, int64_t id, const std::string& reason);  // 退回 (wrong routing)
+  Case merge(const Who& who, int64_t id, int64_t into_id);
+  Case reject(const Who& who, int64_t id, const std::string& reason);
+  Case pause(const Who& who, int64_t id, const std::string& reason);
+  Case resume(const Who& who, int64_t id);
+  Case request_extension(const Who& who, int64_t id, int days, const std::string& reason);
+  Case decide_extension(const Who& who, int64_t id, bool approve, const std::string& note);
+  Case reply(const Who& who, int64_t id, const ReplyInput& in);
+  Case callback(const Who& who, int64_t id, const std::string& result, const std::string& note);
+  Case public_callback(const std::string& tracking_code, const std::string& phone_last4, const std::string& result,
+                       const std::string& note, const std::string& ip);
+  Case close(const Who& who, int64_t id, const std::string& note);
+  Case supervise(const Who& who, int64_t id, const std::string& note);
+  Case add_note(const Who& who, int64_t id, const std::string& note);
+
+  // ---- escalation ----
+  // Raises every case whose next check is due; returns how many steps were taken.
+  int run_escalations(int64_t now);
+  // A background thread running the scan every interval (stopped by the destructor).
+  void start_worker(int64_t interval_ms);
+  void stop_worker();
+
+  // ---- settings ----
+  std::vector<Category> categories();
+  Category save_category(const audit::Actor& who, const Category& c);
+  std::vector<Sla> slas();
+  Sla sla(store::Tx& tx, const std::string& type);
+  Sla save_sla(const audit::Actor& who, const Sla& s);
+
+  store::Db& db() { return db_; }
+
+ private:
+  struct Change;
+  Case mutate(const Who& who, int64_t id, const char* action,
+              const std::function<void(store::Tx&, Case&, Change&)>& fn);
+  store::Db& db_;
+  std::thread worker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+// ---- the working-day calendar in the database (calendar_days) ----
+calendar::Calendar load_calendar(store::Tx& tx);
+calendar::Calendar load_calendar(store::Db& db);
+// Sets (workday = true/false) or clears (nullopt) the exception for one date; audited.
+void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day, std::optional<bool> workday,
+                      const std::string& name);
+// Imports the shipped template format (templates/calendar/*.json: years → holidays ranges and
+// make-up workdays), replacing every listed year's exceptions. Returns days written.
+int import_calendar(store::Db& db, const audit::Actor& who, const std::string& json_text);
+
+}  // namespace manyi::cases

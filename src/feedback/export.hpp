@@ -1,0 +1,20 @@
+// .xlsx exports (libxlsxwriter, constant_memory mode: rows stream to a temporary file, so
+// memory stays flat for a million rows): the satisfaction ranking and the comments list.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "feedback/service.hpp"
+#include "metrics/satisfaction.hpp"
+
+namespace manyi::feedback {
+
+std::string ranking_xlsx(const std::string& node_name, const std::string& period_label,
+                         const std::vector<metrics::RankEntry>& entries, int64_t min_n);
+// Comments matching the filter (newest first), at most max_rows; f.cursor/limit are ignored.
+std::string comments_xlsx(FeedbackService& svc, CommentFilter f, const std::string& title, int64_t max_rows);
+// Writes the comments workbook to a file; returns the number of rows written.
+int64_t write_comments_xlsx(FeedbackService& svc, CommentFilter f, const std::string& title, int64_t max_rows,
+                            const std::string& path);
+
+}  // namespace manyi::feedback

@@ -1,0 +1,234 @@
+// HTTP mapping for satisfaction figures: the dashboard (overall vs target, n, interval,
+// monthly trend, dimensions, ranking of child units), the ranking alone, targets, and the
+// .xlsx exports of the ranking and the comments.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "app/respond.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "feedback/export.hpp"
+#include "feedback/routes.hpp"
+
+namespace manyi::feedback {
+namespace {
+
+json figure_json(const metrics::Figure& f) {
+  return {{"n", f.n},
+          {"satisfied", f.satisfied},
+          {"rate", f.rate},
+          {"mean_score", std::round(f.mean_score * 100) / 100},
+          {"ci_low", f.ci.low},
+          {"ci_high", f.ci.high},
+          {"counts", f.counts}};
+}
+
+std::string month_label(int ym) { return fmt::format("{:04d}-{:02d}", ym / 100, ym % 100); }
+
+metrics::Period period_of(http::Ctx& c) {
+  return metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
+}
+
+int64_t template_of(http::Ctx& c, FeedbackService& svc) {
+  auto t = c.id_query("template");
+  if (!t) return 0;
+  if (!svc.forms().get(*t)) throw invalid("template", "no such template");
+  return *t;
+}
+
+int64_t min_n_of(http::Ctx& c, FeedbackService& svc) {
+  auto v = c.req.q("min_n");
+  if (!v) return svc.options().default_min_n;
+  int64_t n = std::atoll(v->c_str());
+  if (n < 1 || n > 100000 || std::to_string(n) != *v) throw invalid("min_n", "min_n must be 1…100000");
+  return n;
+}
+
+std::vector<metrics::RankEntry> ranking(http::Ctx& c, FeedbackService& svc, const org::Node& n,
+                                        const metrics::Period& p, int64_t tmpl, int64_t min_n) {
+  std::vector<metrics::Child> kids;
+  std::map<int64_t, org::Node> by_id;
+  for (auto& k : svc.org().children(n.id)) {
+    if (!k.active || !c.can_path("rating.read", k.path)) continue;
+    kids.push_back({k.id, k.path, metrics::tree_kind(k.kind)});
+    by_id[k.id] = k;
+  }
+  auto figs = svc.figures().per_child(n.path, kids, p, tmpl);
+  std::vector<org::Node> list;
+  for (auto& [id, node] : by_id) list.push_back(node);
+  auto targets = svc.targets_for(list);
+  std::vector<metrics::RankEntry> e;
+  for (auto& k : kids) {
+    metrics::RankEntry x;
+    x.node_id = k.id;
+    x.name = by_id[k.id].name;
+    x.fig = figs[k.id];
+    x.target = targets[k.id];
+    e.push_back(std::move(x));
+  }
+  metrics::rank_entries(e, min_n);
+  return e;
+}
+
+json ranking_json(FeedbackService& svc, const std::vector<metrics::RankEntry>& e, int64_t min_n,
+                  const std::map<int64_t, org::Node>& nodes) {
+  json items = json::array();
+  int hidden = 0;
+  for (auto& x : e) {
+    json j = figure_json(x.fig);
+    auto it = nodes.find(x.node_id);
+    j["node_id"] = id_str(x.node_id);
+    j["name"] = x.name;
+    j["kind"] = it != nodes.end() ? it->second.kind : "";
+    j["has_children"] = it != nodes.end() && it->second.has_children;
+    j["rank"] = x.rank ? json(x.rank) : json(nullptr);
+    j["ranked"] = x.ranked;
+    j["target"] = x.target;
+    j["met"] = x.fig.n > 0 && x.fig.rate >= x.target;
+    if (!x.ranked) ++hidden;
+    items.push_back(j);
+  }
+  std::string note = hidden ? fmt::format("{} 个单位样本量不足 {}（或无评价），未参与排名", hidden, min_n) : "";
+  return {{"min_n", min_n}, {"sort", "ci_low"}, {"hidden", hidden}, {"note", note}, {"items", items}};
+}
+
+std::map<int64_t, org::Node> child_map(FeedbackService& svc, const org::Node& n) {
+  std::map<int64_t, org::Node> m;
+  for (auto& k : svc.org().children(n.id)) m[k.id] = k;
+  return m;
+}
+
+}  // namespace
+
+void register_figure_routes(App& app, const Services& S) {
+  auto& r = *app.router;
+  auto svc = S.svc;
+
+  r.add("GET", "/api/v1/satisfaction/dashboard", "rating.read", [svc](http::Ctx& c) {
+    auto n = scope_node(c, *svc, "rating.read");
+    auto p = period_of(c);
+    int64_t tmpl = template_of(c, *svc);
+    int64_t min_n = min_n_of(c, *svc);
+    metrics::Query q;
+    q.node_path = n.path;
+    if (metrics::tree_kind(n.kind)) q.tree_node = n.id;
+    q.period = p;
+    q.template_id = tmpl;
+    auto dims = svc->dimensions(tmpl);
+    q.dimensions = {"overall"};
+    for (auto& d : dims) q.dimensions.push_back(d.first);
+    auto figs = svc->figures().by_dimension(q);
+    double target = svc->target_for(n);
+    json overall = figure_json(figs["overall"]);
+    overall["target"] = target;
+    overall["met"] = figs["overall"].n > 0 && figs["overall"].rate >= target;
+    overall["met_with_confidence"] = figs["overall"].n > 0 && figs["overall"].ci.low >= target;
+    json dj = json::array();
+    for (auto& [code, name] : dims) {
+      if (!figs[code].n) continue;
+      json x = figure_json(figs[code]);
+      x["code"] = code;
+      x["name"] = name;
+      dj.push_back(x);
+    }
+    int end_month = metrics::month_of(p.to);
+    json trend = json::array();
+    for (auto& [m, f] : svc->figures().trend(n.path, metrics::add_months(end_month, -11), end_month, tmpl,
+                                                       metrics::tree_kind(n.kind) ? n.id : 0)) {
+      json x = figure_json(f);
+      x["month"] = month_label(m);
+      x["target"] = target;
+      trend.push_back(x);
+    }
+    json crumbs = json::array();
+    for (auto& a : svc->org().ancestors(n))
+      if (c.can_path("rating.read", a.path)) crumbs.push_back({{"id", id_str(a.id)}, {"name", a.name}});
+    crumbs.push_back({{"id", id_str(n.id)}, {"name", n.name}});
+    return json_response(
+        {{"node", {{"id", id_str(n.id)}, {"name", n.name}, {"kind", n.kind}, {"code", n.code}}},
+         {"breadcrumbs", crumbs},
+         {"period", {{"label", p.label}, {"from", p.from}, {"to", p.to}}},
+         {"overall", overall},
+         {"dimensions", dj},
+         {"trend", trend},
+         {"ranking", ranking_json(*svc, ranking(c, *svc, n, p, tmpl, min_n), min_n, child_map(*svc, n))}});
+  });
+
+  r.add("GET", "/api/v1/satisfaction/ranking", "rating.read", [svc](http::Ctx& c) {
+    auto n = scope_node(c, *svc, "rating.read");
+    auto p = period_of(c);
+    int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
+    json j = ranking_json(*svc, ranking(c, *svc, n, p, tmpl, min_n), min_n, child_map(*svc, n));
+    j["node"] = {{"id", id_str(n.id)}, {"name", n.name}};
+    j["period"] = {{"label", p.label}, {"from", p.from}, {"to", p.to}};
+    return json_response(j);
+  });
+
+  r.add("GET", "/api/v1/satisfaction/ranking.xlsx", "report.read", [svc](http::Ctx& c) {
+    auto n = scope_node(c, *svc, "report.read");
+    c.require("rating.read", n.id);
+    auto p = period_of(c);
+    int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
+    auto e = ranking(c, *svc, n, p, tmpl, min_n);
+    auto bytes = ranking_xlsx(n.name, p.label, e, min_n);
+    auto res = http::Response::text(200, std::move(bytes),
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    res.header("Content-Disposition", "attachment; filename=\"satisfaction-ranking.xlsx\"");
+    return res;
+  });
+
+  r.add("GET", "/api/v1/ratings/comments.xlsx", "report.read", [svc](http::Ctx& c) {
+    CommentFilter f;
+    f.scope = c.scope_paths("rating.read");
+    auto n = scope_node(c, *svc, "report.read");
+    c.require("rating.read", n.id);
+    f.node_path = n.path;
+    if (n.kind == "institution") f.unit_id = n.id;
+    auto p = period_of(c);
+    f.from_ms = metrics::day_start_ms(p.from);
+    f.to_ms = metrics::day_start_ms(metrics::add_days(p.to, 1));
+    f.q = c.req.q("q").value_or("");
+    if (f.q.size() > 100 || !jv::valid_text(f.q)) throw invalid("q", "keyword is too long or not valid text");
+    if (auto s = c.req.q("score"))
+      for (char ch : *s)
+        if (ch >= '1' && ch <= '5') f.overall.push_back(ch - '0');
+        else if (ch != ',') throw invalid("score", "score is a list of levels 1…5");
+    f.channel = c.req.q("channel").value_or("");
+    auto bytes = comments_xlsx(*svc, f, n.name + " 评价留言 " + p.label, 1'000'000);
+    auto res = http::Response::text(200, std::move(bytes),
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    res.header("Content-Disposition", "attachment; filename=\"comments.xlsx\"");
+    return res;
+  });
+
+  r.add("GET", "/api/v1/satisfaction/targets", "rating.read", [svc](http::Ctx& c) {
+    auto n = scope_node(c, *svc, "rating.read");
+    json items = json::array();
+    auto add = [&](const org::Node& x) {
+      items.push_back({{"node_id", id_str(x.id)}, {"name", x.name}, {"kind", x.kind}, {"target", svc->target_for(x)},
+                       {"followup_target", svc->followup_target_for(x)}, {"window", svc->is_window(x)}});
+    };
+    add(n);
+    for (auto& k : svc->org().children(n.id))
+      if (k.active) add(k);
+    return json_response({{"items", items}});
+  });
+
+  r.add("PUT", "/api/v1/satisfaction/targets/{node_id}", "survey.write", [svc](http::Ctx& c) {
+    int64_t id = c.id_param("node_id");
+    auto n = svc->org().node(id);
+    if (!n) throw not_found("org node");
+    // Targets are set from above: on the parent's scope (the root's own by its holder).
+    c.require("survey.write", n->parent_id ? n->parent_id : n->id);
+    auto j = jv::parse_object(c.req.body);
+    auto t = jv::opt_num(j, "target", 0.01, 1);
+    auto ft = jv::opt_num(j, "followup_target", 0.01, 1);
+    if (!t && !ft) throw invalid("target", "target or followup_target is required");
+    svc->set_target(actor_of(c), *n, t, ft);
+    return json_response({{"node_id", id_str(n->id)}, {"target", svc->target_for(*n)},
+                          {"followup_target", svc->followup_target_for(*n)}});
+  });
+}
+
+}  // namespace manyi::feedback

@@ -1,0 +1,81 @@
+// Follow-up visits (出院回访): discharged patients are imported from CSV (name, phone,
+// department code, discharge date); each becomes a task due N days after discharge. The call
+// screen reveals the number (audited) with a script; the outcome is reached / not_reached /
+// refused, and a reached patient's answers are stored as a rating with channel `followup`.
+// Follow-up rate per department = contacted (reached or refused) / tasks due, against a
+// target (default 100%).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "feedback/service.hpp"
+
+namespace manyi::feedback {
+
+inline const std::vector<std::string> kFollowupOutcomes = {"reached", "not_reached", "refused"};
+std::string followup_status_label(const std::string& s);
+
+struct FollowupTask {
+  int64_t id = 0, unit_id = 0, node_id = 0, rating_id = 0, handled_by = 0, handled_at = 0, created_at = 0;
+  std::string node_name, node_code, unit_name, name_mask, phone_mask, status, note;
+  int discharge_day = 0, due_day = 0, attempts = 0;
+};
+
+struct FollowupImport {
+  int imported = 0, duplicates = 0;
+  struct Error {
+    int row;
+    std::string field, message;
+  };
+  std::vector<Error> errors;
+};
+
+struct CallScreen {
+  FollowupTask task;
+  std::string name, phone, script;
+  std::shared_ptr<const PointInfo> point;  // the department's point whose survey is asked
+};
+
+struct FollowupRate {
+  int64_t node_id = 0;
+  std::string name;
+  int64_t due = 0, contacted = 0, reached = 0, pending = 0;
+  double rate = 0, target = 1;
+  bool met = false;
+};
+
+class FollowupService {
+ public:
+  FollowupService(FeedbackService& fb, int default_days = 7) : fb_(fb), default_days_(default_days) {}
+  int default_days() const { return default_days_; }
+
+  // CSV header: name,phone,department,discharge_date (department = org node code inside unit).
+  // can_use(path) limits the departments the caller may import into. With valid_rows_only
+  // false, any error imports nothing.
+  FollowupImport import_csv(const audit::Actor& who, const org::Node& unit, const std::string& csv, int days_after,
+                            bool valid_rows_only, const std::function<bool(const std::string&)>& can_use);
+  std::vector<FollowupTask> list(const std::vector<std::string>& scope, const std::string& node_path,
+                                 const std::string& status, int due_until, int64_t cursor, int limit);
+  std::optional<FollowupTask> get(int64_t id);
+  // Reveals the patient's name and number to the caller (audited).
+  CallScreen call_screen(const audit::Actor& who, int64_t id);
+  // outcome reached needs overall (1..5); answers/comment optional. Three not_reached
+  // attempts make the task unreachable.
+  FollowupTask record_outcome(const audit::Actor& who, int64_t id, const std::string& outcome,
+                              std::optional<int> overall, const forms::Answers& answers, const std::string& comment,
+                              const std::string& note);
+  // Follow-up rate of each child of parent (or of parent itself when it has no children with
+  // tasks) for tasks due in the period.
+  std::vector<FollowupRate> rates(const org::Node& parent, const metrics::Period& p);
+  // The point a department's follow-up answers are recorded against (created when missing).
+  std::shared_ptr<const PointInfo> point_for(const audit::Actor& who, int64_t node_id);
+
+ private:
+  FeedbackService& fb_;
+  int default_days_;
+};
+
+}  // namespace manyi::feedback

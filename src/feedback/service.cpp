@@ -1,0 +1,1025 @@
+#include "feedback/service.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <cstdlib>
+#include <unordered_set>
+
+#include "cases/intake.hpp"
+#include "cases/pii.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+#include "core/json.hpp"
+#include "forms/json.hpp"
+#include "http/router.hpp"
+
+namespace manyi::feedback {
+using store::Params;
+using store::Value;
+
+namespace {
+constexpr int64_t kIdEpochMs = 1577836800000LL;  // core/id.cpp: ids carry ms since 2020-01-01 << 22
+
+std::string json_list(const std::vector<std::string>& v) {
+  std::string s;
+  for (auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+Value opt_id(int64_t v) { return v ? Value(v) : Value(nullptr); }
+
+const char* kPointCols =
+    "p.id, p.code, p.node_id, p.unit_id, p.staff_id, p.name, p.template_id, p.active, p.created_at, n.name, n.code, "
+    "n.kind, n.path, u.name, s.name, t.name";
+const char* kPointFrom =
+    " FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN org_nodes u ON u.id = p.unit_id "
+    "LEFT JOIN staff s ON s.id = p.staff_id JOIN form_templates t ON t.id = p.template_id";
+
+Point point_from(const store::Row& r) {
+  Point p;
+  p.id = r.i64(0);
+  p.code = r.str(1);
+  p.node_id = r.i64(2);
+  p.unit_id = r.i64(3);
+  p.staff_id = r.i64(4);
+  p.name = r.str(5);
+  p.template_id = r.i64(6);
+  p.active = r.i64(7) != 0;
+  p.created_at = r.i64(8);
+  p.node_name = r.str(9);
+  p.node_code = r.str(10);
+  p.node_kind = r.str(11);
+  p.node_path = r.str(12);
+  p.unit_name = r.str(13);
+  p.staff_name = r.str(14);
+  p.template_name = r.str(15);
+  return p;
+}
+
+size_t utf8_chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+std::string hex(const unsigned char* p, size_t n) {
+  std::string out(n * 2, '0');
+  sodium_bin2hex(out.data(), out.size() + 1, p, n);
+  return out;
+}
+}  // namespace
+
+struct FeedbackService::Prepared {
+  const PointInfo* p = nullptr;
+  NewRating* r = nullptr;
+  std::vector<std::string> flags;
+  const audit::Actor* who = nullptr;
+  Submitted out;
+  int day = 0;
+  std::string phone, phone_mask, answers, net, flags_text;
+  Value phone_enc = nullptr, score = nullptr;
+  std::vector<metrics::Observation> obs;
+  std::promise<void> done;
+};
+
+int64_t id_floor(int64_t ms) { return ms <= kIdEpochMs ? 0 : (ms - kIdEpochMs) << 22; }
+
+int64_t rating_id_for(int64_t at_ms) {
+  // Normally a fresh id. A rating dated elsewhere (the test clock, a back-dated opinion-box
+  // transcription) gets an id in its own millisecond so period filters on ids stay right.
+  int64_t fresh = new_id();
+  if (std::llabs(id_time_ms(fresh) - at_ms) < 2000) return fresh;
+  return id_floor(at_ms) | static_cast<int64_t>(randombytes_uniform(1u << 22));
+}
+
+std::string channel_label(const std::string& c) {
+  if (c == "qr") return "扫码评价";
+  if (c == "web") return "网页评价";
+  if (c == "kiosk") return "自助评价器";
+  if (c == "opinion_box") return "意见箱";
+  if (c == "followup") return "回访";
+  if (c == "phone") return "电话";
+  return c;
+}
+std::string status_label(const std::string& s) {
+  if (s == "valid") return "有效";
+  if (s == "suspect") return "待审核";
+  if (s == "rejected") return "已剔除";
+  return s;
+}
+std::string level_label(int level) {
+  return level >= 1 && level <= 5 ? forms::kLevels[static_cast<size_t>(level - 1)] : std::string();
+}
+
+FeedbackService::FeedbackService(store::Db& db, org::OrgService& org, forms::FormService& forms, FeedbackOptions o)
+    : db_(db),
+      org_(org),
+      forms_(forms),
+      opts_(o),
+      tracker_(o.integrity),
+      figures_(db, [this](int64_t t) { return satisfied_min(t); }) {}
+
+FeedbackService::~FeedbackService() {
+  {
+    std::lock_guard lk(q_mu_);
+    stopping_ = true;
+  }
+  q_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+}
+
+// ---------------------------------------------------------------- points
+std::string FeedbackService::new_code() {
+  static const char* alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";  // 32 symbols, no 0/O/1/I
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  std::string s(10, ' ');
+  for (auto& c : s) c = alphabet[randombytes_uniform(32)];
+  return s;
+}
+
+std::shared_ptr<const PointInfo> FeedbackService::load_point(const std::string& code) {
+  auto r = db_.query(fmt::format("SELECT {}{} WHERE p.code = ?", kPointCols, kPointFrom), {code});
+  if (r.empty()) return nullptr;
+  auto info = std::make_shared<PointInfo>();
+  info->point = point_from(r[0]);
+  info->tree = metrics::tree_nodes(info->point.node_path, info->point.unit_id);
+  auto v = forms_.current(info->point.template_id);
+  info->version_id = v.id;
+  info->def = v.def;
+  info->loaded_at = now_ms();
+  return info;
+}
+
+std::shared_ptr<const PointInfo> FeedbackService::lookup(const std::string& code_in) {
+  if (code_in.empty() || code_in.size() > 20) return nullptr;
+  std::string code = code_in;
+  for (auto& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  int64_t now = now_ms();
+  {
+    std::shared_lock lk(cache_mu_);
+    auto it = cache_.find(code);
+    if (it != cache_.end() && now - it->second->loaded_at < opts_.point_cache_ttl_ms)
+      return it->second->point.active ? it->second : nullptr;
+  }
+  auto info = load_point(code);
+  if (!info) return nullptr;
+  std::unique_lock lk(cache_mu_);
+  if (cache_.size() > 200000) cache_.clear();
+  cache_[code] = info;
+  return info->point.active ? info : nullptr;
+}
+
+void FeedbackService::invalidate_points() {
+  std::unique_lock lk(cache_mu_);
+  cache_.clear();
+}
+
+std::optional<Point> FeedbackService::point(int64_t id) {
+  auto r = db_.query(fmt::format("SELECT {}{} WHERE p.id = ?", kPointCols, kPointFrom), {id});
+  if (r.empty()) return std::nullopt;
+  return point_from(r[0]);
+}
+
+std::vector<Point> FeedbackService::points(const std::vector<std::string>& scope, const std::string& node_path,
+                                           int64_t cursor, int limit) {
+  Params p;
+  std::string where = http::subtree_condition("n.path", scope, p);
+  if (!node_path.empty()) {
+    where += " AND n.path >= ? AND n.path < ?";
+    p.emplace_back(node_path);
+    p.emplace_back(http::subtree_upper(node_path));
+  }
+  if (cursor) {
+    where += " AND p.id > ?";
+    p.emplace_back(cursor);
+  }
+  p.emplace_back(int64_t{limit});
+  std::vector<Point> out;
+  for (auto& r : db_.query(fmt::format("SELECT {}{} WHERE ({}) ORDER BY p.id LIMIT ?", kPointCols, kPointFrom, where), p))
+    out.push_back(point_from(r));
+  return out;
+}
+
+std::vector<Point> FeedbackService::points_in(const std::string& node_path) {
+  std::vector<Point> out;
+  for (auto& r : db_.query(fmt::format("SELECT {}{} WHERE n.path >= ? AND n.path < ? ORDER BY n.path, p.name, p.id",
+                                       kPointCols, kPointFrom),
+                           {node_path, http::subtree_upper(node_path)}))
+    out.push_back(point_from(r));
+  return out;
+}
+
+int64_t FeedbackService::default_template(const org::Node& n) {
+  std::string code = n.kind == "point" ? "window" : n.name.find("住院") != std::string::npos ? "inpatient" : "outpatient";
+  auto t = forms_.by_code(code);
+  if (!t) throw conflict("no_template", "the shipped template " + code + " is missing");
+  return t->id;
+}
+
+Point FeedbackService::create_point(const audit::Actor& who, int64_t node_id, int64_t staff_id, const std::string& name_in,
+                                    int64_t template_id) {
+  forms_.ensure_seeded();
+  std::string staff_name;
+  if (staff_id) {
+    auto s = org_.staff(staff_id);
+    if (!s) throw invalid("staff_id", "no such staff member");
+    if (!s->active) throw invalid("staff_id", "this staff member is inactive");
+    if (node_id && node_id != s->node_id) throw invalid("node_id", "a staff member's point belongs to the staff's node");
+    node_id = s->node_id;
+    staff_name = s->name;
+  }
+  auto n = org_.node(node_id);
+  if (!n) throw invalid("node_id", "no such org node");
+  if (!n->active) throw invalid("node_id", "the node is deactivated");
+  if (n->kind == "bureau" || n->kind == "county") throw invalid("node_id", "points belong to an institution or below");
+  int64_t unit = org_.unit_of(*n);
+  if (!template_id) template_id = default_template(*n);
+  auto t = forms_.get(template_id);
+  if (!t || !t->active) throw invalid("template_id", "no such template");
+  if (t->kind != "survey") throw invalid("template_id", "a collection point needs a survey template");
+  if (!t->current_version_id) throw invalid("template_id", "the template has no published version");
+  if (t->owner_node_id && n->path.compare(0, t->owner_path.size(), t->owner_path) != 0)
+    throw invalid("template_id", "this template belongs to another unit");
+  std::string name = name_in.empty() ? (staff_name.empty() ? n->name : staff_name + "（" + n->name + "）") : name_in;
+  if (name.size() > 300 || !jv::valid_text(name)) throw invalid("name", "name must be at most 100 characters");
+  int64_t id = new_id(), now = now_ms();
+  std::string code;
+  db_.write([&](store::Tx& tx) {
+    for (int attempt = 0;; ++attempt) {
+      code = new_code();
+      if (tx.query("SELECT 1 FROM collection_points WHERE code = ?", {code}).empty()) break;
+      if (attempt > 5) throw std::runtime_error("cannot find a free point code");
+    }
+    tx.exec("INSERT INTO collection_points(id, code, node_id, unit_id, staff_id, name, template_id, active, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            {id, code, n->id, unit, opt_id(staff_id), name, template_id, now, now});
+    audit::record(tx, who, {"feedback.point.create", "collection_point", id, n->id, n->path, "", code,
+                            fmt::format("{} ({})", name, code)});
+  });
+  return *point(id);
+}
+
+Point FeedbackService::update_point(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
+                                    const std::optional<int64_t>& template_id, const std::optional<bool>& active) {
+  auto before = point(id);
+  if (!before) throw not_found("collection point");
+  if (name && (name->empty() || name->size() > 300 || !jv::valid_text(*name)))
+    throw invalid("name", "name must be 1–100 characters");
+  if (template_id) {
+    auto t = forms_.get(*template_id);
+    if (!t || !t->active || t->kind != "survey" || !t->current_version_id)
+      throw invalid("template_id", "no such published survey template");
+    if (t->owner_node_id && before->node_path.compare(0, t->owner_path.size(), t->owner_path) != 0)
+      throw invalid("template_id", "this template belongs to another unit");
+  }
+  db_.write([&](store::Tx& tx) {
+    tx.exec("UPDATE collection_points SET name = COALESCE(?, name), template_id = COALESCE(?, template_id), "
+            "active = COALESCE(?, active), updated_at = ? WHERE id = ?",
+            {name ? Value(*name) : Value(nullptr), template_id ? Value(*template_id) : Value(nullptr),
+             active ? Value(int64_t{*active}) : Value(nullptr), now_ms(), id});
+    audit::record(tx, who, {"feedback.point.update", "collection_point", id, before->node_id, before->node_path,
+                            before->name, name.value_or(before->name),
+                            fmt::format("{}{}{}", name ? "renamed " : "", template_id ? "survey changed " : "",
+                                        active ? (*active ? "activated" : "deactivated") : "")});
+  });
+  invalidate_points();
+  return *point(id);
+}
+
+// ---------------------------------------------------------------- tickets
+std::string FeedbackService::ticket_key() {
+  std::lock_guard lk(key_mu_);
+  if (!ticket_key_.empty()) return ticket_key_;
+  auto read = [&] {
+    auto r = db_.query("SELECT value FROM settings WHERE key = 'feedback.ticket_key'");
+    return r.empty() ? std::string() : r[0].str(0);
+  };
+  std::string k = read();
+  if (k.empty()) {
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    db_.write([&](store::Tx& tx) {
+      tx.exec("INSERT INTO settings(key, value, updated_at) VALUES ('feedback.ticket_key', ?, ?) ON CONFLICT (key) DO NOTHING",
+              {hex(raw, sizeof raw), now_ms()});
+    });
+    k = read();
+  }
+  ticket_key_ = k;
+  return k;
+}
+
+namespace {
+std::string ticket_mac(const std::string& key, const std::string& code, int64_t issued) {
+  std::string msg = code + "." + std::to_string(issued);
+  unsigned char mac[16];
+  crypto_generichash(mac, sizeof mac, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                     reinterpret_cast<const unsigned char*>(key.data()), std::min<size_t>(key.size(), 64));
+  return hex(mac, sizeof mac);
+}
+}  // namespace
+
+std::string FeedbackService::issue_ticket(const std::string& code, int64_t now) {
+  return std::to_string(now) + "." + ticket_mac(ticket_key(), code, now);
+}
+
+std::optional<int64_t> FeedbackService::ticket_elapsed(const std::string& code, const std::string& ticket, int64_t now) {
+  auto dot = ticket.find('.');
+  if (ticket.empty() || ticket.size() > 64 || dot == std::string::npos) return std::nullopt;
+  int64_t issued = parse_id(ticket.substr(0, dot));
+  if (!issued) return std::nullopt;
+  std::string want = ticket_mac(ticket_key(), code, issued);
+  std::string got = ticket.substr(dot + 1);
+  if (got.size() != want.size() || sodium_memcmp(got.data(), want.data(), want.size()) != 0) return std::nullopt;
+  if (issued > now + 5000 || now - issued > opts_.ticket_max_age_ms) return std::nullopt;
+  return std::max<int64_t>(0, now - issued);
+}
+
+// ---------------------------------------------------------------- intake
+std::string FeedbackService::phone_key() {
+  std::lock_guard lk(key_mu_);
+  if (phone_key_.empty()) phone_key_ = cases::pii::data_key(db_);
+  return phone_key_;
+}
+
+void FeedbackService::refresh_staff_devices(int64_t now) {
+  int64_t last = staff_refreshed_.load();
+  if (now - last < 60000 || !staff_refreshed_.compare_exchange_strong(last, now)) return;
+  std::unordered_set<std::string> devices;
+  for (auto& r : db_.query("SELECT device FROM staff_devices")) devices.insert(r.str(0));
+  tracker_.set_staff_devices(std::move(devices));
+}
+
+void FeedbackService::warm_up() {
+  std::call_once(warm_, [this] {
+    int64_t now = now_ms();
+    refresh_staff_devices(now + 60000);
+    auto rows = db_.query(
+        "SELECT device, point_id, unit_id, net, overall, created_at FROM ratings WHERE id >= ? AND device <> '' ORDER BY id",
+        {id_floor(now - tracker_.options().dup_window_ms)});
+    for (auto& r : rows) {
+      Submission s;
+      s.device = r.str(0);
+      s.point_id = r.i64(1);
+      s.unit_id = r.i64(2);
+      s.net = r.str(3);
+      s.overall = static_cast<int>(r.i64(4));
+      s.at_ms = r.i64(5);
+      tracker_.replay(s);
+    }
+  });
+}
+
+Submitted FeedbackService::submit_public(const PointInfo& p, NewRating r) {
+  warm_up();
+  int64_t now = r.at_ms ? r.at_ms : now_ms();
+  r.at_ms = now;
+  refresh_staff_devices(now);
+  if (std::find(kPublicChannels.begin(), kPublicChannels.end(), r.channel) == kPublicChannels.end())
+    throw invalid("channel", "channel must be qr or web");
+  Submission s;
+  s.device = r.device;
+  s.net = network_of(r.ip);
+  s.point_id = p.point.id;
+  s.unit_id = p.point.unit_id;
+  s.overall = r.overall;
+  s.answers = r.answers.size();
+  s.comment_chars = utf8_chars(r.comment);
+  s.at_ms = now;
+  if (!r.ticket.empty()) {
+    if (auto e = ticket_elapsed(p.point.code, r.ticket, now)) s.elapsed_ms = e;
+  }
+  if (!s.elapsed_ms && r.elapsed_ms) s.elapsed_ms = r.elapsed_ms;
+  r.elapsed_ms = s.elapsed_ms;
+  Verdict v = tracker_.check_and_record(s);
+  if (v.duplicate) throw Error(409, "already_rated", "您已对此处评价过，感谢您的反馈！");
+  try {
+    Prepared x;
+    x.p = &p;
+    x.r = &r;
+    x.flags = v.flags;
+    prepare(x);
+    enqueue_and_wait(x);
+    return x.out;
+  } catch (...) {
+    tracker_.forget(s);
+    throw;
+  }
+}
+
+Submitted FeedbackService::submit_console(const audit::Actor& who, const PointInfo& p, NewRating r) {
+  if (std::find(kConsoleChannels.begin(), kConsoleChannels.end(), r.channel) == kConsoleChannels.end())
+    throw invalid("channel", "channel must be kiosk, opinion_box, followup or phone");
+  r.at_ms = r.at_ms ? r.at_ms : now_ms();
+  return store(nullptr, p, r, {}, &who);
+}
+
+Submitted FeedbackService::submit_in(store::Tx& tx, const audit::Actor& who, const PointInfo& p, NewRating r) {
+  r.at_ms = r.at_ms ? r.at_ms : now_ms();
+  return store(&tx, p, r, {}, &who);
+}
+
+int64_t FeedbackService::open_bad_review(store::Tx& tx, const PointInfo& p, const NewRating& r, int64_t rating_id,
+                                         const std::string& phone) {
+  cases::NewCase c;
+  c.type = "bad_review";
+  c.channel = "survey";
+  c.node_id = p.point.node_id;
+  c.content = fmt::format("【{}】{} · {}：总体评价“{}”。{}{}", channel_label(r.channel), p.point.unit_name,
+                          p.point.name, level_label(r.overall), r.comment.empty() ? "（未留言）" : "留言：",
+                          r.comment);
+  c.complainant_phone = phone;
+  c.source_rating_id = rating_id;
+  c.registered_by = r.entered_by;
+  c.registered_by_name = r.entered_by_name;
+  c.ip = r.ip;
+  // A failing case must not lose the rating: isolate it in a savepoint; the rating keeps
+  // case_id NULL and shows "差评工单未创建" for a handler to open one by hand.
+  tx.exec("SAVEPOINT bad_review");
+  try {
+    auto o = cases::open_case(tx, c);
+    tx.query("SELECT 1");  // PostgreSQL: surface errors of deferred statements inside the savepoint
+    tx.exec("RELEASE SAVEPOINT bad_review");
+    return o.id;
+  } catch (const std::exception& e) {
+    tx.exec("ROLLBACK TO SAVEPOINT bad_review");
+    tx.exec("RELEASE SAVEPOINT bad_review");
+    spdlog::error("bad-review case for rating {} not opened: {}", rating_id, e.what());
+    return 0;
+  }
+}
+
+
+void FeedbackService::prepare(Prepared& x) {
+  auto& r = *x.r;
+  const auto& def = *x.p->def;
+  if (r.overall < 1 || r.overall > 5) throw invalid("overall", "overall must be 1 (非常不满意) … 5 (非常满意)");
+  x.out.id = rating_id_for(r.at_ms);
+  x.out.status = x.flags.empty() ? "valid" : "suspect";
+  x.out.flags = x.flags;
+  x.flags_text = json_list(x.flags);
+  x.day = metrics::local_day(r.at_ms);
+  if (!r.phone.empty()) {
+    x.phone = cases::pii::normalise_phone(r.phone, "phone");
+    x.phone_mask = cases::pii::mask_phone(x.phone);
+    x.phone_enc = store::Blob{cases::pii::seal(phone_key(), x.phone)};
+  }
+  auto sc = forms::score(def, r.answers);
+  if (sc.scored) x.score = sc.score;
+  x.obs.push_back({"overall", r.overall});
+  for (auto& [dim, level] : forms::dimension_levels(def, r.answers)) x.obs.push_back({dim, level});
+  x.answers = r.answers.empty() ? std::string() : forms::answers_json(r.answers).dump();
+  x.net = r.entered_by ? std::string() : network_of(r.ip);
+}
+
+// Writes prepared ratings inside tx: bad-review cases first (each in its savepoint), then the
+// rows, then the merged rollups. Idempotent per attempt (case ids are reset).
+void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& items) {
+  static const std::vector<std::string> kRatingCols = {
+      "id", "point_id", "node_id", "unit_id", "staff_id", "template_id", "form_version_id", "channel", "overall",
+      "answers", "score", "comment", "phone_enc", "phone_mask", "device", "ip", "net", "elapsed_ms", "status", "flags",
+      "day", "created_at", "entered_by", "case_id"};
+  static const std::string kRatingSql =
+      "INSERT INTO ratings(id, point_id, node_id, unit_id, staff_id, template_id, form_version_id, channel, overall, "
+      "answers, score, comment, phone_enc, phone_mask, device, ip, net, elapsed_ms, status, flags, day, created_at, "
+      "entered_by, case_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  for (auto* x : items) {
+    x->out.case_id = 0;
+    if (x->out.status == "valid" && x->r->overall <= 2)
+      x->out.case_id = open_bad_review(tx, *x->p, *x->r, x->out.id, x->phone);
+  }
+  std::vector<store::Params> ratings, comments, reviews;
+  std::vector<metrics::RollupInput> rollups;
+  for (auto* x : items) {
+    auto& p = *x->p;
+    auto& r = *x->r;
+    ratings.push_back({x->out.id, p.point.id, p.point.node_id, p.point.unit_id, opt_id(p.point.staff_id),
+                       p.point.template_id, p.version_id, r.channel, int64_t{r.overall}, x->answers, x->score, r.comment,
+                       x->phone_enc, x->phone_mask, r.device, r.ip, x->net,
+                       r.elapsed_ms ? Value(*r.elapsed_ms) : Value(nullptr), x->out.status, x->flags_text,
+                       int64_t{x->day}, r.at_ms, opt_id(r.entered_by), opt_id(x->out.case_id)});
+    if (!r.comment.empty())
+      comments.push_back({x->out.id, p.point.node_id, p.point.unit_id, int64_t{r.overall}, r.channel, x->out.status,
+                          r.comment, x->phone_mask});
+    if (x->out.status == "suspect")
+      reviews.push_back({x->out.id, p.point.node_id, p.point.unit_id, x->flags_text, std::string("pending"), r.at_ms});
+    else
+      rollups.push_back({p.point.node_id, &p.tree, p.point.template_id, x->day, &x->obs, 1});
+    if (x->who)
+      audit::record(tx, *x->who,
+                    {"feedback.rating.enter", "rating", x->out.id, p.point.node_id, p.point.node_path, "", "",
+                     fmt::format("{} {} {}", channel_label(r.channel), p.point.name, level_label(r.overall))});
+  }
+  // A few rows: statements in the pipeline; many: one bulk insert (COPY on PostgreSQL).
+  if (ratings.size() < 8) {
+    for (auto& row : ratings) tx.exec_deferred(kRatingSql, row);
+    for (auto& row : comments)
+      tx.exec_deferred("INSERT INTO rating_comments(rating_id, node_id, unit_id, overall, channel, status, comment, "
+                       "phone_mask) VALUES (?,?,?,?,?,?,?,?)",
+                       row);
+    for (auto& row : reviews)
+      tx.exec_deferred("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at) "
+                       "VALUES (?,?,?,?,?,?)",
+                       row);
+  } else {
+    tx.insert_rows("ratings", kRatingCols, ratings);
+    if (!comments.empty())
+      tx.insert_rows("rating_comments",
+                     {"rating_id", "node_id", "unit_id", "overall", "channel", "status", "comment", "phone_mask"}, comments);
+    if (!reviews.empty())
+      tx.insert_rows("rating_reviews", {"rating_id", "node_id", "unit_id", "flags", "state", "created_at"}, reviews);
+  }
+  if (!rollups.empty()) metrics::apply_rollups_batch(tx, rollups);
+}
+
+Submitted FeedbackService::store(store::Tx* outer, const PointInfo& p, NewRating& r,
+                                 const std::vector<std::string>& flags, const audit::Actor* who) {
+  Prepared x;
+  x.p = &p;
+  x.r = &r;
+  x.flags = flags;
+  x.who = who;
+  prepare(x);
+  std::vector<Prepared*> one{&x};
+  if (outer) write_rows(*outer, one);
+  else db_.write([&](store::Tx& tx) { write_rows(tx, one); });
+  return x.out;
+}
+
+void FeedbackService::enqueue_and_wait(Prepared& x) {
+  std::call_once(flusher_started_, [this] { flusher_ = std::thread([this] { flusher_loop(); }); });
+  auto fut = x.done.get_future();
+  {
+    std::lock_guard lk(q_mu_);
+    if (stopping_) throw Error(503, "shutting_down", "the server is stopping; please retry");
+    queue_.push_back(&x);
+  }
+  q_cv_.notify_one();
+  fut.get();  // rethrows the write's error
+}
+
+void FeedbackService::flusher_loop() {
+  std::vector<Prepared*> batch;
+  for (;;) {
+    {
+      std::unique_lock lk(q_mu_);
+      q_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < 1000) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    try {
+      db_.write([&](store::Tx& tx) { write_rows(tx, batch); });
+      for (auto* x : batch) x->done.set_value();
+    } catch (...) {
+      if (batch.size() == 1) {
+        batch[0]->done.set_exception(std::current_exception());
+      } else {
+        // Find the culprit: each rating on its own, so one bad row fails only its request.
+        for (auto* x : batch) {
+          try {
+            std::vector<Prepared*> one{x};
+            db_.write([&](store::Tx& tx) { write_rows(tx, one); });
+            x->done.set_value();
+          } catch (...) {
+            x->done.set_exception(std::current_exception());
+          }
+        }
+      }
+    }
+    batch.clear();
+  }
+}
+
+void FeedbackService::mark_staff_device(const audit::Actor& who, int64_t user_id, int64_t staff_id,
+                                        const std::string& device) {
+  db_.write([&](store::Tx& tx) {
+    auto before = tx.query("SELECT user_id FROM staff_devices WHERE device = ?", {device});
+    if (!before.empty() && before[0].i64(0) == user_id) return;  // already marked by this user
+    tx.exec("INSERT INTO staff_devices(device, user_id, staff_id, marked_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (device) DO UPDATE SET user_id = excluded.user_id, staff_id = excluded.staff_id, "
+            "marked_at = excluded.marked_at",
+            {device, user_id, opt_id(staff_id), now_ms()});
+    audit::record(tx, who, {"feedback.device.mark", "staff_device", user_id, 0, "", "", "",
+                            "console device marked as a staff device"});
+  });
+  tracker_.mark_staff_device(device);
+}
+
+// ---------------------------------------------------------------- reading and review
+std::optional<Rating> FeedbackService::rating(int64_t id) {
+  auto r = db_.query(
+      "SELECT r.id, r.point_id, r.node_id, r.unit_id, r.staff_id, r.template_id, r.form_version_id, r.channel, r.answers, "
+      "r.comment, r.phone_mask, r.status, r.flags, r.overall, r.score, r.elapsed_ms, r.created_at, r.entered_by, r.case_id, "
+      "p.name, n.name, u.name, v.state, v.reason, v.reviewed_by, v.reviewed_at "
+      "FROM ratings r JOIN collection_points p ON p.id = r.point_id JOIN org_nodes n ON n.id = r.node_id "
+      "JOIN org_nodes u ON u.id = r.unit_id LEFT JOIN rating_reviews v ON v.rating_id = r.id WHERE r.id = ?",
+      {id});
+  if (r.empty()) return std::nullopt;
+  auto& x = r[0];
+  Rating o;
+  o.id = x.i64(0);
+  o.point_id = x.i64(1);
+  o.node_id = x.i64(2);
+  o.unit_id = x.i64(3);
+  o.staff_id = x.i64(4);
+  o.template_id = x.i64(5);
+  o.form_version_id = x.i64(6);
+  o.channel = x.str(7);
+  o.answers_json = x.str(8);
+  o.comment = x.str(9);
+  o.phone_mask = x.str(10);
+  o.status = x.str(11);
+  o.flags = x.str(12);
+  o.overall = static_cast<int>(x.i64(13));
+  if (!x.null(14)) o.score = x.f64(14);
+  o.elapsed_ms = x.opt_i64(15);
+  o.created_at = x.i64(16);
+  o.entered_by = x.i64(17);
+  o.case_id = x.i64(18);
+  o.point_name = x.str(19);
+  o.node_name = x.str(20);
+  o.unit_name = x.str(21);
+  o.review_state = x.str(22);
+  o.review_reason = x.str(23);
+  o.reviewed_by = x.i64(24);
+  o.reviewed_at = x.i64(25);
+  return o;
+}
+
+Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::string& decision, const std::string& reason) {
+  if (decision != "accept" && decision != "reject") throw invalid("decision", "decision must be accept or reject");
+  if (utf8_chars(reason) < 2) throw invalid("reason", "please give a reason (at least 2 characters)");
+  auto before = rating(id);
+  if (!before) throw not_found("rating");
+  int64_t now = now_ms();
+  db_.write([&](store::Tx& tx) {
+    auto cur = tx.query("SELECT status, node_id, template_id, day, overall, answers, form_version_id, point_id, comment, "
+                        "phone_enc, channel, ip FROM ratings WHERE id = ?",
+                        {id});
+    std::string status = cur[0].str(0);
+    int64_t node = cur[0].i64(1), tmpl = cur[0].i64(2);
+    int day = static_cast<int>(cur[0].i64(3)), overall = static_cast<int>(cur[0].i64(4));
+    auto def = forms_.version(cur[0].i64(6)).def;
+    forms::Answers answers;
+    if (!cur[0].str(5).empty()) answers = forms::parse_answers(*def, json::parse(cur[0].str(5)));
+    std::vector<metrics::Observation> obs{{"overall", overall}};
+    for (auto& [d, l] : forms::dimension_levels(*def, answers)) obs.push_back({d, l});
+    auto np = org_.node(node);
+    auto tree = metrics::tree_nodes(np ? np->path : "", before->unit_id);
+    std::string next;
+    if (decision == "accept") {
+      if (status != "suspect") throw conflict("not_pending", "only a rating waiting for review can be accepted");
+      next = "valid";
+      metrics::apply_rollups(tx, node, tree, tmpl, day, obs, +1);
+      if (overall <= 2) {
+        auto pi = point(cur[0].i64(7));
+        if (pi) {
+          PointInfo info;
+          info.point = *pi;
+          info.def = def;
+          NewRating nr;
+          nr.overall = overall;
+          nr.comment = cur[0].str(8);
+          nr.channel = cur[0].str(10);
+          nr.ip = cur[0].str(11);
+          nr.entered_by = who.user_id;
+          nr.entered_by_name = who.username;
+          std::string phone;
+          if (!cur[0].null(9)) phone = cases::pii::open(phone_key(), cur[0].str(9));
+          int64_t case_id = open_bad_review(tx, info, nr, id, phone);
+          if (case_id) tx.exec("UPDATE ratings SET case_id = ? WHERE id = ?", {case_id, id});
+        }
+      }
+    } else {
+      if (status == "rejected") throw conflict("already_rejected", "this rating is already excluded");
+      if (status == "valid") metrics::apply_rollups(tx, node, tree, tmpl, day, obs, -1);  // appeal upheld (申诉)
+      next = "rejected";
+    }
+    tx.exec("UPDATE ratings SET status = ? WHERE id = ?", {next, id});
+    tx.exec("UPDATE rating_comments SET status = ? WHERE rating_id = ?", {next, id});
+    std::string state = decision == "accept" ? "accepted" : "rejected";
+    tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, reason, reviewed_by, reviewed_at, "
+            "created_at) VALUES (?, ?, ?, 'appeal', ?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO UPDATE SET "
+            "state = excluded.state, reason = excluded.reason, reviewed_by = excluded.reviewed_by, "
+            "reviewed_at = excluded.reviewed_at",
+            {id, node, before->unit_id, state, reason, opt_id(who.user_id), now, now});
+    audit::record(tx, who, {decision == "accept" ? "feedback.rating.accept" : "feedback.rating.reject", "rating", id, node,
+                            np ? np->path : "", status, next, reason});
+  });
+  return *rating(id);
+}
+
+std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::string>& scope, const std::string& node_path,
+                                                     const std::string& state, int64_t cursor, int limit) {
+  Params p;
+  std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
+  if (!node_path.empty()) {
+    where += " AND n.path >= ? AND n.path < ?";
+    p.emplace_back(node_path);
+    p.emplace_back(http::subtree_upper(node_path));
+  }
+  if (!state.empty()) {
+    where += " AND v.state = ?";
+    p.emplace_back(state);
+  }
+  if (cursor) {
+    where += " AND v.rating_id < ?";
+    p.emplace_back(cursor);
+  }
+  p.emplace_back(int64_t{limit});
+  std::vector<ReviewRow> out;
+  for (auto& r : db_.query(
+           "SELECT v.rating_id, v.node_id, v.unit_id, v.flags, v.state, v.reason, v.created_at, v.reviewed_at, "
+           "v.reviewed_by, n.name, u.name, r.overall, r.comment, r.channel FROM rating_reviews v "
+           "JOIN org_nodes n ON n.id = v.node_id JOIN org_nodes u ON u.id = v.unit_id JOIN ratings r ON r.id = v.rating_id "
+           "WHERE " + where + " ORDER BY v.rating_id DESC LIMIT ?",
+           p)) {
+    ReviewRow x;
+    x.rating_id = r.i64(0);
+    x.node_id = r.i64(1);
+    x.unit_id = r.i64(2);
+    x.flags = r.str(3);
+    x.state = r.str(4);
+    x.reason = r.str(5);
+    x.created_at = r.i64(6);
+    x.reviewed_at = r.i64(7);
+    x.reviewed_by = r.i64(8);
+    x.node_name = r.str(9);
+    x.unit_name = r.str(10);
+    x.overall = static_cast<int>(r.i64(11));
+    x.comment = r.str(12);
+    x.channel = r.str(13);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<CommentRow> FeedbackService::comments(const CommentFilter& f) {
+  Params p;
+  std::string where = "(" + http::subtree_condition("n.path", f.scope, p) + ")";
+  if (!f.node_path.empty()) {
+    where += " AND n.path >= ? AND n.path < ?";
+    p.emplace_back(f.node_path);
+    p.emplace_back(http::subtree_upper(f.node_path));
+  }
+  if (f.unit_id) {
+    where += " AND c.unit_id = ?";
+    p.emplace_back(f.unit_id);
+  }
+  if (f.cursor) {
+    where += " AND c.rating_id < ?";
+    p.emplace_back(f.cursor);
+  }
+  if (f.from_ms) {
+    where += " AND c.rating_id >= ?";
+    p.emplace_back(id_floor(f.from_ms));
+  }
+  if (f.to_ms) {
+    where += " AND c.rating_id < ?";
+    p.emplace_back(id_floor(f.to_ms));
+  }
+  if (!f.overall.empty()) {
+    where += " AND c.overall IN (";
+    for (size_t i = 0; i < f.overall.size(); ++i) {
+      where += i ? ",?" : "?";
+      p.emplace_back(int64_t{f.overall[i]});
+    }
+    where += ")";
+  }
+  if (!f.channel.empty()) {
+    where += " AND c.channel = ?";
+    p.emplace_back(f.channel);
+  }
+  if (!f.status.empty()) {
+    where += " AND c.status = ?";
+    p.emplace_back(f.status);
+  }
+  if (!f.q.empty()) {
+    std::string like = "%";
+    for (char ch : f.q) {
+      if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
+      like += ch;
+    }
+    like += "%";
+    where += " AND c.comment LIKE ? ESCAPE '\\'";
+    p.emplace_back(like);
+  }
+  p.emplace_back(int64_t{f.limit});
+  std::vector<CommentRow> out;
+  out.reserve(static_cast<size_t>(f.limit));
+  for (auto& r : db_.query("SELECT c.rating_id, c.node_id, c.unit_id, c.overall, c.channel, c.status, c.comment, "
+                           "c.phone_mask, n.name, u.name FROM rating_comments c JOIN org_nodes n ON n.id = c.node_id "
+                           "JOIN org_nodes u ON u.id = c.unit_id WHERE " + where + " ORDER BY c.rating_id DESC LIMIT ?",
+                           p)) {
+    CommentRow x;
+    x.rating_id = r.i64(0);
+    x.node_id = r.i64(1);
+    x.unit_id = r.i64(2);
+    x.overall = static_cast<int>(r.i64(3));
+    x.channel = r.str(4);
+    x.status = r.str(5);
+    x.comment = r.str(6);
+    x.phone_mask = r.str(7);
+    x.node_name = r.str(8);
+    x.unit_name = r.str(9);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- figures and targets
+int FeedbackService::satisfied_min(int64_t template_id) {
+  {
+    std::lock_guard lk(rule_mu_);
+    auto it = rules_.find(template_id);
+    if (it != rules_.end()) return it->second;
+  }
+  int v = 4;
+  try {
+    v = forms_.current(template_id).def->satisfied_min;
+  } catch (const std::exception&) {
+  }
+  std::lock_guard lk(rule_mu_);
+  if (rules_.size() > 10000) rules_.clear();
+  rules_[template_id] = v;
+  return v;
+}
+
+namespace {
+std::vector<int64_t> path_ids(const std::string& path) {
+  std::vector<int64_t> ids;
+  size_t i = 1;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) break;
+    ids.push_back(parse_id(path.substr(i, j - i)));
+    i = j + 1;
+  }
+  return ids;
+}
+}  // namespace
+
+bool FeedbackService::is_window(const org::Node& n) {
+  // A window (窗口) node, or a unit whose children are all windows (收费处, 挂号处), or one
+  // whose collection points all use a window-service form.
+  if (n.kind == "point") return true;
+  auto kids = db_.query("SELECT SUM(CASE WHEN kind = 'point' THEN 1 ELSE 0 END), COUNT(*) FROM org_nodes "
+                        "WHERE parent_id = ? AND active = 1",
+                        {n.id});
+  if (!kids.empty() && kids[0].i64(1) > 0) return kids[0].i64(0) == kids[0].i64(1);
+  auto r = db_.query("SELECT DISTINCT template_id FROM collection_points WHERE node_id = ? AND active = 1", {n.id});
+  if (r.empty()) return false;
+  for (auto& row : r)
+    if (!window_template(row.i64(0))) return false;
+  return true;
+}
+
+bool FeedbackService::window_template(int64_t template_id) {
+  {
+    std::lock_guard lk(rule_mu_);
+    auto it = window_templates_.find(template_id);
+    if (it != window_templates_.end()) return it->second;
+  }
+  bool w = false;
+  try {
+    w = forms_.current(template_id).def->window;
+  } catch (const std::exception&) {
+  }
+  std::lock_guard lk(rule_mu_);
+  if (window_templates_.size() > 10000) window_templates_.clear();
+  window_templates_[template_id] = w;
+  return w;
+}
+
+std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::Node>& nodes) {
+  std::map<int64_t, double> out;
+  if (nodes.empty()) return out;
+  // Explicit targets on any node of the paths involved (the table is small).
+  std::map<int64_t, double> explicit_t;
+  for (auto& r : db_.query("SELECT node_id, target FROM satisfaction_targets")) explicit_t[r.i64(0)] = r.f64(1);
+  Params p;
+  std::string in;
+  for (auto& n : nodes) {
+    in += in.empty() ? "?" : ",?";
+    p.emplace_back(n.id);
+  }
+  std::map<int64_t, std::pair<int64_t, int64_t>> kids;  // parent -> (points, all)
+  for (auto& r : db_.query("SELECT parent_id, SUM(CASE WHEN kind = 'point' THEN 1 ELSE 0 END), COUNT(*) FROM org_nodes "
+                           "WHERE active = 1 AND parent_id IN (" + in + ") GROUP BY parent_id",
+                           p))
+    kids[r.i64(0)] = {r.i64(1), r.i64(2)};
+  std::map<int64_t, std::vector<int64_t>> tmpls;
+  for (auto& r : db_.query("SELECT DISTINCT node_id, template_id FROM collection_points WHERE active = 1 AND node_id IN (" +
+                               in + ")",
+                           p))
+    tmpls[r.i64(0)].push_back(r.i64(1));
+  for (auto& n : nodes) {
+    auto ids = path_ids(n.path);
+    bool found = false;
+    for (auto it = ids.rbegin(); it != ids.rend() && !found; ++it)
+      if (auto e = explicit_t.find(*it); e != explicit_t.end()) {
+        out[n.id] = e->second;
+        found = true;
+      }
+    if (found) continue;
+    bool window = n.kind == "point";
+    if (!window) {
+      auto k = kids.find(n.id);
+      if (k != kids.end() && k->second.second > 0) window = k->second.first == k->second.second;
+      else if (auto t = tmpls.find(n.id); t != tmpls.end()) {
+        window = true;
+        for (auto id : t->second) window = window && window_template(id);
+      }
+    }
+    out[n.id] = window ? opts_.window_target : opts_.default_target;
+  }
+  return out;
+}
+
+
+double FeedbackService::target_for(const org::Node& n) {
+  auto ids = path_ids(n.path);
+  if (!ids.empty()) {
+    Params p;
+    std::string in;
+    for (auto id : ids) {
+      in += in.empty() ? "?" : ",?";
+      p.emplace_back(id);
+    }
+    auto r = db_.query("SELECT node_id, target FROM satisfaction_targets WHERE node_id IN (" + in + ")", p);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it)
+      for (auto& row : r)
+        if (row.i64(0) == *it) return row.f64(1);
+  }
+  return is_window(n) ? opts_.window_target : opts_.default_target;
+}
+
+double FeedbackService::followup_target_for(const org::Node& n) {
+  auto ids = path_ids(n.path);
+  if (!ids.empty()) {
+    Params p;
+    std::string in;
+    for (auto id : ids) {
+      in += in.empty() ? "?" : ",?";
+      p.emplace_back(id);
+    }
+    auto r = db_.query(
+        "SELECT node_id, followup_target FROM satisfaction_targets WHERE followup_target IS NOT NULL AND node_id IN (" + in + ")",
+        p);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it)
+      for (auto& row : r)
+        if (row.i64(0) == *it) return row.f64(1);
+  }
+  return opts_.default_followup_target;
+}
+
+void FeedbackService::set_target(const audit::Actor& who, const org::Node& n, std::optional<double> target,
+                                 std::optional<double> followup_target) {
+  if (target && !(*target > 0 && *target <= 1)) throw invalid("target", "target is a share between 0 and 1 (0.9 = 90%)");
+  if (followup_target && !(*followup_target > 0 && *followup_target <= 1))
+    throw invalid("followup_target", "followup_target is a share between 0 and 1");
+  db_.write([&](store::Tx& tx) {
+    auto cur = tx.query("SELECT target, followup_target FROM satisfaction_targets WHERE node_id = ?", {n.id});
+    double t = target.value_or(cur.empty() ? target_for(n) : cur[0].f64(0));
+    Value ft = followup_target ? Value(*followup_target) : (cur.empty() || cur[0].null(1) ? Value(nullptr) : Value(cur[0].f64(1)));
+    tx.exec("INSERT INTO satisfaction_targets(node_id, target, followup_target, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (node_id) DO UPDATE SET target = excluded.target, followup_target = excluded.followup_target, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            {n.id, t, ft, now_ms(), opt_id(who.user_id)});
+    audit::record(tx, who, {"feedback.target.set", "satisfaction_target", n.id, n.id, n.path,
+                            cur.empty() ? "" : fmt::format("{}", cur[0].f64(0)), fmt::format("{}", t),
+                            fmt::format("满意度目标 {:.1f}%", t * 100)});
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> FeedbackService::dimensions(int64_t template_id) {
+  if (!template_id) {
+    std::lock_guard lk(rule_mu_);
+    if (!dims_cache_.empty() && now_ms() - dims_cached_at_ < 30000) return dims_cache_;
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const forms::Definition& d) {
+    for (auto& dm : d.dimensions)
+      if (std::none_of(out.begin(), out.end(), [&](auto& x) { return x.first == dm.code; }))
+        out.emplace_back(dm.code, dm.name);
+  };
+  if (template_id) {
+    add(*forms_.current(template_id).def);
+    return out;
+  }
+  for (auto& t : forms_.list("survey", {}))
+    if (t.current_version_id && t.owner_node_id == 0) add(*forms_.version(t.current_version_id).def);
+  std::lock_guard lk(rule_mu_);
+  dims_cache_ = out;
+  dims_cached_at_ = now_ms();
+  return out;
+}
+
+}  // namespace manyi::feedback

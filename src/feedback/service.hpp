@@ -1,0 +1,164 @@
+// FeedbackService: collection points (with an in-memory lookup cache for intake), public and
+// console rating intake with the integrity checks, bad-review cases, the review queue, the
+// comments list, staff device marking and satisfaction targets. Rollups are written in the
+// rating's transaction (metrics/satisfaction.hpp); figures are read through figures().
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <thread>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "feedback/integrity.hpp"
+#include "feedback/model.hpp"
+#include "forms/service.hpp"
+#include "metrics/satisfaction.hpp"
+#include "org/service.hpp"
+#include "store/db.hpp"
+
+namespace manyi::feedback {
+
+struct FeedbackOptions {
+  IntegrityOptions integrity;
+  int64_t point_cache_ttl_ms = 30'000;
+  int64_t ticket_max_age_ms = 24LL * 3600 * 1000;
+  double default_target = 0.90;         // 综合满意率 ≥ 90%
+  double window_target = 0.85;          // 窗口满意度 ≥ 85%
+  double default_followup_target = 1.0; // 回访率 100%
+  int64_t default_min_n = 30;           // rankings hide units below this n
+};
+
+// The rating id range of a time span (ids are time-ordered: see core/id.hpp).
+int64_t id_floor(int64_t ms);
+// An id for a rating made at at_ms (a fresh id when at_ms is now).
+int64_t rating_id_for(int64_t at_ms);
+
+class FeedbackService {
+ public:
+  FeedbackService(store::Db& db, org::OrgService& org, forms::FormService& forms, FeedbackOptions o = {});
+  ~FeedbackService();  // finishes the queued public ratings
+  const FeedbackOptions& options() const { return opts_; }
+  IntegrityTracker& integrity() { return tracker_; }
+  forms::FormService& forms() { return forms_; }
+  org::OrgService& org() { return org_; }
+  store::Db& db() { return db_; }
+
+  // ---- points ----
+  // The point behind a QR code; nullptr when unknown or switched off. Cached for a short time.
+  std::shared_ptr<const PointInfo> lookup(const std::string& code);
+  std::optional<Point> point(int64_t id);
+  // Points in the scopes (and inside node_path when given), keyset paging on id.
+  std::vector<Point> points(const std::vector<std::string>& scope, const std::string& node_path, int64_t cursor,
+                            int limit);
+  std::vector<Point> points_in(const std::string& node_path);  // all of a subtree, by node code
+  Point create_point(const audit::Actor& who, int64_t node_id, int64_t staff_id, const std::string& name,
+                     int64_t template_id);
+  Point update_point(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
+                     const std::optional<int64_t>& template_id, const std::optional<bool>& active);
+  // The shipped template a new point on this node uses by default (window / outpatient).
+  int64_t default_template(const org::Node& n);
+  void invalidate_points();
+  static std::string new_code();  // 10 characters, ~50 bits, no 0/O/1/I
+
+  // ---- tickets: server-measured completion time ----
+  std::string issue_ticket(const std::string& code, int64_t now);
+  // Milliseconds since the ticket was issued for this code; nullopt when invalid or stale.
+  std::optional<int64_t> ticket_elapsed(const std::string& code, const std::string& ticket, int64_t now);
+
+  // ---- intake ----
+  // Public rating (qr/web) for a looked-up point; answers already validated against its form.
+  // Throws 409 already_rated for a duplicate; stores suspect ratings with their flags.
+  Submitted submit_public(const PointInfo& p, NewRating r);
+  // A rating entered in the console (kiosk, opinion box, follow-up call, phone): audited,
+  // no device checks.
+  Submitted submit_console(const audit::Actor& who, const PointInfo& p, NewRating r);
+  // Inside an existing transaction (follow-up outcome): same as submit_console.
+  Submitted submit_in(store::Tx& tx, const audit::Actor& who, const PointInfo& p, NewRating r);
+
+  void mark_staff_device(const audit::Actor& who, int64_t user_id, int64_t staff_id, const std::string& device);
+
+  // ---- reading and review ----
+  std::optional<Rating> rating(int64_t id);
+  // decision accept | reject. accept: a pending suspect rating becomes valid and counts (and
+  // opens its bad-review case); reject: a pending suspect rating, or a valid one on appeal
+  // (申诉), is excluded from the figures. Audited with the reason.
+  Rating review(const audit::Actor& who, int64_t rating_id, const std::string& decision, const std::string& reason);
+  std::vector<ReviewRow> review_queue(const std::vector<std::string>& scope, const std::string& node_path,
+                                      const std::string& state, int64_t cursor, int limit);
+  std::vector<CommentRow> comments(const CommentFilter& f);
+
+  // ---- figures and targets ----
+  metrics::Figures& figures() { return figures_; }
+  int satisfied_min(int64_t template_id);
+  bool is_window(const org::Node& n);
+  double target_for(const org::Node& n);
+  // Targets of many nodes at once (rankings): a few queries instead of a few per node.
+  std::map<int64_t, double> targets_for(const std::vector<org::Node>& nodes);
+  double followup_target_for(const org::Node& n);
+  void set_target(const audit::Actor& who, const org::Node& n, std::optional<double> target,
+                  std::optional<double> followup_target);
+  // Dimension codes and names used by the templates (for dashboards).
+  std::vector<std::pair<std::string, std::string>> dimensions(int64_t template_id = 0);
+
+  // Loads staff devices and the last day of ratings into the integrity windows (once).
+  void warm_up();
+
+  // Opens the bad-review case of a rating inside tx (isolated in a savepoint: a failure is
+  // logged and returns 0, the rating is kept). Used by intake, review and the demo.
+  int64_t open_bad_review(store::Tx& tx, const PointInfo& p, const NewRating& r, int64_t rating_id,
+                          const std::string& phone);
+
+ private:
+  struct Prepared;  // a rating ready to write (service.cpp)
+  std::shared_ptr<const PointInfo> load_point(const std::string& code);
+  void prepare(Prepared& x);
+  void write_rows(store::Tx& tx, const std::vector<Prepared*>& items);
+  Submitted store(store::Tx* outer, const PointInfo& p, NewRating& r, const std::vector<std::string>& flags,
+                  const audit::Actor* who);
+  // Public ratings are queued and written in batches by one flusher thread: one transaction
+  // for all ratings waiting (group commit in the application), rollup deltas merged per row.
+  // Each request still returns only after its batch has committed.
+  void enqueue_and_wait(Prepared& x);
+  void flusher_loop();
+  std::string phone_key();
+  std::string ticket_key();
+  void refresh_staff_devices(int64_t now);
+
+  store::Db& db_;
+  org::OrgService& org_;
+  forms::FormService& forms_;
+  FeedbackOptions opts_;
+  IntegrityTracker tracker_;
+  metrics::Figures figures_;
+
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const PointInfo>> cache_;
+  std::mutex key_mu_;
+  std::string phone_key_, ticket_key_;
+  std::mutex rule_mu_;
+  std::unordered_map<int64_t, int> rules_;
+  std::unordered_map<int64_t, bool> window_templates_;
+  std::vector<std::pair<std::string, std::string>> dims_cache_;
+  int64_t dims_cached_at_ = 0;
+  bool window_template(int64_t template_id);
+  std::once_flag warm_;
+  std::atomic<int64_t> staff_refreshed_{0};
+
+  std::mutex q_mu_;
+  std::condition_variable q_cv_;
+  std::deque<Prepared*> queue_;
+  bool stopping_ = false;
+  std::thread flusher_;
+  std::once_flag flusher_started_;
+};
+
+}  // namespace manyi::feedback

@@ -1,0 +1,18 @@
+// JSON form of definitions and answers (nlohmann). Included by .cpp files only.
+#pragma once
+#include "core/json.hpp"
+#include "forms/model.hpp"
+
+namespace manyi::forms {
+
+// Parses and validates a definition; throws manyi::Error (422, field "definition").
+Definition parse_definition(const json& j);
+Definition parse_definition_text(const std::string& text);
+json definition_json(const Definition& d);
+
+// Parses answers {"<item id>": value}; types are checked against def; throws 422 naming
+// "answers.<id>". Then validate_answers applies the ranges and required items.
+Answers parse_answers(const Definition& def, const json& j);
+json answers_json(const Answers& a);
+
+}  // namespace manyi::forms

@@ -1,0 +1,566 @@
+#include "metrics/satisfaction.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <tuple>
+
+#include "core/error.hpp"
+#include "http/router.hpp"
+
+namespace manyi::metrics {
+
+// ---- formulas ----
+Interval wilson(int64_t k, int64_t n, double z) {
+  if (n <= 0) return {0, 1};
+  double p = static_cast<double>(k) / n, z2 = z * z, nn = static_cast<double>(n);
+  double denom = 1 + z2 / nn;
+  double centre = (p + z2 / (2 * nn)) / denom;
+  double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+void Counts::add(const Counts& o) {
+  n += o.n;
+  for (int i = 0; i < 5; ++i) c[i] += o.c[i];
+  total += o.total;
+  satisfied += o.satisfied;
+}
+
+void add_counts(Counts& into, int64_t n, const std::array<int64_t, 5>& c, int64_t total, int satisfied_min) {
+  into.n += n;
+  for (int i = 0; i < 5; ++i) {
+    into.c[i] += c[i];
+    if (i + 1 >= satisfied_min) into.satisfied += c[i];
+  }
+  into.total += total;
+}
+
+Figure figure(const Counts& c) {
+  Figure f;
+  f.n = c.n;
+  f.satisfied = c.satisfied;
+  f.counts = c.c;
+  if (c.n > 0) {
+    f.rate = static_cast<double>(c.satisfied) / c.n;
+    f.mean_score = (static_cast<double>(c.total) / c.n - 1) / 4 * 100;
+  }
+  f.ci = wilson(c.satisfied, c.n);
+  return f;
+}
+
+// ---- dates ----
+namespace {
+int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+void civil_from_days(int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yy + (m <= 2));
+}
+constexpr int64_t kDayMs = 86400000, kOffsetMs = 8 * 3600000;
+int64_t serial(int ymd) { return days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100); }
+int ymd_of(int64_t days) {
+  int y, m, d;
+  civil_from_days(days, y, m, d);
+  return y * 10000 + m * 100 + d;
+}
+int days_in_month(int y, int m) {
+  return static_cast<int>(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - days_from_civil(y, m, 1));
+}
+std::optional<int> parse_ymd(const std::string& s) {
+  int y, m, d;
+  char tail;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+  if (s[4] != '-' || s[7] != '-' || y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    return std::nullopt;
+  return y * 10000 + m * 100 + d;
+}
+std::string fmt_day(int ymd) { return fmt::format("{:04d}-{:02d}-{:02d}", ymd / 10000, ymd / 100 % 100, ymd % 100); }
+}  // namespace
+
+int local_day(int64_t utc_ms) {
+  int64_t t = utc_ms + kOffsetMs;
+  int64_t days = t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs;
+  return ymd_of(days);
+}
+int64_t day_start_ms(int ymd) { return serial(ymd) * kDayMs - kOffsetMs; }
+int add_days(int ymd, int days) { return ymd_of(serial(ymd) + days); }
+int month_of(int ymd) { return ymd / 100; }
+int add_months(int ym, int months) {
+  int idx = (ym / 100) * 12 + (ym % 100 - 1) + months;
+  return (idx / 12) * 100 + idx % 12 + 1;
+}
+
+Period month_period(int y, int m) {
+  return {y * 10000 + m * 100 + 1, y * 10000 + m * 100 + days_in_month(y, m), fmt::format("{:04d}-{:02d}", y, m)};
+}
+Period quarter_period(int y, int q) {
+  int m0 = (q - 1) * 3 + 1;
+  return {y * 10000 + m0 * 100 + 1, y * 10000 + (m0 + 2) * 100 + days_in_month(y, m0 + 2), fmt::format("{}-Q{}", y, q)};
+}
+Period year_period(int y) { return {y * 10000 + 101, y * 10000 + 1231, std::to_string(y)}; }
+
+Period custom_period(const std::string& from, const std::string& to) {
+  auto a = parse_ymd(from);
+  if (!a) throw invalid("from", "from must be a date YYYY-MM-DD");
+  auto b = parse_ymd(to);
+  if (!b) throw invalid("to", "to must be a date YYYY-MM-DD");
+  if (*b < *a) throw invalid("to", "to must not be before from");
+  if (serial(*b) - serial(*a) > 3 * 366) throw invalid("to", "a custom period spans at most three years");
+  return {*a, *b, fmt_day(*a) + " ~ " + fmt_day(*b)};
+}
+
+Period parse_period(const std::function<std::string(const std::string&)>& get, int64_t now) {
+  std::string kind = get("period");
+  int today = local_day(now);
+  auto year_of = [&](const std::string& field, const std::string& s) {
+    int y = 0;
+    if (s.size() < 4 || std::sscanf(s.c_str(), "%4d", &y) != 1 || y < 2000 || y > 2100)
+      throw invalid(field, field + " is not valid");
+    return y;
+  };
+  if (kind.empty()) {
+    if (!get("from").empty() || !get("to").empty()) kind = "custom";
+    else if (!get("quarter").empty()) kind = "quarter";
+    else if (!get("year").empty()) kind = "year";
+    else kind = "month";
+  }
+  if (kind == "month") {
+    std::string s = get("month");
+    if (s.empty()) return month_period(today / 10000, today / 100 % 100);
+    int y = year_of("month", s), m = 0;
+    char tail;
+    if (s.size() != 7 || s[4] != '-' || std::sscanf(s.c_str() + 5, "%2d%c", &m, &tail) != 1 || m < 1 || m > 12)
+      throw invalid("month", "month must be YYYY-MM");
+    return month_period(y, m);
+  }
+  if (kind == "quarter") {
+    std::string s = get("quarter");
+    if (s.empty()) return quarter_period(today / 10000, (today / 100 % 100 - 1) / 3 + 1);
+    int y = year_of("quarter", s);
+    if (s.size() != 7 || s[4] != '-' || (s[5] != 'Q' && s[5] != 'q') || s[6] < '1' || s[6] > '4')
+      throw invalid("quarter", "quarter must be YYYY-Qn");
+    return quarter_period(y, s[6] - '0');
+  }
+  if (kind == "year") {
+    std::string s = get("year");
+    if (s.empty()) return year_period(today / 10000);
+    if (s.size() != 4) throw invalid("year", "year must be YYYY");
+    return year_period(year_of("year", s));
+  }
+  if (kind == "custom") return custom_period(get("from"), get("to"));
+  throw invalid("period", "period must be month, quarter, year or custom");
+}
+
+std::vector<std::pair<int, int>> period_ranges(const Period& p) {
+  std::vector<std::pair<int, int>> out;
+  int d = p.from;
+  // Leading days up to the first whole month.
+  auto month_end = [](int ymd) { return ymd / 100 * 100 + days_in_month(ymd / 10000, ymd / 100 % 100); };
+  if (d % 100 != 1) {
+    int e = std::min(month_end(d), p.to);
+    out.emplace_back(d, e);
+    d = add_days(e, 1);
+  }
+  int first_month = 0, last_month = 0;
+  while (d <= p.to && month_end(d) <= p.to) {
+    if (!first_month) first_month = d / 100;
+    last_month = d / 100;
+    d = add_days(month_end(d), 1);
+  }
+  if (first_month) out.emplace_back(first_month, last_month);
+  if (d <= p.to) out.emplace_back(d, p.to);
+  return out;
+}
+
+// ---- rollups ----
+bool tree_kind(const std::string& kind) { return kind == "bureau" || kind == "county" || kind == "institution"; }
+
+std::vector<int64_t> tree_nodes(const std::string& path, int64_t unit_id) {
+  std::vector<int64_t> ids;
+  size_t i = 1;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) break;
+    ids.push_back(std::strtoll(path.c_str() + i, nullptr, 10));
+    i = j + 1;
+  }
+  auto u = std::find(ids.begin(), ids.end(), unit_id);
+  if (u != ids.end()) ids.erase(u + 1, ids.end());
+  return ids;
+}
+
+namespace {
+struct Agg {
+  int64_t n = 0, total = 0;
+  std::array<int64_t, 5> c{};
+};
+std::string upsert_sql(const char* table, size_t rows) {
+  std::string sql = fmt::format("INSERT INTO {}(node_id, dimension, period, template_id, n, c1, c2, c3, c4, c5, total) VALUES ",
+                                table);
+  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
+  sql += fmt::format(
+      " ON CONFLICT(node_id, dimension, period, template_id) DO UPDATE SET n = {0}.n + excluded.n, "
+      "c1 = {0}.c1 + excluded.c1, c2 = {0}.c2 + excluded.c2, c3 = {0}.c3 + excluded.c3, "
+      "c4 = {0}.c4 + excluded.c4, c5 = {0}.c5 + excluded.c5, total = {0}.total + excluded.total",
+      table);
+  return sql;
+}
+// Statement text per (table, row count), built once per thread.
+const std::string& cached_sql(bool tree, size_t rows) {
+  static thread_local std::vector<std::string> cache[2];
+  auto& c = cache[tree ? 1 : 0];
+  if (c.size() <= rows) c.resize(rows + 1);
+  if (c[rows].empty()) c[rows] = upsert_sql(tree ? "rating_rollups_tree" : "rating_rollups", rows);
+  return c[rows];
+}
+}  // namespace
+
+void apply_rollups(store::Tx& tx, int64_t node_id, const std::vector<int64_t>& tree, int64_t template_id, int day,
+                   const std::vector<Observation>& obs, int sign) {
+  // Merge observations of the same dimension (two attitude items count twice in one row).
+  std::vector<std::pair<std::string, Agg>> dims;
+  for (auto& o : obs) {
+    if (o.level < 1 || o.level > 5) continue;
+    auto it = std::find_if(dims.begin(), dims.end(), [&](auto& p) { return p.first == o.dimension; });
+    if (it == dims.end()) {
+      dims.emplace_back(o.dimension, Agg{});
+      it = dims.end() - 1;
+    }
+    it->second.n += sign;
+    it->second.total += sign * o.level;
+    it->second.c[o.level - 1] += sign;
+  }
+  if (dims.empty()) return;
+  auto rows_for = [&](const std::vector<int64_t>& nodes) {
+    store::Params p;
+    p.reserve(nodes.size() * dims.size() * 22);
+    for (int64_t node : nodes)
+      for (int period : {day, day / 100})
+        for (auto& [dim, a] : dims) {
+          p.emplace_back(node);
+          p.emplace_back(dim);
+          p.emplace_back(int64_t{period});
+          p.emplace_back(template_id);
+          p.emplace_back(a.n);
+          for (int i = 0; i < 5; ++i) p.emplace_back(a.c[i]);
+          p.emplace_back(a.total);
+        }
+    return p;
+  };
+  tx.exec_deferred(cached_sql(false, dims.size() * 2), rows_for({node_id}));
+  if (!tree.empty()) tx.exec_deferred(cached_sql(true, dims.size() * 2 * tree.size()), rows_for(tree));
+}
+
+void apply_rollups_batch(store::Tx& tx, const std::vector<RollupInput>& in) {
+  using K = std::tuple<int64_t, std::string, int, int64_t>;  // node, dimension, period, template (PK order)
+  std::map<K, Agg> rows, tree;
+  for (auto& x : in) {
+    for (auto& o : *x.obs) {
+      if (o.level < 1 || o.level > 5) continue;
+      for (int period : {x.day, x.day / 100}) {
+        auto bump = [&](Agg& a) {
+          a.n += x.sign;
+          a.total += x.sign * o.level;
+          a.c[static_cast<size_t>(o.level - 1)] += x.sign;
+        };
+        bump(rows[K{x.node_id, o.dimension, period, x.template_id}]);
+        if (x.tree)
+          for (int64_t t : *x.tree) bump(tree[K{t, o.dimension, period, x.template_id}]);
+      }
+    }
+  }
+  auto emit = [&](const std::map<K, Agg>& m, bool is_tree) {
+    constexpr size_t kChunk = 400;
+    store::Params p;
+    size_t n = 0;
+    auto flush = [&] {
+      if (n) tx.exec_deferred(cached_sql(is_tree, n), p);
+      p.clear();
+      n = 0;
+    };
+    for (auto& [k, a] : m) {
+      p.emplace_back(std::get<0>(k));
+      p.emplace_back(std::get<1>(k));
+      p.emplace_back(int64_t{std::get<2>(k)});
+      p.emplace_back(std::get<3>(k));
+      p.emplace_back(a.n);
+      for (int i = 0; i < 5; ++i) p.emplace_back(a.c[static_cast<size_t>(i)]);
+      p.emplace_back(a.total);
+      if (++n == kChunk) flush();
+    }
+    flush();
+  };
+  emit(rows, false);
+  emit(tree, true);
+}
+
+int RollupBuilder::dim_index(const std::string& d) {
+  for (size_t i = 0; i < dims_.size(); ++i)
+    if (dims_[i] == d) return static_cast<int>(i);
+  dims_.push_back(d);
+  return static_cast<int>(dims_.size() - 1);
+}
+
+void RollupBuilder::add(int64_t node_id, const std::vector<int64_t>& tree, int64_t template_id, int day,
+                        const std::vector<Observation>& obs) {
+  for (auto& o : obs) {
+    if (o.level < 1 || o.level > 5) continue;
+    int dim = dim_index(o.dimension);
+    for (int period : {day, day / 100}) {
+      auto bump = [&](Counts& c) {
+        c.n += 1;
+        c.c[o.level - 1] += 1;
+        c.total += o.level;
+      };
+      bump(rows_[Key{node_id, template_id, period, dim}]);
+      for (int64_t t : tree) bump(tree_[Key{t, template_id, period, dim}]);
+    }
+  }
+}
+
+void RollupBuilder::insert_map(store::Tx& tx, Map& m, const char* table) {
+  std::vector<std::pair<Key, Counts>> sorted(m.begin(), m.end());
+  m.clear();
+  std::sort(sorted.begin(), sorted.end(), [&](auto& a, auto& b) {
+    if (a.first.node != b.first.node) return a.first.node < b.first.node;
+    if (a.first.dim != b.first.dim) return dims_[a.first.dim] < dims_[b.first.dim];
+    if (a.first.period != b.first.period) return a.first.period < b.first.period;
+    return a.first.tmpl < b.first.tmpl;
+  });
+  const std::vector<std::string> cols = {"node_id", "dimension", "period", "template_id", "n", "c1", "c2", "c3", "c4", "c5", "total"};
+  std::vector<store::Params> rows;
+  rows.reserve(50000);
+  for (auto& [k, c] : sorted) {
+    rows.push_back({k.node, dims_[k.dim], int64_t{k.period}, k.tmpl, c.n, c.c[0], c.c[1], c.c[2], c.c[3], c.c[4], c.total});
+    if (rows.size() == 50000) {
+      tx.insert_rows(table, cols, rows);
+      rows.clear();
+    }
+  }
+  if (!rows.empty()) tx.insert_rows(table, cols, rows);
+}
+
+void RollupBuilder::insert(store::Tx& tx) {
+  insert_map(tx, rows_, "rating_rollups");
+  insert_map(tx, tree_, "rating_rollups_tree");
+}
+
+int64_t rebuild_tree_rollups(store::Db& db) {
+  // The unit and ancestors of every node, from the org tree.
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> nodes;  // id -> (kind, path)
+  for (auto& r : db.query("SELECT id, kind, path FROM org_nodes")) nodes[r.i64(0)] = {r.str(1), r.str(2)};
+  std::unordered_map<int64_t, std::vector<int64_t>> tree_of;
+  for (auto& [id, kp] : nodes) {
+    auto ids = tree_nodes(kp.second, 0);
+    int64_t unit = id;
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      auto f = nodes.find(*it);
+      if (f != nodes.end() && f->second.first == "institution") {
+        unit = *it;
+        break;
+      }
+    }
+    tree_of[id] = tree_nodes(kp.second, unit);
+  }
+  std::map<std::tuple<int64_t, std::string, int64_t, int64_t>, Counts> acc;
+  int64_t last_node = -1;
+  for (;;) {
+    // Page through the per-node rows by node so memory stays bounded by the tree table's size.
+    auto rows = db.query("SELECT node_id, dimension, period, template_id, n, c1, c2, c3, c4, c5, total FROM rating_rollups "
+                         "WHERE node_id > ? AND node_id <= (SELECT MAX(node_id) FROM (SELECT DISTINCT node_id FROM "
+                         "rating_rollups WHERE node_id > ? ORDER BY node_id LIMIT 20) x)",
+                         {last_node, last_node});
+    if (rows.empty()) break;
+    for (auto& r : rows) {
+      last_node = std::max(last_node, r.i64(0));
+      for (int64_t t : tree_of[r.i64(0)]) {
+        Counts& c = acc[{t, r.str(1), r.i64(2), r.i64(3)}];
+        c.n += r.i64(4);
+        for (int i = 0; i < 5; ++i) c.c[i] += r.i64(5 + static_cast<size_t>(i));
+        c.total += r.i64(10);
+      }
+    }
+  }
+  std::vector<store::Params> out;
+  out.reserve(acc.size());
+  for (auto& [k, c] : acc)
+    out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), c.n, c.c[0], c.c[1], c.c[2], c.c[3], c.c[4],
+                   c.total});
+  db.write([&](store::Tx& tx) {
+    tx.exec("DELETE FROM rating_rollups_tree");
+    tx.insert_rows("rating_rollups_tree",
+                   {"node_id", "dimension", "period", "template_id", "n", "c1", "c2", "c3", "c4", "c5", "total"}, out);
+  });
+  return static_cast<int64_t>(out.size());
+}
+
+// ---- figures ----
+namespace {
+std::string in_list(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
+  return s;
+}
+const char* kSums = "SUM(r.n), SUM(r.c1), SUM(r.c2), SUM(r.c3), SUM(r.c4), SUM(r.c5), SUM(r.total)";
+void add_row(Counts& into, const store::Row& r, size_t first, int satisfied_min) {
+  add_counts(into, r.i64(first), {r.i64(first + 1), r.i64(first + 2), r.i64(first + 3), r.i64(first + 4), r.i64(first + 5)},
+             r.i64(first + 6), satisfied_min);
+}
+}  // namespace
+
+std::map<std::string, Figure> Figures::by_dimension(const Query& q) {
+  std::map<std::string, Counts> acc;
+  if (q.dimensions.empty()) return {};
+  for (auto [lo, hi] : period_ranges(q.period)) {
+    store::Params p;
+    std::string from;
+    if (q.tree_node) {
+      from = "FROM rating_rollups_tree r WHERE r.node_id = ?";
+      p.emplace_back(q.tree_node);
+    } else {
+      from = "FROM org_nodes n JOIN rating_rollups r ON r.node_id = n.id WHERE n.path >= ? AND n.path < ?";
+      p.emplace_back(q.node_path);
+      p.emplace_back(http::subtree_upper(q.node_path));
+    }
+    for (auto& d : q.dimensions) p.emplace_back(d);
+    p.emplace_back(int64_t{lo});
+    p.emplace_back(int64_t{hi});
+    std::string tf;
+    if (q.template_id) {
+      tf = " AND r.template_id = ?";
+      p.emplace_back(q.template_id);
+    }
+    auto rows = db_.query(fmt::format("SELECT r.dimension, r.template_id, {} {} AND r.dimension IN ({}) AND r.period "
+                                      "BETWEEN ? AND ?{} GROUP BY r.dimension, r.template_id",
+                                      kSums, from, in_list(q.dimensions.size()), tf),
+                          p);
+    for (auto& r : rows) add_row(acc[r.str(0)], r, 2, rule_(r.i64(1)));
+  }
+  std::map<std::string, Figure> out;
+  for (auto& d : q.dimensions) out[d] = figure(acc[d]);
+  return out;
+}
+
+Figure Figures::overall(const Query& q) {
+  Query o = q;
+  o.dimensions = {"overall"};
+  return by_dimension(o)["overall"];
+}
+
+std::vector<std::pair<int, Figure>> Figures::trend(const std::string& path, int from_month, int to_month,
+                                                   int64_t template_id, int64_t tree_node) {
+  store::Params p;
+  std::string from;
+  if (tree_node) {
+    from = "FROM rating_rollups_tree r WHERE r.node_id = ?";
+    p.emplace_back(tree_node);
+  } else {
+    from = "FROM org_nodes n JOIN rating_rollups r ON r.node_id = n.id WHERE n.path >= ? AND n.path < ?";
+    p.emplace_back(path);
+    p.emplace_back(http::subtree_upper(path));
+  }
+  p.emplace_back(int64_t{from_month});
+  p.emplace_back(int64_t{to_month});
+  std::string tf;
+  if (template_id) {
+    tf = " AND r.template_id = ?";
+    p.emplace_back(template_id);
+  }
+  auto rows = db_.query(fmt::format("SELECT r.period, r.template_id, {} {} AND r.dimension = 'overall' AND r.period "
+                                    "BETWEEN ? AND ?{} GROUP BY r.period, r.template_id",
+                                    kSums, from, tf),
+                        p);
+  std::map<int, Counts> acc;
+  for (int m = from_month; m <= to_month; m = add_months(m, 1)) acc[m];
+  for (auto& r : rows) add_row(acc[static_cast<int>(r.i64(0))], r, 2, rule_(r.i64(1)));
+  std::vector<std::pair<int, Figure>> out;
+  for (auto& [m, c] : acc) out.emplace_back(m, figure(c));
+  return out;
+}
+
+std::map<int64_t, Figure> Figures::per_child(const std::string& parent_path, const std::vector<Child>& children,
+                                             const Period& period, int64_t template_id) {
+  std::map<int64_t, Counts> acc;
+  std::vector<Child> joined;  // children summed over their subtree of per-node rows
+  std::vector<int64_t> tree;  // children with their own tree rows
+  for (auto& c : children) (c.tree ? tree.push_back(c.id) : joined.push_back(c));
+  std::sort(joined.begin(), joined.end(), [](auto& a, auto& b) { return a.path < b.path; });
+  for (auto [lo, hi] : period_ranges(period)) {
+    std::string tf = template_id ? " AND r.template_id = ?" : "";
+    if (!tree.empty()) {
+      store::Params p(tree.begin(), tree.end());
+      p.emplace_back(int64_t{lo});
+      p.emplace_back(int64_t{hi});
+      if (template_id) p.emplace_back(template_id);
+      for (auto& r : db_.query(fmt::format("SELECT r.node_id, r.template_id, {} FROM rating_rollups_tree r WHERE r.node_id IN "
+                                           "({}) AND r.dimension = 'overall' AND r.period BETWEEN ? AND ?{} "
+                                           "GROUP BY r.node_id, r.template_id",
+                                           kSums, in_list(tree.size()), tf),
+                               p))
+        add_row(acc[r.i64(0)], r, 2, rule_(r.i64(1)));
+    }
+    if (!joined.empty()) {
+      store::Params p{parent_path, http::subtree_upper(parent_path), int64_t{lo}, int64_t{hi}};
+      if (template_id) p.emplace_back(template_id);
+      auto rows = db_.query(fmt::format("SELECT n.path, r.template_id, {} FROM org_nodes n JOIN rating_rollups r ON "
+                                        "r.node_id = n.id WHERE n.path >= ? AND n.path < ? AND r.dimension = 'overall' "
+                                        "AND r.period BETWEEN ? AND ?{} GROUP BY n.path, r.template_id",
+                                        kSums, tf),
+                            p);
+      for (auto& r : rows) {
+        std::string path = r.str(0);
+        // Children sorted by path: the one whose path prefixes this row's path, if any.
+        auto it = std::upper_bound(joined.begin(), joined.end(), path, [](const std::string& v, auto& k) { return v < k.path; });
+        if (it == joined.begin()) continue;
+        --it;
+        if (path.compare(0, it->path.size(), it->path) != 0) continue;  // the parent itself, or a tree child
+        add_row(acc[it->id], r, 2, rule_(r.i64(1)));
+      }
+    }
+  }
+  std::map<int64_t, Figure> out;
+  for (auto& c : children) out[c.id] = figure(acc[c.id]);
+  return out;
+}
+
+// ---- ranking ----
+void rank_entries(std::vector<RankEntry>& e, int64_t min_n) {
+  for (auto& x : e) x.ranked = x.fig.n >= min_n && x.fig.n > 0;
+  std::stable_sort(e.begin(), e.end(), [](const RankEntry& a, const RankEntry& b) {
+    if (a.ranked != b.ranked) return a.ranked;
+    if (!a.ranked) return a.fig.n > b.fig.n;
+    if (a.fig.ci.low != b.fig.ci.low) return a.fig.ci.low > b.fig.ci.low;
+    if (a.fig.rate != b.fig.rate) return a.fig.rate > b.fig.rate;
+    return a.fig.n > b.fig.n;
+  });
+  int rank = 0;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (!e[i].ranked) {
+      e[i].rank = 0;
+      continue;
+    }
+    if (i == 0 || std::abs(e[i].fig.ci.low - e[i - 1].fig.ci.low) > 1e-12) rank = static_cast<int>(i) + 1;
+    e[i].rank = rank;
+  }
+}
+
+}  // namespace manyi::metrics

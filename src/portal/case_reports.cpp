@@ -1,0 +1,445 @@
+// Read-only figures and exports the case pages of the console need beyond the cases API:
+//   GET /api/v1/case-reports/counts        inbox tab counts (mine, my unit, due soon, overdue, supervised)
+//   GET /api/v1/case-reports/stats         volume by type / category / unit, on-time rate, average
+//                                          handling time in working days, reopen rate, satisfaction
+//   GET /api/v1/case-reports/stats.xlsx    the same as a workbook
+//   GET /api/v1/case-reports/cases.xlsx    the case list with the inbox filters as a workbook
+// Every query is limited to the caller's case.read subtrees (case.sensitive for integrity
+// cases), the same visibility rule as the case list; exports are audited.
+#include <fmt/format.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "app/app.hpp"
+#include "app/respond.hpp"
+#include "audit/audit.hpp"
+#include "cases/model.hpp"
+#include "cases/service.hpp"
+#include "core/calendar.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+
+namespace manyi {
+namespace {
+
+using store::Params;
+
+// Visible cases: owned by, about, or being transferred to a node in the caller's subtrees.
+std::string visibility(const std::vector<std::string>& read, const std::vector<std::string>& sens, Params& p) {
+  auto any = [&](const std::vector<std::string>& scope) {
+    return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
+           http::subtree_condition("c.node_path", scope, p) + " OR " +
+           http::subtree_condition("c.transfer_to_path", scope, p) + ")";
+  };
+  std::string out = "((c.sensitive = 0 AND " + any(read) + ")";
+  if (!sens.empty()) out += " OR (c.sensitive = 1 AND " + any(sens) + ")";
+  return out + ")";
+}
+
+int64_t date_param(const http::Request& req, const char* name) {
+  auto v = req.q(name);
+  if (!v || v->empty()) return 0;
+  auto d = calendar::parse_date(*v);
+  if (!d) throw invalid(name, std::string(name) + " must be a date YYYY-MM-DD");
+  return calendar::day_start(*d);
+}
+
+// WHERE clause for the caller's visible cases, narrowed by ?node= and the received period.
+std::string scope_where(http::Ctx& c, Params& p, bool period) {
+  std::string where = visibility(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), p);
+  if (auto node = c.id_query("node")) {
+    auto path = c.authorizer().node_path(*node);
+    if (!path) throw invalid("node", "the node does not exist");
+    if (!c.can_path("case.read", *path) && !c.can_path("case.sensitive", *path))
+      throw forbidden("this belongs to a unit outside your scope");
+    std::vector<std::string> one{*path};
+    where += " AND (" + http::subtree_condition("c.node_path", one, p) + " OR " +
+             http::subtree_condition("c.owner_path", one, p) + ")";
+  }
+  if (period) {
+    int64_t from = date_param(c.req, "from"), to = date_param(c.req, "to");
+    if (from) {
+      where += " AND c.created_at >= ?";
+      p.push_back(from);
+    }
+    if (to) {
+      where += " AND c.created_at < ?";
+      p.push_back(to + calendar::kDayMs);
+    }
+  }
+  return where;
+}
+
+const char* kOpen = "('pending', 'processing', 'waiting')";
+
+std::string pct(double v) { return fmt::format("{:.1f}%", v * 100); }
+json rate(int64_t a, int64_t b) { return b ? json(static_cast<double>(a) / static_cast<double>(b)) : json(nullptr); }
+
+// ---- statistics ----
+struct Bucket {
+  int64_t count = 0, overdue = 0, replied = 0, on_time = 0, reopened = 0, handled = 0;
+  int64_t callbacks = 0, satisfied = 0, basically = 0, unsatisfied = 0;
+  double working_days = 0;
+  int64_t timed = 0;
+  void add(const store::Row& r, const calendar::Calendar& cal, int64_t now) {
+    // columns: status, deadline_at, created_at, replied_at, late, reopen_count, callback_result, closed_at
+    std::string status = r.str(0);
+    ++count;
+    if ((status == "pending" || status == "processing") && r.i64(1) < now) ++overdue;
+    auto replied_at = r.opt_i64(3);
+    if (replied_at) {
+      ++replied;
+      if (r.i64(4) == 0) ++on_time;
+      working_days += static_cast<double>(cal.working_ms(r.i64(2), *replied_at)) / calendar::kDayMs;
+      ++timed;
+    }
+    if (replied_at || r.i64(5) > 0) ++handled;
+    if (r.i64(5) > 0) ++reopened;
+    auto cb = r.str(6);
+    if (cb == "satisfied") ++satisfied;
+    else if (cb == "basically_satisfied") ++basically;
+    else if (cb == "unsatisfied") ++unsatisfied;
+    if (!cb.empty()) ++callbacks;
+  }
+  json figures() const {
+    return {{"count", count},
+            {"overdue", overdue},
+            {"replied", replied},
+            {"on_time_rate", rate(on_time, replied)},
+            {"avg_handling_days", timed ? json(working_days / static_cast<double>(timed)) : json(nullptr)},
+            {"reopened", reopened},
+            {"reopen_rate", rate(reopened, handled)},
+            {"callbacks", callbacks},
+            {"satisfaction_rate", rate(satisfied + basically, callbacks)}};
+  }
+};
+
+struct Stats {
+  Bucket all;
+  int64_t open = 0, warning = 0;
+  std::map<std::string, int64_t> by_status, by_type, by_category;
+  std::map<int64_t, Bucket> by_unit;
+  std::map<int64_t, std::string> unit_names;
+};
+
+Stats compute(App& app, http::Ctx& c) {
+  Params p;
+  std::string where = scope_where(c, p, true);
+  auto rows = app.db->query(
+      "SELECT c.status, c.deadline_at, c.created_at, c.replied_at, c.late, c.reopen_count, c.callback_result, "
+      "c.closed_at, c.type, c.category, c.unit_id, c.level, u.name FROM cases c "
+      "LEFT JOIN org_nodes u ON u.id = c.unit_id WHERE " + where,
+      p);
+  auto cal = cases::load_calendar(*app.db);
+  int64_t now = now_ms();
+  Stats s;
+  for (auto& r : rows) {
+    s.all.add(r, cal, now);
+    std::string status = r.str(0);
+    if (cases::is_open(status)) ++s.open;
+    if ((status == "pending" || status == "processing") && r.i64(11) == 1) ++s.warning;
+    ++s.by_status[status];
+    ++s.by_type[r.str(8)];
+    ++s.by_category[r.str(9)];
+    s.by_unit[r.i64(10)].add(r, cal, now);
+    s.unit_names[r.i64(10)] = r.str(12);
+  }
+  return s;
+}
+
+json stats_json(App& app, const Stats& s) {
+  std::map<std::string, std::string> cat_names;
+  if (app.cases)
+    for (auto& k : app.cases->categories()) cat_names[k.code] = k.name;
+  json j = s.all.figures();
+  j["total"] = s.all.count;
+  j["open"] = s.open;
+  j["warning"] = s.warning;
+  j["satisfied"] = s.all.satisfied;
+  j["basically_satisfied"] = s.all.basically;
+  j["unsatisfied"] = s.all.unsatisfied;
+  j["satisfaction_rate"] = rate(s.all.satisfied + s.all.basically, s.all.callbacks);
+  json by_status = json::object();
+  for (auto& [k, v] : s.by_status) by_status[k] = v;
+  j["by_status"] = by_status;
+  json by_type = json::array();
+  for (auto& [k, v] : s.by_type) by_type.push_back({{"code", k}, {"name", cases::zh(cases::types(), k)}, {"count", v}});
+  j["by_type"] = by_type;
+  json by_cat = json::array();
+  for (auto& [k, v] : s.by_category)
+    by_cat.push_back({{"code", k}, {"name", cat_names.count(k) ? cat_names[k] : k}, {"count", v}});
+  j["by_category"] = by_cat;
+  json by_unit = json::array();
+  for (auto& [id, b] : s.by_unit) {
+    json u = b.figures();
+    u["id"] = id_str(id);
+    u["name"] = s.unit_names.at(id);
+    by_unit.push_back(u);
+  }
+  j["by_unit"] = by_unit;
+  return j;
+}
+
+// ---- workbooks ----
+std::string temp_path() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "manyi-cases-XXXXXX").string();
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for the export");
+  close(fd);
+  return tmpl;
+}
+std::string slurp_and_remove(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  in.close();
+  std::filesystem::remove(path);
+  return ss.str();
+}
+struct Book {
+  std::string path = temp_path();
+  lxw_workbook* wb = nullptr;
+  lxw_format* head = nullptr;
+  Book() {
+    lxw_workbook_options o{};
+    o.constant_memory = LXW_TRUE;
+    wb = workbook_new_opt(path.c_str(), &o);
+    if (!wb) throw std::runtime_error("cannot create the workbook");
+    head = workbook_add_format(wb);
+    format_set_bold(head);
+    format_set_bg_color(head, 0xE8F3FF);
+  }
+  lxw_worksheet* sheet(const char* name, const std::vector<std::pair<std::string, double>>& cols) {
+    auto* ws = workbook_add_worksheet(wb, name);
+    for (size_t i = 0; i < cols.size(); ++i) {
+      worksheet_set_column(ws, static_cast<lxw_col_t>(i), static_cast<lxw_col_t>(i), cols[i].second, nullptr);
+      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(i), cols[i].first.c_str(), head);
+    }
+    return ws;
+  }
+  std::string finish() {
+    lxw_error e = workbook_close(wb);
+    wb = nullptr;
+    if (e != LXW_NO_ERROR) throw std::runtime_error(std::string("workbook: ") + lxw_strerror(e));
+    return slurp_and_remove(path);
+  }
+  ~Book() {
+    if (wb) {
+      workbook_close(wb);
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  }
+};
+void cell(lxw_worksheet* ws, int row, int col, const std::string& v) {
+  worksheet_write_string(ws, static_cast<lxw_row_t>(row), static_cast<lxw_col_t>(col), v.c_str(), nullptr);
+}
+void cell(lxw_worksheet* ws, int row, int col, double v) {
+  worksheet_write_number(ws, static_cast<lxw_row_t>(row), static_cast<lxw_col_t>(col), v, nullptr);
+}
+std::string time_text(std::optional<int64_t> ms) {
+  if (!ms || !*ms) return "";
+  int64_t local = *ms + calendar::kLocalOffsetMs;
+  auto d = calendar::day_of(*ms);
+  int64_t in_day = ((local % calendar::kDayMs) + calendar::kDayMs) % calendar::kDayMs;
+  return fmt::format("{} {:02d}:{:02d}", calendar::format_date(d), in_day / 3600000, in_day / 60000 % 60);
+}
+std::string rate_text(const json& v) { return v.is_null() ? "" : pct(v.get<double>()); }
+
+http::Response xlsx(std::string body, const std::string& name) {
+  auto res = http::Response::text(200, std::move(body),
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  res.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+  res.header("Cache-Control", "no-store");
+  return res;
+}
+
+// Recorded on the node exported (?node=) or the caller's own node, so the unit's audit log shows it.
+void audit_export(App& app, http::Ctx& c, const std::string& what, int64_t rows) {
+  int64_t node = c.id_query("node").value_or(0);
+  std::string path;
+  if (!node)
+    for (auto& g : c.me().grants)
+      if (c.authorizer().role_has(g.role, "case.read")) {
+        node = g.node_id;
+        path = g.node_path;
+        break;
+      }
+  app.db->write([&](store::Tx& tx) {
+    audit::record(tx, actor_of(c), {"case.export", "case", 0, node, path, "", "", fmt::format("{}: {} rows", what, rows)});
+  });
+}
+
+const int kMaxExportRows = 50000;
+
+}  // namespace
+
+void register_case_report_routes(App& app) {
+  auto& r = *app.router;
+
+  r.add("GET", "/api/v1/case-reports/counts", "case.read", [&app](http::Ctx& c) {
+    Params p;
+    int64_t now = now_ms();
+    Params head = {c.me().user_id, now, now};
+    std::string where = scope_where(c, p, false);
+    head.insert(head.end(), p.begin(), p.end());
+    auto rows = app.db->query(
+        std::string("SELECT COUNT(*), ") +
+            "SUM(CASE WHEN c.assignee_id = ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.level = 1 AND c.deadline_at >= ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.deadline_at < ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN c.level >= 3 THEN 1 ELSE 0 END) "
+            "FROM cases c WHERE c.status IN " + kOpen + " AND " + where,
+        head);
+    if (rows.empty()) throw std::runtime_error("count query returned nothing");
+    auto& row = rows[0];
+    return json_response({{"unit", row.i64(0)},
+                          {"mine", row.i64(1)},
+                          {"due_soon", row.i64(2)},
+                          {"overdue", row.i64(3)},
+                          {"supervised", row.i64(4)}});
+  });
+
+  r.add("GET", "/api/v1/case-reports/stats", "case.read", [&app](http::Ctx& c) {
+    return json_response(stats_json(app, compute(app, c)));
+  });
+
+  r.add("GET", "/api/v1/case-reports/stats.xlsx", "case.read", [&app](http::Ctx& c) {
+    auto j = stats_json(app, compute(app, c));
+    Book b;
+    auto* sum = b.sheet("概况", {{"指标", 22}, {"数值", 16}});
+    std::vector<std::pair<std::string, std::string>> lines = {
+        {"统计周期", c.req.q("from").value_or("") + " 至 " + c.req.q("to").value_or("")},
+        {"案件总数", std::to_string(j["total"].get<int64_t>())},
+        {"办理中", std::to_string(j["open"].get<int64_t>())},
+        {"已超期", std::to_string(j["overdue"].get<int64_t>())},
+        {"按时答复率", rate_text(j["on_time_rate"])},
+        {"平均办理时长（工作日）", j["avg_handling_days"].is_null() ? "" : fmt::format("{:.1f}", j["avg_handling_days"].get<double>())},
+        {"重办率", rate_text(j["reopen_rate"])},
+        {"回访满意率", rate_text(j["satisfaction_rate"])},
+        {"回访数", std::to_string(j["callbacks"].get<int64_t>())}};
+    int row = 1;
+    for (auto& [k, v] : lines) {
+      cell(sum, row, 0, k);
+      cell(sum, row++, 1, v);
+    }
+    auto counts = [&](const char* name, const char* label, const json& items) {
+      auto* ws = b.sheet(name, {{label, 20}, {"件数", 10}});
+      int rr = 1;
+      for (auto& it : items) {
+        cell(ws, rr, 0, it["name"].get<std::string>());
+        cell(ws, rr++, 1, static_cast<double>(it["count"].get<int64_t>()));
+      }
+    };
+    counts("按类型", "类型", j["by_type"]);
+    counts("按分类", "分类", j["by_category"]);
+    auto* units = b.sheet("按单位", {{"单位", 28}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12}, {"平均办理时长（工作日）", 20},
+                                    {"重办率", 10}, {"回访满意率", 12}});
+    row = 1;
+    for (auto& u : j["by_unit"]) {
+      cell(units, row, 0, u["name"].get<std::string>());
+      cell(units, row, 1, static_cast<double>(u["count"].get<int64_t>()));
+      cell(units, row, 2, static_cast<double>(u["overdue"].get<int64_t>()));
+      cell(units, row, 3, rate_text(u["on_time_rate"]));
+      if (!u["avg_handling_days"].is_null()) cell(units, row, 4, u["avg_handling_days"].get<double>());
+      cell(units, row, 5, rate_text(u["reopen_rate"]));
+      cell(units, row, 6, rate_text(u["satisfaction_rate"]));
+      ++row;
+    }
+    auto body = b.finish();
+    audit_export(app, c, "case statistics", j["total"].get<int64_t>());
+    return xlsx(std::move(body), "case-statistics.xlsx");
+  });
+
+  r.add("GET", "/api/v1/case-reports/cases.xlsx", "case.read", [&app](http::Ctx& c) {
+    Params p;
+    std::string where = scope_where(c, p, true);
+    auto eq = [&](const char* name, const std::vector<std::string>& allowed) {
+      auto v = c.req.q(name);
+      if (!v || v->empty()) return;
+      if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
+        throw invalid(name, std::string("unknown ") + name + ": " + *v);
+      if (v->size() > 32) throw invalid(name, std::string("unknown ") + name);
+      where += fmt::format(" AND c.{} = ?", name);
+      p.push_back(*v);
+    };
+    eq("status", cases::codes(cases::statuses()));
+    eq("type", cases::codes(cases::types()));
+    eq("channel", cases::codes(cases::channels()));
+    eq("category", {});
+    int64_t now = now_ms();
+    if (c.req.q("overdue").value_or("") == "1") {
+      where += " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
+      p.push_back(now);
+    }
+    if (c.req.q("mine").value_or("") == "1") {
+      where += " AND c.assignee_id = ?";
+      p.push_back(c.me().user_id);
+    }
+    if (c.req.q("due_soon").value_or("") == "1") {
+      where += " AND c.status IN ('pending', 'processing') AND c.level = 1 AND c.deadline_at >= ?";
+      p.push_back(now);
+    } else if (c.req.q("supervised").value_or("") == "1") {
+      where += std::string(" AND c.level >= 3 AND c.status IN ") + kOpen;
+    }
+    if (auto code = c.req.q("code"); code && !code->empty()) {
+      std::string norm;
+      for (char ch : *code)
+        if (ch != '-' && ch != ' ') norm += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (norm.size() > 20) throw invalid("code", "a tracking code has 10 characters");
+      where += " AND c.tracking_code = ?";
+      p.push_back(norm);
+    }
+    p.push_back(int64_t{kMaxExportRows});
+    auto rows = app.db->query(
+        "SELECT c.tracking_code, c.type, c.channel, c.status, c.category, n.name, o.name, c.received_at, c.deadline_at, "
+        "c.replied_at, c.closed_at, c.late, c.outcome, c.callback_result, c.reopen_count, c.content, c.created_at, "
+        "c.level FROM cases c LEFT JOIN org_nodes n ON n.id = c.node_id LEFT JOIN org_nodes o ON o.id = c.owner_node_id "
+        "WHERE " + where + " ORDER BY c.id DESC LIMIT ?",
+        p);
+    std::map<std::string, std::string> cat_names;
+    if (app.cases)
+      for (auto& k : app.cases->categories()) cat_names[k.code] = k.name;
+    Book b;
+    auto* ws = b.sheet("案件清单", {{"查询码", 13}, {"类型", 9}, {"渠道", 11}, {"状态", 10}, {"分类", 11}, {"涉及单位", 22},
+                                   {"责任单位", 22}, {"登记时间", 17}, {"办理期限", 17}, {"答复时间", 17}, {"办结时间", 17},
+                                   {"是否超期", 9}, {"预警", 9}, {"核实结论", 10}, {"回访结果", 10}, {"重办次数", 9}, {"内容", 60}});
+    int row = 1;
+    for (auto& x : rows) {
+      std::string status = x.str(3);
+      bool overdue = (status == "pending" || status == "processing") ? x.i64(8) < now : x.i64(11) != 0;
+      int col = 0;
+      cell(ws, row, col++, x.str(0));
+      cell(ws, row, col++, cases::zh(cases::types(), x.str(1)));
+      cell(ws, row, col++, cases::zh(cases::channels(), x.str(2)));
+      cell(ws, row, col++, cases::zh(cases::statuses(), status));
+      cell(ws, row, col++, cat_names.count(x.str(4)) ? cat_names[x.str(4)] : x.str(4));
+      cell(ws, row, col++, x.str(5));
+      cell(ws, row, col++, x.str(6));
+      cell(ws, row, col++, time_text(x.i64(16)));
+      cell(ws, row, col++, time_text(x.i64(8)));
+      cell(ws, row, col++, time_text(x.opt_i64(9)));
+      cell(ws, row, col++, time_text(x.opt_i64(10)));
+      cell(ws, row, col++, std::string(overdue ? "是" : "否"));
+      cell(ws, row, col++, cases::zh(cases::levels(), std::to_string(x.i64(17))));
+      cell(ws, row, col++, x.str(12).empty() ? "" : cases::zh(cases::outcomes(), x.str(12)));
+      cell(ws, row, col++, x.str(13).empty() ? "" : cases::zh(cases::callback_results(), x.str(13)));
+      cell(ws, row, col++, static_cast<double>(x.i64(14)));
+      std::string content = x.str(15);
+      cell(ws, row, col++, content);
+      ++row;
+    }
+    auto body = b.finish();
+    audit_export(app, c, "case list", static_cast<int64_t>(rows.size()));
+    return xlsx(std::move(body), "cases.xlsx");
+  });
+}
+
+}  // namespace manyi

@@ -1,0 +1,231 @@
+// Public mobile pages of the complaints capability: GET /c (the complaint / suggestion /
+// praise form, web/h5/complaint.html) and GET /t (tracking, web/h5/track.html), both
+// embedded into the binary (cmake/embed_files.cmake). /c inlines its context — the unit and
+// point named in the link (?unit=<org code>&point=<org or collection-point code>), the case
+// types and categories — so the first view needs one request on a poor connection. Two
+// small public look-ups let the form choose a unit when the link names none:
+// GET /api/v1/public/units?q= and GET /api/v1/public/units/{code}/departments. It also
+// registers the console's case figures and exports (case_reports.cpp).
+#include <algorithm>
+#include <string>
+
+#include "app/app.hpp"
+#include "app/respond.hpp"
+#include "cases/model.hpp"
+#include "cases/service.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+#include "feedback/embedded.hpp"
+#include "http/static_files.hpp"
+
+namespace manyi {
+namespace {
+
+std::string embedded_page(const std::string& name) {
+  for (auto& f : embedded::h5_files())
+    if (f.name == name) return std::string(f.data);
+  return "<!doctype html><meta charset=utf-8><p>页面缺失</p>";
+}
+
+// JSON inside <script>: no "</script>", no "<!--", no U+2028/2029 surprises.
+std::string script_json(const json& j) {
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace), o;
+  o.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '<') o += "\\u003c";
+    else if (c == '>') o += "\\u003e";
+    else if (c == '&') o += "\\u0026";
+    else if (c == 0xe2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+             (static_cast<unsigned char>(s[i + 2]) == 0xa8 || static_cast<unsigned char>(s[i + 2]) == 0xa9)) {
+      o += static_cast<unsigned char>(s[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else o += static_cast<char>(c);
+  }
+  return o;
+}
+
+http::Response html(const http::Request& req, std::string body) {
+  http::Response res = http::Response::text(200, std::move(body), "text/html; charset=utf-8");
+  if (req.header("accept-encoding").find("gzip") != std::string::npos) {
+    res.body = http::gzip(res.body);
+    res.header("Content-Encoding", "gzip");
+  }
+  res.header("Vary", "Accept-Encoding");
+  res.header("Cache-Control", "no-cache");
+  res.header("X-Content-Type-Options", "nosniff");
+  return res;
+}
+
+// Codes are short printable identifiers; anything else is simply not found.
+bool plausible_code(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// Well-formed UTF-8 (PostgreSQL refuses anything else as text).
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+struct NodeRef {
+  int64_t id = 0;
+  std::string code, name, kind, path;
+};
+
+std::optional<NodeRef> node_by_code(store::Db& db, const std::string& code) {
+  if (!plausible_code(code)) return std::nullopt;
+  auto r = db.query("SELECT id, code, name, kind, path FROM org_nodes WHERE code = ? AND active = 1", {code});
+  if (r.empty()) return std::nullopt;
+  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
+}
+
+// The institution a node belongs to (itself when it is one): the deepest institution on its path.
+std::optional<NodeRef> institution_of(store::Db& db, const NodeRef& n) {
+  if (n.kind == "institution") return n;
+  store::Params ids;
+  std::string marks;
+  size_t i = 1;
+  while (i < n.path.size()) {
+    size_t j = n.path.find('/', i);
+    if (j == std::string::npos) break;
+    int64_t id = parse_id(n.path.substr(i, j - i));
+    if (id > 0) {
+      ids.push_back(id);
+      marks += marks.empty() ? "?" : ", ?";
+    }
+    i = j + 1;
+  }
+  if (ids.empty()) return std::nullopt;
+  auto r = db.query("SELECT id, code, name, kind, path FROM org_nodes WHERE kind = 'institution' AND active = 1 AND id IN (" +
+                        marks + ") ORDER BY depth DESC LIMIT 1",
+                    ids);
+  if (r.empty()) return std::nullopt;
+  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
+}
+
+// A point in the link: an org node code, or a collection point's (QR) code.
+std::optional<NodeRef> point_by_code(store::Db& db, const std::string& code) {
+  if (auto n = node_by_code(db, code)) return n;
+  if (!plausible_code(code)) return std::nullopt;
+  auto r = db.query(
+      "SELECT n.id, n.code, p.name, n.kind, n.path FROM collection_points p JOIN org_nodes n ON n.id = p.node_id "
+      "WHERE p.code = ? AND p.active = 1 AND n.active = 1",
+      {code});
+  if (r.empty()) return std::nullopt;
+  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
+}
+
+json ref_json(const NodeRef& n) {
+  return {{"id", id_str(n.id)}, {"code", n.code}, {"name", n.name}, {"kind", n.kind}};
+}
+
+const std::vector<std::string> kPublicTypes = {"complaint", "suggestion", "praise", "consultation", "report"};
+
+}  // namespace
+
+void register_case_report_routes(App& app);  // case_reports.cpp
+
+void register_h5_routes(App& app) {
+  auto& r = *app.router;
+  register_case_report_routes(app);
+
+  r.add("GET", "/c", "public", [&app](http::Ctx& c) {
+    static const std::string page = embedded_page("complaint.html");
+    json ctx = json::object();
+    std::optional<NodeRef> unit, point;
+    if (auto u = c.req.q("unit")) {
+      unit = node_by_code(*app.db, *u);
+      if (unit && unit->kind != "institution") {
+        point = unit;
+        unit = institution_of(*app.db, *unit);
+      }
+    }
+    if (auto p = c.req.q("point")) {
+      if (auto n = point_by_code(*app.db, *p)) {
+        auto inst = institution_of(*app.db, *n);
+        // A point must lie inside the unit the link names.
+        if (inst && (!unit || inst->id == unit->id)) {
+          point = n;
+          unit = inst;
+        }
+      }
+    }
+    ctx["unit"] = unit ? ref_json(*unit) : json(nullptr);
+    ctx["point"] = point && point->kind != "institution" ? ref_json(*point) : json(nullptr);
+    json types = json::array();
+    for (auto& t : cases::types())
+      if (std::find(kPublicTypes.begin(), kPublicTypes.end(), t.code) != kPublicTypes.end())
+        types.push_back({{"code", t.code}, {"name", t.zh}});
+    ctx["types"] = types;
+    json cats = json::array();
+    if (app.cases)
+      for (auto& k : app.cases->categories())
+        if (k.active && !k.sensitive) cats.push_back({{"code", k.code}, {"name", k.name}});
+    ctx["categories"] = cats;
+    ctx["attachments"] = false;
+    std::string body = page;
+    static const std::string marker = "/*CTX*/null";
+    if (auto pos = body.find(marker); pos != std::string::npos) body.replace(pos, marker.size(), script_json(ctx));
+    return html(c.req, std::move(body));
+  });
+
+  r.add("GET", "/t", "public", [](http::Ctx& c) {
+    static const std::string page = embedded_page("track.html");
+    return html(c.req, page);
+  });
+
+  // Institutions by name (or exact code), for the public form's unit search.
+  r.add("GET", "/api/v1/public/units", "public", [&app](http::Ctx& c) {
+    std::string q = c.req.q("q").value_or("");
+    while (!q.empty() && std::isspace(static_cast<unsigned char>(q.back()))) q.pop_back();
+    q.erase(0, std::min(q.size(), q.find_first_not_of(" \t")));
+    if (q.size() > 100) throw invalid("q", "the search text is at most 100 bytes");
+    if (!valid_utf8(q)) throw invalid("q", "the search text is not valid UTF-8");
+    json items = json::array();
+    if (!q.empty()) {
+      std::string like = "%";
+      for (char ch : q) {
+        if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
+        like += ch;
+      }
+      like += "%";
+      auto rows = app.db->query(
+          "SELECT id, code, name FROM org_nodes WHERE kind = 'institution' AND active = 1 "
+          "AND (name LIKE ? ESCAPE '\\' OR code = ?) ORDER BY sort, name LIMIT 20",
+          {like, q});
+      for (auto& row : rows) items.push_back({{"id", id_str(row.i64(0))}, {"code", row.str(1)}, {"name", row.str(2)}});
+    }
+    auto res = json_response({{"items", items}});
+    res.header("Cache-Control", "public, max-age=300");
+    return res;
+  });
+
+  // The departments of an institution, for the optional 科室 choice.
+  r.add("GET", "/api/v1/public/units/{code}/departments", "public", [&app](http::Ctx& c) {
+    auto unit = node_by_code(*app.db, c.param("code"));
+    if (!unit || unit->kind != "institution") throw not_found("unit");
+    auto rows = app.db->query(
+        "SELECT id, code, name, kind FROM org_nodes WHERE parent_id = ? AND active = 1 AND kind = 'department' "
+        "ORDER BY sort, name LIMIT 300",
+        {unit->id});
+    json items = json::array();
+    for (auto& row : rows)
+      items.push_back({{"id", id_str(row.i64(0))}, {"code", row.str(1)}, {"name", row.str(2)}, {"kind", row.str(3)}});
+    auto res = json_response({{"unit", ref_json(*unit)}, {"items", items}});
+    res.header("Cache-Control", "public, max-age=300");
+    return res;
+  });
+}
+
+}  // namespace manyi

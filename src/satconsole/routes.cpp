@@ -1,0 +1,73 @@
+// Console helpers for the satisfaction pages (web/src/views/satisfaction): the counts shown in
+// the badges of the suspect-review queue and of the follow-up task list. Read-only, scoped to
+// the caller's grants like the lists they summarise.
+#include <string>
+
+#include "app/app.hpp"
+#include "app/respond.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "metrics/satisfaction.hpp"
+
+namespace manyi {
+namespace {
+
+// The subtree filter of a list: the caller's scope for perm, narrowed to ?node= when given.
+std::string scoped_where(http::Ctx& c, const std::string& perm, store::Params& p) {
+  std::string where = "(" + http::subtree_condition("n.path", c.scope_paths(perm), p) + ")";
+  if (auto id = c.id_query("node")) {
+    c.require(perm, *id);
+    auto path = c.authorizer().node_path(*id);
+    if (!path) throw not_found("org node");
+    where += " AND n.path >= ? AND n.path < ?";
+    p.emplace_back(*path);
+    p.emplace_back(http::subtree_upper(*path));
+  }
+  return where;
+}
+
+}  // namespace
+
+void register_satconsole_routes(App& app) {
+  auto& r = *app.router;
+  store::Db* db = app.db.get();
+
+  // {"pending": n, "accepted": n, "rejected": n} of the review queue (GET /api/v1/ratings/reviews).
+  r.add("GET", "/api/v1/ratings/reviews/counts", "rating.review", [db](http::Ctx& c) {
+    store::Params p;
+    std::string where = scoped_where(c, "rating.review", p);
+    json out = {{"pending", 0}, {"accepted", 0}, {"rejected", 0}};
+    for (auto& row : db->query("SELECT v.state, COUNT(*) FROM rating_reviews v JOIN org_nodes n ON n.id = v.node_id WHERE " +
+                                   where + " GROUP BY v.state",
+                               p))
+      out[row.str(0)] = row.i64(1);
+    return json_response(out);
+  });
+
+  // Follow-up tasks: {"open", "due_today" (open and due by today), "overdue" (open, due before
+  // today), "done" (reached)} — the quick filters of GET /api/v1/followups/tasks.
+  r.add("GET", "/api/v1/followups/counts", "followup.handle", [db](http::Ctx& c) {
+    store::Params p;
+    int64_t today = metrics::local_day(now_ms());
+    store::Params head = {today, today};
+    std::string where = scoped_where(c, "followup.handle", p);
+    for (auto& v : p) head.push_back(v);
+    auto rows = db->query(
+        "SELECT COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') AND t.due_day <= ? THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') AND t.due_day < ? THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN t.status = 'reached' THEN 1 ELSE 0 END), 0) "
+        "FROM followup_tasks t JOIN org_nodes n ON n.id = t.node_id WHERE " + where,
+        head);
+    json out = {{"open", 0}, {"due_today", 0}, {"overdue", 0}, {"done", 0}};
+    if (!rows.empty()) {
+      out["open"] = rows[0].i64(0);
+      out["due_today"] = rows[0].i64(1);
+      out["overdue"] = rows[0].i64(2);
+      out["done"] = rows[0].i64(3);
+    }
+    return json_response(out);
+  });
+}
+
+}  // namespace manyi

@@ -1,0 +1,570 @@
+// Patient feedback over HTTP against a real `manyi serve` on each database: the public page
+// and rating intake with bad inputs, duplicates, rate limits (429 + Retry-After) and the
+// trusted-proxy network rules; integrity flags and the review queue; a 非常不满意 rating
+// opening a bad-review case that the hospital's admin sees (and a sibling hospital does not);
+// comments returned as stored text; points, posters, QR; forms editor; follow-up; exports.
+#include <gtest/gtest.h>
+
+#include "store/db.hpp"
+#include "support/testing.hpp"
+
+using namespace manyi;
+using namespace manyi::testing;
+
+namespace {
+
+const std::vector<std::string> kRelaxed = {"--rating-net-rate", "1000", "--rating-net-burst", "1000",
+                                           "--rating-device-rate", "1000", "--rating-device-burst", "1000",
+                                           "--public-rate", "1000", "--public-burst", "1000"};
+
+class FeedbackHttp : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    url = demo_db_url(GetParam());
+    db = store::open(url);
+  }
+  void start(std::vector<std::string> extra = kRelaxed) { server = std::make_unique<ServerProcess>(url, extra); }
+  std::string node(const std::string& code) { return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0); }
+  // A collection point of an org node (demo: every department has one).
+  std::string point(const std::string& node_code, const std::string& template_code = "outpatient") {
+    auto r = db->query("SELECT p.code FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN form_templates t "
+                       "ON t.id = p.template_id WHERE n.code = ? AND t.code = ? ORDER BY p.id LIMIT 1",
+                       {node_code, template_code});
+    return r.empty() ? "" : r[0].str(0);
+  }
+  HttpClient as(const std::string& user) {
+    auto c = server->client();
+    EXPECT_EQ(c.login(user).status, 200) << user;
+    return c;
+  }
+  int64_t count(const std::string& sql, const store::Params& p = {}) {
+    return store::scalar_i64(db->query(sql, p)).value_or(-1);
+  }
+  static std::string device(int i) { return "dev-test-" + std::to_string(100000 + i); }
+  json rating(const std::string& code, int overall, const std::string& dev, json extra = json::object()) {
+    json j = {{"point", code}, {"overall", overall}, {"device", dev}, {"elapsed_ms", 12000}};
+    for (auto& [k, v] : extra.items()) j[k] = v;
+    return j;
+  }
+
+  std::string url;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<ServerProcess> server;
+};
+
+TEST_P(FeedbackHttp, BadInputsAreRefusedAndStoreNothing) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-NK");
+  ASSERT_FALSE(code.empty());
+  int64_t before = count("SELECT COUNT(*) FROM ratings");
+  auto expect = [&](const std::string& body, int status, const std::string& field = "") {
+    auto r = pub.request("POST", "/api/v1/public/ratings", body);
+    EXPECT_EQ(r.status, status) << body.substr(0, 120) << " → " << r.body;
+    if (!field.empty()) EXPECT_EQ(r.js()["error"]["field"], field) << r.body;
+    EXPECT_TRUE(r.js().contains("error")) << r.body;
+  };
+  expect(json{{"point", "NOSUCHCODE"}, {"overall", 5}}.dump(), 404);
+  expect(json{{"point", code}}.dump(), 422, "overall");
+  expect(json{{"overall", 5}}.dump(), 422, "point");
+  expect(json{{"point", code}, {"overall", 0}}.dump(), 422, "overall");
+  expect(json{{"point", code}, {"overall", 6}}.dump(), 422, "overall");
+  expect(json{{"point", code}, {"overall", 3.5}}.dump(), 422, "overall");
+  expect(json{{"point", code}, {"overall", "5"}}.dump(), 422, "overall");
+  expect(json{{"point", code}, {"overall", 5}, {"answers", {{"attitude", 9}}}}.dump(), 422, "answers.attitude");
+  expect(json{{"point", code}, {"overall", 5}, {"answers", {{"no_such_item", 3}}}}.dump(), 422, "answers.no_such_item");
+  expect(json{{"point", code}, {"overall", 5}, {"answers", {{"red_envelope", "perhaps"}}}}.dump(), 422, "answers.red_envelope");
+  expect(json{{"point", code}, {"overall", 5}, {"comment", std::string(600, 'x')}}.dump(), 422, "comment");
+  expect(json{{"point", code}, {"overall", 5}, {"phone", "call me"}}.dump(), 422, "phone");
+  expect(json{{"point", code}, {"overall", 5}, {"device", "bad device!"}}.dump(), 422, "device");
+  expect(json{{"point", code}, {"overall", 5}, {"channel", "followup"}}.dump(), 422, "channel");
+  // A 20 KB comment is over the route's body limit.
+  auto big = pub.request("POST", "/api/v1/public/ratings", json{{"point", code}, {"overall", 1}, {"comment", std::string(20 * 1024, 'a')}}.dump());
+  EXPECT_EQ(big.status, 413) << big.body;
+  // Invalid UTF-8 and broken JSON.
+  expect("{\"point\":\"" + code + "\",\"overall\":5,\"comment\":\"\xff\xfe bad\"}", 400);
+  expect("{\"point\":", 400);
+  expect("[1,2,3]", 400);
+  expect("", 400);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings"), before);
+  // Unknown points on the public read endpoint and page.
+  EXPECT_EQ(pub.get("/api/v1/public/points/NOSUCHCODE").status, 404);
+  EXPECT_EQ(pub.get("/f/NOSUCHCODE").status, 404);
+}
+
+TEST_P(FeedbackHttp, ScriptTagsAreStoredAndReturnedAsText) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-NK");
+  std::string nasty = "<script>alert('x')</script> & <img src=x onerror=alert(1)> 医生很好";
+  auto r = pub.post("/api/v1/public/ratings", rating(code, 4, device(1), {{"comment", nasty}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id = r.js()["id"];
+  auto admin = as("hosp1");
+  auto list = admin.get("/api/v1/ratings/comments?node=" + node("H001") + "&limit=50");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.headers["content-type"].find("application/json"), std::string::npos);
+  bool found = false;
+  auto list_js = list.js();  // keep the parsed body alive for the loop
+  for (auto& it : list_js["items"])
+    if (it["id"] == id) {
+      found = true;
+      EXPECT_EQ(it["comment"], nasty);  // exactly as typed; the console escapes when it renders
+      EXPECT_EQ(it["overall_label"], "满意");
+    }
+  EXPECT_TRUE(found);
+  // A point whose name carries markup is escaped on the printable poster.
+  auto p = admin.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"name", "<script>alert(2)</script>诊室"}});
+  ASSERT_EQ(p.status, 201) << p.body;
+  auto poster = admin.get("/api/v1/points/" + p.js()["id"].get<std::string>() + "/poster");
+  ASSERT_EQ(poster.status, 200);
+  EXPECT_NE(poster.headers["content-type"].find("text/html"), std::string::npos);
+  EXPECT_EQ(poster.body.find("<script>alert(2)"), std::string::npos);
+  EXPECT_NE(poster.body.find("&lt;script&gt;alert(2)&lt;/script&gt;诊室"), std::string::npos);
+  EXPECT_NE(poster.body.find("您的满意是我们的追求"), std::string::npos);
+  // The mobile page inlines the point as JSON without a raw "</script>".
+  auto page = pub.get("/f/" + p.js()["code"].get<std::string>());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("<script>alert(2)"), std::string::npos);
+  EXPECT_NE(page.body.find("\\u003cscript\\u003ealert(2)"), std::string::npos);
+}
+
+TEST_P(FeedbackHttp, SecondRatingFromTheSameDeviceIsRefusedPolitely) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-WK");
+  ASSERT_EQ(pub.post("/api/v1/public/ratings", rating(code, 5, device(2))).status, 201);
+  auto again = pub.post("/api/v1/public/ratings", rating(code, 1, device(2)));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.js()["error"]["code"], "already_rated");
+  EXPECT_NE(again.js()["error"]["message"].get<std::string>().find("感谢"), std::string::npos);
+  // Another point from the same device, or the same point from another device, is fine.
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(point("H001-EK"), 5, device(2))).status, 201);
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(code, 5, device(3))).status, 201);
+}
+
+TEST_P(FeedbackHttp, RateLimitsAnswer429WithRetryAfter) {
+  start({"--rating-device-rate", "0.01", "--rating-device-burst", "2", "--rating-net-rate", "0.01", "--rating-net-burst",
+         "5"});
+  auto pub = server->client();
+  std::vector<std::string> codes = {point("H001-NK"), point("H001-WK"), point("H001-EK"), point("H001-GK"),
+                                    point("H001-YK"), point("H001-KQK")};
+  // Per device: two, then 429.
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(codes[0], 4, device(10))).status, 201);
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(codes[1], 4, device(10))).status, 201);
+  auto limited = pub.post("/api/v1/public/ratings", rating(codes[2], 4, device(10)));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.js()["error"]["code"], "rate_limited");
+  ASSERT_TRUE(limited.headers.count("retry-after"));
+  EXPECT_GE(std::stoi(limited.headers["retry-after"]), 1);
+  // Per network: five requests in all from 127.0.0.0/24 (the 429 above counted), then 429
+  // whatever the device.
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(codes[3], 4, device(11))).status, 201);
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(codes[4], 4, device(12))).status, 201);
+  auto net = pub.post("/api/v1/public/ratings", rating(codes[5], 4, device(13)));
+  EXPECT_EQ(net.status, 429);
+  EXPECT_TRUE(net.headers.count("retry-after"));
+}
+
+TEST_P(FeedbackHttp, TrustedProxyDecidesWhichNetworkARatingComesFrom) {
+  std::vector<std::string> codes = {point("H002-NK"), point("H002-WK"), point("H002-EK"), point("H002-GK")};
+  auto post_from = [&](HttpClient& c, const std::string& code, int i, const std::string& xff) {
+    return c.request("POST", "/api/v1/public/ratings", rating(code, 4, device(i)).dump(), {{"X-Forwarded-For", xff}});
+  };
+  {
+    // Behind a trusted proxy: each client network has its own bucket, and the stored
+    // rating carries the client's address.
+    start({"--trusted-proxy", "127.0.0.1/32", "--rating-net-rate", "0.01", "--rating-net-burst", "2"});
+    auto pub = server->client();
+    EXPECT_EQ(post_from(pub, codes[0], 20, "198.51.100.7").status, 201);
+    EXPECT_EQ(post_from(pub, codes[1], 21, "198.51.100.8").status, 201);
+    EXPECT_EQ(post_from(pub, codes[2], 22, "198.51.100.9").status, 429);        // same /24
+    EXPECT_EQ(post_from(pub, codes[2], 23, "203.0.113.5").status, 201);         // another network
+    EXPECT_EQ(post_from(pub, codes[3], 24, "10.9.9.9, 203.0.113.6").status, 201);  // right-most untrusted hop
+    EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = ? AND ip = '198.51.100.7' AND net = '198.51.100.0/24'",
+                    {device(20)}),
+              1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = ? AND net = '203.0.113.0/24'", {device(24)}), 1);
+    server.reset();
+  }
+  {
+    // Without --trusted-proxy the header is ignored: everything is 127.0.0.0/24.
+    start({"--rating-net-rate", "0.01", "--rating-net-burst", "2"});
+    auto pub = server->client();
+    EXPECT_EQ(post_from(pub, codes[0], 30, "198.51.100.7").status, 201);
+    EXPECT_EQ(post_from(pub, codes[1], 31, "203.0.113.8").status, 201);
+    EXPECT_EQ(post_from(pub, codes[2], 32, "192.0.2.9").status, 429);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = ? AND ip = '127.0.0.1' AND net = '127.0.0.0/24'",
+                    {device(30)}),
+              1);
+  }
+}
+
+TEST_P(FeedbackHttp, VeryDissatisfiedRatingOpensABadReviewCaseForThatHospital) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-JZK");
+  auto r = pub.post("/api/v1/public/ratings", rating(code, 1, device(40),
+                                                     {{"comment", "急诊等了三个小时没人管"}, {"phone", "13912345678"}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id = r.js()["id"];
+  auto h1 = as("hosp1");
+  auto detail = h1.get("/api/v1/ratings/" + id);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.js()["status"], "valid");
+  EXPECT_EQ(detail.js()["overall_label"], "非常不满意");
+  EXPECT_EQ(detail.js()["phone"], "139****5678");
+  EXPECT_EQ(detail.body.find("13912345678"), std::string::npos);
+  ASSERT_FALSE(detail.js()["case_id"].is_null()) << detail.body;
+  std::string case_id = detail.js()["case_id"];
+  auto kase = h1.get("/api/v1/cases/" + case_id);
+  ASSERT_EQ(kase.status, 200) << kase.body;
+  EXPECT_EQ(kase.js()["type"], "bad_review");
+  EXPECT_EQ(kase.js()["source_rating_id"], id);
+  EXPECT_NE(kase.body.find("急诊等了三个小时没人管"), std::string::npos);
+  // It is in the hospital's case list, and invisible to the sibling hospital.
+  auto list = h1.get("/api/v1/cases?type=bad_review&limit=100");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(case_id), std::string::npos);
+  auto h2 = as("hosp2");
+  EXPECT_NE(h2.get("/api/v1/cases/" + case_id).status, 200);
+  EXPECT_EQ(h2.get("/api/v1/cases?type=bad_review&limit=500").body.find(case_id), std::string::npos);
+  EXPECT_EQ(h2.get("/api/v1/ratings/" + id).status, 403);
+  EXPECT_EQ(h2.get("/api/v1/ratings/comments?node=" + node("H001")).status, 403);
+  EXPECT_EQ(h2.get("/api/v1/ratings/comments?limit=500").body.find(id), std::string::npos);
+  // A satisfied rating opens nothing.
+  auto ok = pub.post("/api/v1/public/ratings", rating(point("H001-YK"), 4, device(41)));
+  ASSERT_EQ(ok.status, 201);
+  EXPECT_TRUE(h1.get("/api/v1/ratings/" + ok.js()["id"].get<std::string>()).js()["case_id"].is_null());
+}
+
+TEST_P(FeedbackHttp, SuspectRatingsWaitForReviewAndCountOnlyWhenAccepted) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-XNK");
+  auto h1 = as("hosp1");
+  std::string dept = node("H001-XNK");
+  auto n_of = [&] {
+    auto d = h1.get("/api/v1/satisfaction/dashboard?node=" + dept);
+    EXPECT_EQ(d.status, 200) << d.body;
+    return d.js()["overall"]["n"].get<int64_t>();
+  };
+  int64_t n0 = n_of();
+  // No timing at all: held as suspect (no_timing). The public answer does not say so.
+  auto r = pub.post("/api/v1/public/ratings", {{"point", code}, {"overall", 5}, {"device", device(50)}});
+  ASSERT_EQ(r.status, 201);
+  std::string id = r.js()["id"];
+  EXPECT_EQ(r.body.find("suspect"), std::string::npos);
+  auto d = h1.get("/api/v1/ratings/" + id).js();
+  EXPECT_EQ(d["status"], "suspect");
+  EXPECT_EQ(d["flags"][0], "no_timing");
+  EXPECT_EQ(n_of(), n0);  // excluded from the figures
+  auto queue = h1.get("/api/v1/ratings/reviews?node=" + dept);
+  ASSERT_EQ(queue.status, 200);
+  EXPECT_NE(queue.body.find(id), std::string::npos);
+  // The sibling hospital can neither see nor decide it; a reason is required.
+  auto h2 = as("hosp2");
+  EXPECT_EQ(h2.post("/api/v1/ratings/" + id + "/review", {{"decision", "accept"}, {"reason", "核实无误"}}).status, 403);
+  EXPECT_EQ(h2.get("/api/v1/ratings/reviews?limit=500").body.find(id), std::string::npos);
+  EXPECT_EQ(h1.post("/api/v1/ratings/" + id + "/review", {{"decision", "accept"}}).status, 422);
+  EXPECT_EQ(h1.post("/api/v1/ratings/" + id + "/review", {{"decision", "maybe"}, {"reason", "xx"}}).status, 422);
+  auto acc = h1.post("/api/v1/ratings/" + id + "/review", {{"decision", "accept"}, {"reason", "电话核实为真实患者"}});
+  ASSERT_EQ(acc.status, 200) << acc.body;
+  EXPECT_EQ(acc.js()["status"], "valid");
+  EXPECT_EQ(n_of(), n0 + 1);
+  EXPECT_EQ(h1.post("/api/v1/ratings/" + id + "/review", {{"decision", "accept"}, {"reason", "again"}}).status, 409);
+  // An appeal (申诉) upheld takes a valid rating out again.
+  auto rej = h1.post("/api/v1/ratings/" + id + "/review", {{"decision", "reject"}, {"reason", "恶意评价，申诉成立"}});
+  ASSERT_EQ(rej.status, 200) << rej.body;
+  EXPECT_EQ(rej.js()["status"], "rejected");
+  EXPECT_EQ(n_of(), n0);
+  // Both decisions are in the audit log with their reasons.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE entity = 'rating' AND entity_id = ? AND action IN "
+                  "('feedback.rating.accept', 'feedback.rating.reject')",
+                  {std::stoll(id)}),
+            2);
+  // Server-measured time: a ticket from the page followed by an instant submit is too fast,
+  // whatever elapsed_ms the client claims.
+  auto pt = pub.get("/api/v1/public/points/" + code);
+  ASSERT_EQ(pt.status, 200);
+  auto fast = pub.post("/api/v1/public/ratings", {{"point", code}, {"overall", 5}, {"device", device(51)},
+                                                  {"elapsed_ms", 60000}, {"ticket", pt.js()["ticket"]}});
+  ASSERT_EQ(fast.status, 201);
+  auto fd = h1.get("/api/v1/ratings/" + fast.js()["id"].get<std::string>()).js();
+  EXPECT_EQ(fd["status"], "suspect");
+  EXPECT_EQ(fd["flags"][0], "too_fast");
+  // A forged ticket is ignored (the client's time is used).
+  auto forged = pub.post("/api/v1/public/ratings", {{"point", code}, {"overall", 4}, {"device", device(52)},
+                                                    {"elapsed_ms", 30000}, {"ticket", "1.0000"}});
+  ASSERT_EQ(forged.status, 201);
+  EXPECT_EQ(h1.get("/api/v1/ratings/" + forged.js()["id"].get<std::string>()).js()["status"], "valid");
+}
+
+TEST_P(FeedbackHttp, RatingsFromAStaffDeviceAreSuspect) {
+  start();
+  auto pub = server->client();
+  auto staff = as("staff");
+  EXPECT_EQ(staff.post("/api/v1/devices/mark", {{"device", device(60)}}).status, 204);
+  EXPECT_EQ(staff.post("/api/v1/devices/mark", {{"device", "x"}}).status, 422);
+  auto own = pub.post("/api/v1/public/ratings", rating(point("H001-NK"), 5, device(60)));
+  ASSERT_EQ(own.status, 201);
+  auto other = pub.post("/api/v1/public/ratings", rating(point("H001-NK"), 5, device(61)));
+  ASSERT_EQ(other.status, 201);
+  auto h1 = as("hosp1");
+  auto a = h1.get("/api/v1/ratings/" + own.js()["id"].get<std::string>()).js();
+  EXPECT_EQ(a["status"], "suspect");
+  EXPECT_EQ(a["flags"][0], "staff_device");
+  EXPECT_EQ(h1.get("/api/v1/ratings/" + other.js()["id"].get<std::string>()).js()["status"], "valid");
+  // Marking needs a session.
+  EXPECT_EQ(pub.post("/api/v1/devices/mark", {{"device", device(62)}}).status, 401);
+}
+
+TEST_P(FeedbackHttp, PublicPageIsSmallAndCarriesThePoint) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-SFC-1", "window");
+  ASSERT_FALSE(code.empty());
+  auto page = pub.request("GET", "/f/" + code, "", {{"Accept-Encoding", "gzip"}});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers["content-encoding"], "gzip");
+  EXPECT_LT(page.body.size(), 30u * 1024);  // first view, gzipped
+  EXPECT_NE(page.headers["content-security-policy"].find("default-src 'none'"), std::string::npos);
+  auto plain = pub.get("/f/" + code);
+  EXPECT_NE(plain.body.find(code), std::string::npos);
+  EXPECT_NE(plain.body.find("收费窗口1"), std::string::npos);
+  auto info = pub.get("/api/v1/public/points/" + code);
+  ASSERT_EQ(info.status, 200);
+  EXPECT_EQ(info.js()["unit_name"], "市第一人民医院");
+  EXPECT_EQ(info.js()["survey"]["name"], "窗口服务好差评");
+  EXPECT_EQ(info.js()["survey"]["levels"][0], "非常不满意");
+  EXPECT_FALSE(info.js()["ticket"].get<std::string>().empty());
+  EXPECT_EQ(info.body.find("points\""), std::string::npos);  // no scoring internals
+  // Codes are case-insensitive (typed from the poster).
+  std::string lower = code;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(pub.get("/api/v1/public/points/" + lower).status, 200);
+}
+
+TEST_P(FeedbackHttp, PointsQrAndPostersWithinTheUnit) {
+  start();
+  auto h1 = as("hosp1");
+  auto made = h1.post("/api/v1/points", {{"node_id", node("H001-YK")}, {"name", "眼科诊室3"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto p = made.js();
+  EXPECT_EQ(p["code"].get<std::string>().size(), 10u);
+  EXPECT_EQ(p["template_name"], "门诊患者满意度");
+  EXPECT_EQ(p["unit_name"], "市第一人民医院");
+  std::string id = p["id"];
+  // A staff member's own point.
+  auto sid = db->query("SELECT id FROM staff WHERE node_id = ? LIMIT 1", {std::stoll(node("H001-YK"))})[0].str(0);
+  auto staffp = h1.post("/api/v1/points", {{"staff_id", sid}});
+  ASSERT_EQ(staffp.status, 201) << staffp.body;
+  EXPECT_FALSE(staffp.js()["staff_name"].get<std::string>().empty());
+  // Not in another hospital.
+  EXPECT_EQ(h1.post("/api/v1/points", {{"node_id", node("H002-YK")}}).status, 403);
+  auto h2 = as("hosp2");
+  EXPECT_EQ(h2.get("/api/v1/points/" + id).status, 403);
+  EXPECT_EQ(h2.request("PATCH", "/api/v1/points/" + id, json{{"active", false}}.dump()).status, 403);
+  auto svg = h1.get("/api/v1/points/" + id + "/qr.svg");
+  ASSERT_EQ(svg.status, 200);
+  EXPECT_EQ(svg.headers["content-type"], "image/svg+xml");
+  EXPECT_EQ(svg.body.rfind("<svg", 0), 0u);
+  auto png = h1.get("/api/v1/points/" + id + "/qr.png?scale=4");
+  ASSERT_EQ(png.status, 200);
+  EXPECT_EQ(png.body.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(h1.get("/api/v1/points/" + id + "/qr.png?scale=99").status, 422);
+  auto batch = h1.get("/api/v1/points/posters?node=" + node("H001-YK"));
+  ASSERT_EQ(batch.status, 200);
+  EXPECT_NE(batch.body.find("眼科诊室3"), std::string::npos);
+  EXPECT_NE(batch.body.find("<svg"), std::string::npos);
+  EXPECT_EQ(h1.get("/api/v1/points/posters?node=" + node("H002")).status, 403);
+  // Switched off: the public page no longer takes ratings.
+  ASSERT_EQ(h1.request("PATCH", "/api/v1/points/" + id, json{{"active", false}}.dump()).status, 200);
+  auto pub = server->client();
+  EXPECT_EQ(pub.post("/api/v1/public/ratings", rating(p["code"], 5, device(70))).status, 404);
+  auto list = h1.get("/api/v1/points?node=" + node("H001-YK"));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_GE(list.js()["items"].size(), 3u);
+}
+
+TEST_P(FeedbackHttp, ConsoleEntryRecordsTheChannel) {
+  start();
+  auto h = as("handler");
+  std::string code = point("H001-FCK");
+  auto r = h.post("/api/v1/ratings", {{"point", code}, {"channel", "opinion_box"}, {"overall", 2},
+                                      {"comment", "意见箱：产房陪护规定不合理"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(r.js()["case_id"].is_null());  // 不满意 opens a case here too
+  EXPECT_EQ(h.post("/api/v1/ratings", {{"point", code}, {"channel", "qr"}, {"overall", 5}}).status, 422);
+  auto other = point("H002-FCK");
+  EXPECT_EQ(h.post("/api/v1/ratings", {{"point", other}, {"channel", "kiosk"}, {"overall", 5}}).status, 403);
+  auto list = as("hosp1").get("/api/v1/ratings/comments?channel=opinion_box&score=1,2&q=" + std::string("%E9%99%AA%E6%8A%A4"));
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.js()["items"].size(), 1u) << list.body;
+  EXPECT_EQ(list.js()["items"][0]["channel_label"], "意见箱");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.rating.enter' AND entity_id = ?",
+                  {std::stoll(r.js()["id"].get<std::string>())}),
+            1);
+}
+
+TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
+  start();
+  auto bureau = as("bureau");
+  auto d = bureau.get("/api/v1/satisfaction/dashboard?period=year&year=2026&min_n=30");
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto j = d.js();
+  EXPECT_GT(j["overall"]["n"].get<int64_t>(), 0);
+  EXPECT_DOUBLE_EQ(j["overall"]["target"].get<double>(), 0.9);
+  EXPECT_EQ(j["trend"].size(), 12u);
+  EXPECT_GT(j["ranking"]["items"].size(), 0u);
+  EXPECT_EQ(j["ranking"]["min_n"], 30);
+  // Ranked entries come first, ordered by the interval's lower bound.
+  double prev = 2;
+  bool unranked_seen = false;
+  for (auto& it : j["ranking"]["items"]) {
+    if (!it["ranked"].get<bool>()) {
+      unranked_seen = true;
+      EXPECT_LT(it["n"].get<int64_t>(), 30);
+      continue;
+    }
+    EXPECT_FALSE(unranked_seen);
+    EXPECT_LE(it["ci_low"].get<double>(), prev);
+    prev = it["ci_low"].get<double>();
+  }
+  // A window unit's default target is 85%; targets set from above.
+  auto h1 = as("hosp1");
+  auto t = h1.get("/api/v1/satisfaction/targets?node=" + node("H001-SFC"));
+  ASSERT_EQ(t.status, 200);
+  EXPECT_DOUBLE_EQ(t.js()["items"][0]["target"].get<double>(), 0.85);
+  EXPECT_EQ(h1.request("PUT", "/api/v1/satisfaction/targets/" + node("H001-NK"), json{{"target", 0.95}}.dump()).status, 200);
+  EXPECT_DOUBLE_EQ(h1.get("/api/v1/satisfaction/targets?node=" + node("H001-NK")).js()["items"][0]["target"].get<double>(), 0.95);
+  // The ranking carries the same targets (computed in bulk there).
+  auto rk = h1.get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&min_n=1");
+  ASSERT_EQ(rk.status, 200) << rk.body;
+  auto rk_js = rk.js();
+  int checked = 0;
+  for (auto& it : rk_js["items"]) {
+    std::map<std::string, double> want = {{"收费处", 0.85}, {"内科", 0.95}, {"外科", 0.90}};
+    auto w = want.find(it["name"].get<std::string>());
+    if (w == want.end()) continue;
+    EXPECT_DOUBLE_EQ(it["target"].get<double>(), w->second) << w->first;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3) << rk.body.substr(0, 400);
+  EXPECT_EQ(h1.request("PUT", "/api/v1/satisfaction/targets/" + node("H001"), json{{"target", 0.5}}.dump()).status, 403);
+  EXPECT_EQ(h1.request("PUT", "/api/v1/satisfaction/targets/" + node("H001-NK"), json{{"target", 1.5}}.dump()).status, 422);
+  // Scope: a hospital sees its own dashboard only.
+  EXPECT_EQ(h1.get("/api/v1/satisfaction/dashboard?node=" + node("H002")).status, 403);
+  EXPECT_EQ(h1.get("/api/v1/satisfaction/dashboard?month=2026-13").status, 422);
+  // Exports.
+  auto x = bureau.get("/api/v1/satisfaction/ranking.xlsx?period=year&year=2026");
+  ASSERT_EQ(x.status, 200);
+  EXPECT_EQ(x.body.substr(0, 2), "PK");
+  auto cx = h1.get("/api/v1/ratings/comments.xlsx?period=year&year=2026");
+  ASSERT_EQ(cx.status, 200) << cx.body.substr(0, 200);
+  EXPECT_EQ(cx.body.substr(0, 2), "PK");
+  EXPECT_EQ(as("handler").get("/api/v1/ratings/comments.xlsx").status, 403);  // no report.read
+}
+
+TEST_P(FeedbackHttp, FormsEditorCopyEditPublish) {
+  start();
+  auto h1 = as("hosp1");
+  auto list = h1.get("/api/v1/forms/templates?kind=survey");
+  ASSERT_EQ(list.status, 200);
+  std::string outpatient;
+  auto list_js = list.js();  // keep the parsed body alive for the loop
+  for (auto& t : list_js["items"])
+    if (t["code"] == "outpatient") outpatient = t["id"];
+  ASSERT_FALSE(outpatient.empty()) << list.body.substr(0, 300);
+  // Shipped templates are the bureau's to edit; a hospital copies.
+  EXPECT_EQ(h1.request("PUT", "/api/v1/forms/templates/" + outpatient + "/draft", json{{"definition", {{"name", "x"}}}}.dump()).status,
+            403);
+  auto copy = h1.post("/api/v1/forms/templates/" + outpatient + "/copy", {{"node_id", node("H001")}, {"name", "门诊满意度（一院）"}});
+  ASSERT_EQ(copy.status, 201) << copy.body;
+  std::string cid = copy.js()["id"];
+  auto full = h1.get("/api/v1/forms/templates/" + cid).js();
+  auto def = full["draft"];
+  def["sections"][0]["items"].push_back({{"id", "parking"}, {"type", "rating"}, {"label", "停车是否方便"}});
+  auto saved = h1.request("PUT", "/api/v1/forms/templates/" + cid + "/draft", json{{"definition", def}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  def["sections"][0]["items"].push_back({{"id", "parking"}, {"type", "rating"}, {"label", "重复"}});
+  auto dup = h1.request("PUT", "/api/v1/forms/templates/" + cid + "/draft", json{{"definition", def}}.dump());
+  EXPECT_EQ(dup.status, 422);
+  EXPECT_EQ(dup.js()["error"]["field"], "definition");
+  auto pub = h1.post("/api/v1/forms/templates/" + cid + "/publish", json::object());
+  ASSERT_EQ(pub.status, 201) << pub.body;
+  EXPECT_EQ(pub.js()["version"], 2);
+  // The sibling hospital does not see the copy.
+  auto h2 = as("hosp2");
+  EXPECT_EQ(h2.get("/api/v1/forms/templates/" + cid).status, 404);
+  EXPECT_EQ(h2.get("/api/v1/forms/templates").body.find(cid), std::string::npos);
+  // A point on the new version takes the new item; old ratings keep their version.
+  auto p = h1.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"template_id", cid}});
+  ASSERT_EQ(p.status, 201) << p.body;
+  auto pubc = server->client();
+  auto r = pubc.post("/api/v1/public/ratings", rating(p.js()["code"], 5, device(80), {{"answers", {{"parking", 2}}}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto rd = h1.get("/api/v1/ratings/" + r.js()["id"].get<std::string>()).js();
+  EXPECT_EQ(rd["form_version_id"], pub.js()["id"]);
+  EXPECT_EQ(rd["answers"][0]["shown"], "不满意");
+}
+
+TEST_P(FeedbackHttp, FollowUpImportCallAndRate) {
+  start();
+  auto h1 = as("hosp1");
+  std::string csv = "name,phone,department,discharge_date\n王大明,13800001111,H001-WK,2026-10-01\n"
+                    "李小红,13800002222,H001-GK,2026-10-02\n赵错误,123,H001-WK,2026-10-02\n张外院,13800003333,H002-WK,2026-10-02\n";
+  auto bad = h1.request("POST", "/api/v1/followups/import?node=" + node("H001") + "&days=7", csv, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.js()["imported"], 0);
+  EXPECT_EQ(bad.js()["errors"].size(), 2u);
+  auto ok = h1.request("POST", "/api/v1/followups/import?node=" + node("H001") + "&days=7&valid_rows_only=true", csv,
+                       {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.js()["imported"], 2);
+  auto again = h1.request("POST", "/api/v1/followups/import?node=" + node("H001") + "&valid_rows_only=true", csv,
+                          {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(again.js()["duplicates"], 2);
+  auto tasks = h1.get("/api/v1/followups/tasks?node=" + node("H001-WK") + "&status=open&limit=500");
+  ASSERT_EQ(tasks.status, 200);
+  std::string tid;
+  auto tasks_js = tasks.js();  // keep the parsed body alive for the loop
+  for (auto& t : tasks_js["items"])
+    if (t["discharge_date"] == "2026-10-01") {
+      tid = t["id"];
+      EXPECT_EQ(t["due_date"], "2026-10-08");
+      EXPECT_EQ(t["phone"], "138****1111");
+    }
+  ASSERT_FALSE(tid.empty()) << tasks.body.substr(0, 300);
+  auto screen = h1.get("/api/v1/followups/tasks/" + tid);
+  ASSERT_EQ(screen.status, 200);
+  EXPECT_EQ(screen.js()["patient_phone"], "13800001111");
+  EXPECT_NE(screen.js()["script"].get<std::string>().find("王大明"), std::string::npos);
+  EXPECT_EQ(as("hosp2").get("/api/v1/followups/tasks/" + tid).status, 403);
+  EXPECT_EQ(h1.post("/api/v1/followups/tasks/" + tid + "/outcome", {{"outcome", "reached"}}).status, 422);  // overall needed
+  auto done = h1.post("/api/v1/followups/tasks/" + tid + "/outcome",
+                      {{"outcome", "reached"}, {"overall", 5}, {"answers", {{"skill", 5}}}, {"comment", "感谢外科医生"}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.js()["status"], "reached");
+  std::string rid = done.js()["rating_id"];
+  auto rd = h1.get("/api/v1/ratings/" + rid).js();
+  EXPECT_EQ(rd["channel"], "followup");
+  EXPECT_EQ(rd["channel_label"], "回访");
+  EXPECT_EQ(h1.post("/api/v1/followups/tasks/" + tid + "/outcome", {{"outcome", "refused"}}).status, 409);
+  auto rates = h1.get("/api/v1/followups/rates?node=" + node("H001") + "&month=2026-10");
+  ASSERT_EQ(rates.status, 200);
+  bool seen = false;
+  auto rates_js = rates.js();  // keep the parsed body alive for the loop
+  for (auto& x : rates_js["items"])
+    if (x["name"] == "外科") {
+      seen = true;
+      EXPECT_GE(x["contacted"].get<int>(), 1);
+      EXPECT_DOUBLE_EQ(x["target"].get<double>(), 1.0);
+    }
+  EXPECT_TRUE(seen);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.followup.reveal'"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, FeedbackHttp, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);
+
+}  // namespace

@@ -1,0 +1,156 @@
+// The complaints portal (src/portal) over HTTP against a real `manyi serve` on each database:
+// the public form /c with its inlined context, the tracking page /t, the public unit look-ups
+// with bad input, and the console's inbox counts, statistics and Excel exports — scoped to the
+// caller, so one hospital never counts or exports another's cases.
+#include <gtest/gtest.h>
+
+#include "store/db.hpp"
+#include "support/testing.hpp"
+
+using namespace manyi;
+using namespace manyi::testing;
+
+namespace {
+
+class PortalHttp : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    url = demo_db_url(GetParam());
+    db = store::open(url);
+    server = std::make_unique<ServerProcess>(url, std::vector<std::string>{"--public-rate", "100", "--public-burst", "500"});
+  }
+  std::string node(const std::string& code) { return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0); }
+  HttpClient as(const std::string& user) {
+    auto c = server->client();
+    EXPECT_EQ(c.login(user).status, 200) << user;
+    return c;
+  }
+  // A public complaint about a node; returns its tracking code.
+  std::string complain(const std::string& node_code, const std::string& text) {
+    auto pub = server->client();
+    auto r = pub.post("/api/v1/public/cases", {{"type", "complaint"},
+                                               {"node_id", node(node_code)},
+                                               {"content", text},
+                                               {"complainant_phone", "13912345678"}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.js().value("tracking_code", "");
+  }
+
+  std::string url;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<ServerProcess> server;
+};
+
+std::string context_of(const std::string& html) {
+  auto at = html.find("var CTX = ");
+  if (at == std::string::npos) return "";
+  auto end = html.find(";\n", at);
+  return html.substr(at + 10, end - at - 10);
+}
+
+TEST_P(PortalHttp, ComplaintFormInlinesTheUnitAndPointOfTheLink) {
+  auto pub = server->client();
+  auto page = pub.get("/c?unit=H001&point=H001-NK");
+  ASSERT_EQ(page.status, 200);
+  auto ctx = json::parse(context_of(page.body));
+  EXPECT_EQ(ctx["unit"]["name"], "市第一人民医院");
+  EXPECT_EQ(ctx["unit"]["id"], node("H001"));
+  EXPECT_EQ(ctx["point"]["name"], "内科");
+  EXPECT_EQ(ctx["types"][0]["name"], "投诉");
+  // Integrity categories are not offered to the public (they are routed, not chosen).
+  ASSERT_FALSE(ctx["categories"].empty());
+  for (auto& c : ctx["categories"]) EXPECT_NE(c["code"], "ethics");
+
+  // A point of another hospital is ignored; the unit of a bare point is found.
+  ctx = json::parse(context_of(pub.get("/c?unit=H001&point=H002-NK").body));
+  EXPECT_TRUE(ctx["point"].is_null());
+  EXPECT_EQ(ctx["unit"]["code"], "H001");
+  ctx = json::parse(context_of(pub.get("/c?point=H002-NK").body));
+  EXPECT_EQ(ctx["unit"]["code"], "H002");
+
+  // Unknown or hostile codes give the plain form, never markup from the link.
+  page = pub.get("/c?unit=%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("alert(1)"), std::string::npos);
+  EXPECT_TRUE(json::parse(context_of(page.body))["unit"].is_null());
+
+  auto track = pub.get("/t?code=ABC");
+  EXPECT_EQ(track.status, 200);
+  EXPECT_NE(track.body.find("办理进度查询"), std::string::npos);
+}
+
+TEST_P(PortalHttp, PublicUnitLookupsRejectBadInput) {
+  auto pub = server->client();
+  auto r = pub.get("/api/v1/public/units?q=%E4%B8%AD%E5%8C%BB");  // 中医
+  ASSERT_EQ(r.status, 200);
+  bool found = false;
+  auto units = r.js();
+  for (auto& u : units["items"]) found = found || u["code"] == "H002";
+  EXPECT_TRUE(found) << r.body;
+  EXPECT_EQ(pub.get("/api/v1/public/units?q=%25").js()["items"].size(), 0u);  // % is not a wildcard
+  EXPECT_EQ(pub.get("/api/v1/public/units?q=" + std::string(101, 'a')).status, 422);
+  auto bad = pub.get("/api/v1/public/units?q=%FF%FE");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.js()["error"]["field"], "q");
+
+  auto depts = pub.get("/api/v1/public/units/H001/departments");
+  ASSERT_EQ(depts.status, 200);
+  bool nk = false;
+  auto list = depts.js();
+  for (auto& d : list["items"]) {
+    EXPECT_EQ(d["kind"], "department");
+    nk = nk || d["code"] == "H001-NK";
+  }
+  EXPECT_TRUE(nk);
+  EXPECT_EQ(pub.get("/api/v1/public/units/H001-NK/departments").status, 404);  // not an institution
+  EXPECT_EQ(pub.get("/api/v1/public/units/%FF/departments").status, 404);
+  EXPECT_EQ(pub.get("/api/v1/public/units/NOPE/departments").status, 404);
+}
+
+TEST_P(PortalHttp, CountsAndStatisticsAreScopedToTheCaller) {
+  auto code = complain("H001-NK", "内科医生态度生硬，不耐烦，问两句就训斥人");
+  auto hosp1 = as("hosp1"), hosp2 = as("hosp2"), bureau = as("bureau");
+
+  auto c1 = hosp1.get("/api/v1/case-reports/counts");
+  ASSERT_EQ(c1.status, 200) << c1.body;
+  auto c2 = hosp2.get("/api/v1/case-reports/counts").js();
+  auto cb = bureau.get("/api/v1/case-reports/counts").js();
+  int64_t open1 = store::scalar_i64(db->query(
+                                         "SELECT COUNT(*) FROM cases WHERE unit_id = ? AND status IN "
+                                         "('pending', 'processing', 'waiting')",
+                                         {node("H001")}))
+                      .value_or(-1);
+  EXPECT_EQ(c1.js()["unit"].get<int64_t>(), open1);
+  EXPECT_GT(cb["unit"].get<int64_t>(), c1.js()["unit"].get<int64_t>());
+  EXPECT_GE(cb["unit"].get<int64_t>(), c1.js()["unit"].get<int64_t>() + c2["unit"].get<int64_t>());
+  // Another hospital's node is refused, not silently empty.
+  EXPECT_EQ(hosp2.get("/api/v1/case-reports/counts?node=" + node("H001")).status, 403);
+  EXPECT_EQ(hosp2.get("/api/v1/case-reports/stats?node=" + node("H001")).status, 403);
+  EXPECT_EQ(server->client().get("/api/v1/case-reports/counts").status, 401);
+
+  auto s1 = hosp1.get("/api/v1/case-reports/stats?from=2000-01-01&to=2100-12-31").js();
+  auto s2 = hosp2.get("/api/v1/case-reports/stats?from=2000-01-01&to=2100-12-31").js();
+  for (auto& u : s2["by_unit"]) EXPECT_NE(u["name"], "市第一人民医院");
+  bool complaint = false;
+  for (auto& t : s1["by_type"]) complaint = complaint || (t["code"] == "complaint" && t["count"].get<int64_t>() >= 1);
+  EXPECT_TRUE(complaint) << s1.dump();
+  EXPECT_EQ(hosp1.get("/api/v1/case-reports/stats?from=2026-13-01").status, 422);
+
+  // The case list export holds the case for its hospital and not for the other.
+  auto x1 = hosp1.get("/api/v1/case-reports/cases.xlsx?code=" + code);
+  ASSERT_EQ(x1.status, 200);
+  EXPECT_EQ(x1.body.substr(0, 2), "PK");
+  auto x2 = hosp2.get("/api/v1/case-reports/cases.xlsx?code=" + code);
+  ASSERT_EQ(x2.status, 200);
+  EXPECT_LT(x2.body.size(), x1.body.size());  // header row only
+  EXPECT_EQ(hosp1.get("/api/v1/case-reports/cases.xlsx?status=bogus").status, 422);
+  auto xs = bureau.get("/api/v1/case-reports/stats.xlsx");
+  ASSERT_EQ(xs.status, 200);
+  EXPECT_EQ(xs.body.substr(0, 2), "PK");
+  // Exports are audited.
+  EXPECT_GE(store::scalar_i64(db->query("SELECT COUNT(*) FROM audit_log WHERE action = 'case.export'")).value_or(0), 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, PortalHttp, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);
+
+}  // namespace

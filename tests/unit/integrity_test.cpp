@@ -1,0 +1,176 @@
+// Integrity rules on public ratings, each with a case that fires and one that does not
+// (docs/feedback-integrity.md), plus the network grouping and the QR/PNG output.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "feedback/integrity.hpp"
+#include "feedback/qr.hpp"
+
+using namespace manyi::feedback;
+
+namespace {
+constexpr int64_t T0 = 1'750'000'000'000;
+
+Submission sub(const std::string& device, int64_t point, int overall, int64_t at, const std::string& net = "198.51.100.0/24",
+               int64_t unit = 1) {
+  Submission s;
+  s.device = device;
+  s.net = net;
+  s.point_id = point;
+  s.unit_id = unit;
+  s.overall = overall;
+  s.at_ms = at;
+  s.elapsed_ms = 8000;
+  return s;
+}
+bool has(const Verdict& v, const std::string& flag) {
+  return std::find(v.flags.begin(), v.flags.end(), flag) != v.flags.end();
+}
+}  // namespace
+
+TEST(Integrity, DuplicateDeviceAndPointWithinTheWindowIsRefused) {
+  IntegrityTracker t;
+  EXPECT_FALSE(t.check_and_record(sub("dev-aaaaaaaa", 1, 4, T0)).duplicate);
+  EXPECT_TRUE(t.check_and_record(sub("dev-aaaaaaaa", 1, 2, T0 + 3600'000)).duplicate);  // an hour later
+  // Negative: another point, another device, or after the window.
+  EXPECT_FALSE(t.check_and_record(sub("dev-aaaaaaaa", 2, 4, T0 + 1000)).duplicate);
+  EXPECT_FALSE(t.check_and_record(sub("dev-bbbbbbbb", 1, 4, T0 + 1000)).duplicate);
+  EXPECT_FALSE(t.check_and_record(sub("dev-aaaaaaaa", 1, 4, T0 + 24 * 3600'000LL + 1)).duplicate);
+}
+
+TEST(Integrity, ForgetReleasesAFailedSubmission) {
+  IntegrityTracker t;
+  auto s = sub("dev-cccccccc", 1, 4, T0);
+  EXPECT_FALSE(t.check_and_record(s).duplicate);
+  t.forget(s);  // the write failed: the patient may try again
+  EXPECT_FALSE(t.check_and_record(sub("dev-cccccccc", 1, 4, T0 + 5000)).duplicate);
+}
+
+TEST(Integrity, DeviceBurstOfTopRatingsIsFlagged) {
+  IntegrityTracker t;  // more than 3 top ratings from one device in 10 minutes
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(has(t.check_and_record(sub("dev-burst000", 10 + i, 5, T0 + i * 60'000)), "device_burst"));
+  EXPECT_TRUE(has(t.check_and_record(sub("dev-burst000", 20, 5, T0 + 200'000)), "device_burst"));
+  // Negative: the same device rating 5 after the window, and lower ratings never count.
+  IntegrityTracker u;
+  for (int i = 0; i < 6; ++i)
+    EXPECT_FALSE(has(u.check_and_record(sub("dev-slow0000", 10 + i, 5, T0 + i * 11 * 60'000LL)), "device_burst"));
+  for (int i = 0; i < 6; ++i) EXPECT_FALSE(has(u.check_and_record(sub("dev-mixed000", 30 + i, 4, T0 + i * 1000)), "device_burst"));
+}
+
+TEST(Integrity, NetworkBurstOfTopRatingsToOneUnitIsFlagged) {
+  IntegrityOptions o;
+  o.net_burst_max = 5;
+  IntegrityTracker t(o);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(has(t.check_and_record(sub("dev-n" + std::to_string(1000000 + i), 1, 5, T0 + i * 1000, "203.0.113.0/24", 7)),
+                     "net_burst"));
+  EXPECT_TRUE(has(t.check_and_record(sub("dev-n2000000", 2, 5, T0 + 9000, "203.0.113.0/24", 7)), "net_burst"));
+  // Negative: the same network rating another unit, or another network rating this unit.
+  EXPECT_FALSE(has(t.check_and_record(sub("dev-n3000000", 3, 5, T0 + 9000, "203.0.113.0/24", 8)), "net_burst"));
+  EXPECT_FALSE(has(t.check_and_record(sub("dev-n4000000", 2, 5, T0 + 9000, "192.0.2.0/24", 7)), "net_burst"));
+}
+
+TEST(Integrity, CompletionFasterThanAPersonIsFlagged) {
+  IntegrityTracker t;
+  auto s = sub("dev-fast0000", 1, 5, T0);
+  s.elapsed_ms = 400;
+  EXPECT_TRUE(has(t.check_and_record(s), "too_fast"));
+  // The minimum grows with answers and comment length.
+  auto m = sub("dev-fast0001", 1, 4, T0);
+  m.answers = 7;
+  m.comment_chars = 50;
+  EXPECT_EQ(t.min_elapsed(m), 1500 + 7 * 300 + 50 * 30);
+  m.elapsed_ms = 4000;  // plenty for overall only, too little for seven items and a comment
+  EXPECT_TRUE(has(t.check_and_record(m), "too_fast"));
+  // Negative: a human pace.
+  auto h = sub("dev-human000", 1, 5, T0);
+  h.elapsed_ms = 2500;
+  EXPECT_FALSE(has(t.check_and_record(h), "too_fast"));
+}
+
+TEST(Integrity, MissingTimingIsFlaggedUnlessNotRequired) {
+  IntegrityTracker t;
+  auto s = sub("dev-notime00", 1, 5, T0);
+  s.elapsed_ms.reset();
+  EXPECT_TRUE(has(t.check_and_record(s), "no_timing"));
+  IntegrityOptions o;
+  o.require_timing = false;
+  IntegrityTracker u(o);
+  EXPECT_FALSE(has(u.check_and_record(s), "no_timing"));
+}
+
+TEST(Integrity, StaffDevicesAreFlagged) {
+  IntegrityTracker t;
+  t.mark_staff_device("dev-staff000");
+  EXPECT_TRUE(has(t.check_and_record(sub("dev-staff000", 1, 5, T0)), "staff_device"));
+  EXPECT_FALSE(has(t.check_and_record(sub("dev-patient0", 1, 5, T0)), "staff_device"));
+  t.set_staff_devices({});
+  EXPECT_FALSE(has(t.check_and_record(sub("dev-staff000", 2, 5, T0 + 1000)), "staff_device"));
+}
+
+TEST(Integrity, ReplayRestoresTheWindowsAfterARestart) {
+  IntegrityTracker before;
+  auto s = sub("dev-replay00", 1, 5, T0);
+  before.check_and_record(s);
+  IntegrityTracker after;  // a new process warmed from the stored ratings
+  after.replay(s);
+  EXPECT_TRUE(after.check_and_record(sub("dev-replay00", 1, 5, T0 + 60'000)).duplicate);
+}
+
+TEST(Integrity, NetworksGroupAddresses) {
+  EXPECT_EQ(network_of("203.0.113.77"), "203.0.113.0/24");
+  EXPECT_EQ(network_of("203.0.113.1"), network_of("203.0.113.254"));
+  EXPECT_NE(network_of("203.0.113.1"), network_of("203.0.114.1"));
+  EXPECT_EQ(network_of("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+  EXPECT_EQ(network_of(""), "");
+}
+
+TEST(Qr, SvgAndPngCarryTheCode) {
+  auto m = qr_encode("https://manyi.example.gov.cn/f/ABCDEFGH23");
+  EXPECT_GE(m.size, 21);
+  EXPECT_EQ((m.size - 17) % 4, 0);  // QR versions are 17 + 4v modules wide
+  // Finder pattern: top-left 7x7 has a dark border and a light ring.
+  EXPECT_TRUE(m.at(0, 0) && m.at(6, 0) && m.at(0, 6) && m.at(6, 6));
+  EXPECT_FALSE(m.at(1, 1));
+  EXPECT_TRUE(m.at(3, 3));
+  auto svg = qr_svg(m);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("viewBox=\"0 0 " + std::to_string(m.size + 8)), std::string::npos);
+  auto png = qr_png(m, 4);
+  ASSERT_GT(png.size(), 50u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](size_t at) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(png[at]) << 24 | static_cast<unsigned char>(png[at + 1]) << 16 |
+                                 static_cast<unsigned char>(png[at + 2]) << 8 | static_cast<unsigned char>(png[at + 3]));
+  };
+  uint32_t w = be32(16), h = be32(20);
+  EXPECT_EQ(w, static_cast<uint32_t>((m.size + 8) * 4));
+  EXPECT_EQ(h, w);
+  // Inflate IDAT and check a module: the pixel at module (3,3) is black (bit 0), the quiet
+  // zone white (bit 1); and every chunk's CRC is right.
+  size_t pos = 8;
+  std::string idat;
+  while (pos + 12 <= png.size()) {
+    uint32_t len = be32(pos);
+    std::string type = png.substr(pos + 4, 4);
+    uint32_t crc = be32(pos + 8 + len);
+    EXPECT_EQ(crc, crc32(0, reinterpret_cast<const Bytef*>(png.data() + pos + 4), len + 4)) << type;
+    if (type == "IDAT") idat += png.substr(pos + 8, len);
+    pos += 12 + len;
+  }
+  size_t stride = (w + 7) / 8 + 1;
+  std::string raw(stride * h, '\0');
+  uLongf rawlen = raw.size();
+  ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &rawlen, reinterpret_cast<const Bytef*>(idat.data()), idat.size()),
+            Z_OK);
+  EXPECT_EQ(rawlen, raw.size());
+  auto pixel_black = [&](uint32_t x, uint32_t y) {
+    unsigned char byte = static_cast<unsigned char>(raw[y * stride + 1 + x / 8]);
+    return ((byte >> (7 - x % 8)) & 1) == 0;
+  };
+  EXPECT_FALSE(pixel_black(0, 0));
+  EXPECT_TRUE(pixel_black((4 + 3) * 4 + 1, (4 + 3) * 4 + 1));
+  EXPECT_FALSE(pixel_black((4 + 1) * 4 + 1, (4 + 1) * 4 + 1));
+}

@@ -1,0 +1,288 @@
+// The cases API as the console uses it: types of the JSON the server sends, the vocabulary
+// (type, state, channel, outcome codes) and which workflow actions a user may take.
+import type { Page } from '../api'
+
+export const CASE_TYPES = ['complaint', 'bad_review', 'report', 'suggestion', 'praise', 'consultation', 'hotline', 'adverse_event'] as const
+export const PUBLIC_TYPES = ['complaint', 'suggestion', 'praise', 'report', 'consultation'] as const
+export const CASE_STATUSES = ['pending', 'processing', 'waiting', 'replied', 'closed', 'rejected', 'merged'] as const
+export const CASE_CHANNELS = ['web', 'mobile', 'hotline', 'letter', 'visit', 'opinion_box', 'transfer_12345', 'survey', 'staff_report', 'inspection'] as const
+/** The channels an operator types in by hand (热线登记). */
+export const ENTRY_CHANNELS = ['hotline', 'letter', 'visit', 'opinion_box', 'transfer_12345'] as const
+export const OUTCOMES = ['substantiated', 'partly', 'unsubstantiated'] as const
+export const CALLBACK_RESULTS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const
+
+export interface Ref {
+  id: string
+  name: string
+}
+
+export interface CaseEvent {
+  id?: string
+  at: number
+  action: string
+  status: string
+  status_name?: string
+  note: string
+  actor?: string
+  actor_id?: string | null
+  node?: Ref | null
+  public?: boolean
+}
+
+export interface CaseRow {
+  id: string
+  tracking_code: string
+  type: string
+  type_name?: string
+  channel: string
+  channel_name?: string
+  status: string
+  status_name?: string
+  node: Ref | null
+  owner: Ref | null
+  unit_id?: string
+  transfer_to: Ref | null
+  assignee: Ref | null
+  category: string
+  category_name?: string
+  sensitive: boolean
+  multi_dept: boolean
+  complainant?: string
+  phone?: string
+  received_at: number
+  sla_days?: number
+  warn_at?: number
+  deadline_at: number
+  paused: boolean
+  level: number
+  level_name?: string
+  overdue: boolean
+  replied_at: number | null
+  late: boolean
+  outcome: string
+  outcome_name?: string
+  callback_result: string
+  callback_name?: string
+  reopen_count: number
+  closed_at: number | null
+  created_at: number
+  updated_at: number
+  summary?: string
+  /** Keywords that chose the category (when the server reports them). */
+  matched_keywords?: string[]
+}
+
+export interface CaseDetail extends CaseRow {
+  content: string
+  supervise_at?: number
+  transfer_note?: string
+  extension_request: { days: number; reason: string; by: string } | null
+  extended_days: number
+  reply: string
+  measures: string
+  callback_at: number | null
+  merged_into: string | null
+  source_rating_id?: string | null
+  has_contact?: boolean
+  events: CaseEvent[]
+  possible_duplicates?: { id: string; tracking_code: string; status: string; status_name?: string; received_at: number }[]
+  /** Actions the server allows the current user (when it says so). */
+  actions?: string[]
+  attachments?: { id: string; name: string; size?: number; content_type?: string; url?: string }[]
+}
+
+export type CasePage = Page<CaseRow>
+
+export interface Category {
+  code: string
+  name: string
+  name_en?: string
+  keywords: string
+  sensitive: boolean
+  sort: number
+  active: boolean
+  parent?: string | null
+}
+
+export interface Sla {
+  type: string
+  name: string
+  reply_days: number
+  multi_days: number
+  warn_ratio: number
+  bureau_after_days: number
+  needs_callback: boolean
+}
+
+export interface CaseStats {
+  total: number
+  open: number
+  overdue: number
+  warning: number
+  by_status: Record<string, number>
+  replied: number
+  on_time_rate: number | null
+  callbacks: number
+  satisfied: number
+  basically_satisfied: number
+  unsatisfied: number
+  satisfaction_rate: number | null
+  // Richer figures, when the server sends them.
+  by_type?: Record<string, number> | { code: string; name?: string; count: number }[]
+  by_category?: Record<string, number> | { code: string; name?: string; count: number }[]
+  by_unit?: {
+    id?: string
+    name: string
+    count: number
+    overdue?: number
+    on_time_rate?: number | null
+    avg_handling_days?: number | null
+    reopen_rate?: number | null
+    satisfaction_rate?: number | null
+  }[]
+  avg_handling_days?: number | null
+  reopen_rate?: number | null
+  reopened?: number
+}
+
+/** Every workflow action the console offers, in the order the buttons appear. */
+export const ACTIONS = [
+  'accept',
+  'transfer_accept',
+  'transfer_decline',
+  'assign',
+  'transfer',
+  'return',
+  'reject',
+  'pause',
+  'resume',
+  'extension',
+  'extension_decide',
+  'reply',
+  'callback',
+  'close',
+  'merge',
+  'supervise',
+  'note',
+] as const
+export type CaseAction = (typeof ACTIONS)[number]
+
+/** Tag colour of a state. */
+export function statusTag(status: string): 'primary' | 'success' | 'info' | 'warning' | 'danger' {
+  switch (status) {
+    case 'pending':
+    case 'returned':
+      return 'warning'
+    case 'processing':
+    case 'accepted':
+    case 'in_progress':
+    case 'reopened':
+      return 'primary'
+    case 'waiting':
+    case 'merged':
+    case 'rejected':
+      return 'info'
+    case 'replied':
+    case 'awaiting_callback':
+      return 'primary'
+    case 'closed':
+      return 'success'
+    default:
+      return 'info'
+  }
+}
+
+const OPEN = new Set(['pending', 'processing', 'waiting', 'accepted', 'in_progress', 'reopened', 'returned'])
+export function isOpen(status: string): boolean {
+  return OPEN.has(status)
+}
+
+/** The server's own list of allowed actions, mapped to the console's names. */
+function fromServer(actions: string[]): CaseAction[] {
+  const alias: Record<string, CaseAction> = {
+    'transfer/accept': 'transfer_accept',
+    'transfer/decline': 'transfer_decline',
+    'extension/decide': 'extension_decide',
+    extension_request: 'extension',
+    notes: 'note',
+    send_back: 'return',
+  }
+  const set = new Set(actions.map((a) => alias[a] ?? a))
+  return ACTIONS.filter((a) => set.has(a))
+}
+
+/**
+ * The actions a user may take on a case: the server's list when it sends one; otherwise
+ * derived from the state and the user's permissions the same way the server checks them
+ * (the server still refuses anything not allowed).
+ */
+export function allowedActions(c: CaseDetail, perms: readonly string[], userId?: string): CaseAction[] {
+  if (Array.isArray(c.actions)) return fromServer(c.actions)
+  const has = (p: string) => perms.includes(p)
+  const out = new Set<CaseAction>()
+  const s = c.status
+  const transferPending = !!c.transfer_to
+  if (has('case.handle') || has('case.read')) out.add('note')
+  if (transferPending && has('case.handle')) {
+    out.add('transfer_accept')
+    out.add('transfer_decline')
+  }
+  if (has('case.handle')) {
+    if (s === 'pending' && !transferPending) out.add('accept')
+    if ((s === 'pending' || s === 'processing') && !transferPending) {
+      out.add('return')
+      out.add('reply')
+    }
+    if (s === 'processing') out.add('pause')
+    if (s === 'waiting') out.add('resume')
+    if ((s === 'pending' || s === 'processing') && !c.extension_request && Date.now() < c.deadline_at) out.add('extension')
+    if (s === 'replied') {
+      out.add('callback')
+      out.add('close')
+    }
+  }
+  if (has('case.dispatch')) {
+    if (isOpen(s)) out.add('assign')
+    if ((s === 'pending' || s === 'processing') && !transferPending) out.add('transfer')
+    if (isOpen(s)) out.add('reject')
+    if (isOpen(s) && !transferPending) out.add('merge')
+    if (c.extension_request && c.extension_request.by !== userId) out.add('extension_decide')
+  }
+  if (has('case.supervise') && isOpen(s)) out.add('supervise')
+  return ACTIONS.filter((a) => out.has(a))
+}
+
+/** The endpoint (under /api/v1/cases/{id}/) of an action. */
+export function actionPath(a: CaseAction): string {
+  switch (a) {
+    case 'transfer_accept':
+      return 'transfer/accept'
+    case 'transfer_decline':
+      return 'transfer/decline'
+    case 'extension_decide':
+      return 'extension/decide'
+    case 'note':
+      return 'notes'
+    default:
+      return a
+  }
+}
+
+/** "138****1234" style masking for phone numbers shown in lists (the server masks too). */
+export function maskPhone(p: string): string {
+  const d = p.replace(/\s+/g, '')
+  if (d.length < 7) return d.replace(/.(?=.{2})/g, '*')
+  return d.slice(0, 3) + '****' + d.slice(-4)
+}
+
+/** A mainland mobile (1[3-9]xxxxxxxxx) or a landline (0xx-xxxxxxx[x], with or without dash). */
+export function validPhone(p: string): boolean {
+  const d = p.replace(/[\s-]/g, '')
+  return /^1[3-9]\d{9}$/.test(d) || /^0\d{9,11}$/.test(d) || /^\d{7,8}$/.test(d)
+}
+
+/** A 查询码 typed in a search box (10 letters and digits; dashes, spaces and case ignored), or null. */
+export function asTrackingCode(s: string): string | null {
+  const norm = s.replace(/[\s-]/g, '').toUpperCase()
+  return /^[A-Z0-9]{10}$/.test(norm) ? norm : null
+}
