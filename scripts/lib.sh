@@ -7,6 +7,9 @@ APT_PACKAGES=(g++ cmake ninja-build pkg-config ccache git
   zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev nodejs npm)
 APT_TEST_PACKAGES=(chromium fonts-noto-cjk wrk)
 
+# Clones at other paths share the compiler cache (ccache rewrites paths below ROOT).
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_packages() {

@@ -439,7 +439,7 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   EXPECT_EQ(h1.request("PUT", "/api/v1/satisfaction/targets/" + node("H001-NK"), json{{"target", 0.95}}.dump()).status, 200);
   EXPECT_DOUBLE_EQ(h1.get("/api/v1/satisfaction/targets?node=" + node("H001-NK")).js()["items"][0]["target"].get<double>(), 0.95);
   // The ranking carries the same targets (computed in bulk there).
-  auto rk = h1.get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&min_n=1");
+  auto rk = h1.get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&min_n=1&period=year&year=2026");
   ASSERT_EQ(rk.status, 200) << rk.body;
   auto rk_js = rk.js();
   int checked = 0;
