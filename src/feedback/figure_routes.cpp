@@ -45,26 +45,38 @@ int64_t min_n_of(http::Ctx& c, FeedbackService& svc) {
   return n;
 }
 
-std::vector<metrics::RankEntry> ranking(http::Ctx& c, FeedbackService& svc, const org::Node& n,
-                                        const metrics::Period& p, int64_t tmpl, int64_t min_n) {
-  std::vector<metrics::Child> kids;
-  std::map<int64_t, org::Node> by_id;
+// The node's active children the caller may read, and the targets of the node and of them
+// (one children query, one batch of target queries).
+struct Around {
+  std::map<int64_t, org::Node> kids;
+  std::map<int64_t, double> targets;
+};
+Around around(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
+  Around a;
+  std::vector<org::Node> list{n};
   for (auto& k : svc.org().children(n.id)) {
     if (!k.active || !c.can_path("rating.read", k.path)) continue;
-    kids.push_back({k.id, k.path, metrics::tree_kind(k.kind)});
-    by_id[k.id] = k;
+    a.kids[k.id] = k;
+    list.push_back(k);
   }
+  a.targets = svc.targets_for(list);
+  return a;
+}
+
+std::vector<metrics::RankEntry> ranking(FeedbackService& svc, const org::Node& n, const Around& a,
+                                        const metrics::Period& p, int64_t tmpl, int64_t min_n) {
+  std::vector<metrics::Child> kids;
+  for (auto& [id, k] : a.kids) kids.push_back({k.id, k.path, metrics::tree_kind(k.kind)});
   auto figs = svc.figures().per_child(n.path, kids, p, tmpl);
-  std::vector<org::Node> list;
-  for (auto& [id, node] : by_id) list.push_back(node);
-  auto targets = svc.targets_for(list);
+  auto& by_id = a.kids;
+  auto& targets = a.targets;
   std::vector<metrics::RankEntry> e;
   for (auto& k : kids) {
     metrics::RankEntry x;
     x.node_id = k.id;
-    x.name = by_id[k.id].name;
+    x.name = by_id.at(k.id).name;
     x.fig = figs[k.id];
-    x.target = targets[k.id];
+    x.target = targets.at(k.id);
     e.push_back(std::move(x));
   }
   metrics::rank_entries(e, min_n);
@@ -93,10 +105,19 @@ json ranking_json(FeedbackService& svc, const std::vector<metrics::RankEntry>& e
   return {{"min_n", min_n}, {"sort", "ci_low"}, {"hidden", hidden}, {"note", note}, {"items", items}};
 }
 
-std::map<int64_t, org::Node> child_map(FeedbackService& svc, const org::Node& n) {
-  std::map<int64_t, org::Node> m;
-  for (auto& k : svc.org().children(n.id)) m[k.id] = k;
-  return m;
+// Breadcrumb of the node: the ancestors the caller may read, in one query.
+json breadcrumbs(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
+  store::Params p;
+  std::string in;
+  for (int64_t id : metrics::tree_nodes(n.path, n.id)) {
+    in += in.empty() ? "?" : ",?";
+    p.emplace_back(id);
+  }
+  json out = json::array();
+  if (in.empty()) return out;
+  for (auto& r : svc.db().query("SELECT id, name, path FROM org_nodes WHERE id IN (" + in + ") ORDER BY depth, path", p))
+    if (r.i64(0) == n.id || c.can_path("rating.read", r.str(2))) out.push_back({{"id", id_str(r.i64(0))}, {"name", r.str(1)}});
+  return out;
 }
 
 }  // namespace
@@ -119,7 +140,8 @@ void register_figure_routes(App& app, const Services& S) {
     q.dimensions = {"overall"};
     for (auto& d : dims) q.dimensions.push_back(d.first);
     auto figs = svc->figures().by_dimension(q);
-    double target = svc->target_for(n);
+    auto ar = around(c, *svc, n);
+    double target = ar.targets.at(n.id);
     json overall = figure_json(figs["overall"]);
     overall["target"] = target;
     overall["met"] = figs["overall"].n > 0 && figs["overall"].rate >= target;
@@ -141,10 +163,7 @@ void register_figure_routes(App& app, const Services& S) {
       x["target"] = target;
       trend.push_back(x);
     }
-    json crumbs = json::array();
-    for (auto& a : svc->org().ancestors(n))
-      if (c.can_path("rating.read", a.path)) crumbs.push_back({{"id", id_str(a.id)}, {"name", a.name}});
-    crumbs.push_back({{"id", id_str(n.id)}, {"name", n.name}});
+    json crumbs = breadcrumbs(c, *svc, n);
     return json_response(
         {{"node", {{"id", id_str(n.id)}, {"name", n.name}, {"kind", n.kind}, {"code", n.code}}},
          {"breadcrumbs", crumbs},
@@ -152,14 +171,15 @@ void register_figure_routes(App& app, const Services& S) {
          {"overall", overall},
          {"dimensions", dj},
          {"trend", trend},
-         {"ranking", ranking_json(*svc, ranking(c, *svc, n, p, tmpl, min_n), min_n, child_map(*svc, n))}});
+         {"ranking", ranking_json(*svc, ranking(*svc, n, ar, p, tmpl, min_n), min_n, ar.kids)}});
   });
 
   r.add("GET", "/api/v1/satisfaction/ranking", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
     auto p = period_of(c);
     int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
-    json j = ranking_json(*svc, ranking(c, *svc, n, p, tmpl, min_n), min_n, child_map(*svc, n));
+    auto ar = around(c, *svc, n);
+    json j = ranking_json(*svc, ranking(*svc, n, ar, p, tmpl, min_n), min_n, ar.kids);
     j["node"] = {{"id", id_str(n.id)}, {"name", n.name}};
     j["period"] = {{"label", p.label}, {"from", p.from}, {"to", p.to}};
     return json_response(j);
@@ -170,7 +190,7 @@ void register_figure_routes(App& app, const Services& S) {
     c.require("rating.read", n.id);
     auto p = period_of(c);
     int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
-    auto e = ranking(c, *svc, n, p, tmpl, min_n);
+    auto e = ranking(*svc, n, around(c, *svc, n), p, tmpl, min_n);
     auto bytes = ranking_xlsx(n.name, p.label, e, min_n);
     auto res = http::Response::text(200, std::move(bytes),
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");

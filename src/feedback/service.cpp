@@ -514,7 +514,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                     {"feedback.rating.enter", "rating", x->out.id, p.point.node_id, p.point.node_path, "", "",
                      fmt::format("{} {} {}", channel_label(r.channel), p.point.name, level_label(r.overall))});
   }
-  // A few rows: statements in the pipeline; many: one bulk insert (COPY on PostgreSQL).
+  // A few rows: statements sent in the pipeline with the COMMIT (one round trip on PostgreSQL);
+  // more: one bulk insert (COPY on PostgreSQL: far less server work per row).
   if (ratings.size() < 8) {
     for (auto& row : ratings) tx.exec_deferred(kRatingSql, row);
     for (auto& row : comments)
@@ -901,9 +902,7 @@ bool FeedbackService::window_template(int64_t template_id) {
 std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::Node>& nodes) {
   std::map<int64_t, double> out;
   if (nodes.empty()) return out;
-  // Explicit targets on any node of the paths involved (the table is small).
-  std::map<int64_t, double> explicit_t;
-  for (auto& r : db_.query("SELECT node_id, target FROM satisfaction_targets")) explicit_t[r.i64(0)] = r.f64(1);
+  auto explicit_t = explicit_targets();
   Params p;
   std::string in;
   for (auto& n : nodes) {
@@ -944,22 +943,21 @@ std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::No
 }
 
 
-double FeedbackService::target_for(const org::Node& n) {
-  auto ids = path_ids(n.path);
-  if (!ids.empty()) {
-    Params p;
-    std::string in;
-    for (auto id : ids) {
-      in += in.empty() ? "?" : ",?";
-      p.emplace_back(id);
-    }
-    auto r = db_.query("SELECT node_id, target FROM satisfaction_targets WHERE node_id IN (" + in + ")", p);
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it)
-      for (auto& row : r)
-        if (row.i64(0) == *it) return row.f64(1);
+std::map<int64_t, double> FeedbackService::explicit_targets() {
+  // The whole table, cached for 30 s in each process (set_target clears it here at once).
+  {
+    std::lock_guard lk(rule_mu_);
+    if (targets_cached_at_ && now_ms() - targets_cached_at_ < 30000) return targets_cache_;
   }
-  return is_window(n) ? opts_.window_target : opts_.default_target;
+  std::map<int64_t, double> t;
+  for (auto& r : db_.query("SELECT node_id, target FROM satisfaction_targets")) t[r.i64(0)] = r.f64(1);
+  std::lock_guard lk(rule_mu_);
+  targets_cache_ = t;
+  targets_cached_at_ = now_ms();
+  return t;
 }
+
+double FeedbackService::target_for(const org::Node& n) { return targets_for({n}).at(n.id); }
 
 double FeedbackService::followup_target_for(const org::Node& n) {
   auto ids = path_ids(n.path);
@@ -993,6 +991,10 @@ void FeedbackService::set_target(const audit::Actor& who, const org::Node& n, st
             "ON CONFLICT (node_id) DO UPDATE SET target = excluded.target, followup_target = excluded.followup_target, "
             "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
             {n.id, t, ft, now_ms(), opt_id(who.user_id)});
+    {
+      std::lock_guard lk(rule_mu_);
+      targets_cached_at_ = 0;
+    }
     audit::record(tx, who, {"feedback.target.set", "satisfaction_target", n.id, n.id, n.path,
                             cur.empty() ? "" : fmt::format("{}", cur[0].f64(0)), fmt::format("{}", t),
                             fmt::format("满意度目标 {:.1f}%", t * 100)});

@@ -322,46 +322,105 @@ int RollupBuilder::dim_index(const std::string& d) {
 
 void RollupBuilder::add(int64_t node_id, const std::vector<int64_t>& tree, int64_t template_id, int day,
                         const std::vector<Observation>& obs) {
+  // Only the node's day row here (a few hash updates per rating); the month rows and the tree
+  // rows are sums of day rows, derived once in insert().
+  if (tree_of_.find(node_id) == tree_of_.end()) tree_of_[node_id] = tree;
   for (auto& o : obs) {
     if (o.level < 1 || o.level > 5) continue;
-    int dim = dim_index(o.dimension);
-    for (int period : {day, day / 100}) {
-      auto bump = [&](Counts& c) {
-        c.n += 1;
-        c.c[o.level - 1] += 1;
-        c.total += o.level;
-      };
-      bump(rows_[Key{node_id, template_id, period, dim}]);
-      for (int64_t t : tree) bump(tree_[Key{t, template_id, period, dim}]);
-    }
+    Counts& c = rows_[Key{node_id, template_id, day, dim_index(o.dimension)}];
+    c.n += 1;
+    c.c[o.level - 1] += 1;
+    c.total += o.level;
   }
-}
-
-void RollupBuilder::insert_map(store::Tx& tx, Map& m, const char* table) {
-  std::vector<std::pair<Key, Counts>> sorted(m.begin(), m.end());
-  m.clear();
-  std::sort(sorted.begin(), sorted.end(), [&](auto& a, auto& b) {
-    if (a.first.node != b.first.node) return a.first.node < b.first.node;
-    if (a.first.dim != b.first.dim) return dims_[a.first.dim] < dims_[b.first.dim];
-    if (a.first.period != b.first.period) return a.first.period < b.first.period;
-    return a.first.tmpl < b.first.tmpl;
-  });
-  const std::vector<std::string> cols = {"node_id", "dimension", "period", "template_id", "n", "c1", "c2", "c3", "c4", "c5", "total"};
-  std::vector<store::Params> rows;
-  rows.reserve(50000);
-  for (auto& [k, c] : sorted) {
-    rows.push_back({k.node, dims_[k.dim], int64_t{k.period}, k.tmpl, c.n, c.c[0], c.c[1], c.c[2], c.c[3], c.c[4], c.total});
-    if (rows.size() == 50000) {
-      tx.insert_rows(table, cols, rows);
-      rows.clear();
-    }
-  }
-  if (!rows.empty()) tx.insert_rows(table, cols, rows);
 }
 
 void RollupBuilder::insert(store::Tx& tx) {
-  insert_map(tx, rows_, "rating_rollups");
-  insert_map(tx, tree_, "rating_rollups_tree");
+  const std::vector<std::string> cols = {"node_id", "dimension", "period", "template_id", "n", "c1", "c2", "c3", "c4", "c5", "total"};
+  auto add_to = [](Counts& t, const Counts& c) {
+    t.n += c.n;
+    for (int i = 0; i < 5; ++i) t.c[i] += c.c[i];
+    t.total += c.total;
+  };
+  // 1. Day rows sorted so each node's days of one month, dimension and template are adjacent.
+  std::vector<std::pair<Key, Counts>> days(rows_.begin(), rows_.end());
+  rows_.clear();
+  std::sort(days.begin(), days.end(), [&](auto& a, auto& b) {
+    if (a.first.node != b.first.node) return a.first.node < b.first.node;
+    if (a.first.dim != b.first.dim) return dims_[a.first.dim] < dims_[b.first.dim];
+    if (a.first.tmpl != b.first.tmpl) return a.first.tmpl < b.first.tmpl;
+    return a.first.period < b.first.period;
+  });
+  // 2. Tree rows: few nodes (institutions and above), periods, dimensions and templates, so a
+  // dense table indexed by small integers beats hashing millions of keys.
+  std::vector<int64_t> tnodes, tmpls;
+  std::vector<int> periods;
+  std::unordered_map<int64_t, int> tnode_ix, tmpl_ix;
+  std::unordered_map<int, int> period_ix;
+  for (auto& [node, tree] : tree_of_)
+    for (int64_t t : tree)
+      if (tnode_ix.emplace(t, static_cast<int>(tnodes.size())).second) tnodes.push_back(t);
+  for (auto& [k, c] : days) {
+    if (tmpl_ix.emplace(k.tmpl, static_cast<int>(tmpls.size())).second) tmpls.push_back(k.tmpl);
+    for (int per : {k.period, k.period / 100})
+      if (period_ix.emplace(per, static_cast<int>(periods.size())).second) periods.push_back(per);
+  }
+  size_t nt = tnodes.size(), np = periods.size(), nd = dims_.size(), nm = tmpls.size();
+  std::vector<Counts> dense(nt * np * nd * nm);
+  auto cell = [&](size_t t, size_t p, size_t d, size_t m) -> Counts& { return dense[((t * np + p) * nd + d) * nm + m]; };
+  // 3. One pass: node month rows by sequential reduction, tree rows into the dense table.
+  std::vector<store::Params> out;
+  out.reserve(50000);
+  auto emit = [&](int64_t node, int dim, int period, int64_t tmpl, const Counts& c, const char* table) {
+    out.push_back({node, dims_[static_cast<size_t>(dim)], int64_t{period}, tmpl, c.n, c.c[0], c.c[1], c.c[2], c.c[3], c.c[4],
+                   c.total});
+    if (out.size() == 50000) {
+      tx.insert_rows(table, cols, out);
+      out.clear();
+    }
+  };
+  int64_t cur_node = -1;
+  std::vector<size_t> cur_tree;
+  Counts month{};
+  Key month_key{-1, 0, 0, 0};
+  auto flush_month = [&] {
+    if (month_key.node >= 0 && month.n) emit(month_key.node, month_key.dim, month_key.period, month_key.tmpl, month, "rating_rollups");
+    month = Counts{};
+  };
+  for (auto& [k, c] : days) {
+    emit(k.node, k.dim, k.period, k.tmpl, c, "rating_rollups");
+    Key mk{k.node, k.tmpl, k.period / 100, k.dim};
+    if (!(mk == month_key)) {
+      flush_month();
+      month_key = mk;
+    }
+    add_to(month, c);
+    if (k.node != cur_node) {
+      cur_node = k.node;
+      cur_tree.clear();
+      for (int64_t t : tree_of_[k.node]) cur_tree.push_back(static_cast<size_t>(tnode_ix[t]));
+    }
+    size_t pd = static_cast<size_t>(period_ix[k.period]), pm = static_cast<size_t>(period_ix[k.period / 100]);
+    size_t m = static_cast<size_t>(tmpl_ix[k.tmpl]), d = static_cast<size_t>(k.dim);
+    for (size_t t : cur_tree) {
+      add_to(cell(t, pd, d, m), c);
+      add_to(cell(t, pm, d, m), c);
+    }
+  }
+  flush_month();
+  if (!out.empty()) tx.insert_rows("rating_rollups", cols, out);
+  out.clear();
+  tree_rows_ = 0;
+  for (size_t t = 0; t < nt; ++t)
+    for (size_t d = 0; d < nd; ++d)
+      for (size_t p = 0; p < np; ++p)
+        for (size_t m = 0; m < nm; ++m) {
+          auto& c = cell(t, p, d, m);
+          if (!c.n) continue;
+          ++tree_rows_;
+          emit(tnodes[t], static_cast<int>(d), periods[p], tmpls[m], c, "rating_rollups_tree");
+        }
+  if (!out.empty()) tx.insert_rows("rating_rollups_tree", cols, out);
+  tree_of_.clear();
 }
 
 int64_t rebuild_tree_rollups(store::Db& db) {

@@ -99,7 +99,7 @@ class RollupBuilder {
   void add(int64_t node_id, const std::vector<int64_t>& tree, int64_t template_id, int day,
            const std::vector<Observation>& obs);
   void insert(store::Tx& tx);  // inserts the accumulated rows in key order (plain bulk insert)
-  size_t size() const { return rows_.size() + tree_.size(); }
+  size_t size() const { return rows_.size() + tree_rows_; }
 
  private:
   struct Key {
@@ -118,9 +118,10 @@ class RollupBuilder {
   };
   using Map = std::unordered_map<Key, Counts, KeyHash>;
   int dim_index(const std::string& d);
-  void insert_map(store::Tx& tx, Map& m, const char* table);
   std::vector<std::string> dims_;
-  Map rows_, tree_;
+  Map rows_;  // per-node day rows only; months and tree rows are derived in insert()
+  std::unordered_map<int64_t, std::vector<int64_t>> tree_of_;
+  size_t tree_rows_ = 0;
 };
 
 // Recomputes rating_rollups_tree from rating_rollups and the org tree (after an institution

@@ -5,6 +5,8 @@
 // comments returned as stored text; points, posters, QR; forms editor; follow-up; exports.
 #include <gtest/gtest.h>
 
+#include "core/clock.hpp"
+#include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
 #include "support/testing.hpp"
 
@@ -41,6 +43,15 @@ class FeedbackHttp : public ::testing::TestWithParam<std::string> {
     return store::scalar_i64(db->query(sql, p)).value_or(-1);
   }
   static std::string device(int i) { return "dev-test-" + std::to_string(100000 + i); }
+  // The demo spans the two years up to today: the current year always has ratings.
+  static std::string this_year() { return std::to_string(metrics::local_day(now_ms()) / 10000); }
+  // A date well in the past of this year's demo data (for follow-up imports): 40 and 39 days ago.
+  static std::string days_ago(int n) {
+    int d = metrics::add_days(metrics::local_day(now_ms()), -n);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
+    return buf;
+  }
   json rating(const std::string& code, int overall, const std::string& dev, json extra = json::object()) {
     json j = {{"point", code}, {"overall", overall}, {"device", dev}, {"elapsed_ms", 12000}};
     for (auto& [k, v] : extra.items()) j[k] = v;
@@ -61,7 +72,9 @@ TEST_P(FeedbackHttp, BadInputsAreRefusedAndStoreNothing) {
   auto expect = [&](const std::string& body, int status, const std::string& field = "") {
     auto r = pub.request("POST", "/api/v1/public/ratings", body);
     EXPECT_EQ(r.status, status) << body.substr(0, 120) << " → " << r.body;
-    if (!field.empty()) EXPECT_EQ(r.js()["error"]["field"], field) << r.body;
+    if (!field.empty()) {
+      EXPECT_EQ(r.js()["error"]["field"], field) << r.body;
+    }
     EXPECT_TRUE(r.js().contains("error")) << r.body;
   };
   expect(json{{"point", "NOSUCHCODE"}, {"overall", 5}}.dump(), 404);
@@ -410,7 +423,7 @@ TEST_P(FeedbackHttp, ConsoleEntryRecordsTheChannel) {
 TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   start();
   auto bureau = as("bureau");
-  auto d = bureau.get("/api/v1/satisfaction/dashboard?period=year&year=2026&min_n=30");
+  auto d = bureau.get("/api/v1/satisfaction/dashboard?period=year&year=" + this_year() + "&min_n=30");
   ASSERT_EQ(d.status, 200) << d.body;
   auto j = d.js();
   EXPECT_GT(j["overall"]["n"].get<int64_t>(), 0);
@@ -439,7 +452,7 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   EXPECT_EQ(h1.request("PUT", "/api/v1/satisfaction/targets/" + node("H001-NK"), json{{"target", 0.95}}.dump()).status, 200);
   EXPECT_DOUBLE_EQ(h1.get("/api/v1/satisfaction/targets?node=" + node("H001-NK")).js()["items"][0]["target"].get<double>(), 0.95);
   // The ranking carries the same targets (computed in bulk there).
-  auto rk = h1.get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&min_n=1&period=year&year=2026");
+  auto rk = h1.get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&min_n=1&period=year&year=" + this_year());
   ASSERT_EQ(rk.status, 200) << rk.body;
   auto rk_js = rk.js();
   int checked = 0;
@@ -457,10 +470,10 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   EXPECT_EQ(h1.get("/api/v1/satisfaction/dashboard?node=" + node("H002")).status, 403);
   EXPECT_EQ(h1.get("/api/v1/satisfaction/dashboard?month=2026-13").status, 422);
   // Exports.
-  auto x = bureau.get("/api/v1/satisfaction/ranking.xlsx?period=year&year=2026");
+  auto x = bureau.get("/api/v1/satisfaction/ranking.xlsx?period=year&year=" + this_year());
   ASSERT_EQ(x.status, 200);
   EXPECT_EQ(x.body.substr(0, 2), "PK");
-  auto cx = h1.get("/api/v1/ratings/comments.xlsx?period=year&year=2026");
+  auto cx = h1.get("/api/v1/ratings/comments.xlsx?period=year&year=" + this_year());
   ASSERT_EQ(cx.status, 200) << cx.body.substr(0, 200);
   EXPECT_EQ(cx.body.substr(0, 2), "PK");
   EXPECT_EQ(as("handler").get("/api/v1/ratings/comments.xlsx").status, 403);  // no report.read
@@ -512,8 +525,9 @@ TEST_P(FeedbackHttp, FormsEditorCopyEditPublish) {
 TEST_P(FeedbackHttp, FollowUpImportCallAndRate) {
   start();
   auto h1 = as("hosp1");
-  std::string csv = "name,phone,department,discharge_date\n王大明,13800001111,H001-WK,2026-10-01\n"
-                    "李小红,13800002222,H001-GK,2026-10-02\n赵错误,123,H001-WK,2026-10-02\n张外院,13800003333,H002-WK,2026-10-02\n";
+  std::string d1 = days_ago(40), d2 = days_ago(39);
+  std::string csv = "name,phone,department,discharge_date\n王大明,13800001111,H001-WK," + d1 + "\n李小红,13800002222,H001-GK," +
+                    d2 + "\n赵错误,123,H001-WK," + d2 + "\n张外院,13800003333,H002-WK," + d2 + "\n";
   auto bad = h1.request("POST", "/api/v1/followups/import?node=" + node("H001") + "&days=7", csv, {{"Content-Type", "text/csv"}});
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_EQ(bad.js()["imported"], 0);
@@ -530,9 +544,9 @@ TEST_P(FeedbackHttp, FollowUpImportCallAndRate) {
   std::string tid;
   auto tasks_js = tasks.js();  // keep the parsed body alive for the loop
   for (auto& t : tasks_js["items"])
-    if (t["discharge_date"] == "2026-10-01") {
+    if (t["discharge_date"] == d1) {
       tid = t["id"];
-      EXPECT_EQ(t["due_date"], "2026-10-08");
+      EXPECT_EQ(t["due_date"], days_ago(33));
       EXPECT_EQ(t["phone"], "138****1111");
     }
   ASSERT_FALSE(tid.empty()) << tasks.body.substr(0, 300);
@@ -551,7 +565,7 @@ TEST_P(FeedbackHttp, FollowUpImportCallAndRate) {
   EXPECT_EQ(rd["channel"], "followup");
   EXPECT_EQ(rd["channel_label"], "回访");
   EXPECT_EQ(h1.post("/api/v1/followups/tasks/" + tid + "/outcome", {{"outcome", "refused"}}).status, 409);
-  auto rates = h1.get("/api/v1/followups/rates?node=" + node("H001") + "&month=2026-10");
+  auto rates = h1.get("/api/v1/followups/rates?node=" + node("H001") + "&period=custom&from=" + days_ago(35) + "&to=" + days_ago(30));
   ASSERT_EQ(rates.status, 200);
   bool seen = false;
   auto rates_js = rates.js();  // keep the parsed body alive for the loop

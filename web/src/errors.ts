@@ -22,6 +22,7 @@ export const CODE_ZH: Record<string, string> = {
   csrf_failed: '页面已过期，请刷新页面后重试',
   forbidden: '您没有权限执行此操作',
   rate_limited: '操作过于频繁，请稍后再试',
+  shutting_down: '服务器正在重启，请稍后重试',
   // requests
   not_found: '记录不存在、已被删除或不在您的管辖范围内',
   method_not_allowed: '不支持此操作',
