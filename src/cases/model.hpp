@@ -74,6 +74,13 @@ struct Category {
   std::string code, name, name_en, keywords;
   bool sensitive = false, active = true;
   int sort = 0;
+  std::string parent;  // the top category of a sub-category; empty for a top category
+};
+
+// A category suggested from a text, with the keywords that chose it.
+struct Suggestion {
+  std::string category;
+  std::vector<std::string> matched;
 };
 
 struct Sla {

@@ -13,6 +13,8 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "org/roles.hpp"
+#include "portal/public_refs.hpp"
+#include "cases/pii.hpp"
 
 namespace manyi {
 namespace {
@@ -24,10 +26,19 @@ json node_ref(int64_t id, const std::string& name) {
 }
 json opt_ms(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
+// Display names; a sub-category is named with its top category: "收费 · 多收乱收".
 std::map<std::string, std::string> category_names(cases::CaseService& svc) {
   std::map<std::string, std::string> out;
-  for (auto& c : svc.categories()) out[c.code] = c.name;
+  auto all = svc.categories();
+  for (auto& c : all) out[c.code] = c.name;
+  for (auto& c : all)
+    if (!c.parent.empty() && out.count(c.parent)) out[c.code] = out[c.parent] + " · " + c.name;
   return out;
+}
+
+json category_json(const cases::Category& k) {
+  return {{"code", k.code},         {"name", k.name},     {"name_en", k.name_en}, {"keywords", k.keywords},
+          {"sensitive", k.sensitive}, {"sort", k.sort}, {"active", k.active},   {"parent", k.parent}};
 }
 
 json case_json(const Case& c, const std::map<std::string, std::string>& cats, bool full) {
@@ -142,6 +153,20 @@ int64_t date_query(const http::Request& req, const char* name, int64_t def) {
   return calendar::day_start(*d);
 }
 
+// The node a public submission is about: `point` (a department's or collection point's code)
+// inside `unit` (an institution's code), or `node_id` as the console gives it.
+int64_t public_target(store::Db& db, const json& j) {
+  auto unit = jv::opt_str(j, "unit", 64), point = jv::opt_str(j, "point", 64);
+  if (!unit && !point) {
+    if (!j.contains("node_id")) throw invalid("unit", "unit is required: the code of the institution concerned");
+    return jv::req_id(j, "node_id");
+  }
+  auto t = portal::resolve_target(db, unit, point);
+  if (unit && !t.unit) throw invalid("unit", "no active unit has this code");
+  if (point && !t.point) throw invalid("point", "no active point or department with this code in the unit");
+  return t.point ? t.point->id : t.unit->id;
+}
+
 const std::vector<std::string> kPublicTypes = {"complaint", "suggestion", "praise", "consultation", "report"};
 
 }  // namespace
@@ -158,7 +183,7 @@ void register_cases_routes(App& app) {
         types.push_back({{"code", t.code}, {"name", t.zh}, {"name_en", t.en}});
     json cats = json::array();
     for (auto& c : svc.categories())
-      if (c.active) cats.push_back({{"code", c.code}, {"name", c.name}, {"name_en", c.name_en}});
+      if (c.active) cats.push_back({{"code", c.code}, {"name", c.name}, {"name_en", c.name_en}, {"parent", c.parent}});
     return json_response(
         {{"types", types}, {"categories", cats}, {"callback_results", labels_json(cases::callback_results())}});
   });
@@ -167,13 +192,23 @@ void register_cases_routes(App& app) {
      cases::NewCase in;
      in.type = jv::req_enum(j, "type", kPublicTypes);
      in.channel = jv::opt_enum(j, "channel", {"web", "mobile"}).value_or("web");
-     in.node_id = jv::req_id(j, "node_id");
+     in.node_id = public_target(*app.db, j);
      in.content = jv::req_str(j, "content", 6000);
      in.category = opt_text(j, "category", 32);
-     in.complainant_name = opt_text(j, "complainant_name", 200);
-     in.complainant_phone = opt_text(j, "complainant_phone", 40);
+     in.complainant_name = opt_text(j, "name", 200);
+     // The phone is required: it is how the 查询码 is checked and the callback made.
+     in.complainant_phone = cases::pii::normalise_phone(jv::req_str(j, "phone", 40), "phone");
      in.ip = c.req.remote_ip;
-     auto o = svc.open(in);
+     cases::Opened o;
+     try {
+       o = svc.open(in);
+     } catch (const Error& e) {
+       // The service names its own fields; the public API calls them by the names it was sent.
+       static const std::map<std::string, std::string> renamed = {{"complainant_name", "name"}, {"complainant_phone", "phone"}};
+       auto f = renamed.find(e.field());
+       if (f == renamed.end()) throw;
+       throw Error(e.status(), e.code(), e.what(), f->second);
+     }
      auto made = svc.find(o.id);
      return json_response({{"tracking_code", o.tracking_code},
                            {"deadline_at", made ? made->deadline_at : 0},
@@ -264,6 +299,10 @@ void register_cases_routes(App& app) {
       if (cat->size() > 32) throw invalid("category", "unknown category");
       f.category = *cat;
     }
+    if (auto q = c.req.q("q")) {
+      if (q->size() > 100 || !jv::valid_text(*q)) throw invalid("q", "the keyword is at most 100 bytes of text");
+      f.q = *q;
+    }
     if (auto code = c.req.q("code")) {
       if (code->size() > 20) throw invalid("code", "a tracking code has 10 characters");
       f.tracking_code = *code;
@@ -316,14 +355,15 @@ void register_cases_routes(App& app) {
   r.add("POST", "/api/v1/cases/suggest-category", "case.register", [&](http::Ctx& c) {
      auto j = jv::parse_object(c.req.body);
      auto content = jv::req_str(j, "content", 6000);
-     auto code = svc.suggest_category(content);
+     auto s = svc.suggest_category(content);
      auto cats = category_names(svc);
-     return json_response({{"category", code}, {"category_name", cats[code]}});
+     return json_response({{"category", s.category}, {"category_name", cats[s.category]}, {"matched", s.matched}});
    }).max_body = 32 * 1024;
   r.add("GET", "/api/v1/cases/{id}", "case.read", [&](http::Ctx& c) {
     auto who = who_of(c);
     auto k = svc.get(who, c.id_param("id"));
     json j = case_json(k, category_names(svc), true);
+    j["matched_keywords"] = svc.matched_keywords(k.content, k.category);
     json events = json::array();
     for (auto& e : svc.events(k.id, false)) events.push_back(event_json(e, true));
     j["events"] = events;
@@ -431,14 +471,7 @@ void register_cases_routes(App& app) {
   // ---- settings: categories and time limits ----
   r.add("GET", "/api/v1/cases/categories", "login", [&](http::Ctx&) {
     json items = json::array();
-    for (auto& k : svc.categories())
-      items.push_back({{"code", k.code},
-                       {"name", k.name},
-                       {"name_en", k.name_en},
-                       {"keywords", k.keywords},
-                       {"sensitive", k.sensitive},
-                       {"sort", k.sort},
-                       {"active", k.active}});
+    for (auto& k : svc.categories()) items.push_back(category_json(k));
     return json_response({{"items", items},
                           {"types", labels_json(cases::types())},
                           {"channels", labels_json(cases::channels())},
@@ -457,14 +490,8 @@ void register_cases_routes(App& app) {
     k.sensitive = jv::opt_bool(j, "sensitive").value_or(false);
     k.active = jv::opt_bool(j, "active").value_or(true);
     k.sort = static_cast<int>(jv::opt_int(j, "sort", 0, 9999).value_or(50));
-    svc.save_category(actor_of(c), k);
-    return json_response({{"code", k.code},
-                          {"name", k.name},
-                          {"name_en", k.name_en},
-                          {"keywords", k.keywords},
-                          {"sensitive", k.sensitive},
-                          {"sort", k.sort},
-                          {"active", k.active}});
+    k.parent = opt_text(j, "parent", 32);
+    return json_response(category_json(svc.save_category(actor_of(c), k)));
   });
   auto sla_json = [](const cases::Sla& s) {
     return json{{"type", s.type},

@@ -352,9 +352,11 @@ const char* kSlaSelect =
     "SELECT type, name, reply_days, multi_days, warn_ratio, bureau_after_days, needs_callback FROM case_sla";
 
 Category category_row(const Row& r) {
-  return Category{r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4) != 0, r.i64(6) != 0, static_cast<int>(r.i64(5))};
+  return Category{r.str(0), r.str(1),          r.str(2), r.str(3), r.i64(4) != 0, r.i64(6) != 0, static_cast<int>(r.i64(5)),
+                  r.str(7)};
 }
-const char* kCategorySelect = "SELECT code, name, name_en, keywords, sensitive, sort, active FROM case_categories";
+const char* kCategorySelect =
+    "SELECT code, name, name_en, keywords, sensitive, sort, active, parent FROM case_categories";
 
 std::vector<std::string> split_keywords(const std::string& s) {
   std::vector<std::string> out;
@@ -400,21 +402,59 @@ struct Config {
     s.type = type;
     return s;
   }
-  std::string suggest(const std::string& content) const {
-    std::string best = "other";
-    int best_hits = 0;
+  // Two levels: the top category whose keywords (its own and its sub-categories', each word
+  // once) occur most often in the text — ties go to an integrity category, which must reach
+  // the discipline office — then, inside it, the sub-category with the most hits, if any.
+  Suggestion suggest(const std::string& content) const {
+    std::map<std::string, std::pair<int, std::vector<std::string>>> hits;
+    for (auto& cat : categories)
+      if (cat.active) hits[cat.code] = matched_in(content, cat);
+    const Category* top = nullptr;
+    int top_hits = 0;
     for (auto& cat : categories) {
-      if (!cat.active) continue;
-      int hits = 0;
-      for (auto& k : split_keywords(cat.keywords))
-        for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++hits;
-      // Integrity matters win any tie: they must reach the discipline office.
-      if (hits > best_hits || (hits > 0 && hits == best_hits && cat.sensitive)) {
-        best = cat.code;
-        best_hits = hits;
+      if (!cat.active || !cat.parent.empty()) continue;
+      Category group = cat;
+      for (auto& k : categories)
+        if (k.active && k.parent == cat.code) group.keywords += "," + k.keywords;
+      int n = matched_in(content, group).first;
+      if (n > top_hits || (n > 0 && n == top_hits && cat.sensitive && !top->sensitive)) {
+        top = &cat;
+        top_hits = n;
       }
     }
-    return best;
+    if (!top) return {"other", {}};
+    const Category* pick = top;
+    int sub_hits = 0;
+    for (auto& k : categories)
+      if (k.active && k.parent == top->code && hits[k.code].first > sub_hits) {
+        pick = &k;
+        sub_hits = hits[k.code].first;
+      }
+    Suggestion out{pick->code, hits[top->code].second};
+    if (pick != top)
+      for (auto& w : hits[pick->code].second)
+        if (std::find(out.matched.begin(), out.matched.end(), w) == out.matched.end()) out.matched.push_back(w);
+    return out;
+  }
+  // How often the category's keywords occur in the text, and which ones did.
+  static std::pair<int, std::vector<std::string>> matched_in(const std::string& content, const Category& cat) {
+    std::pair<int, std::vector<std::string>> out;
+    std::set<std::string> seen;
+    for (auto& k : split_keywords(cat.keywords)) {
+      if (!seen.insert(k).second) continue;
+      int n = 0;
+      for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++n;
+      if (n) out.second.push_back(k);
+      out.first += n;
+    }
+    return out;
+  }
+  // The codes a category filter covers: the category and its sub-categories.
+  std::vector<std::string> with_children(const std::string& code) const {
+    std::vector<std::string> out{code};
+    for (auto& c : categories)
+      if (c.parent == code) out.push_back(c.code);
+    return out;
   }
 };
 
@@ -537,7 +577,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
   auto line = lineage(tx, *node, in.owner_node_id);
   c.unit_id = line.unit_id;
   auto cfg = config_of(tx);
-  c.category = in.category.empty() ? cfg->suggest(in.content) : in.category;
+  c.category = in.category.empty() ? cfg->suggest(in.content).category : in.category;
   auto cat = cfg->category(c.category);
   if (!cat || !cat->active) throw invalid("category", "unknown category: " + c.category);
   c.sensitive = cat->sensitive;
@@ -605,7 +645,16 @@ Opened CaseService::open(const NewCase& c) {
   return o;
 }
 
-std::string CaseService::suggest_category(const std::string& text) { return config_of(db_)->suggest(text); }
+Suggestion CaseService::suggest_category(const std::string& text) { return config_of(db_)->suggest(text); }
+
+std::vector<std::string> CaseService::matched_keywords(const std::string& text, const std::string& category) {
+  auto cfg = config_of(db_);
+  std::vector<std::string> out;
+  for (auto cat = cfg->category(category); cat; cat = cat->parent.empty() ? nullptr : cfg->category(cat->parent))
+    for (auto& w : Config::matched_in(text, *cat).second)
+      if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  return out;
+}
 
 bool CaseService::visible(const Who& who, const Case& c) const {
   const char* perm = c.sensitive ? "case.sensitive" : "case.read";
@@ -736,9 +785,21 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
   };
   eq("status", f.status);
   eq("type", f.type);
-  eq("category", f.category);
+  if (!f.category.empty()) {
+    auto codes = config_of(db_)->with_children(f.category);
+    where += " AND c.category IN (";
+    for (size_t i = 0; i < codes.size(); ++i) {
+      where += i ? ", ?" : "?";
+      p.push_back(codes[i]);
+    }
+    where += ")";
+  }
   eq("channel", f.channel);
   if (!f.tracking_code.empty()) eq("tracking_code", normalise_code(f.tracking_code));
+  if (!f.q.empty()) {
+    where += " AND c.content LIKE ? ESCAPE '\\'";
+    p.push_back(store::contains_pattern(f.q));
+  }
   int64_t now = now_ms();
   if (f.overdue) {
     where += " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
@@ -1373,7 +1434,8 @@ std::vector<Category> CaseService::categories() {
   return out;
 }
 
-Category CaseService::save_category(const audit::Actor& who, const Category& c) {
+Category CaseService::save_category(const audit::Actor& who, const Category& in) {
+  Category c = in;
   if (c.code.empty() || c.code.size() > 32 ||
       c.code.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
     throw invalid("code", "code is 1–32 lower-case letters, digits or _");
@@ -1382,12 +1444,30 @@ Category CaseService::save_category(const audit::Actor& who, const Category& c) 
   text(c.keywords, "keywords", 2000, false);
   if (c.code == "other" && !c.active) throw invalid("active", "the fallback category 'other' cannot be switched off");
   db_.write([&](Tx& tx) {
+    // One level of sub-categories: the parent is an existing top category, and a category
+    // that has sub-categories stays on top. A sub-category of an integrity category is one too.
+    if (!c.parent.empty()) {
+      auto par = tx.query("SELECT parent, sensitive FROM case_categories WHERE code = ?", {c.parent});
+      if (par.empty()) throw invalid("parent", "no category has the code " + c.parent);
+      if (c.parent == c.code || !par[0].str(0).empty())
+        throw invalid("parent", "a sub-category belongs to a top category (one level)");
+      if (c.code == "other") throw invalid("parent", "the fallback category 'other' stays on top");
+      auto kids = tx.query("SELECT COUNT(*) FROM case_categories WHERE parent = ?", {c.code});
+      if (store::scalar_i64(kids).value_or(0) > 0)
+        throw invalid("parent", "this category has sub-categories; it stays a top category");
+      if (par[0].i64(1) != 0) c.sensitive = true;
+    }
     tx.exec(
-        "INSERT INTO case_categories(code, name, name_en, keywords, sensitive, sort, active, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+        "INSERT INTO case_categories(code, name, name_en, keywords, sensitive, sort, active, updated_at, parent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
         "name_en = excluded.name_en, keywords = excluded.keywords, sensitive = excluded.sensitive, "
-        "sort = excluded.sort, active = excluded.active, updated_at = excluded.updated_at",
-        {c.code, c.name, c.name_en, c.keywords, int64_t{c.sensitive}, int64_t{c.sort}, int64_t{c.active}, now_ms()});
+        "sort = excluded.sort, active = excluded.active, updated_at = excluded.updated_at, parent = excluded.parent",
+        {c.code, c.name, c.name_en, c.keywords, int64_t{c.sensitive}, int64_t{c.sort}, int64_t{c.active}, now_ms(),
+         c.parent});
+    // Marking a top category as integrity-related marks its sub-categories too.
+    if (c.parent.empty() && c.sensitive)
+      tx.exec("UPDATE case_categories SET sensitive = 1, updated_at = ? WHERE parent = ? AND sensitive = 0",
+              {now_ms(), c.code});
     config_changed(tx);
     audit::record(tx, who,
                   {"case.category.save", "case_category", 0, 0, "", "", c.code + "|" + c.keywords,

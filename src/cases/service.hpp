@@ -40,6 +40,7 @@ struct ListFilter {
   std::string node_path;                     // only cases about or owned within this subtree
   std::string status, type, category, channel;
   std::string tracking_code;  // exact 查询码 (a caller reads it out on the phone)
+  std::string q;              // keyword in the case text
   bool overdue = false;       // open, not paused, past the deadline
   bool pending_transfer = false;
   int min_level = 0;
@@ -69,7 +70,9 @@ class CaseService {
   // Opens a case in its own transaction (the public form, the console); see open_case().
   Opened open(const NewCase& c);
   // Category code for a text: the active category whose keywords occur most; "other" if none.
-  std::string suggest_category(const std::string& text);
+  Suggestion suggest_category(const std::string& text);
+  // The keywords of `category` that occur in the text (shown with the case: why it was filed there).
+  std::vector<std::string> matched_keywords(const std::string& text, const std::string& category);
 
   // ---- reads ----
   bool visible(const Who& who, const Case& c) const;

@@ -803,14 +803,8 @@ std::vector<CommentRow> FeedbackService::comments(const CommentFilter& f) {
     p.emplace_back(f.status);
   }
   if (!f.q.empty()) {
-    std::string like = "%";
-    for (char ch : f.q) {
-      if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
-      like += ch;
-    }
-    like += "%";
     where += " AND c.comment LIKE ? ESCAPE '\\'";
-    p.emplace_back(like);
+    p.emplace_back(store::contains_pattern(f.q));
   }
   p.emplace_back(int64_t{f.limit});
   std::vector<CommentRow> out;

@@ -174,11 +174,11 @@ std::vector<Node> OrgService::ancestors(const Node& n) {
 std::vector<Node> OrgService::search(const std::string& q, const std::vector<std::string>& scope, int limit) {
   Params p;
   std::string cond = http::subtree_condition("n.path", scope, p);
-  std::string like = "%" + q + "%";
+  std::string like = store::contains_pattern(q);
   p.push_back(like);
   p.push_back(like);
   p.push_back(int64_t{limit});
-  auto r = db_.query(node_select(cond + " AND (n.name LIKE ? OR n.code LIKE ?) ORDER BY n.depth, n.name LIMIT ?"), p);
+  auto r = db_.query(node_select(cond + " AND (n.name LIKE ? ESCAPE '\\' OR n.code LIKE ? ESCAPE '\\') ORDER BY n.depth, n.name LIMIT ?"), p);
   std::vector<Node> out;
   for (auto& row : r) out.push_back(node_from(row));
   return out;
@@ -351,9 +351,9 @@ std::vector<Staff> OrgService::list_staff(const StaffFilter& f) {
     p.push_back(http::subtree_upper(f.node_path));
   }
   if (!f.q.empty()) {
-    where += " AND (s.name LIKE ? OR s.employee_no LIKE ?)";
-    p.push_back("%" + f.q + "%");
-    p.push_back("%" + f.q + "%");
+    where += " AND (s.name LIKE ? ESCAPE '\\' OR s.employee_no LIKE ? ESCAPE '\\')";
+    p.push_back(store::contains_pattern(f.q));
+    p.push_back(store::contains_pattern(f.q));
   }
   if (!f.category.empty()) {
     where += " AND s.category = ?";
@@ -627,9 +627,9 @@ std::vector<User> OrgService::list_users(const std::vector<std::string>& scope, 
     p.push_back(http::subtree_upper(node_path));
   }
   if (!q.empty()) {
-    where += " AND (u.username LIKE ? OR u.display_name LIKE ?)";
-    p.push_back("%" + q + "%");
-    p.push_back("%" + q + "%");
+    where += " AND (u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')";
+    p.push_back(store::contains_pattern(q));
+    p.push_back(store::contains_pattern(q));
   }
   if (cursor) {
     where += " AND u.id > ?";

@@ -17,6 +17,7 @@
 #include "core/id.hpp"
 #include "feedback/embedded.hpp"
 #include "http/static_files.hpp"
+#include "portal/public_refs.hpp"
 
 namespace manyi {
 namespace {
@@ -57,14 +58,6 @@ http::Response html(const http::Request& req, std::string body) {
   return res;
 }
 
-// Codes are short printable identifiers; anything else is simply not found.
-bool plausible_code(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-}
-
 // Well-formed UTF-8 (PostgreSQL refuses anything else as text).
 bool valid_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
@@ -78,53 +71,7 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
-struct NodeRef {
-  int64_t id = 0;
-  std::string code, name, kind, path;
-};
-
-std::optional<NodeRef> node_by_code(store::Db& db, const std::string& code) {
-  if (!plausible_code(code)) return std::nullopt;
-  auto r = db.query("SELECT id, code, name, kind, path FROM org_nodes WHERE code = ? AND active = 1", {code});
-  if (r.empty()) return std::nullopt;
-  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
-}
-
-// The institution a node belongs to (itself when it is one): the deepest institution on its path.
-std::optional<NodeRef> institution_of(store::Db& db, const NodeRef& n) {
-  if (n.kind == "institution") return n;
-  store::Params ids;
-  std::string marks;
-  size_t i = 1;
-  while (i < n.path.size()) {
-    size_t j = n.path.find('/', i);
-    if (j == std::string::npos) break;
-    int64_t id = parse_id(n.path.substr(i, j - i));
-    if (id > 0) {
-      ids.push_back(id);
-      marks += marks.empty() ? "?" : ", ?";
-    }
-    i = j + 1;
-  }
-  if (ids.empty()) return std::nullopt;
-  auto r = db.query("SELECT id, code, name, kind, path FROM org_nodes WHERE kind = 'institution' AND active = 1 AND id IN (" +
-                        marks + ") ORDER BY depth DESC LIMIT 1",
-                    ids);
-  if (r.empty()) return std::nullopt;
-  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
-}
-
-// A point in the link: an org node code, or a collection point's (QR) code.
-std::optional<NodeRef> point_by_code(store::Db& db, const std::string& code) {
-  if (auto n = node_by_code(db, code)) return n;
-  if (!plausible_code(code)) return std::nullopt;
-  auto r = db.query(
-      "SELECT n.id, n.code, p.name, n.kind, n.path FROM collection_points p JOIN org_nodes n ON n.id = p.node_id "
-      "WHERE p.code = ? AND p.active = 1 AND n.active = 1",
-      {code});
-  if (r.empty()) return std::nullopt;
-  return NodeRef{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].str(4)};
-}
+using portal::NodeRef;
 
 json ref_json(const NodeRef& n) {
   return {{"id", id_str(n.id)}, {"code", n.code}, {"name", n.name}, {"kind", n.kind}};
@@ -143,24 +90,7 @@ void register_h5_routes(App& app) {
   r.add("GET", "/c", "public", [&app](http::Ctx& c) {
     static const std::string page = embedded_page("complaint.html");
     json ctx = json::object();
-    std::optional<NodeRef> unit, point;
-    if (auto u = c.req.q("unit")) {
-      unit = node_by_code(*app.db, *u);
-      if (unit && unit->kind != "institution") {
-        point = unit;
-        unit = institution_of(*app.db, *unit);
-      }
-    }
-    if (auto p = c.req.q("point")) {
-      if (auto n = point_by_code(*app.db, *p)) {
-        auto inst = institution_of(*app.db, *n);
-        // A point must lie inside the unit the link names.
-        if (inst && (!unit || inst->id == unit->id)) {
-          point = n;
-          unit = inst;
-        }
-      }
-    }
+    auto [unit, point] = portal::resolve_target(*app.db, c.req.q("unit"), c.req.q("point"));
     ctx["unit"] = unit ? ref_json(*unit) : json(nullptr);
     ctx["point"] = point && point->kind != "institution" ? ref_json(*point) : json(nullptr);
     json types = json::array();
@@ -171,7 +101,7 @@ void register_h5_routes(App& app) {
     json cats = json::array();
     if (app.cases)
       for (auto& k : app.cases->categories())
-        if (k.active && !k.sensitive) cats.push_back({{"code", k.code}, {"name", k.name}});
+        if (k.active && !k.sensitive && k.parent.empty()) cats.push_back({{"code", k.code}, {"name", k.name}});
     ctx["categories"] = cats;
     ctx["attachments"] = false;
     std::string body = page;
@@ -194,12 +124,7 @@ void register_h5_routes(App& app) {
     if (!valid_utf8(q)) throw invalid("q", "the search text is not valid UTF-8");
     json items = json::array();
     if (!q.empty()) {
-      std::string like = "%";
-      for (char ch : q) {
-        if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
-        like += ch;
-      }
-      like += "%";
+      std::string like = store::contains_pattern(q);
       auto rows = app.db->query(
           "SELECT id, code, name FROM org_nodes WHERE kind = 'institution' AND active = 1 "
           "AND (name LIKE ? ESCAPE '\\' OR code = ?) ORDER BY sort, name LIMIT 20",
@@ -213,7 +138,7 @@ void register_h5_routes(App& app) {
 
   // The departments of an institution, for the optional 科室 choice.
   r.add("GET", "/api/v1/public/units/{code}/departments", "public", [&app](http::Ctx& c) {
-    auto unit = node_by_code(*app.db, c.param("code"));
+    auto unit = portal::node_by_code(*app.db, c.param("code"));
     if (!unit || unit->kind != "institution") throw not_found("unit");
     auto rows = app.db->query(
         "SELECT id, code, name, kind FROM org_nodes WHERE parent_id = ? AND active = 1 AND kind = 'department' "

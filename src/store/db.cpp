@@ -47,6 +47,15 @@ std::unique_ptr<Db> open(const std::string& url) {
   throw bad_request("bad_db_url", "database must be sqlite:PATH or postgresql://…", "db");
 }
 
+std::string contains_pattern(const std::string& q) {
+  std::string like = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
+    like += ch;
+  }
+  return like + "%";
+}
+
 std::optional<int64_t> scalar_i64(const Result& r) {
   if (r.empty() || r[0].v.empty() || r[0].null(0)) return std::nullopt;
   return r[0].i64(0);

@@ -93,6 +93,10 @@ std::unique_ptr<Db> open(const std::string& url);
 int schema_version(Db& db);
 int known_schema_version();
 
+// A LIKE pattern matching text that contains `q` literally (%, _ and \ escaped); use it as
+// `col LIKE ? ESCAPE '\'`.
+std::string contains_pattern(const std::string& q);
+
 // Helper: the one-row result's first column, or nullopt.
 std::optional<int64_t> scalar_i64(const Result& r);
 

@@ -44,11 +44,13 @@ TEST_P(CasesHttp, CitizenComplaintFromFormToRatedReply) {
   ASSERT_EQ(opts.status, 200);
   EXPECT_EQ(opts.js()["types"][0]["name"], "投诉");
 
+  // The fields of the issue: the unit and point by their printed codes, name and phone.
   auto made = pub.post("/api/v1/public/cases", {{"type", "complaint"},
-                                                {"node_id", node("H001-NK")},
+                                                {"unit", "H001"},
+                                                {"point", "H001-NK"},
                                                 {"content", "内科护士态度很差，不耐烦，还训斥我母亲"},
-                                                {"complainant_name", "李四"},
-                                                {"complainant_phone", "13912345678"}});
+                                                {"name", "李四"},
+                                                {"phone", "13912345678"}});
   ASSERT_EQ(made.status, 201) << made.body;
   std::string code = made.js()["tracking_code"];
   ASSERT_EQ(code.size(), 10u);
@@ -71,10 +73,38 @@ TEST_P(CasesHttp, CitizenComplaintFromFormToRatedReply) {
   auto item = list.js()["items"][0];
   EXPECT_EQ(item["phone"], "139****5678");
   EXPECT_EQ(item["complainant"], "李*");
-  EXPECT_EQ(item["category_name"], "服务态度");
+  // Suggested from the text, down to the sub-category (训斥 → 语言粗暴).
+  EXPECT_EQ(item["category"], "attitude_rude");
+  EXPECT_EQ(item["category_name"], "服务态度 · 语言粗暴");
   EXPECT_EQ(item["owner"]["name"], "市第一人民医院");
+  EXPECT_EQ(item["node"]["name"], "内科");  // the point named by its code
   EXPECT_EQ(list.body.find("13912345678"), std::string::npos);
   std::string id = item["id"];
+  // The detail names the words that chose the category.
+  auto detail_js = handler.get("/api/v1/cases/" + id).js();
+  auto matched = detail_js["matched_keywords"].get<std::vector<std::string>>();
+  for (const char* w : {"态度", "不耐烦", "训斥"})
+    EXPECT_NE(std::find(matched.begin(), matched.end(), w), matched.end()) << w << " " << detail_js["matched_keywords"].dump();
+  // A keyword finds it in the list; the top category's filter covers its sub-category.
+  auto has_id = [&](const std::string& query) {
+    auto r = handler.get("/api/v1/cases?" + query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto js = r.js();  // keep the parsed body alive for the loop
+    for (auto& it : js["items"])
+      if (it["id"] == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_id("q=%E8%AE%AD%E6%96%A5%E6%88%91%E6%AF%8D%E4%BA%B2"));  // 训斥我母亲
+  EXPECT_FALSE(has_id("q=%E8%AE%AD%E6%96%A5%E6%88%91%E7%88%B6%E4%BA%B2"));  // 训斥我父亲
+  EXPECT_TRUE(has_id("category=attitude"));
+  EXPECT_FALSE(has_id("category=charges"));
+  EXPECT_EQ(handler.get("/api/v1/cases?q=" + std::string(101, 'a')).status, 422);
+  // The suggestion endpoint shows the same words.
+  auto sug = handler.post("/api/v1/cases/suggest-category", {{"content", "收费处多收了挂号费"}});
+  ASSERT_EQ(sug.status, 200) << sug.body;
+  EXPECT_EQ(sug.js()["category"], "charges_over");
+  EXPECT_EQ(sug.js()["category_name"], "收费 · 多收乱收");
+  EXPECT_EQ(sug.js()["matched"], json({"收费", "多收"}));
 
   auto contact = handler.get("/api/v1/cases/" + id + "/contact");
   ASSERT_EQ(contact.status, 200);
@@ -131,7 +161,8 @@ TEST_P(CasesHttp, OtherUnitsRolesAndAnonymousSeeNothing) {
   ASSERT_EQ(made.status, 201) << made.body;
   std::string id = made.js()["id"];
   EXPECT_EQ(made.js()["owner"]["name"], "市第一人民医院");  // 首问负责: the handler's unit
-  EXPECT_EQ(made.js()["category"], "charges");
+  EXPECT_EQ(made.js()["category"], "charges_over");
+  EXPECT_EQ(made.js()["category_name"], "收费 · 多收乱收");
 
   auto hosp2 = as("hosp2");
   EXPECT_EQ(hosp2.get("/api/v1/cases/" + id).status, 404);
@@ -179,18 +210,36 @@ TEST_P(CasesHttp, BadRequestsGetFieldErrorsAndStoreNothing) {
       EXPECT_EQ(r.js()["error"]["field"], field) << r.body;
     }
   };
-  json ok = {{"type", "complaint"}, {"node_id", node("H001")}, {"content", "排队太久"}};
+  json ok = {{"type", "complaint"}, {"unit", "H001"}, {"content", "排队太久"}, {"phone", "13912345678"}};
   auto with = [&](const char* k, json v) {
     json b = ok;
     b[k] = std::move(v);
     return b;
   };
+  auto without = [&](const char* k) {
+    json b = ok;
+    b.erase(k);
+    return b;
+  };
   bad(with("type", "adverse_event"), 422, "type");  // staff reports are not a public form
-  bad(with("node_id", "abc"), 422, "node_id");
-  bad(with("node_id", "123456789"), 422, "node_id");
+  bad(without("type"), 422, "type");
+  bad(without("phone"), 422, "phone");
+  bad(with("phone", "call me"), 422, "phone");
+  bad(with("phone", 13912345678), 422, "phone");
+  bad(without("unit"), 422, "unit");
+  bad(with("unit", "NOSUCH"), 422, "unit");
+  bad(with("unit", "H001'--"), 422, "unit");
+  bad(with("point", "H002-NK"), 422, "point");  // a department of another hospital
+  bad(with("point", "NOSUCHPOINT"), 422, "point");
+  bad(with("name", std::string(300, 'x')), 422, "name");
   bad(with("content", ""), 422, "content");
   bad(with("content", 42), 422, "content");
-  bad(with("complainant_phone", "call me"), 422, "complainant_phone");
+  // The console's form of the target (node_id) is accepted when no code is given.
+  json by_id = without("unit");
+  by_id["node_id"] = "abc";
+  bad(by_id, 422, "node_id");
+  by_id["node_id"] = "123456789";
+  bad(by_id, 422, "node_id");
   bad(with("category", "astrology"), 422, "category");
   bad(with("channel", "hotline"), 422, "channel");
   auto garbage = pub.request("POST", "/api/v1/public/cases", "{not json");

@@ -29,9 +29,9 @@ class PortalHttp : public ::testing::TestWithParam<std::string> {
   std::string complain(const std::string& node_code, const std::string& text) {
     auto pub = server->client();
     auto r = pub.post("/api/v1/public/cases", {{"type", "complaint"},
-                                               {"node_id", node(node_code)},
+                                               {"point", node_code},
                                                {"content", text},
-                                               {"complainant_phone", "13912345678"}});
+                                               {"phone", "13912345678"}});
     EXPECT_EQ(r.status, 201) << r.body;
     return r.js().value("tracking_code", "");
   }

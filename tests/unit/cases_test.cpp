@@ -125,7 +125,7 @@ TEST_P(Cases, IntakeRoutesToTheInstitutionOnTheCalendarAndEncryptsContact) {
   EXPECT_EQ(c.owner_node_id, node("H001"));
   EXPECT_EQ(c.unit_id, node("H001"));
   EXPECT_EQ(c.node_name, "内科");
-  EXPECT_EQ(c.category, "attitude");  // suggested from the text
+  EXPECT_EQ(c.category, "attitude_rude");  // suggested from the text: 服务态度 · 语言粗暴 (训斥)
   EXPECT_FALSE(c.sensitive);
   EXPECT_EQ(c.sla_days, 5);
   // Received Friday 13 Feb 2026: Sat 14 is a make-up workday, 15–23 is the Spring Festival.
@@ -189,7 +189,7 @@ TEST_P(Cases, IntegrityCasesGoToTheInstitutionAndAreHiddenFromTheDepartment) {
   auto in = complaint("主治医生收了红包才给安排手术");
   in.owner_node_id = node("H001-NK");  // even when first contact was the department itself
   auto c = open(in);
-  EXPECT_EQ(c.category, "ethics");
+  EXPECT_EQ(c.category, "ethics_gift");  // 医德医风 · 收受红包
   EXPECT_TRUE(c.sensitive);
   EXPECT_EQ(c.owner_node_id, node("H001"));
 
@@ -482,9 +482,50 @@ TEST_P(Cases, CalendarAndTimeLimitsAreDataNotCode) {
   // Categories and their keywords.
   EXPECT_EQ(error_of([&] { svc->save_category({}, {"Bad Code", "x", "", "", false, true, 1}); }).field(), "code");
   svc->save_category({}, {"parking", "停车", "Parking", "停车,车位", false, true, 45});
-  EXPECT_EQ(svc->suggest_category("医院车位太少，停车要排队半小时"), "parking");
-  EXPECT_EQ(svc->suggest_category("今天天气不错"), "other");
-  EXPECT_EQ(svc->suggest_category("医生态度很好，但是收了红包"), "ethics");
+  EXPECT_EQ(svc->suggest_category("医院车位太少，停车要排队半小时").category, "parking");
+  EXPECT_EQ(svc->suggest_category("医院车位太少，停车要排队半小时").matched, (std::vector<std::string>{"停车", "车位"}));
+  EXPECT_EQ(svc->suggest_category("今天天气不错").category, "other");
+  EXPECT_TRUE(svc->suggest_category("今天天气不错").matched.empty());
+  // One hit each for 服务态度 and 医德医风: the integrity category wins, and inside it the
+  // sub-category whose words matched.
+  auto gift = svc->suggest_category("医生态度很好，但是收了红包");
+  EXPECT_EQ(gift.category, "ethics_gift");
+  EXPECT_EQ(gift.matched, (std::vector<std::string>{"红包"}));
+  // A top category with no matching sub-category stays itself; words shared by a category and
+  // its sub-category count once.
+  EXPECT_EQ(svc->suggest_category("医院收费不透明").category, "charges");
+  EXPECT_EQ(svc->suggest_category("收费处多收了挂号费").category, "charges_over");
+  EXPECT_EQ(svc->matched_keywords("收费处多收了挂号费", "charges_over"), (std::vector<std::string>{"多收", "收费"}));
+
+  // Sub-categories: one level, under an existing top category; an integrity parent makes the
+  // child sensitive; a category filter covers its children.
+  EXPECT_EQ(error_of([&] { svc->save_category({}, {"x_sub", "子类", "", "", false, true, 1, "nosuch"}); }).field(), "parent");
+  EXPECT_EQ(error_of([&] { svc->save_category({}, {"x_sub", "子类", "", "", false, true, 1, "attitude_rude"}); }).field(),
+            "parent");
+  EXPECT_EQ(error_of([&] { svc->save_category({}, {"attitude", "服务态度", "", "", false, true, 10, "charges"}); }).field(),
+            "parent");
+  auto bribe = svc->save_category({}, {"ethics_meal", "吃请", "Meals", "请吃饭,宴请", false, true, 64, "ethics"});
+  EXPECT_TRUE(bribe.sensitive);
+  auto meal = open(complaint("家属宴请了主治医生"));
+  EXPECT_EQ(meal.category, "ethics_meal");
+  EXPECT_TRUE(meal.sensitive);
+  cases::ListFilter f;
+  f.read_scope = f.sensitive_scope = {"/"};
+  f.category = "ethics";
+  int64_t next = 0;
+  EXPECT_TRUE(has(svc->list(f, &next), meal.id));
+  f.category = "ethics_meal";
+  EXPECT_TRUE(has(svc->list(f, &next), meal.id));
+  f.category = "attitude";
+  EXPECT_FALSE(has(svc->list(f, &next), meal.id));
+  // A keyword in the text.
+  f.category.clear();
+  f.q = "宴请了主治";
+  auto found = svc->list(f, &next);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, meal.id);
+  f.q = "宴请%";  // LIKE wildcards are plain characters
+  EXPECT_TRUE(svc->list(f, &next).empty());
 }
 
 // The console shows the buttons CaseService::actions lists. Pin that list to what the actions

@@ -6,24 +6,7 @@
 // Each run adds uniquely named records, so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import {
-  ancestorNames,
-  apiGet,
-  BASE,
-  byTestId,
-  expandPath,
-  inputOf,
-  launch,
-  login,
-  logout,
-  newPage,
-  pickNode,
-  pickOption,
-  shot,
-  submitDialog,
-  treeRow,
-  type NodeInfo,
-} from './helpers'
+import { ancestorNames, apiGet, BASE, byTestId, expandPath, inputOf, launch, login, logout, newPage, pickNode, pickOption, poll, shot, submitDialog, treeRow, type NodeInfo } from './helpers'
 
 interface UserRow {
   id: string
@@ -67,7 +50,7 @@ describe('foundation', () => {
   it('rejects a wrong password with the API message', async () => {
     page = await newPage(browser)
     await page.goto('/login')
-    await expect.poll(() => page.title()).toContain('满意')
+    await poll(() => page.title()).toContain('满意')
     await inputOf(page, 'login-username').fill('bureau')
     await inputOf(page, 'login-password').fill('wrong-password')
     await byTestId(page, 'login-submit').click()
@@ -81,9 +64,9 @@ describe('foundation', () => {
   it('bureau admin signs in and sees the console', async () => {
     page = await newPage(browser)
     await login(page, 'bureau')
-    await expect.poll(() => byTestId(page, 'product-name').innerText()).toContain('满意 · 服务质量改进平台')
+    await poll(() => byTestId(page, 'product-name').innerText()).toContain('满意 · 服务质量改进平台')
     for (const m of ['org', 'staff', 'users', 'audit']) await byTestId(page, `menu-${m}`).waitFor()
-    await expect.poll(() => byTestId(page, 'current-roles').innerText()).toContain('卫健局管理员')
+    await poll(() => byTestId(page, 'current-roles').innerText()).toContain('卫健局管理员')
     await shot(page, '02-home-bureau')
     inst1 = await institutionOf('hosp1')
     inst2 = await institutionOf('hosp2')
@@ -102,7 +85,7 @@ describe('foundation', () => {
     await byTestId(page, 'org-search-btn').click()
     const results = byTestId(page, 'org-search-results')
     await results.locator('.result', { hasText: inst1.name }).first().click()
-    await expect.poll(() => byTestId(page, 'org-detail').innerText()).toContain(inst1.name)
+    await poll(() => byTestId(page, 'org-detail').innerText()).toContain(inst1.name)
     await shot(page, '03-org-tree-bureau')
 
     const name = `质量管理科${stamp}`
@@ -111,8 +94,8 @@ describe('foundation', () => {
     await inputOf(page, 'org-add-name').fill(name)
     await shot(page, '04-org-add-dialog')
     await submitDialog(page, 'org-add-submit', 'org-add-dialog')
-    await expect.poll(() => byTestId(page, 'org-detail-name').innerText()).toBe(name)
-    await expect.poll(() => byTestId(page, 'org-detail').innerText()).toContain('科室')
+    await poll(() => byTestId(page, 'org-detail-name').innerText()).toBe(name)
+    await poll(() => byTestId(page, 'org-detail').innerText()).toContain('科室')
 
     const kids = await apiGet<{ items: NodeInfo[] }>(page, `/api/v1/org/nodes?parent=${inst1.id}`)
     const found = kids.body.items.find((n) => n.name === name)
@@ -161,13 +144,13 @@ describe('foundation', () => {
     const errors = byTestId(page, 'staff-import-errors')
     await errors.locator('.el-table__body tr').first().waitFor()
     expect(await errors.locator('.el-table__body tr').count()).toBe(1)
-    expect(await errors.innerText()).toContain('category')
+    await poll(() => errors.innerText()).toContain('category')
     expect(await byTestId(page, 'staff-import-result').innerText()).not.toContain('成功导入 1')
     await shot(page, '12-staff-import-errors')
     // valid rows only: the good row goes in
     await byTestId(page, 'staff-import-mode').locator('label', { hasText: '仅导入有效行' }).click()
     await byTestId(page, 'staff-import-submit').click()
-    await expect.poll(() => byTestId(page, 'staff-import-result').innerText()).toContain('成功导入 1')
+    await poll(() => byTestId(page, 'staff-import-result').innerText()).toContain('成功导入 1')
     await page.keyboard.press('Escape')
     await byTestId(page, 'staff-import-dialog').waitFor({ state: 'hidden' })
     await inputOf(page, 'staff-filter-q').fill(good)
@@ -196,7 +179,7 @@ describe('foundation', () => {
     await submitDialog(page, 'grant-submit', 'user-grant-dialog')
     const tag = byTestId(page, `grant-${username}-handler`)
     await tag.waitFor()
-    expect(await tag.innerText()).toContain(`投诉受理员@${inst1.name}`)
+    await poll(() => tag.innerText()).toContain(`投诉受理员@${inst1.name}`)
     await shot(page, '08-users')
   })
 
@@ -217,7 +200,7 @@ describe('foundation', () => {
     await shot(other, '09a-change-password')
     await byTestId(other, 'pw-submit').click()
     await other.waitForURL((u) => u.pathname === '/')
-    await expect.poll(() => byTestId(other, 'welcome').innerText()).toContain('测试受理员')
+    await poll(() => byTestId(other, 'welcome').innerText()).toContain('测试受理员')
     await other.context().close()
   })
 
@@ -233,21 +216,21 @@ describe('foundation', () => {
   it('switches to English', async () => {
     await byTestId(page, 'lang-switch').click()
     await byTestId(page, 'lang-en').click()
-    await expect.poll(() => byTestId(page, 'side-menu').innerText()).toContain('Organization')
+    await poll(() => byTestId(page, 'side-menu').innerText()).toContain('Organization')
     const menu = await byTestId(page, 'side-menu').innerText()
     for (const label of ['Staff', 'Users & roles', 'Audit log']) expect(menu).toContain(label)
-    expect(await byTestId(page, 'logout').innerText()).toContain('Log out')
-    expect(await byTestId(page, 'current-roles').innerText()).toContain('Bureau admin')
+    await poll(() => byTestId(page, 'logout').innerText()).toContain('Log out')
+    await poll(() => byTestId(page, 'current-roles').innerText()).toContain('Bureau admin')
     expect(await page.evaluate(() => localStorage.getItem('manyi.lang'))).toBe('en')
     await byTestId(page, 'menu-org').click()
-    await expect.poll(() => page.locator('body').innerText()).toContain('Organization tree')
+    await poll(() => page.locator('body').innerText()).toContain('Organization tree')
     await shot(page, '10-english')
     await page.reload()
-    await expect.poll(() => byTestId(page, 'side-menu').innerText()).toContain('Organization')
+    await poll(() => byTestId(page, 'side-menu').innerText()).toContain('Organization')
     // back to Chinese for the rest
     await byTestId(page, 'lang-switch').click()
     await byTestId(page, 'lang-zh-CN').click()
-    await expect.poll(() => byTestId(page, 'side-menu').innerText()).toContain('组织机构')
+    await poll(() => byTestId(page, 'side-menu').innerText()).toContain('组织机构')
     await logout(page)
     await page.context().close()
   })

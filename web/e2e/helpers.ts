@@ -3,9 +3,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 export const BASE = (process.env.MANYI_URL ?? 'http://127.0.0.1:18080').replace(/\/$/, '')
 export const DEMO_PASSWORD = process.env.MANYI_DEMO_PASSWORD ?? 'Manyi-demo-1'
+/**
+ * expect.poll with room for a busy machine (the default gives up after 1 s). Use it for every
+ * check of what a page shows: pages render before their data arrives.
+ */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 })
+
 export const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots')
 
 export async function launch(): Promise<Browser> {

@@ -133,6 +133,7 @@ export const FIELD_ZH: Record<string, string> = {
   outcome: '核实结论',
   overall: '总体评价',
   owner_node_id: '责任单位',
+  parent: '上级分类',
   parent_id: '上级节点',
   password: '密码',
   period: '统计周期',

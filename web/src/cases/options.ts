@@ -39,11 +39,13 @@ export function loadCaseOptions(force = false): Promise<void> {
   return pending
 }
 
+/** A category's name; a sub-category is named with its top category ("收费 · 多收乱收"). */
 export function categoryName(code: string | null | undefined, fallback?: string): string {
   if (!code) return ''
   const c = caseOptions.categories.find((x) => x.code === code)
   if (!c) return fallback || code
-  return currentLang() === 'en' && c.name_en ? c.name_en : c.name
+  const own = currentLang() === 'en' && c.name_en ? c.name_en : c.name
+  return c.parent ? `${categoryName(c.parent, c.parent)} · ${own}` : own
 }
 
 /** Category codes as a tree when the server gives parents (or dotted codes), else a flat list. */

@@ -283,6 +283,7 @@ export default {
     name: '名称',
     nameEn: '英文名称',
     parent: '上级分类',
+    parentNone: '无（一级分类）',
     addCategory: '新增分类',
     editCategory: '编辑分类',
     saved: '已保存',
