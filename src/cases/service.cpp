@@ -243,11 +243,11 @@ std::optional<Case> load_for_update(Tx& tx, int64_t id) {
 
 void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::string& actor_name,
                const std::string& action, const std::string& status, int64_t node_id, const std::string& note,
-               bool is_public) {
+               bool is_public, int64_t event_id = 0) {
   tx.exec_deferred(
       "INSERT INTO case_events(id, case_id, at, actor_id, actor_name, action, status, node_id, note, public) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
+      {event_id ? event_id : new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
        status, id_or_null(node_id), note, int64_t{is_public}});
 }
 
@@ -595,6 +595,7 @@ struct CaseService::Change {
   bool is_public = false;  // shown on the tracking page
   int64_t node_id = 0;     // node involved (transfer target, escalation target)
   std::string detail;      // audit summary
+  int64_t event_id = 0;    // id of the history entry this change appends (set before the change runs)
 };
 
 CaseService::~CaseService() { stop_worker(); }
@@ -673,7 +674,7 @@ std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
   add(handle && (c.status == "replied" || (running && !moving && !needs_callback)), "close");
   add(dispatch && open_ && !moving, "merge");
   add(who.may("case.supervise", c.owner_path) && open_, "supervise");
-  add(handle || who.may("case.handle", c.node_path) || who.may("case.supervise", c.owner_path), "note");
+  add(may_annotate(who, c), "note");
   return out;
 }
 
@@ -851,11 +852,12 @@ Case CaseService::mutate(const Who& who, int64_t id, const char* action,
     if (!c || !visible(who, *c)) throw not_found("case");
     std::string before = fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level);
     Change ch;
+    ch.event_id = new_id();
     fn(tx, *c, ch);
     c->updated_at = now_ms();
     set_next_check(*c);
     save_case(tx, *c);
-    add_event(tx, c->id, who.actor, who.name, action, c->status, ch.node_id, ch.note, ch.is_public);
+    add_event(tx, c->id, who.actor, who.name, action, c->status, ch.node_id, ch.note, ch.is_public, ch.event_id);
     audit::record(tx, who.actor,
                   {std::string("case.") + action, "case", c->id, c->owner_node_id, c->owner_path, before,
                    fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level),
@@ -1268,11 +1270,80 @@ Case CaseService::supervise(const Who& who, int64_t id, const std::string& note)
 Case CaseService::add_note(const Who& who, int64_t id, const std::string& note) {
   text(note, "note", 2000, true);
   return mutate(who, id, "note", [&](Tx&, Case& c, Change& ch) {
-    if (!who.may("case.handle", c.owner_path) && !who.may("case.handle", c.node_path) &&
-        !who.may("case.supervise", c.owner_path))
-      throw forbidden("you may not add notes to this case");
+    if (!may_annotate(who, c)) throw forbidden("you may not add notes to this case");
     ch.note = note;
   });
+}
+
+bool CaseService::may_annotate(const Who& who, const Case& c) const {
+  return who.may("case.handle", c.owner_path) || who.may("case.handle", c.node_path) ||
+         who.may("case.supervise", c.owner_path);
+}
+
+// ======================= attachments =======================
+
+namespace {
+// Stores one checked file with the history entry the surrounding action appends.
+Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, int64_t user_id, const char* source,
+                            const std::string& name, const std::string& bytes) {
+  auto kind = check_file(bytes);
+  auto counts = count_attachments(tx, c.id);
+  if (counts.total >= kMaxCaseAttachments)
+    throw conflict("too_many_attachments", fmt::format("a case may have at most {} attachments", kMaxCaseAttachments),
+                   "file");
+  if (std::string_view(source) == "public" && counts.from_public >= kMaxPublicAttachments)
+    throw conflict("too_many_attachments",
+                   fmt::format("at most {} files may be sent with a submission", kMaxPublicAttachments), "file");
+  Attachment a;
+  a.id = new_id();
+  a.case_id = c.id;
+  a.event_id = event_id;
+  a.uploaded_by = user_id;
+  a.source = source;
+  a.name = sanitize_file_name(name, kind);
+  a.content_type = std::string(kind.content_type);
+  a.size = static_cast<int64_t>(bytes.size());
+  a.sha256 = audit::sha256_hex(bytes);
+  a.created_at = now_ms();
+  a.data = bytes;
+  insert_attachment(tx, a);
+  a.data.clear();
+  return a;
+}
+std::string attachment_detail(const Attachment& a) {
+  return fmt::format("{} ({}, {} bytes, sha256 {})", a.name, a.content_type, a.size, a.sha256.substr(0, 16));
+}
+}  // namespace
+
+Attachment CaseService::attach(const Who& who, int64_t id, const std::string& name, const std::string& bytes) {
+  Attachment out;
+  mutate(who, id, "attach", [&](Tx& tx, Case& c, Change& ch) {
+    if (!may_annotate(who, c)) throw forbidden("you may not add attachments to this case");
+    out = store_attachment(tx, c, ch.event_id, who.actor.user_id, "staff", name, bytes);
+    out.uploader = who.name;
+    ch.note = out.name;
+    ch.detail = attachment_detail(out);
+  });
+  return out;
+}
+
+Attachment CaseService::public_attach(const std::string& code, const std::string& phone_last4, const std::string& name,
+                                      const std::string& bytes, const std::string& ip) {
+  auto found = track(code, phone_last4);
+  if (!found) throw not_found("case");
+  Who who{{0, "public", ip}, "群众", {}};
+  Attachment out;
+  mutate(who, found->id, "attach", [&](Tx& tx, Case& c, Change& ch) {
+    // Only the complainant who just filed on the public form, and only for a while.
+    if (c.registered_by || c.source_rating_id || now_ms() - c.created_at > kPublicAttachWindowMs)
+      throw conflict("attachment_window_closed",
+                     "files can only be added within an hour of filing on the public form", "file");
+    out = store_attachment(tx, c, ch.event_id, 0, "public", name, bytes);
+    out.uploader = who.name;
+    ch.note = out.name;
+    ch.detail = attachment_detail(out);
+  });
+  return out;
 }
 
 // ======================= escalation =======================

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "audit/audit.hpp"
+#include "cases/attachments.hpp"
 #include "cases/intake.hpp"
 #include "cases/model.hpp"
 #include "core/calendar.hpp"
@@ -111,6 +112,19 @@ class CaseService {
   Case close(const Who& who, int64_t id, const std::string& note);
   Case supervise(const Who& who, int64_t id, const std::string& note);
   Case add_note(const Who& who, int64_t id, const std::string& note);
+  // Who may add notes and attachments: handlers of the owner or of the node the case is about,
+  // and supervisors of the owner (the "note" action).
+  bool may_annotate(const Who& who, const Case& c) const;
+
+  // ---- attachments (附件; limits and checks in cases/attachments.hpp) ----
+  // A staff upload: checked like a note, stored with an "attach" history entry (note = the
+  // file name) and an audit entry in one transaction. Returns the stored row (without bytes).
+  Attachment attach(const Who& who, int64_t id, const std::string& name, const std::string& bytes);
+  // The complainant's upload right after filing on the public form: the 查询码 plus the last
+  // four phone digits (404 otherwise), within kPublicAttachWindowMs of filing, at most
+  // kMaxPublicAttachments files.
+  Attachment public_attach(const std::string& tracking_code, const std::string& phone_last4, const std::string& name,
+                           const std::string& bytes, const std::string& ip);
 
   // ---- escalation ----
   // Raises every case whose next check is due; returns how many steps were taken.
