@@ -52,6 +52,7 @@ struct Case {
   int64_t ext_by = 0;
   int extended_days = 0;
   std::string reply, outcome, measures;
+  bool needs_rectification = false;  // 需整改: handed to the rectification hook when set
   std::optional<int64_t> replied_at;
   bool late = false;
   std::string callback_result;

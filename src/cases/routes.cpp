@@ -90,6 +90,7 @@ json case_json(const Case& c, const std::map<std::string, std::string>& cats, bo
     j["extended_days"] = c.extended_days;
     j["reply"] = c.reply;
     j["measures"] = c.measures;
+    j["needs_rectification"] = c.needs_rectification;
     j["callback_at"] = opt_ms(c.callback_at);
     j["merged_into"] = id_json(c.merged_into);
     j["source_rating_id"] = id_json(c.source_rating_id);
@@ -309,6 +310,7 @@ void register_cases_routes(App& app) {
     }
     f.overdue = c.req.q("overdue").value_or("") == "1";
     f.pending_transfer = c.req.q("transfer").value_or("") == "1";
+    f.needs_rectification = c.req.q("rectify").value_or("") == "1";
     if (auto lv = c.req.q("level")) {
       if (lv->size() != 1 || (*lv)[0] < '0' || (*lv)[0] > '3') throw invalid("level", "level is 0 to 3");
       f.min_level = (*lv)[0] - '0';
@@ -432,12 +434,12 @@ void register_cases_routes(App& app) {
     if (!approve) throw invalid("approve", "approve (true or false) is required");
     return svc.decide_extension(w, id, *approve, opt_text(j, "note", 3000));
   });
-  action("reply", "case.handle", kText, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
+  // The finding: outcome, measures, responsible staff, 需整改 (on reply and on closing).
+  auto finding_of = [](const json& j) {
     cases::ReplyInput in;
-    in.reply = jv::req_str(j, "reply", 16000);
     in.outcome = jv::opt_enum(j, "outcome", cases::codes(cases::outcomes())).value_or("");
     in.measures = opt_text(j, "measures", 8000);
-    in.category = opt_text(j, "category", 32);
+    in.needs_rectification = jv::opt_bool(j, "needs_rectification").value_or(false);
     if (j.contains("responsible_staff_ids")) {
       auto& a = j["responsible_staff_ids"];
       if (!a.is_array() || a.size() > 20)
@@ -448,14 +450,20 @@ void register_cases_routes(App& app) {
         in.responsible_staff.push_back(sid);
       }
     }
+    return in;
+  };
+  action("reply", "case.handle", kText, [&, finding_of](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
+    auto in = finding_of(j);
+    in.reply = jv::req_str(j, "reply", 16000);
+    in.category = opt_text(j, "category", 32);
     return svc.reply(w, id, in);
   });
   action("callback", "case.handle", kSmall, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
     return svc.callback(w, id, jv::req_enum(j, "result", cases::codes(cases::callback_results())),
                         opt_text(j, "note", 3000));
   });
-  action("close", "case.handle", kSmall, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
-    return svc.close(w, id, jv::req_str(j, "note", 6000));
+  action("close", "case.handle", kSmall, [&, finding_of](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
+    return svc.close(w, id, jv::req_str(j, "note", 6000), finding_of(j));
   });
   action("supervise", "case.supervise", kSmall, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
     return svc.supervise(w, id, jv::req_str(j, "note", 3000));

@@ -69,6 +69,7 @@ const std::vector<std::string> kColumns = {"id",
                                            "reply",
                                            "outcome",
                                            "measures",
+                                           "needs_rectification",
                                            "replied_at",
                                            "late",
                                            "callback_result",
@@ -132,6 +133,7 @@ Params to_params(const Case& c) {
           c.reply,
           c.outcome,
           c.measures,
+          int64_t{c.needs_rectification},
           opt(c.replied_at),
           int64_t{c.late},
           c.callback_result,
@@ -186,6 +188,7 @@ Case from_row(const Row& r, size_t extra = 0) {
   c.reply = r.str(i++);
   c.outcome = r.str(i++);
   c.measures = r.str(i++);
+  c.needs_rectification = r.i64(i++) != 0;
   c.replied_at = r.opt_i64(i++);
   c.late = r.i64(i++) != 0;
   c.callback_result = r.str(i++);
@@ -243,11 +246,11 @@ std::optional<Case> load_for_update(Tx& tx, int64_t id) {
 
 void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::string& actor_name,
                const std::string& action, const std::string& status, int64_t node_id, const std::string& note,
-               bool is_public) {
+               bool is_public, int64_t event_id = 0) {
   tx.exec_deferred(
       "INSERT INTO case_events(id, case_id, at, actor_id, actor_name, action, status, node_id, note, public) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
+      {event_id ? event_id : new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
        status, id_or_null(node_id), note, int64_t{is_public}});
 }
 
@@ -635,6 +638,7 @@ struct CaseService::Change {
   bool is_public = false;  // shown on the tracking page
   int64_t node_id = 0;     // node involved (transfer target, escalation target)
   std::string detail;      // audit summary
+  int64_t event_id = 0;    // id of the history entry this change appends (set before the change runs)
 };
 
 CaseService::~CaseService() { stop_worker(); }
@@ -722,7 +726,7 @@ std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
   add(handle && (c.status == "replied" || (running && !moving && !needs_callback)), "close");
   add(dispatch && open_ && !moving, "merge");
   add(who.may("case.supervise", c.owner_path) && open_, "supervise");
-  add(handle || who.may("case.handle", c.node_path) || who.may("case.supervise", c.owner_path), "note");
+  add(may_annotate(who, c), "note");
   return out;
 }
 
@@ -806,6 +810,7 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
     p.push_back(now);
   }
   if (f.pending_transfer) where += " AND c.transfer_to_node_id IS NOT NULL";
+  if (f.needs_rectification) where += " AND c.needs_rectification = 1";
   if (f.min_level > 0) {
     where += " AND c.level >= ?";
     p.push_back(int64_t{f.min_level});
@@ -912,11 +917,12 @@ Case CaseService::mutate(const Who& who, int64_t id, const char* action,
     if (!c || !visible(who, *c)) throw not_found("case");
     std::string before = fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level);
     Change ch;
+    ch.event_id = new_id();
     fn(tx, *c, ch);
     c->updated_at = now_ms();
     set_next_check(*c);
     save_case(tx, *c);
-    add_event(tx, c->id, who.actor, who.name, action, c->status, ch.node_id, ch.note, ch.is_public);
+    add_event(tx, c->id, who.actor, who.name, action, c->status, ch.node_id, ch.note, ch.is_public, ch.event_id);
     audit::record(tx, who.actor,
                   {std::string("case.") + action, "case", c->id, c->owner_node_id, c->owner_path, before,
                    fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level),
@@ -1181,6 +1187,36 @@ Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, con
   });
 }
 
+// The finding of a case (on reply, or on closing): the outcome must be known, responsible
+// staff and rectification follow only a substantiated finding. c.outcome is already the
+// finding in force.
+void CaseService::record_finding(Tx& tx, Case& c, const ReplyInput& in) {
+  if (!c.outcome.empty()) {
+    auto all = codes(outcomes());
+    if (std::find(all.begin(), all.end(), c.outcome) == all.end()) throw invalid("outcome", "unknown outcome");
+  }
+  bool substantiated = c.outcome == "substantiated" || c.outcome == "partly";
+  if (!in.responsible_staff.empty() && !substantiated)
+    throw invalid("responsible_staff_ids", "responsible staff are named only when the case is substantiated");
+  for (auto sid : in.responsible_staff) {
+    auto r = tx.query("SELECT unit_id FROM staff WHERE id = ?", {sid});
+    if (r.empty() || r[0].i64(0) != c.unit_id)
+      throw invalid("responsible_staff_ids", "staff " + std::to_string(sid) + " is not in this institution");
+    tx.exec(
+        "INSERT INTO case_staff(staff_id, case_id, outcome, at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (staff_id, case_id) DO UPDATE SET outcome = excluded.outcome, at = excluded.at",
+        {sid, c.id, c.outcome, now_ms()});
+  }
+  if (in.needs_rectification && !substantiated)
+    throw invalid("needs_rectification", "rectification follows a substantiated (属实 / 部分属实) finding");
+  if (in.needs_rectification && !c.needs_rectification) {
+    // Once per case (a reopened case answered again does not open a second item).
+    c.needs_rectification = true;
+    notify(tx, c.unit_id, "case.rectification", "需整改", "投诉查实，需要整改：" + c.tracking_code, c.id);
+    for (auto& h : rectification_hooks_) h(tx, c);
+  }
+}
+
 Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
   text(in.reply, "reply", 5000, true);
   text(in.measures, "measures", 2000, false);
@@ -1190,10 +1226,6 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
     need_no_transfer(c);
     if (in.outcome.empty() && types_need_outcome(c.type))
       throw invalid("outcome", "the finding (属实 / 部分属实 / 不属实) is required");
-    if (!in.outcome.empty()) {
-      auto all = codes(outcomes());
-      if (std::find(all.begin(), all.end(), in.outcome) == all.end()) throw invalid("outcome", "unknown outcome");
-    }
     if (!in.category.empty() && in.category != c.category) {
       auto cat = config_of(tx)->category(in.category);
       if (!cat || !cat->active) throw invalid("category", "unknown category: " + in.category);
@@ -1207,22 +1239,11 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
         }
       }
     }
-    bool substantiated = in.outcome == "substantiated" || in.outcome == "partly";
-    if (!in.responsible_staff.empty() && !substantiated)
-      throw invalid("responsible_staff_ids", "responsible staff are named only when the case is substantiated");
-    int64_t now = now_ms();
-    for (auto sid : in.responsible_staff) {
-      auto r = tx.query("SELECT unit_id FROM staff WHERE id = ?", {sid});
-      if (r.empty() || r[0].i64(0) != c.unit_id)
-        throw invalid("responsible_staff_ids", "staff " + std::to_string(sid) + " is not in this institution");
-      tx.exec(
-          "INSERT INTO case_staff(staff_id, case_id, outcome, at) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (staff_id, case_id) DO UPDATE SET outcome = excluded.outcome, at = excluded.at",
-          {sid, c.id, in.outcome, now});
-    }
     c.reply = in.reply;
     c.outcome = in.outcome;
     c.measures = in.measures;
+    record_finding(tx, c, in);
+    int64_t now = now_ms();
     c.replied_at = now;
     c.late = now > c.deadline_at;
     if (!c.assignee_id) c.assignee_id = who.actor.user_id;
@@ -1291,8 +1312,9 @@ Case CaseService::public_callback(const std::string& code, const std::string& ph
   });
 }
 
-Case CaseService::close(const Who& who, int64_t id, const std::string& note) {
+Case CaseService::close(const Who& who, int64_t id, const std::string& note, const ReplyInput& finding) {
   text(note, "note", 2000, true);
+  text(finding.measures, "measures", 2000, false);
   return mutate(who, id, "close", [&](Tx& tx, Case& c, Change& ch) {
     need(who, "case.handle", c.owner_path);
     if (c.status == "pending" || c.status == "processing") {
@@ -1307,6 +1329,10 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note) {
     } else {
       need_status(c, {"replied"});
     }
+    // The finding may be completed (or corrected) on closing.
+    if (!finding.outcome.empty()) c.outcome = finding.outcome;
+    if (!finding.measures.empty()) c.measures = finding.measures;
+    record_finding(tx, c, finding);
     c.status = "closed";
     c.closed_at = now_ms();
     ch.note = "办结：" + note;
@@ -1329,11 +1355,80 @@ Case CaseService::supervise(const Who& who, int64_t id, const std::string& note)
 Case CaseService::add_note(const Who& who, int64_t id, const std::string& note) {
   text(note, "note", 2000, true);
   return mutate(who, id, "note", [&](Tx&, Case& c, Change& ch) {
-    if (!who.may("case.handle", c.owner_path) && !who.may("case.handle", c.node_path) &&
-        !who.may("case.supervise", c.owner_path))
-      throw forbidden("you may not add notes to this case");
+    if (!may_annotate(who, c)) throw forbidden("you may not add notes to this case");
     ch.note = note;
   });
+}
+
+bool CaseService::may_annotate(const Who& who, const Case& c) const {
+  return who.may("case.handle", c.owner_path) || who.may("case.handle", c.node_path) ||
+         who.may("case.supervise", c.owner_path);
+}
+
+// ======================= attachments =======================
+
+namespace {
+// Stores one checked file with the history entry the surrounding action appends.
+Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, int64_t user_id, const char* source,
+                            const std::string& name, const std::string& bytes) {
+  auto kind = check_file(bytes);
+  auto counts = count_attachments(tx, c.id);
+  if (counts.total >= kMaxCaseAttachments)
+    throw conflict("too_many_attachments", fmt::format("a case may have at most {} attachments", kMaxCaseAttachments),
+                   "file");
+  if (std::string_view(source) == "public" && counts.from_public >= kMaxPublicAttachments)
+    throw conflict("too_many_attachments",
+                   fmt::format("at most {} files may be sent with a submission", kMaxPublicAttachments), "file");
+  Attachment a;
+  a.id = new_id();
+  a.case_id = c.id;
+  a.event_id = event_id;
+  a.uploaded_by = user_id;
+  a.source = source;
+  a.name = sanitize_file_name(name, kind);
+  a.content_type = std::string(kind.content_type);
+  a.size = static_cast<int64_t>(bytes.size());
+  a.sha256 = audit::sha256_hex(bytes);
+  a.created_at = now_ms();
+  a.data = bytes;
+  insert_attachment(tx, a);
+  a.data.clear();
+  return a;
+}
+std::string attachment_detail(const Attachment& a) {
+  return fmt::format("{} ({}, {} bytes, sha256 {})", a.name, a.content_type, a.size, a.sha256.substr(0, 16));
+}
+}  // namespace
+
+Attachment CaseService::attach(const Who& who, int64_t id, const std::string& name, const std::string& bytes) {
+  Attachment out;
+  mutate(who, id, "attach", [&](Tx& tx, Case& c, Change& ch) {
+    if (!may_annotate(who, c)) throw forbidden("you may not add attachments to this case");
+    out = store_attachment(tx, c, ch.event_id, who.actor.user_id, "staff", name, bytes);
+    out.uploader = who.name;
+    ch.note = out.name;
+    ch.detail = attachment_detail(out);
+  });
+  return out;
+}
+
+Attachment CaseService::public_attach(const std::string& code, const std::string& phone_last4, const std::string& name,
+                                      const std::string& bytes, const std::string& ip) {
+  auto found = track(code, phone_last4);
+  if (!found) throw not_found("case");
+  Who who{{0, "public", ip}, "群众", {}};
+  Attachment out;
+  mutate(who, found->id, "attach", [&](Tx& tx, Case& c, Change& ch) {
+    // Only the complainant who just filed on the public form, and only for a while.
+    if (c.registered_by || c.source_rating_id || now_ms() - c.created_at > kPublicAttachWindowMs)
+      throw conflict("attachment_window_closed",
+                     "files can only be added within an hour of filing on the public form", "file");
+    out = store_attachment(tx, c, ch.event_id, 0, "public", name, bytes);
+    out.uploader = who.name;
+    ch.note = out.name;
+    ch.detail = attachment_detail(out);
+  });
+  return out;
 }
 
 // ======================= escalation =======================

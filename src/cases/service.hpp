@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "audit/audit.hpp"
+#include "cases/attachments.hpp"
 #include "cases/intake.hpp"
 #include "cases/model.hpp"
 #include "core/calendar.hpp"
@@ -43,6 +44,7 @@ struct ListFilter {
   std::string q;              // keyword in the case text
   bool overdue = false;       // open, not paused, past the deadline
   bool pending_transfer = false;
+  bool needs_rectification = false;  // only cases marked 需整改
   int min_level = 0;
   int64_t assignee_id = 0;
   int64_t from_ms = 0, to_ms = 0;  // received in [from, to)
@@ -59,7 +61,13 @@ struct Stats {
 struct ReplyInput {
   std::string reply, outcome, measures, category;
   std::vector<int64_t> responsible_staff;
+  bool needs_rectification = false;  // 需整改: only with a substantiated finding
 };
+
+// Called inside the answering transaction when a case is marked as needing rectification
+// (需整改), once per case: the rectification ledger (整改台账) subscribes here to open its
+// item; an exception rolls the answer back.
+using RectificationHook = std::function<void(store::Tx&, const Case&)>;
 
 class CaseService {
  public:
@@ -73,6 +81,8 @@ class CaseService {
   Suggestion suggest_category(const std::string& text);
   // The keywords of `category` that occur in the text (shown with the case: why it was filed there).
   std::vector<std::string> matched_keywords(const std::string& text, const std::string& category);
+  // Subscribers to "needs rectification" (set them up before serving).
+  void on_rectification(RectificationHook h) { rectification_hooks_.push_back(std::move(h)); }
 
   // ---- reads ----
   bool visible(const Who& who, const Case& c) const;
@@ -111,9 +121,24 @@ class CaseService {
   Case callback(const Who& who, int64_t id, const std::string& result, const std::string& note);
   Case public_callback(const std::string& tracking_code, const std::string& phone_last4, const std::string& result,
                        const std::string& note, const std::string& ip);
-  Case close(const Who& who, int64_t id, const std::string& note);
+  // Closes the case; `finding` may complete or correct the outcome, measures, responsible
+  // staff and 需整改 (its `reply` is not used).
+  Case close(const Who& who, int64_t id, const std::string& note, const ReplyInput& finding = {});
   Case supervise(const Who& who, int64_t id, const std::string& note);
   Case add_note(const Who& who, int64_t id, const std::string& note);
+  // Who may add notes and attachments: handlers of the owner or of the node the case is about,
+  // and supervisors of the owner (the "note" action).
+  bool may_annotate(const Who& who, const Case& c) const;
+
+  // ---- attachments (附件; limits and checks in cases/attachments.hpp) ----
+  // A staff upload: checked like a note, stored with an "attach" history entry (note = the
+  // file name) and an audit entry in one transaction. Returns the stored row (without bytes).
+  Attachment attach(const Who& who, int64_t id, const std::string& name, const std::string& bytes);
+  // The complainant's upload right after filing on the public form: the 查询码 plus the last
+  // four phone digits (404 otherwise), within kPublicAttachWindowMs of filing, at most
+  // kMaxPublicAttachments files.
+  Attachment public_attach(const std::string& tracking_code, const std::string& phone_last4, const std::string& name,
+                           const std::string& bytes, const std::string& ip);
 
   // ---- escalation ----
   // Raises every case whose next check is due; returns how many steps were taken.
@@ -135,7 +160,9 @@ class CaseService {
   struct Change;
   Case mutate(const Who& who, int64_t id, const char* action,
               const std::function<void(store::Tx&, Case&, Change&)>& fn);
+  void record_finding(store::Tx& tx, Case& c, const ReplyInput& in);
   store::Db& db_;
+  std::vector<RectificationHook> rectification_hooks_;
   std::thread worker_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -103,7 +103,7 @@ void register_h5_routes(App& app) {
       for (auto& k : app.cases->categories())
         if (k.active && !k.sensitive && k.parent.empty()) cats.push_back({{"code", k.code}, {"name", k.name}});
     ctx["categories"] = cats;
-    ctx["attachments"] = false;
+    ctx["attachments"] = true;
     std::string body = page;
     static const std::string marker = "/*CTX*/null";
     if (auto pos = body.find(marker); pos != std::string::npos) body.replace(pos, marker.size(), script_json(ctx));

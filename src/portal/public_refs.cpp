@@ -80,7 +80,6 @@ Target resolve_target(store::Db& db, const std::optional<std::string>& unit_code
       }
     }
   }
-  if (t.point && t.point->kind == "institution") t.point.reset();
   return t;
 }
 

@@ -24,7 +24,8 @@ std::optional<NodeRef> point_by_code(store::Db& db, const std::string& code);
 
 // What a public link or submission names: `unit` (an org node code; a department's code counts
 // as its point) and `point` (an org node or collection-point code inside that unit). `unit` is
-// the institution, `point` the department or window when one was named.
+// the institution, `point` the node named as the point (the institution itself when the point
+// code names it).
 struct Target {
   std::optional<NodeRef> unit, point;
 };

@@ -528,6 +528,67 @@ TEST_P(Cases, CalendarAndTimeLimitsAreDataNotCode) {
   EXPECT_TRUE(svc->list(f, &next).empty());
 }
 
+// 需整改: the flag follows a substantiated finding, is set once, tells the unit and calls the
+// rectification hook in the answering transaction (a failing hook rolls the answer back); the
+// finding may also be completed when closing.
+TEST_P(Cases, NeedsRectificationCallsTheHookOnceInTheSameTransaction) {
+  std::vector<int64_t> hooked;
+  bool fail = false;
+  svc->on_rectification([&](store::Tx& tx, const cases::Case& c) {
+    // Inside the transaction: the case row is visible with its finding.
+    auto r = tx.query("SELECT COUNT(*) FROM cases WHERE id = ?", {c.id});
+    EXPECT_EQ(store::scalar_i64(r).value_or(0), 1);
+    EXPECT_TRUE(c.needs_rectification);
+    if (fail) throw Error(500, "ledger_down", "rectification ledger unavailable");
+    hooked.push_back(c.id);
+  });
+  auto c = svc->accept(handler(), open(complaint("收费处多收了检查费")).id, std::nullopt);
+  cases::ReplyInput r;
+  r.reply = "已退还多收费用。";
+  r.outcome = "unsubstantiated";
+  r.needs_rectification = true;
+  EXPECT_EQ(error_of([&] { svc->reply(handler(), c.id, r); }).field(), "needs_rectification");
+  r.outcome = "substantiated";
+  fail = true;
+  EXPECT_EQ(error_of([&] { svc->reply(handler(), c.id, r); }).code(), "ledger_down");
+  EXPECT_EQ(svc->find(c.id)->status, "processing");  // rolled back with the hook
+  EXPECT_FALSE(svc->find(c.id)->needs_rectification);
+  fail = false;
+  c = svc->reply(handler(), c.id, r);
+  EXPECT_TRUE(c.needs_rectification);
+  EXPECT_EQ(hooked, (std::vector<int64_t>{c.id}));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notifications WHERE kind = 'case.rectification' AND node_id = ? AND link = ?",
+                  {node("H001"), "/cases/" + std::to_string(c.id)}),
+            1);
+  // Reopened and answered again: no second item.
+  c = svc->callback(handler(), c.id, "unsatisfied", "还没退");
+  c = svc->reply(handler(), c.id, r);
+  EXPECT_EQ(hooked.size(), 1u);
+  // The list filter finds it.
+  cases::ListFilter f;
+  f.read_scope = {path("H001")};
+  f.needs_rectification = true;
+  int64_t next = 0;
+  auto page = svc->list(f, &next);
+  EXPECT_TRUE(has(page, c.id));
+  for (auto& x : page) EXPECT_TRUE(x.needs_rectification);
+
+  // A suggestion closed without a reply round: the finding is given on closing.
+  auto in = complaint("建议门诊增加自助机，排队缴费太慢");
+  in.type = "suggestion";
+  auto sug = svc->accept(handler(), open(in).id, std::nullopt);
+  cases::ReplyInput fin;
+  fin.outcome = "partly";
+  fin.measures = "增设两台自助机";
+  fin.needs_rectification = true;
+  sug = svc->close(handler(), sug.id, "采纳建议", fin);
+  EXPECT_EQ(sug.status, "closed");
+  EXPECT_EQ(sug.outcome, "partly");
+  EXPECT_EQ(sug.measures, "增设两台自助机");
+  EXPECT_TRUE(sug.needs_rectification);
+  EXPECT_EQ(hooked, (std::vector<int64_t>{c.id, sug.id}));
+}
+
 // The console shows the buttons CaseService::actions lists. Pin that list to what the actions
 // really allow: for every state, user and action, a listed action succeeds and an unlisted
 // one is refused (403, 404 or 409), never the other way round.

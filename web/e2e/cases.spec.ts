@@ -3,7 +3,8 @@
 // complaint is transferred to 内科, whose head accepts and replies; the patient checks the
 // status on /t with the code and the last 4 phone digits and answers 不满意; the case is
 // reopened, handled again, called back and closed; the bureau sees it in the statistics; and
-// another hospital can see the case neither in its list nor by its URL.
+// another hospital can see the case neither in its list nor by its URL. The patient attaches a
+// photo (a small PNG) on the form; the department head sees it under 附件 and adds a PDF.
 // Needs a running server with demo data (see foundation.spec.ts). Every run creates new cases,
 // so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +18,13 @@ const last4 = String(1000 + (Date.now() % 9000))
 const patientPhone = `139${String(Date.now()).slice(-4)}${last4}`
 const complaintText = `内科门诊医生态度生硬，问了两句就不耐烦，候诊也等了很久（${stamp}）`
 const hotlineText = `来电反映收费处多收了检查费，要求退还（${stamp}）`
+// A real 1×1 PNG (the server checks the bytes, not the name) and a minimal PDF.
+const pngBytes = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
+const photoName = `候诊区-${stamp}.png`
+const pdfBytes = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n')
 
 
 let browser: Browser
@@ -119,9 +127,15 @@ describe('complaints and cases', () => {
     await p.locator('#submit').click()
     expect(await p.locator('#f-phone .err').isVisible()).toBe(true)
     await p.locator('#phone').fill(patientPhone)
+    // A photo goes with it; the limits are spelled out next to the picker.
+    expect(await p.locator('#f-attach').isVisible()).toBe(true)
+    await poll(() => p.locator('#file-limits').innerText()).toBe('最多5个文件，每个不超过10MB，支持图片和PDF')
+    await p.locator('#files').setInputFiles({ name: photoName, mimeType: 'image/png', buffer: pngBytes })
+    await poll(() => p.locator('#file-list').innerText()).toContain(photoName)
     await p.screenshot({ path: path.join(SHOTS, 'cases-01-public-form.png'), fullPage: true })
     await p.locator('#submit').click()
     await p.locator('#done').waitFor()
+    expect(await p.locator('#upload-err').isVisible()).toBe(false)
     code = (await p.locator('#code').innerText()).trim()
     expect(code).toMatch(/^[A-Z0-9]{6,20}$/)
     await p.locator('#copy').click()
@@ -206,6 +220,22 @@ describe('complaints and cases', () => {
     await poll(() => statusText(page)).toBe('已答复')
     await poll(() => byTestId(page, 'case-reply').innerText()).toContain('批评教育')
     await poll(() => byTestId(page, 'case-timeline').innerText()).toContain('接收转办')
+    // 附件: the patient's photo is there, from 群众, and downloads as the same bytes.
+    const files = byTestId(page, 'case-attachments')
+    await poll(() => files.innerText()).toContain(photoName)
+    await poll(() => files.innerText()).toContain('群众')
+    const href = await byTestId(page, 'case-attachment-name').getAttribute('href')
+    const bytes = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u!)).arrayBuffer())), href)
+    expect(Buffer.from(bytes).equals(pngBytes)).toBe(true)
+    // The head adds the department's written statement; the timeline records it.
+    await byTestId(page, 'case-attachment-input').setInputFiles({ name: '情况说明.pdf', mimeType: 'application/pdf', buffer: pdfBytes })
+    await poll(() => files.innerText()).toContain('情况说明.pdf')
+    await poll(() => byTestId(page, 'case-timeline').innerText()).toContain('上传附件')
+    // A text file dressed up as a photo is refused with a Chinese message.
+    await byTestId(page, 'case-attachment-input').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') })
+    await poll(() => page.locator('.el-message').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining('只能上传图片')]))
+    expect(await files.innerText()).not.toContain('photo.jpg')
+    await shot(page, 'cases-06b-attachments')
     await shot(page, 'cases-06-replied')
     await page.context().close()
   })

@@ -52,6 +52,18 @@ describe('api wrapper', () => {
     expect(fetchMock.mock.calls[1][1].credentials).toBe('same-origin')
   })
 
+  it('sends a file as the raw body with its own type and the CSRF header (attachments)', async () => {
+    fetchMock.mockImplementation(async () => jsonResponse(201, { id: '1' }))
+    const file = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' })
+    await request('POST', '/api/v1/cases/7/attachments', { query: { name: '照片 1.png' }, blob: file })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/v1/cases/7/attachments?name=%E7%85%A7%E7%89%87+1.png')
+    expect(fetchMock.mock.calls[0][1].body).toBe(file)
+    expect(headersOf(0)['Content-Type']).toBe('image/png')
+    expect(headersOf(0)['X-CSRF-Token']).toBe('tok-123')
+    await request('POST', '/api/v1/cases/7/attachments', { blob: new Blob(['x']) })
+    expect(headersOf(1)['Content-Type']).toBe('application/octet-stream')
+  })
+
   it('parses the JSON body and returns undefined on 204', async () => {
     fetchMock.mockResolvedValueOnce(jsonResponse(200, { items: [{ id: '9007199254740993' }] }))
     const r = await api.get<{ items: { id: string }[] }>('/api/v1/org/nodes')

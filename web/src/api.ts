@@ -32,6 +32,8 @@ export interface RequestOptions {
   json?: unknown
   /** A raw text body sent as is (e.g. CSV). */
   text?: string
+  /** A file's raw bytes sent as the body (attachments); Content-Type from contentType or the file. */
+  blob?: Blob
   contentType?: string
   /** Don't run the 401 handler (login itself, and the session probe at start-up). */
   noAuthRedirect?: boolean
@@ -82,8 +84,11 @@ async function parseBody(res: Response): Promise<unknown> {
 export async function request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const m = method.toUpperCase()
   const headers: Record<string, string> = { Accept: 'application/json' }
-  let body: string | undefined
-  if (opts.json !== undefined) {
+  let body: string | Blob | undefined
+  if (opts.blob !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? (opts.blob.type || 'application/octet-stream')
+    body = opts.blob
+  } else if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.json)
   } else if (opts.text !== undefined) {

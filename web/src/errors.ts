@@ -70,6 +70,10 @@ export const CODE_ZH: Record<string, string> = {
   reply_required: '须先答复投诉人，才能办结此案件',
   already_closed: '案件已办结',
   already_merged: '案件已合并',
+  // attachments
+  unsupported_type: '只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件；文件类型按内容识别，改扩展名无效',
+  too_many_attachments: '附件数量已达上限，不能再上传',
+  attachment_window_closed: '已超过上传附件的时限',
 }
 
 /** English fallbacks for codes whose server message is not meant for end users. */

@@ -2,6 +2,9 @@
 -- 医疗安全 becomes its own top category and 环境 is called 环境卫生. A sub-category of an
 -- integrity (sensitive) category is sensitive too (enforced by the service on every save).
 ALTER TABLE case_categories ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+-- "Needs rectification" (需整改), set when the case is answered; the rectification ledger
+-- (整改台账) takes these cases through CaseService's rectification hook.
+ALTER TABLE cases ADD COLUMN needs_rectification INTEGER NOT NULL DEFAULT 0;
 UPDATE case_categories SET name = '环境卫生', name_en = 'Environment and hygiene' WHERE code = 'environment' AND name = '环境';
 UPDATE case_categories SET keywords = '误诊,漏诊,治疗,用药,病情,延误,检查结果,并发症,疗效,手术效果' WHERE code = 'quality' AND updated_at = 0;
 INSERT INTO case_categories(code, name, name_en, keywords, sensitive, sort, updated_at, parent) VALUES

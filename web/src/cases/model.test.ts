@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { actionPath, allowedActions, asTrackingCode, isOpen, maskPhone, statusTag, validPhone, type CaseDetail } from './model'
+import { actionPath, allowedActions, asTrackingCode, formatBytes, isOpen, maskPhone, statusTag, validPhone, type CaseDetail } from './model'
 
 function kase(over: Partial<CaseDetail> = {}): CaseDetail {
   return {
@@ -101,5 +101,14 @@ describe('case vocabulary helpers', () => {
     expect(statusTag('pending')).toBe('warning')
     expect(isOpen('waiting')).toBe(true)
     expect(isOpen('replied')).toBe(false)
+  })
+})
+
+describe('attachment sizes', () => {
+  it('reads like a file manager', () => {
+    expect(formatBytes(12)).toBe('12 B')
+    expect(formatBytes(340 * 1024)).toBe('340 KB')
+    expect(formatBytes(10 * 1024 * 1024)).toBe('10.0 MB')
+    expect(formatBytes(1.25 * 1024 * 1024)).toBe('1.3 MB')
   })
 })

@@ -80,6 +80,7 @@ export interface CaseDetail extends CaseRow {
   extended_days: number
   reply: string
   measures: string
+  needs_rectification?: boolean
   callback_at: number | null
   merged_into: string | null
   source_rating_id?: string | null
@@ -89,6 +90,33 @@ export interface CaseDetail extends CaseRow {
   /** Actions the server allows the current user (when it says so). */
   actions?: string[]
   attachments?: { id: string; name: string; size?: number; content_type?: string; url?: string }[]
+}
+
+/** A case attachment (附件) as GET /api/v1/cases/{id}/attachments lists it (metadata only). */
+export interface CaseAttachment {
+  id: string
+  name: string
+  size: number
+  content_type: string
+  source: 'public' | 'staff'
+  uploader: string
+  uploaded_by: string | null
+  event_id: string | null
+  sha256: string
+  created_at: number
+}
+export interface AttachmentList {
+  items: CaseAttachment[]
+  can_upload: boolean
+  max_files: number
+  max_bytes: number
+}
+
+/** 1.2 MB, 340 KB, 12 B. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`
+  return `${n} B`
 }
 
 export type CasePage = Page<CaseRow>
