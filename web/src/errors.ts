@@ -128,6 +128,7 @@ export const FIELD_ZH: Record<string, string> = {
   must_change_password: '首次登录改密',
   name: '名称',
   name_en: '英文名称',
+  needs_rectification: '需整改',
   needs_callback: '需要回访',
   new_password: '新密码',
   node: '组织节点',
