@@ -40,25 +40,8 @@ std::string pct(const std::string& s) {
   return out;
 }
 
-class CaseAttachments : public ::testing::TestWithParam<std::string> {
+class CaseAttachments : public DemoServerTest {
  protected:
-  void SetUp() override {
-    url = demo_db_url(GetParam());
-    db = store::open(url);
-    server =
-        std::make_unique<ServerProcess>(url, std::vector<std::string>{"--public-rate", "100", "--public-burst", "500"});
-  }
-  std::string node(const std::string& code) {
-    return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0);
-  }
-  HttpClient as(const std::string& user) {
-    auto c = server->client();
-    EXPECT_EQ(c.login(user).status, 200) << user;
-    return c;
-  }
-  int64_t count(const std::string& sql, const store::Params& p = {}) {
-    return store::scalar_i64(db->query(sql, p)).value_or(-1);
-  }
   int64_t attachments_of(const std::string& case_id) {
     return count("SELECT COUNT(*) FROM case_attachments WHERE case_id = ?", {std::stoll(case_id)});
   }
@@ -87,10 +70,6 @@ class CaseAttachments : public ::testing::TestWithParam<std::string> {
     return c.request("POST", "/api/v1/cases/" + id + "/attachments?name=" + pct(name), bytes,
                      {{"Content-Type", "application/octet-stream"}});
   }
-
-  std::string url;
-  std::unique_ptr<store::Db> db;
-  std::unique_ptr<ServerProcess> server;
 };
 
 TEST_P(CaseAttachments, ComplainantsPhotoReachesTheHospitalByteForByte) {

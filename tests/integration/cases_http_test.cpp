@@ -13,27 +13,9 @@ using namespace manyi::testing;
 
 namespace {
 
-class CasesHttp : public ::testing::TestWithParam<std::string> {
+class CasesHttp : public DemoServerTest {
  protected:
-  void SetUp() override {
-    url = demo_db_url(GetParam());
-    db = store::open(url);
-    server =
-        std::make_unique<ServerProcess>(url, std::vector<std::string>{"--public-rate", "100", "--public-burst", "500"});
-  }
-  std::string node(const std::string& code) {
-    return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0);
-  }
-  HttpClient as(const std::string& user) {
-    auto c = server->client();
-    EXPECT_EQ(c.login(user).status, 200) << user;
-    return c;
-  }
-  int64_t count_cases() { return store::scalar_i64(db->query("SELECT COUNT(*) FROM cases")).value_or(-1); }
-
-  std::string url;
-  std::unique_ptr<store::Db> db;
-  std::unique_ptr<ServerProcess> server;
+  int64_t count_cases() { return count("SELECT COUNT(*) FROM cases"); }
 };
 
 TEST_P(CasesHttp, CitizenComplaintFromFormToRatedReply) {

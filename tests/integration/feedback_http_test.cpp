@@ -19,28 +19,16 @@ const std::vector<std::string> kRelaxed = {"--rating-net-rate", "1000", "--ratin
                                            "--rating-device-rate", "1000", "--rating-device-burst", "1000",
                                            "--public-rate", "1000", "--public-burst", "1000"};
 
-class FeedbackHttp : public ::testing::TestWithParam<std::string> {
+class FeedbackHttp : public DemoServerTest {
  protected:
-  void SetUp() override {
-    url = demo_db_url(GetParam());
-    db = store::open(url);
-  }
-  void start(std::vector<std::string> extra = kRelaxed) { server = std::make_unique<ServerProcess>(url, extra); }
-  std::string node(const std::string& code) { return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0); }
+  FeedbackHttp() { start_in_setup = false; }
+  void start(std::vector<std::string> extra = kRelaxed) { DemoServerTest::start(std::move(extra)); }
   // A collection point of an org node (demo: every department has one).
   std::string point(const std::string& node_code, const std::string& template_code = "outpatient") {
     auto r = db->query("SELECT p.code FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN form_templates t "
                        "ON t.id = p.template_id WHERE n.code = ? AND t.code = ? ORDER BY p.id LIMIT 1",
                        {node_code, template_code});
     return r.empty() ? "" : r[0].str(0);
-  }
-  HttpClient as(const std::string& user) {
-    auto c = server->client();
-    EXPECT_EQ(c.login(user).status, 200) << user;
-    return c;
-  }
-  int64_t count(const std::string& sql, const store::Params& p = {}) {
-    return store::scalar_i64(db->query(sql, p)).value_or(-1);
   }
   static std::string device(int i) { return "dev-test-" + std::to_string(100000 + i); }
   // The demo spans the two years up to today: the current year always has ratings.
@@ -57,10 +45,6 @@ class FeedbackHttp : public ::testing::TestWithParam<std::string> {
     for (auto& [k, v] : extra.items()) j[k] = v;
     return j;
   }
-
-  std::string url;
-  std::unique_ptr<store::Db> db;
-  std::unique_ptr<ServerProcess> server;
 };
 
 TEST_P(FeedbackHttp, BadInputsAreRefusedAndStoreNothing) {

@@ -12,19 +12,8 @@ using namespace manyi::testing;
 
 namespace {
 
-class PortalHttp : public ::testing::TestWithParam<std::string> {
+class PortalHttp : public DemoServerTest {
  protected:
-  void SetUp() override {
-    url = demo_db_url(GetParam());
-    db = store::open(url);
-    server = std::make_unique<ServerProcess>(url, std::vector<std::string>{"--public-rate", "100", "--public-burst", "500"});
-  }
-  std::string node(const std::string& code) { return db->query("SELECT id FROM org_nodes WHERE code = ?", {code})[0].str(0); }
-  HttpClient as(const std::string& user) {
-    auto c = server->client();
-    EXPECT_EQ(c.login(user).status, 200) << user;
-    return c;
-  }
   // A public complaint about a node; returns its tracking code.
   std::string complain(const std::string& node_code, const std::string& text) {
     auto pub = server->client();
@@ -35,10 +24,6 @@ class PortalHttp : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.js().value("tracking_code", "");
   }
-
-  std::string url;
-  std::unique_ptr<store::Db> db;
-  std::unique_ptr<ServerProcess> server;
 };
 
 std::string context_of(const std::string& html) {

@@ -283,4 +283,31 @@ std::string demo_db_url(const std::string& backend) {
   return url;
 }
 
+void DemoServerTest::SetUp() {
+  url = demo_db_url(GetParam());
+  db = store::open(url);
+  if (start_in_setup) start();
+}
+
+void DemoServerTest::start(std::vector<std::string> extra) {
+  server.reset();
+  server = std::make_unique<ServerProcess>(url, std::move(extra));
+}
+
+std::string DemoServerTest::node(const std::string& code) {
+  auto r = db->query("SELECT id FROM org_nodes WHERE code = ?", {code});
+  EXPECT_FALSE(r.empty()) << "no org node " << code;
+  return r.empty() ? "" : r[0].str(0);
+}
+
+HttpClient DemoServerTest::as(const std::string& user) {
+  auto c = server->client();
+  EXPECT_EQ(c.login(user).status, 200) << user;
+  return c;
+}
+
+int64_t DemoServerTest::count(const std::string& sql, const store::Params& p) {
+  return store::scalar_i64(db->query(sql, p)).value_or(-1);
+}
+
 }  // namespace manyi::testing

@@ -80,4 +80,23 @@ int run_manyi(const std::vector<std::string>& args, std::string* output = nullpt
 // for each test (creating it hashes seven passwords).
 std::string demo_db_url(const std::string& backend);
 
+// An HTTP test on a fresh copy of the demo database (parameterised by backend), with the real
+// server started by start() — by SetUp unless a test asks otherwise with start_in_setup.
+class DemoServerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  // Starts (or restarts) the server with these extra arguments.
+  void start(std::vector<std::string> extra = {"--public-rate", "100", "--public-burst", "500"});
+  // The id of the org node with this code, as the API writes ids (a string).
+  std::string node(const std::string& code);
+  // A client signed in as a demo user.
+  HttpClient as(const std::string& user);
+  int64_t count(const std::string& sql, const store::Params& p = {});
+
+  bool start_in_setup = true;
+  std::string url;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<ServerProcess> server;
+};
+
 }  // namespace manyi::testing
