@@ -8,3 +8,9 @@ CREATE INDEX cases_open_owner ON cases(owner_path, sensitive, status, level, dea
   WHERE status IN ('pending', 'processing', 'waiting');
 CREATE INDEX cases_open_node ON cases(node_path, sensitive, status, level, deadline_at, assignee_id, owner_path, transfer_to_path)
   WHERE status IN ('pending', 'processing', 'waiting');
+
+-- The overdue tab pages newest first through open cases only: an id-ordered index of them,
+-- covering the visibility and overdue terms, so a small scope's last page does not walk every
+-- older case (a department's last overdue page at 1 million cases: 440 ms -> 1 ms).
+CREATE INDEX cases_open_id ON cases(id, sensitive, owner_path, node_path, transfer_to_path, status, deadline_at)
+  WHERE status IN ('pending', 'processing', 'waiting');
