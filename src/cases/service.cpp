@@ -837,15 +837,16 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
   int64_t now = now_ms();
   Params p;
   std::string branches;
-  auto add = [&](const std::string& where, const Params& wp) {
+  // One branch's counts; subtract = true counts it negatively (see the root scope below).
+  auto add = [&](const std::string& where, const Params& wp, bool subtract = false) {
     if (!branches.empty()) branches += " UNION ALL ";
-    branches +=
-        "SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE c.assignee_id = ?) AS mine, "
-        "COUNT(*) FILTER (WHERE c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting') AS due_soon, "
-        "COUNT(*) FILTER (WHERE c.deadline_at < ? AND c.status <> 'waiting') AS overdue, "
-        "COUNT(*) FILTER (WHERE c.level >= 3) AS supervised "
-        "FROM cases c WHERE c.status IN ('pending', 'processing', 'waiting') AND " +
-        where;
+    std::string m = subtract ? "-" : "";
+    branches += "SELECT " + m + "COUNT(*) AS n, " + m + "COUNT(*) FILTER (WHERE c.assignee_id = ?) AS mine, " + m +
+                "COUNT(*) FILTER (WHERE c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting') AS due_soon, " +
+                m + "COUNT(*) FILTER (WHERE c.deadline_at < ? AND c.status <> 'waiting') AS overdue, " + m +
+                "COUNT(*) FILTER (WHERE c.level >= 3) AS supervised "
+                "FROM cases c WHERE c.status IN ('pending', 'processing', 'waiting')" +
+                (where.empty() ? "" : " AND " + where);
     p.push_back(user_id);
     p.push_back(now);
     p.push_back(now);
@@ -890,7 +891,25 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
       add(narrow(w, q), q);
     }
   };
-  if (read_scope == sensitive_scope) {
+  const bool root = read_scope.size() == 1 &&
+                    std::count(read_scope[0].begin(), read_scope[0].end(), '/') == 2;  // "/<id>/"
+  if (root && read_scope == sensitive_scope && node_path.empty()) {
+    // The root of the tree (the city bureau) sees every open case but those wholly outside its
+    // subtree (owner, subject and any transfer target elsewhere): count all open cases without
+    // testing paths — one pass over the smallest covering index, about half the cost per row of
+    // the range scan — and subtract the outsiders, found from the owner index outside the range.
+    const auto& r = read_scope[0];
+    add("", {});
+    const std::pair<const char*, std::string> outside[] = {{"c.owner_path < ?", r},
+                                                          {"c.owner_path >= ?", http::subtree_upper(r)}};
+    for (auto& [cond, bound] : outside) {
+      Params q{bound};
+      std::string w = std::string(cond) + " AND NOT " + http::subtree_condition("c.node_path", read_scope, q);
+      w += " AND (c.transfer_to_path IS NULL OR NOT " + http::subtree_condition("c.transfer_to_path", read_scope, q) +
+           ")";
+      add(w, q, true);
+    }
+  } else if (read_scope == sensitive_scope) {
     visible_in("", read_scope);
   } else {
     visible_in("c.sensitive = 0 AND ", read_scope);

@@ -609,6 +609,11 @@ TEST_P(Cases, InboxCountsEqualCountingTheListForEveryScope) {
       {node("H001"), path("H001"), user("hosp1"), now + day});
   set(6, "status = 'rejected'", {});
   set(8, "status = 'processing', level = 2, deadline_at = ?", {now - day});
+  // Outside the city's tree (as under a second root): one wholly, one only through a transfer
+  // into it — the root scope's counts subtract the first and keep the second.
+  set(7, "node_path = '/1/2/', owner_path = '/1/'", {});
+  set(9, "node_path = '/1/2/', owner_path = '/1/', transfer_to_node_id = ?, transfer_to_path = ?",
+      {node("H001"), path("H001")});
 
   struct Scope {
     std::vector<std::string> read, sens;
