@@ -760,8 +760,12 @@ namespace {
 // Visibility: case.read on the owner, the subject or a pending transfer target; integrity
 // (sensitive) cases need case.sensitive instead. Optionally narrowed to cases about or owned
 // within one subtree.
+// list() passes node_index = false: the ?node= narrowing then filters rows instead of driving
+// the plan. Driven by it, SQLite gathers the node's whole subtree through two indexes and sorts
+// it for page 1 (580 ms for one hospital at 1 million cases); walking the id index newest first
+// is what it does for every later page (id < cursor) anyway: 0.3 ms.
 std::string scope_sql(const std::vector<std::string>& read, const std::vector<std::string>& sens,
-                      const std::string& node_path, Params& p) {
+                      const std::string& node_path, Params& p, bool node_index = true) {
   auto any = [&](const std::vector<std::string>& scope) {
     return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
            http::subtree_condition("c.node_path", scope, p) + " OR " +
@@ -772,8 +776,10 @@ std::string scope_sql(const std::vector<std::string>& read, const std::vector<st
   out += ")";
   if (!node_path.empty()) {
     std::vector<std::string> one{node_path};
-    out += " AND (" + http::subtree_condition("c.node_path", one, p) + " OR " +
-           http::subtree_condition("c.owner_path", one, p) + ")";
+    const char* node_col = node_index ? "c.node_path" : "(c.node_path || '')";
+    const char* owner_col = node_index ? "c.owner_path" : "(c.owner_path || '')";
+    out += " AND (" + http::subtree_condition(node_col, one, p) + " OR " + http::subtree_condition(owner_col, one, p) +
+           ")";
   }
   return out;
 }
@@ -781,7 +787,7 @@ std::string scope_sql(const std::vector<std::string>& read, const std::vector<st
 
 std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
   Params p;
-  std::string where = scope_sql(f.read_scope, f.sensitive_scope, f.node_path, p);
+  std::string where = scope_sql(f.read_scope, f.sensitive_scope, f.node_path, p, false);
   auto eq = [&](const char* col, const std::string& v) {
     if (v.empty()) return;
     where += fmt::format(" AND c.{} = ?", col);
@@ -806,7 +812,12 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
   }
   int64_t now = now_ms();
   if (f.overdue) {
-    where += " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
+    // The first status term is implied by the second; it is what lets the databases walk the
+    // id-ordered index of open cases only (cases_open_id, migration 0006) instead of every case
+    // below the cursor: a department's last overdue page at 1 million cases, 440 ms -> 1 ms.
+    where +=
+        " AND c.status IN ('pending', 'processing', 'waiting') AND c.status IN ('pending', 'processing') AND "
+        "c.deadline_at < ?";
     p.push_back(now);
   }
   if (f.pending_transfer) where += " AND c.transfer_to_node_id IS NOT NULL";
@@ -877,6 +888,112 @@ Stats CaseService::stats(const std::vector<std::string>& read_scope, const std::
   }
   s.callbacks = s.satisfied + s.basically_satisfied + s.unsatisfied;
   return s;
+}
+
+InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope,
+                                      const std::vector<std::string>& sensitive_scope, const std::string& node_path,
+                                      int64_t user_id) {
+  // The visibility rule (scope_sql) is an OR over owner, subject and transfer target. Counted
+  // as written, the databases gather every row of the scope through three indexes and read the
+  // table for each (1 s for a hospital, 10 s for the bureau at 1 million cases). Instead the
+  // visible open cases are split into disjoint branches — owner in scope; subject in scope but
+  // not the owner; only the transfer target in scope — and each branch is counted from the
+  // partial covering indexes of migration 0006 (open cases only) without reading the table.
+  // COUNT(*) FILTER (SQLite 3.30+, PostgreSQL 9.4+) costs ~25% less per row than SUM(CASE …).
+  int64_t now = now_ms();
+  Params p;
+  std::string branches;
+  // One branch's counts; subtract = true counts it negatively (see the root scope below).
+  auto add = [&](const std::string& where, const Params& wp, bool subtract = false) {
+    if (!branches.empty()) branches += " UNION ALL ";
+    std::string m = subtract ? "-" : "";
+    branches += "SELECT " + m + "COUNT(*) AS n, " + m + "COUNT(*) FILTER (WHERE c.assignee_id = ?) AS mine, " + m +
+                "COUNT(*) FILTER (WHERE c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting') AS due_soon, " +
+                m + "COUNT(*) FILTER (WHERE c.deadline_at < ? AND c.status <> 'waiting') AS overdue, " + m +
+                "COUNT(*) FILTER (WHERE c.level >= 3) AS supervised "
+                "FROM cases c WHERE c.status IN ('pending', 'processing', 'waiting')" +
+                (where.empty() ? "" : " AND " + where);
+    p.push_back(user_id);
+    p.push_back(now);
+    p.push_back(now);
+    p.insert(p.end(), wp.begin(), wp.end());
+  };
+  // sensitive: "c.sensitive = 0 AND ", "c.sensitive = 1 AND " or "" (both, same scope).
+  auto visible_in = [&](const std::string& sensitive, const std::vector<std::string>& scope) {
+    if (scope.empty()) return;
+    auto narrow = [&](std::string w, Params& q) {
+      if (node_path.empty()) return w;
+      std::vector<std::string> one{node_path};
+      return w + " AND (" + http::subtree_condition("c.node_path", one, q) + " OR " +
+             http::subtree_condition("c.owner_path", one, q) + ")";
+    };
+    {  // the owner is in scope
+      Params q;
+      auto w = sensitive + http::subtree_condition("c.owner_path", scope, q);
+      add(narrow(w, q), q);
+    }
+    // The subject is in scope, the owner is not. A scope that is one root of the tree holds
+    // (nearly) every case: read the owner index outside the scope's range (empty) rather than
+    // walking the whole subject index to find nothing.
+    if (scope.size() == 1 && std::count(scope[0].begin(), scope[0].end(), '/') == 2) {
+      const std::pair<const char*, std::string> outside[] = {{"c.owner_path < ?", scope[0]},
+                                                              {"c.owner_path >= ?", http::subtree_upper(scope[0])}};
+      for (auto& [cond, bound] : outside) {
+        Params q{bound};
+        auto w = sensitive + cond + " AND " + http::subtree_condition("c.node_path", scope, q);
+        add(narrow(w, q), q);
+      }
+    } else {
+      Params q;
+      auto w = sensitive + http::subtree_condition("c.node_path", scope, q);
+      w += " AND NOT " + http::subtree_condition("c.owner_path", scope, q);
+      add(narrow(w, q), q);
+    }
+    {  // only the pending transfer's target is in scope
+      Params q;
+      auto w = sensitive + http::subtree_condition("c.transfer_to_path", scope, q);
+      w += " AND NOT " + http::subtree_condition("c.owner_path", scope, q);
+      w += " AND NOT " + http::subtree_condition("c.node_path", scope, q);
+      add(narrow(w, q), q);
+    }
+  };
+  const bool root = read_scope.size() == 1 &&
+                    std::count(read_scope[0].begin(), read_scope[0].end(), '/') == 2;  // "/<id>/"
+  if (root && read_scope == sensitive_scope && node_path.empty()) {
+    // The root of the tree (the city bureau) sees every open case but those wholly outside its
+    // subtree (owner, subject and any transfer target elsewhere): count all open cases without
+    // testing paths — one pass over the smallest covering index, about half the cost per row of
+    // the range scan — and subtract the outsiders, found from the owner index outside the range.
+    const auto& r = read_scope[0];
+    add("", {});
+    const std::pair<const char*, std::string> outside[] = {{"c.owner_path < ?", r},
+                                                          {"c.owner_path >= ?", http::subtree_upper(r)}};
+    for (auto& [cond, bound] : outside) {
+      Params q{bound};
+      std::string w = std::string(cond) + " AND NOT " + http::subtree_condition("c.node_path", read_scope, q);
+      w += " AND (c.transfer_to_path IS NULL OR NOT " + http::subtree_condition("c.transfer_to_path", read_scope, q) +
+           ")";
+      add(w, q, true);
+    }
+  } else if (read_scope == sensitive_scope) {
+    visible_in("", read_scope);
+  } else {
+    visible_in("c.sensitive = 0 AND ", read_scope);
+    visible_in("c.sensitive = 1 AND ", sensitive_scope);
+  }
+  InboxCounts out;
+  if (branches.empty()) return out;
+  auto r = db_.query("SELECT COALESCE(SUM(n), 0), COALESCE(SUM(mine), 0), COALESCE(SUM(due_soon), 0), "
+                     "COALESCE(SUM(overdue), 0), COALESCE(SUM(supervised), 0) FROM (" +
+                         branches + ") x",
+                     p);
+  if (r.empty()) return out;
+  out.unit = r[0].i64(0);
+  out.mine = r[0].i64(1);
+  out.due_soon = r[0].i64(2);
+  out.overdue = r[0].i64(3);
+  out.supervised = r[0].i64(4);
+  return out;
 }
 
 std::vector<Case> CaseService::duplicates_of(const Case& c, int limit) {

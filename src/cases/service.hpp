@@ -58,6 +58,12 @@ struct Stats {
   int64_t callbacks = 0, satisfied = 0, basically_satisfied = 0, unsatisfied = 0;
 };
 
+// The inbox tab counts (open cases only): all in scope ("my unit"), assigned to the caller,
+// due soon (临期: level 1, deadline not passed), overdue, supervised (督办, level 3).
+struct InboxCounts {
+  int64_t unit = 0, mine = 0, due_soon = 0, overdue = 0, supervised = 0;
+};
+
 struct ReplyInput {
   std::string reply, outcome, measures, category;
   std::vector<int64_t> responsible_staff;
@@ -93,6 +99,9 @@ class CaseService {
   std::vector<Case> list(const ListFilter& f, int64_t* next_cursor);
   Stats stats(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
               const std::string& node_path);
+  // What the inbox asks for beside the first page (GET /api/v1/case-reports/counts).
+  InboxCounts inbox_counts(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
+                           const std::string& node_path, int64_t user_id);
   // The workflow actions this caller may take on the case now, checked exactly as the actions
   // themselves check (accept, transfer_accept, …, note): the console shows only these.
   std::vector<std::string> actions(const Who& who, const Case& c);

@@ -285,26 +285,18 @@ void register_case_report_routes(App& app) {
   auto& r = *app.router;
 
   r.add("GET", "/api/v1/case-reports/counts", "case.read", [&app](http::Ctx& c) {
-    Params p;
-    int64_t now = now_ms();
-    Params head = {c.me().user_id, now, now};
-    std::string where = scope_where(c, p, false);
-    head.insert(head.end(), p.begin(), p.end());
-    auto rows = app.db->query(
-        std::string("SELECT COUNT(*), ") +
-            "SUM(CASE WHEN c.assignee_id = ? THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.level = 1 AND c.deadline_at >= ? THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.deadline_at < ? THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN c.level >= 3 THEN 1 ELSE 0 END) "
-            "FROM cases c WHERE c.status IN " + kOpen + " AND " + where,
-        head);
-    if (rows.empty()) throw std::runtime_error("count query returned nothing");
-    auto& row = rows[0];
-    return json_response({{"unit", row.i64(0)},
-                          {"mine", row.i64(1)},
-                          {"due_soon", row.i64(2)},
-                          {"overdue", row.i64(3)},
-                          {"supervised", row.i64(4)}});
+    std::string node_path;
+    if (auto node = c.id_query("node")) {
+      auto path = c.authorizer().node_path(*node);
+      if (!path) throw invalid("node", "the node does not exist");
+      if (!c.can_path("case.read", *path) && !c.can_path("case.sensitive", *path))
+        throw forbidden("this belongs to a unit outside your scope");
+      node_path = *path;
+    }
+    auto n = app.cases->inbox_counts(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), node_path,
+                                     c.me().user_id);
+    return json_response(
+        {{"unit", n.unit}, {"mine", n.mine}, {"due_soon", n.due_soon}, {"overdue", n.overdue}, {"supervised", n.supervised}});
   });
 
   r.add("GET", "/api/v1/case-reports/stats", "case.read", [&app](http::Ctx& c) {

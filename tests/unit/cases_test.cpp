@@ -685,6 +685,90 @@ TEST_P(Cases, TheServersBackgroundScanEscalatesOnItsOwn) {
   EXPECT_EQ(notices("case.supervise", node("CITY"), c.id), 1);
 }
 
+// The inbox counts are computed from disjoint branches over partial indexes (owner in scope;
+// subject in scope, owner not; only the transfer target in scope): they must equal counting
+// the open cases of the list, for every kind of scope.
+TEST_P(Cases, InboxCountsEqualCountingTheListForEveryScope) {
+  std::vector<int64_t> ids;
+  for (auto code : {"H001-NK", "H001-NK", "H001", "H001-WK", "H002", "H002", "H001-NK", "H002"})
+    ids.push_back(open(complaint("候诊等了三个小时，护士态度不耐烦", code)).id);
+  ids.push_back(open(complaint("医生收了红包", "H001-NK")).id);  // integrity: sensitive, owned by H001
+  ids.push_back(open(complaint("医生收了红包", "H002")).id);
+  auto set = [&](size_t i, const std::string& assignments, store::Params p) {
+    p.push_back(ids[i]);
+    db->write([&](store::Tx& tx) { tx.exec("UPDATE cases SET " + assignments + " WHERE id = ?", p); });
+  };
+  int64_t now = now_ms(), day = cal::kDayMs;
+  set(0, "status = 'processing', assignee_id = ?, level = 1, deadline_at = ?", {user("dept"), now + day});
+  set(1, "status = 'processing', owner_node_id = ?, owner_path = ?, level = 2, deadline_at = ?",
+      {node("H001-NK"), path("H001-NK"), now - day});
+  set(2, "status = 'waiting', level = 3, deadline_at = ?", {now - 9 * day});
+  set(3, "status = 'closed'", {});
+  // A pending transfer from H002 to H001's internal medicine, and one already moved to H001.
+  set(4, "transfer_to_node_id = ?, transfer_to_path = ?, level = 3, deadline_at = ?",
+      {node("H001-NK"), path("H001-NK"), now - 5 * day});
+  set(5, "owner_node_id = ?, owner_path = ?, assignee_id = ?, status = 'processing', level = 1, deadline_at = ?",
+      {node("H001"), path("H001"), user("hosp1"), now + day});
+  set(6, "status = 'rejected'", {});
+  set(8, "status = 'processing', level = 2, deadline_at = ?", {now - day});
+  // Outside the city's tree (as under a second root): one wholly, one only through a transfer
+  // into it — the root scope's counts subtract the first and keep the second.
+  set(7, "node_path = '/1/2/', owner_path = '/1/'", {});
+  set(9, "node_path = '/1/2/', owner_path = '/1/', transfer_to_node_id = ?, transfer_to_path = ?",
+      {node("H001"), path("H001")});
+
+  struct Scope {
+    std::vector<std::string> read, sens;
+    std::string node;
+    std::string user;
+  };
+  std::vector<Scope> scopes = {
+      {{path("H001")}, {path("H001")}, "", "hosp1"},
+      {{path("H001-NK")}, {}, "", "dept"},
+      {{path("CITY")}, {path("CITY")}, "", "bureau"},
+      {{path("CITY")}, {path("CITY")}, path("H001"), "bureau"},
+      {{path("CITY")}, {}, path("H001-NK"), "bureau"},
+      {{path("H001"), path("H002")}, {path("H001")}, "", "hosp1"},
+      {{path("H002")}, {path("H002")}, "", "hosp2"},
+      {{}, {path("H001")}, "", "hosp1"},
+  };
+  for (auto& s : scopes) {
+    cases::InboxCounts want;
+    for (auto status : {"pending", "processing", "waiting"}) {
+      cases::ListFilter f;
+      f.read_scope = s.read;
+      f.sensitive_scope = s.sens;
+      f.node_path = s.node;
+      f.status = status;
+      f.limit = 500;
+      int64_t next = 0;
+      for (auto& c : svc->list(f, &next)) {
+        bool running = c.status != "waiting";
+        want.unit++;
+        want.mine += c.assignee_id == user(s.user);
+        want.due_soon += running && c.level == 1 && c.deadline_at >= now;
+        want.overdue += running && c.deadline_at < now;
+        want.supervised += c.level >= 3;
+      }
+    }
+    auto got = svc->inbox_counts(s.read, s.sens, s.node, user(s.user));
+    SCOPED_TRACE(s.user + " " + (s.read.empty() ? "" : s.read[0]) + " node " + s.node);
+    EXPECT_GT(want.unit, 0);  // every scope sees something
+    EXPECT_EQ(got.unit, want.unit);
+    EXPECT_EQ(got.mine, want.mine);
+    EXPECT_EQ(got.due_soon, want.due_soon);
+    EXPECT_EQ(got.overdue, want.overdue);
+    EXPECT_EQ(got.supervised, want.supervised);
+  }
+  // Spot checks that the fixture exercises every branch.
+  auto hosp = svc->inbox_counts({path("H001")}, {path("H001")}, "", user("hosp1"));
+  auto nk = svc->inbox_counts({path("H001-NK")}, {}, "", user("dept"));
+  EXPECT_GE(nk.unit, 3);  // its own, one about it owned by H001, and the transfer waiting for it
+  EXPECT_GE(nk.mine, 1);
+  EXPECT_GE(hosp.mine, 1);
+  EXPECT_GE(hosp.supervised, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, Cases, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);
 
 }  // namespace
