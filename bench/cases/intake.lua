@@ -1,6 +1,6 @@
 -- wrk script: public complaints (POST /api/v1/public/cases) to random departments and
--- institutions of the demo organisation with random phone numbers. Node ids come from the file
--- in env NODES (one id per line).
+-- institutions of the demo organisation with random phone numbers, addressed by their printed
+-- codes as the public form sends them. Codes come from the file in env NODES (one per line).
 local nodes = {}
 local counter = 0
 local statuses = {}
@@ -12,7 +12,7 @@ end
 
 function init(args)
   for line in io.lines(os.getenv("NODES") or "nodes.txt") do
-    local n = line:match("^(%d+)")
+    local n = line:match("^(%S+)")
     if n then nodes[#nodes + 1] = n end
   end
   math.randomseed(os.time() * 1000 + id)
@@ -23,7 +23,7 @@ local texts = {"护士态度很差，说话不耐烦", "排队挂号等了两个
 
 function request()
   local phone = string.format("1%d%d%08d", 3 + math.random(0, 6), math.random(0, 9), math.random(0, 99999999))
-  local body = string.format('{"type":"complaint","channel":"mobile","node_id":"%s","content":"%s","complainant_phone":"%s"}',
+  local body = string.format('{"type":"complaint","channel":"mobile","point":"%s","content":"%s","phone":"%s"}',
                              nodes[math.random(#nodes)], texts[math.random(#texts)], phone)
   return wrk.format("POST", "/api/v1/public/cases", {["Content-Type"] = "application/json"}, body)
 end

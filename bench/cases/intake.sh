@@ -23,7 +23,7 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$T
 if [ "$TARGET" = sqlite ]; then DB="sqlite:$TMP/bench.db"; else DB="$TARGET"; fi
 "$M" --db "$DB" demo --ratings 0 >/dev/null
 sql() { if [ "$TARGET" = sqlite ]; then sqlite3 "$TMP/bench.db" "$1"; else psql -At "$DB" -c "$1"; fi; }
-sql "SELECT id FROM org_nodes WHERE kind IN ('department', 'institution') AND active = 1" > "$TMP/nodes.txt"
+sql "SELECT code FROM org_nodes WHERE kind IN ('department', 'institution') AND active = 1" > "$TMP/nodes.txt"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$M" --db "$DB" serve --listen "127.0.0.1:$PORT" --public-rate 1000000 --public-burst 1000000 > "$TMP/server.log" 2>&1 &
 SERVER=$!

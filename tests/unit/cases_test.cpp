@@ -480,8 +480,8 @@ TEST_P(Cases, CalendarAndTimeLimitsAreDataNotCode) {
   EXPECT_EQ(open(multi).sla_days, 8);
 
   // Categories and their keywords.
-  EXPECT_EQ(error_of([&] { svc->save_category({}, {"Bad Code", "x", "", "", false, true, 1}); }).field(), "code");
-  svc->save_category({}, {"parking", "停车", "Parking", "停车,车位", false, true, 45});
+  EXPECT_EQ(error_of([&] { svc->save_category({}, {"Bad Code", "x", "", "", false, true, 1, ""}); }).field(), "code");
+  svc->save_category({}, {"parking", "停车", "Parking", "停车,车位", false, true, 45, ""});
   EXPECT_EQ(svc->suggest_category("医院车位太少，停车要排队半小时").category, "parking");
   EXPECT_EQ(svc->suggest_category("医院车位太少，停车要排队半小时").matched, (std::vector<std::string>{"停车", "车位"}));
   EXPECT_EQ(svc->suggest_category("今天天气不错").category, "other");
