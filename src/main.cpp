@@ -62,6 +62,16 @@ int main(int argc, char** argv) {
   serve->add_option("--rating-net-burst", cfg.rating_net_burst, "public rating burst per network (/24)")->capture_default_str();
   serve->add_option("--rating-dup-window", cfg.rating_dup_window_s, "seconds in which a device may rate a point once")->capture_default_str();
   serve->add_option("--followup-days", cfg.followup_days, "follow-up calls are due this many days after discharge")->capture_default_str();
+  cfg.webhook_url = env_or("MANYI_WEBHOOK_URL", "");
+  cfg.smtp_url = env_or("MANYI_SMTP_URL", "");
+  cfg.mail_to = env_or("MANYI_MAIL_TO", "");
+  cfg.mail_from = env_or("MANYI_MAIL_FROM", cfg.mail_from);
+  serve->add_option("--webhook-url", cfg.webhook_url,
+                    "POST escalation, supervision and rectification notices as JSON here (env MANYI_WEBHOOK_URL)");
+  serve->add_option("--smtp-url", cfg.smtp_url, "mail those notices through this server, smtp://host:port (env MANYI_SMTP_URL)");
+  serve->add_option("--mail-to", cfg.mail_to, "the mailbox that receives them (env MANYI_MAIL_TO)");
+  serve->add_option("--mail-from", cfg.mail_from, "sender address (env MANYI_MAIL_FROM)")->capture_default_str();
+  serve->add_option("--outbox-interval", cfg.outbox_interval_ms, "ms between delivery passes (0 = off)")->capture_default_str();
   cfg.public_url = env_or("MANYI_PUBLIC_URL", "");
   serve->add_option("--public-url", cfg.public_url, "base URL printed in QR codes, e.g. https://manyi.example.gov.cn (env MANYI_PUBLIC_URL)");
 

@@ -11,6 +11,7 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "org/auth.hpp"
+#include "notify/outbox.hpp"
 #include "org/service.hpp"
 #include "store/db.hpp"
 
@@ -35,6 +36,9 @@ struct Config {
   int64_t rating_dup_window_s = 86400;
   int followup_days = 7;                     // follow-up call due N days after discharge
   std::string public_url;                    // base URL printed in QR codes; empty = request Host
+  // Outbound notices (escalation, supervision, rectification): webhook and/or email.
+  std::string webhook_url, smtp_url, mail_from = "manyi@localhost", mail_to;
+  int64_t outbox_interval_ms = 10000;        // delivery pass; 0 = off
 };
 
 class App {
@@ -49,7 +53,8 @@ class App {
   std::unique_ptr<org::Auth> auth;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::StaticFiles> statics;
-  std::unique_ptr<manyi::cases::CaseService> cases;  // last: its scan thread stops before the rest goes
+  std::unique_ptr<manyi::cases::CaseService> cases;  // its scan thread stops before the rest goes
+  std::unique_ptr<notify::Dispatcher> outbox;        // last: stops first
 };
 
 // The actor of the request for audit entries.

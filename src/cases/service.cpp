@@ -13,6 +13,7 @@
 #include <set>
 
 #include "cases/pii.hpp"
+#include "notify/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
@@ -254,12 +255,18 @@ void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::stri
        status, id_or_null(node_id), note, int64_t{is_public}});
 }
 
+// The in-app inbox of a node; escalation steps, supervision, rectification and reopening also
+// leave the system through the outbox (webhook / email) — once per event (`outbound`).
 void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string& title, const std::string& body,
-            int64_t case_id) {
+            int64_t case_id, bool outbound = true) {
+  std::string link = fmt::format("/cases/{}", case_id);
   tx.exec_deferred(
       "INSERT INTO notifications(id, user_id, node_id, kind, title, body, link, created_at) "
       "VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
-      {new_id(), node_id, kind, title, body, fmt::format("/cases/{}", case_id), now_ms()});
+      {new_id(), node_id, kind, title, body, link, now_ms()});
+  static const std::set<std::string> kOutbound = {"case.warning", "case.overdue", "case.supervise",
+                                                  "case.rectification", "case.reopened"};
+  if (outbound && kOutbound.count(kind)) notify::enqueue(tx, {kind, title + "：" + body, body, link, node_id});
 }
 
 std::vector<int64_t> path_ids(const std::string& path) {
@@ -1477,7 +1484,7 @@ Case CaseService::supervise(const Who& who, int64_t id, const std::string& note)
     c.level = 3;
     ch.note = "督办：" + note;
     notify(tx, c.owner_node_id, "case.supervise", "督办通知", note, c.id);
-    if (c.unit_id != c.owner_node_id) notify(tx, c.unit_id, "case.supervise", "督办通知", note, c.id);
+    if (c.unit_id != c.owner_node_id) notify(tx, c.unit_id, "case.supervise", "督办通知", note, c.id, false);
   });
 }
 
@@ -1591,7 +1598,8 @@ int CaseService::run_escalations(int64_t now) {
           } else if (lv == 2) {
             to = c.unit_id;
             title = "案件已逾期";
-            if (c.owner_node_id != c.unit_id) notify(tx, c.owner_node_id, "case.overdue", title, c.tracking_code, c.id);
+            if (c.owner_node_id != c.unit_id)
+              notify(tx, c.owner_node_id, "case.overdue", title, c.tracking_code, c.id, false);
           } else {
             int64_t above = parent_of(path_upto(c.node_path, c.unit_id));
             to = above ? above : c.unit_id;

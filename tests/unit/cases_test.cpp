@@ -7,7 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "app/app.hpp"
 #include "audit/audit.hpp"
@@ -15,11 +21,13 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "notify/outbox.hpp"
 #include "org/roles.hpp"
 #include "org/service.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
+using json = nlohmann::json;
 namespace cal = manyi::calendar;
 
 namespace {
@@ -39,6 +47,105 @@ Error error_of(F&& f) {
   ADD_FAILURE() << "expected an error";
   return Error(0, "", "");
 }
+
+// A real receiver on a loopback port, one connection at a time: an HTTP server that answers
+// 200 and keeps each request body, or an SMTP server that keeps each message (DATA).
+class Sink {
+ public:
+  explicit Sink(bool smtp) : smtp_(smtp) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 8);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Sink() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::vector<std::string> received() {
+    std::lock_guard lk(mu_);
+    return got_;
+  }
+
+ private:
+  static bool read_until(int c, std::string& buf, const std::string& end) {
+    char tmp[4096];
+    while (buf.find(end) == std::string::npos) {
+      ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
+      if (n <= 0) return false;
+      buf.append(tmp, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  static void say(int c, const std::string& s) { (void)!::send(c, s.data(), s.size(), MSG_NOSIGNAL); }
+  void loop() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string buf;
+      if (!smtp_) {
+        if (read_until(c, buf, "\r\n\r\n")) {
+          auto head = buf.find("\r\n\r\n");
+          auto cl = buf.find("Content-Length: ");
+          size_t want = cl == std::string::npos ? 0 : std::stoul(buf.substr(cl + 16));
+          std::string body = buf.substr(head + 4);
+          char tmp[4096];
+          while (body.size() < want) {
+            ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
+            if (n <= 0) break;
+            body.append(tmp, static_cast<size_t>(n));
+          }
+          {
+            std::lock_guard lk(mu_);
+            got_.push_back(body);
+          }
+          say(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+      } else {
+        say(c, "220 sink ESMTP\r\n");
+        for (;;) {
+          if (!read_until(c, buf, "\r\n")) break;
+          std::string line = buf.substr(0, buf.find("\r\n"));
+          buf.erase(0, line.size() + 2);
+          if (line.rfind("DATA", 0) == 0) {
+            say(c, "354 go ahead\r\n");
+            if (!read_until(c, buf, "\r\n.\r\n")) break;
+            auto end = buf.find("\r\n.\r\n");
+            {
+              std::lock_guard lk(mu_);
+              got_.push_back(buf.substr(0, end));
+            }
+            buf.erase(0, end + 5);
+            say(c, "250 queued\r\n");
+          } else if (line.rfind("QUIT", 0) == 0) {
+            say(c, "221 bye\r\n");
+            break;
+          } else {
+            say(c, "250 ok\r\n");
+          }
+        }
+      }
+      ::close(c);
+    }
+  }
+  bool smtp_;
+  int fd_ = -1, port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::string> got_;
+  std::thread thread_;
+};
 
 class Cases : public ::testing::TestWithParam<std::string> {
  protected:
@@ -526,6 +633,67 @@ TEST_P(Cases, CalendarAndTimeLimitsAreDataNotCode) {
   EXPECT_EQ(found[0].id, meal.id);
   f.q = "宴请%";  // LIKE wildcards are plain characters
   EXPECT_TRUE(svc->list(f, &next).empty());
+}
+
+// Escalation, supervision and rectification notices leave through the outbox: written in the
+// step's transaction, one row per channel, delivered to a real webhook and SMTP receiver; a
+// receiver that is down keeps the row with its error and a later attempt, and nothing is lost.
+TEST_P(Cases, EscalationNoticesReachTheWebhookAndTheMailbox) {
+  Sink web(false), mail(true);
+  notify::configure({"http://127.0.0.1:" + std::to_string(web.port()) + "/manyi",
+                     "smtp://127.0.0.1:" + std::to_string(mail.port()), "manyi@bureau.example", "tousu@hospital.example"});
+  struct Reset {
+    ~Reset() { notify::configure({}); }
+  } reset;
+  auto pending = [&] { return count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"); };
+  int64_t before = count("SELECT COUNT(*) FROM outbox");
+  auto c = open(complaint("候诊等了三个小时"));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), before);  // a new case stays in the in-app inbox
+  set_fake_now_ms(c.warn_at + 1);
+  ASSERT_EQ(svc->run_escalations(now_ms()), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND target = 'tousu@hospital.example'"), 1);
+  auto st = notify::deliver_due(*db, now_ms());
+  EXPECT_EQ(st.sent, 2);
+  EXPECT_EQ(pending(), 0);
+  auto hooks = web.received();
+  ASSERT_EQ(hooks.size(), 1u);
+  auto j = json::parse(hooks[0]);
+  EXPECT_EQ(j["kind"], "case.warning");
+  EXPECT_EQ(j["link"], "/cases/" + std::to_string(c.id));
+  EXPECT_NE(j["subject"].get<std::string>().find("临期预警"), std::string::npos);
+  EXPECT_NE(j["body"].get<std::string>().find(c.tracking_code), std::string::npos);
+  auto mails = mail.received();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].find("To: tousu@hospital.example"), std::string::npos);
+  EXPECT_NE(mails[0].find("Subject: =?UTF-8?B?"), std::string::npos);
+  EXPECT_NE(mails[0].find(c.tracking_code), std::string::npos);
+
+  // The receivers go away: the overdue notice waits with its error, then goes out.
+  notify::configure({"http://127.0.0.1:1/manyi", "smtp://127.0.0.1:1", "manyi@bureau.example", "tousu@hospital.example"});
+  set_fake_now_ms(c.deadline_at + 1);
+  ASSERT_EQ(svc->run_escalations(now_ms()), 1);
+  EXPECT_EQ(pending(), 2);  // once per step, not once per notified node
+  st = notify::deliver_due(*db, now_ms());
+  EXPECT_EQ(st.failed, 2);
+  EXPECT_EQ(pending(), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts = 1 AND last_error <> '' "
+                  "AND next_attempt_at > ?",
+                  {now_ms()}),
+            2);
+  EXPECT_EQ(notify::deliver_due(*db, now_ms()).failed, 0);  // not due again yet
+  // Back up (rows keep the target they were written with: point them at the live receivers).
+  db->write([&](store::Tx& tx) {
+    tx.exec("UPDATE outbox SET target = ? WHERE channel = 'webhook' AND sent_at IS NULL",
+            {"http://127.0.0.1:" + std::to_string(web.port()) + "/manyi"});
+  });
+  notify::configure({"http://127.0.0.1:" + std::to_string(web.port()) + "/manyi",
+                     "smtp://127.0.0.1:" + std::to_string(mail.port()), "manyi@bureau.example", "tousu@hospital.example"});
+  st = notify::deliver_due(*db, now_ms() + 61'000);
+  EXPECT_EQ(st.sent, 2);
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(json::parse(web.received().back())["kind"], "case.overdue");
+  EXPECT_EQ(mail.received().size(), 2u);
 }
 
 // 需整改: the flag follows a substantiated finding, is set once, tells the unit and calls the
