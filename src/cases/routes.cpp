@@ -466,7 +466,9 @@ void register_cases_routes(App& app) {
     return svc.close(w, id, jv::req_str(j, "note", 6000), finding_of(j));
   });
   action("supervise", "case.supervise", kSmall, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
-    return svc.supervise(w, id, jv::req_str(j, "note", 3000));
+    std::optional<int> days;
+    if (auto d = jv::opt_int(j, "days", 0, 60)) days = static_cast<int>(*d);
+    return svc.supervise(w, id, jv::req_str(j, "note", 3000), days);
   });
   action("notes", "case.read", kSmall, [&](http::Ctx&, const cases::Who& w, int64_t id, const json& j) {
     return svc.add_note(w, id, jv::req_str(j, "note", 6000));

@@ -1476,13 +1476,21 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note, con
   });
 }
 
-Case CaseService::supervise(const Who& who, int64_t id, const std::string& note) {
+Case CaseService::supervise(const Who& who, int64_t id, const std::string& note, std::optional<int> days) {
   text(note, "note", 1000, true);
+  if (days && (*days < 0 || *days > 60)) throw invalid("days", "a supervision deadline is 0 to 60 working days");
   return mutate(who, id, "supervise", [&](Tx& tx, Case& c, Change& ch) {
     need(who, "case.supervise", c.owner_path);
     need_status(c, {"pending", "processing", "waiting"});
     c.level = 3;
     ch.note = "督办：" + note;
+    if (days) {
+      auto cal = load_calendar(tx);
+      c.deadline_at = cal.deadline_after(now_ms(), *days);
+      c.warn_at = std::min(c.warn_at, c.deadline_at);
+      c.supervise_at = std::min(c.supervise_at, c.deadline_at);
+      ch.note += fmt::format("（督办期限：{} 前办结）", calendar::format_date(calendar::day_of(c.deadline_at)));
+    }
     notify(tx, c.owner_node_id, "case.supervise", "督办通知", note, c.id);
     if (c.unit_id != c.owner_node_id) notify(tx, c.unit_id, "case.supervise", "督办通知", note, c.id, false);
   });

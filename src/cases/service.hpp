@@ -133,7 +133,9 @@ class CaseService {
   // Closes the case; `finding` may complete or correct the outcome, measures, responsible
   // staff and 需整改 (its `reply` is not used).
   Case close(const Who& who, int64_t id, const std::string& note, const ReplyInput& finding = {});
-  Case supervise(const Who& who, int64_t id, const std::string& note);
+  // 督办: level 3 at once; with `days`, the bureau's own deadline — the end of the Nth working
+  // day from now — replaces the case's deadline.
+  Case supervise(const Who& who, int64_t id, const std::string& note, std::optional<int> days = std::nullopt);
   Case add_note(const Who& who, int64_t id, const std::string& note);
   // Who may add notes and attachments: handlers of the owner or of the node the case is about,
   // and supervisors of the owner (the "note" action).

@@ -176,9 +176,18 @@ TEST_P(CasesHttp, OtherUnitsRolesAndAnonymousSeeNothing) {
 
   auto bureau = as("bureau");
   EXPECT_EQ(bureau.get("/api/v1/cases/" + id).status, 200);
-  auto sup = bureau.post("/api/v1/cases/" + id + "/supervise", {{"note", "请三日内办结并报告"}});
+  EXPECT_EQ(bureau.post("/api/v1/cases/" + id + "/supervise", {{"note", "x"}, {"days", 99}}).js()["error"]["field"],
+            "days");
+  // 督办 with the bureau's own deadline: three working days from today, as the calendar counts.
+  auto sup = bureau.post("/api/v1/cases/" + id + "/supervise", {{"note", "请三日内办结并报告"}, {"days", 3}});
   ASSERT_EQ(sup.status, 200) << sup.body;
   EXPECT_EQ(sup.js()["level_name"], "督办");
+  auto due = bureau.get("/api/v1/calendar/deadline?days=3").js();
+  EXPECT_EQ(sup.js()["deadline_at"], due["deadline_at"]);
+  auto tl = bureau.get("/api/v1/cases/" + id).js();
+  EXPECT_NE(tl["events"].back()["note"].get<std::string>().find("督办期限：" + due["deadline"].get<std::string>()),
+            std::string::npos)
+      << tl["events"].dump();
   EXPECT_EQ(handler.post("/api/v1/cases/" + id + "/supervise", {{"note", "x"}}).status, 403);
 }
 

@@ -219,6 +219,8 @@ export default {
     rejectHint: 'The case ends; the reason is shown to the complainant.',
     returnHint: 'Wrong routing: send the case back to the unit above.',
     superviseHint: 'The case is marked as supervised and the owner unit notified.',
+    superviseDays: 'Supervision deadline',
+    superviseDaysHint: 'working days to finish (empty keeps the current time limit)',
     pauseHint: 'The clock stops while waiting for the complainant.',
     extensionHint: 'Request before the deadline; the unit above decides.',
     replyHint: 'The reply is shown to the complainant on the tracking page.',

@@ -219,6 +219,8 @@ export default {
     rejectHint: '不予受理后案件结束，理由将告知投诉人。',
     returnHint: '分办有误时退回上一级单位重新分办。',
     superviseHint: '督办后案件标记为督办件，并通知责任单位。',
+    superviseDays: '督办期限',
+    superviseDaysHint: '个工作日内办结（不填则沿用原办理时限）',
     pauseHint: '等待投诉人补充材料期间暂停计时，补充后恢复办理。',
     extensionHint: '须在办理期限前申请，由上一级单位审批。',
     replyHint: '答复内容将在查询页面向投诉人展示。',
