@@ -1668,11 +1668,7 @@ void CaseService::stop_worker() {
 
 // ======================= settings =======================
 
-std::vector<Category> CaseService::categories() {
-  std::vector<Category> out;
-  for (auto& row : db_.query(std::string(kCategorySelect) + " ORDER BY sort, code")) out.push_back(category_row(row));
-  return out;
-}
+std::vector<Category> CaseService::categories() { return config_of(db_)->categories; }
 
 Category CaseService::save_category(const audit::Actor& who, const Category& in) {
   Category c = in;

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -58,18 +59,10 @@ std::string send(const std::string& channel, const std::string& target, const st
   } else {
     const auto& c = g_channels;
     // RFC 5322 message; the subject is UTF-8, encoded as one base64 word.
-    std::string subj = subject;
-    static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string enc;
-    for (size_t i = 0; i < subj.size(); i += 3) {
-      uint32_t v = static_cast<uint8_t>(subj[i]) << 16;
-      if (i + 1 < subj.size()) v |= static_cast<uint8_t>(subj[i + 1]) << 8;
-      if (i + 2 < subj.size()) v |= static_cast<uint8_t>(subj[i + 2]);
-      enc += b64[(v >> 18) & 63];
-      enc += b64[(v >> 12) & 63];
-      enc += i + 1 < subj.size() ? b64[(v >> 6) & 63] : '=';
-      enc += i + 2 < subj.size() ? b64[v & 63] : '=';
-    }
+    std::string enc(sodium_base64_encoded_len(subject.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(enc.data(), enc.size(), reinterpret_cast<const unsigned char*>(subject.data()), subject.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    enc.resize(enc.find('\0'));
     message = fmt::format(
         "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",

@@ -15,6 +15,7 @@
 #include "cases/service.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "core/json.hpp"
 #include "feedback/embedded.hpp"
 #include "http/static_files.hpp"
 #include "portal/public_refs.hpp"
@@ -56,19 +57,6 @@ http::Response html(const http::Request& req, std::string body) {
   res.header("Cache-Control", "no-cache");
   res.header("X-Content-Type-Options", "nosniff");
   return res;
-}
-
-// Well-formed UTF-8 (PostgreSQL refuses anything else as text).
-bool valid_utf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
 }
 
 using portal::NodeRef;
@@ -121,7 +109,7 @@ void register_h5_routes(App& app) {
     while (!q.empty() && std::isspace(static_cast<unsigned char>(q.back()))) q.pop_back();
     q.erase(0, std::min(q.size(), q.find_first_not_of(" \t")));
     if (q.size() > 100) throw invalid("q", "the search text is at most 100 bytes");
-    if (!valid_utf8(q)) throw invalid("q", "the search text is not valid UTF-8");
+    if (!jv::valid_text(q)) throw invalid("q", "the search text is not valid UTF-8");
     json items = json::array();
     if (!q.empty()) {
       std::string like = store::contains_pattern(q);

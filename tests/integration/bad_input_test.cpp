@@ -33,28 +33,6 @@ void check(const HttpResponse& r, const Expect& e, const std::string& what) {
       << what;
 }
 
-// Sends raw bytes and returns the raw answer (for requests HttpClient cannot express).
-std::string raw_exchange(int port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return "";
-  }
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
-}
 
 class BadInput : public ::testing::TestWithParam<std::string> {
  protected:
@@ -219,13 +197,13 @@ TEST_P(BadInput, DeeplyNestedJsonIsRejectedWithoutCrashing) {
 
 TEST_P(BadInput, MalformedHttpGets400AndTheServerCarriesOn) {
   ServerProcess srv(url_);
-  std::string garbage = raw_exchange(srv.port(), "THIS IS NOT HTTP\r\n\r\n");
+  std::string garbage = raw_exchange(srv.port(), true, "THIS IS NOT HTTP\r\n\r\n");
   EXPECT_NE(garbage.find("400"), std::string::npos) << garbage;
   EXPECT_NE(garbage.find("\"error\""), std::string::npos) << garbage;
-  std::string huge_header = raw_exchange(srv.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+  std::string huge_header = raw_exchange(srv.port(), true, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
                                                          std::string(40000, 'a') + "\r\n\r\n");
   EXPECT_EQ(huge_header.rfind("HTTP/1.1 4", 0), 0u) << huge_header.substr(0, 200);
-  std::string bad_length = raw_exchange(srv.port(), "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}");
+  std::string bad_length = raw_exchange(srv.port(), true, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}");
   EXPECT_EQ(bad_length.rfind("HTTP/1.1 400", 0), 0u) << bad_length.substr(0, 200);
   EXPECT_EQ(srv.client().get("/healthz").status, 200);
 }

@@ -38,27 +38,6 @@ std::string gunzip(const std::string& in) {
   return rc == Z_STREAM_END ? out : std::string("<bad gzip>");
 }
 
-// Sends raw bytes (several pipelined requests) and reads until the server closes.
-std::string raw_exchange(int port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return "";
-  }
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
-}
 
 class Static : public ::testing::TestWithParam<std::string> {
  protected:
@@ -192,7 +171,7 @@ TEST_P(Static, HealthzAndMetrics) {
 TEST_P(Static, HeadHasNoBodyOnAKeptAliveConnection) {
   ServerProcess srv(url_, {"--web", dir_.string()});
   for (std::string path : {"/healthz", "/assets/x.js", "/api/v1/nope"}) {
-    std::string out = raw_exchange(srv.port(), "HEAD " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"
+    std::string out = raw_exchange(srv.port(), false, "HEAD " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"
                                                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     auto end = out.find("\r\n\r\n");
     ASSERT_NE(end, std::string::npos) << path << ": " << out;

@@ -73,6 +73,10 @@ class ServerProcess {
   int port_ = 0;
 };
 
+// Sends raw bytes over one connection and reads until the server closes (for requests
+// HttpClient cannot express); `half_close` ends the sending side after the bytes.
+std::string raw_exchange(int port, bool half_close, const std::string& bytes);
+
 // Runs the manyi binary with arguments; returns exit status and captures stdout+stderr.
 int run_manyi(const std::vector<std::string>& args, std::string* output = nullptr);
 
