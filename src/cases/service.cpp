@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "cases/pii.hpp"
 #include "notify/outbox.hpp"
@@ -412,51 +413,73 @@ struct Config {
     s.type = type;
     return s;
   }
+  // Keyword lists, split once per configuration snapshot (suggest runs for every new case):
+  // per category its own words, and per top category its own and its active sub-categories'
+  // words, each word once.
+  std::vector<std::vector<std::string>> own_words, group_words;
+  void prepare_keywords() {
+    own_words.clear();
+    group_words.clear();
+    auto add_unique = [](std::vector<std::string>& to, const std::string& list) {
+      for (auto& k : split_keywords(list))
+        if (std::find(to.begin(), to.end(), k) == to.end()) to.push_back(k);
+    };
+    for (auto& cat : categories) {
+      own_words.emplace_back();
+      add_unique(own_words.back(), cat.keywords);
+      group_words.emplace_back(own_words.back());
+      for (auto& k : categories)
+        if (k.active && k.parent == cat.code) add_unique(group_words.back(), k.keywords);
+    }
+  }
   // Two levels: the top category whose keywords (its own and its sub-categories', each word
   // once) occur most often in the text — ties go to an integrity category, which must reach
   // the discipline office — then, inside it, the sub-category with the most hits, if any.
   Suggestion suggest(const std::string& content) const {
-    std::map<std::string, std::pair<int, std::vector<std::string>>> hits;
-    for (auto& cat : categories)
-      if (cat.active) hits[cat.code] = matched_in(content, cat);
+    std::unordered_map<std::string, int> seen;  // occurrences of each keyword, counted once
+    auto count = [&](const std::string& k) {
+      auto [it, fresh] = seen.try_emplace(k, 0);
+      if (fresh)
+        for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++it->second;
+      return it->second;
+    };
+    auto hits_of = [&](const std::vector<std::string>& words) {
+      int n = 0;
+      for (auto& k : words) n += count(k);
+      return n;
+    };
     const Category* top = nullptr;
+    size_t top_i = 0;
     int top_hits = 0;
-    for (auto& cat : categories) {
+    for (size_t i = 0; i < categories.size(); ++i) {
+      auto& cat = categories[i];
       if (!cat.active || !cat.parent.empty()) continue;
-      Category group = cat;
-      for (auto& k : categories)
-        if (k.active && k.parent == cat.code) group.keywords += "," + k.keywords;
-      int n = matched_in(content, group).first;
+      int n = hits_of(group_words[i]);
       if (n > top_hits || (n > 0 && n == top_hits && cat.sensitive && !top->sensitive)) {
         top = &cat;
+        top_i = i;
         top_hits = n;
       }
     }
     if (!top) return {"other", {}};
-    const Category* pick = top;
+    size_t pick = top_i;
     int sub_hits = 0;
-    for (auto& k : categories)
-      if (k.active && k.parent == top->code && hits[k.code].first > sub_hits) {
-        pick = &k;
-        sub_hits = hits[k.code].first;
+    for (size_t i = 0; i < categories.size(); ++i) {
+      auto& k = categories[i];
+      if (!k.active || k.parent != top->code) continue;
+      if (int n = hits_of(own_words[i]); n > sub_hits) {
+        pick = i;
+        sub_hits = n;
       }
-    Suggestion out{pick->code, hits[top->code].second};
-    if (pick != top)
-      for (auto& w : hits[pick->code].second)
-        if (std::find(out.matched.begin(), out.matched.end(), w) == out.matched.end()) out.matched.push_back(w);
-    return out;
-  }
-  // How often the category's keywords occur in the text, and which ones did.
-  static std::pair<int, std::vector<std::string>> matched_in(const std::string& content, const Category& cat) {
-    std::pair<int, std::vector<std::string>> out;
-    std::set<std::string> seen;
-    for (auto& k : split_keywords(cat.keywords)) {
-      if (!seen.insert(k).second) continue;
-      int n = 0;
-      for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++n;
-      if (n) out.second.push_back(k);
-      out.first += n;
     }
+    Suggestion out{categories[pick].code, {}};
+    auto matched = [&](size_t i) {
+      for (auto& w : own_words[i])
+        if (count(w) && std::find(out.matched.begin(), out.matched.end(), w) == out.matched.end())
+          out.matched.push_back(w);
+    };
+    matched(top_i);
+    if (pick != top_i) matched(pick);
     return out;
   }
   // The codes a category filter covers: the category and its sub-categories.
@@ -494,6 +517,7 @@ std::shared_ptr<const Config> config_of(Reader& rd) {
     auto s = sla_row(row);
     cfg->slas[s.type] = s;
   }
+  cfg->prepare_keywords();
   std::lock_guard lk(mu);
   if (cache.size() > 32) cache.clear();
   cache[token] = cfg;
@@ -662,8 +686,8 @@ std::vector<std::string> CaseService::matched_keywords(const std::string& text, 
   auto cfg = config_of(db_);
   std::vector<std::string> out;
   for (auto cat = cfg->category(category); cat; cat = cat->parent.empty() ? nullptr : cfg->category(cat->parent))
-    for (auto& w : Config::matched_in(text, *cat).second)
-      if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+    for (auto& w : cfg->own_words[static_cast<size_t>(cat - cfg->categories.data())])
+      if (text.find(w) != std::string::npos && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
   return out;
 }
 

@@ -1,5 +1,7 @@
 // Feedback plain types: collection points (采集点), ratings and their review, comment lists.
 #pragma once
+#include <exception>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,6 +55,9 @@ struct Submitted {
   std::vector<std::string> flags;
   int64_t case_id = 0;
 };
+
+// Called once a queued rating is committed (e null) or failed.
+using SubmitDone = std::function<void(const Submitted&, std::exception_ptr e)>;
 
 struct Rating {
   int64_t id = 0, point_id = 0, node_id = 0, unit_id = 0, staff_id = 0, template_id = 0, form_version_id = 0;

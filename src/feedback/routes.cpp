@@ -306,29 +306,40 @@ void register_rating_routes(App& app, const Services& S) {
   auto svc = S.svc;
   auto* limiter = &app.limiter;
 
-  auto& intake = r.add("POST", "/api/v1/public/ratings", "public", [svc, limiter](http::Ctx& c) {
+  // Public intake answers when the rating's batch commits, without holding a thread. It runs
+  // on an IO thread when everything it needs is in memory (the point cached, the integrity
+  // windows loaded); otherwise the lookups run on a worker first.
+  auto& intake = r.add_async("POST", "/api/v1/public/ratings", "public", [svc, limiter](http::Ctx& c, http::Reply reply) {
     int64_t now = now_ms();
     std::string net = network_of(c.req.remote_ip);
-    if (int wait = limiter->take("rating_net", net, now)) return rate_limited(wait);
-    auto j = jv::parse_object(c.req.body);
-    auto code = jv::req_str(j, "point", 20);
-    auto p = svc->lookup(code);
-    if (!p) throw Error(404, "point_not_found", "此二维码无效或已停用 (unknown or inactive point)");
-    NewRating nr = parse_rating(j, *p);
-    nr.point_code = p->point.code;
-    nr.device = jv::opt_str(j, "device", 64).value_or("");
-    if (!nr.device.empty() && !valid_device(nr.device))
-      throw invalid("device", "device must be 8–64 letters, digits, '-' or '_'");
-    nr.elapsed_ms = jv::opt_int(j, "elapsed_ms", 0, 7LL * 86400000);
-    nr.ticket = jv::opt_str(j, "ticket", 64).value_or("");
-    nr.channel = jv::opt_enum(j, "channel", kPublicChannels).value_or("qr");
-    nr.ip = c.req.remote_ip;
-    nr.at_ms = now;
-    if (!nr.device.empty())
-      if (int wait = limiter->take("rating_device", nr.device, now)) return rate_limited(wait);
-    auto out = svc->submit_public(*p, std::move(nr));
-    // The public answer says nothing about integrity flags.
-    return json_response({{"id", id_str(out.id)}, {"message", "感谢您的评价！"}}, 201);
+    if (int wait = limiter->take("rating_net", net, now)) return reply(rate_limited(wait));
+    auto j = std::make_shared<json>(jv::parse_object(c.req.body));
+    auto code = jv::req_str(*j, "point", 20);
+    auto submit = [svc, limiter, j, now, &req = c.req, reply](std::shared_ptr<const PointInfo> p) {
+      if (!p) throw Error(404, "point_not_found", "此二维码无效或已停用 (unknown or inactive point)");
+      NewRating nr = parse_rating(*j, *p);
+      nr.point_code = p->point.code;
+      nr.device = jv::opt_str(*j, "device", 64).value_or("");
+      if (!nr.device.empty() && !valid_device(nr.device))
+        throw invalid("device", "device must be 8–64 letters, digits, '-' or '_'");
+      nr.elapsed_ms = jv::opt_int(*j, "elapsed_ms", 0, 7LL * 86400000);
+      nr.ticket = jv::opt_str(*j, "ticket", 64).value_or("");
+      nr.channel = jv::opt_enum(*j, "channel", kPublicChannels).value_or("qr");
+      nr.ip = req.remote_ip;
+      nr.at_ms = now;
+      if (!nr.device.empty())
+        if (int wait = limiter->take("rating_device", nr.device, now)) return reply(rate_limited(wait));
+      svc->submit_public_async(std::move(p), std::move(nr), [reply, &req](const Submitted& out, std::exception_ptr e) {
+        // The public answer says nothing about integrity flags.
+        if (e) return reply(http::error_from(e, req));
+        auto res = http::Response::text(
+            201, fmt::format(R"({{"id":"{}","message":"感谢您的评价！"}})", id_str(out.id)), "application/json; charset=utf-8");
+        reply(std::move(res));
+      });
+    };
+    auto p = svc->intake_ready(now) ? svc->cached(code) : nullptr;
+    if (p) return submit(std::move(p));
+    c.offload([svc, code, submit] { submit(svc->lookup(code)); });
   });
   intake.max_body = 8 * 1024;
   intake.limit_class = "";  // limited per network and per device above

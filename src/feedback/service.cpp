@@ -1,6 +1,7 @@
 #include "feedback/service.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -84,7 +85,11 @@ struct FeedbackService::Prepared {
   std::string phone, phone_mask, answers, net, flags_text;
   Value phone_enc = nullptr, score = nullptr;
   std::vector<metrics::Observation> obs;
-  std::promise<void> done;
+  // Queued public ratings own their point and rating, and are answered through done.
+  std::shared_ptr<const PointInfo> point_hold;
+  NewRating rating;
+  Submission recorded;  // in the integrity windows: forgotten when the write fails
+  SubmitDone done;
 };
 
 int64_t id_floor(int64_t ms) { return ms <= kIdEpochMs ? 0 : (ms - kIdEpochMs) << 22; }
@@ -131,6 +136,8 @@ FeedbackService::~FeedbackService() {
   }
   q_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  std::unique_lock lk(q_mu_);  // and the batches still being written
+  q_cv_.wait(lk, [&] { return writing_ == 0; });
 }
 
 // ---------------------------------------------------------------- points
@@ -155,10 +162,26 @@ std::shared_ptr<const PointInfo> FeedbackService::load_point(const std::string& 
   return info;
 }
 
+namespace {
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+std::shared_ptr<const PointInfo> FeedbackService::cached(const std::string& code_in) {
+  if (code_in.empty() || code_in.size() > 20) return nullptr;
+  std::string code = upper(code_in);
+  std::shared_lock lk(cache_mu_);
+  auto it = cache_.find(code);
+  if (it != cache_.end() && now_ms() - it->second->loaded_at < opts_.point_cache_ttl_ms && it->second->point.active)
+    return it->second;
+  return nullptr;
+}
+
 std::shared_ptr<const PointInfo> FeedbackService::lookup(const std::string& code_in) {
   if (code_in.empty() || code_in.size() > 20) return nullptr;
-  std::string code = code_in;
-  for (auto& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string code = upper(code_in);
   int64_t now = now_ms();
   {
     std::shared_lock lk(cache_mu_);
@@ -355,6 +378,7 @@ void FeedbackService::refresh_staff_devices(int64_t now) {
 }
 
 void FeedbackService::warm_up() {
+  if (warmed_.load(std::memory_order_acquire)) return;
   std::call_once(warm_, [this] {
     int64_t now = now_ms();
     refresh_staff_devices(now + 60000);
@@ -371,44 +395,63 @@ void FeedbackService::warm_up() {
       s.at_ms = r.i64(5);
       tracker_.replay(s);
     }
+    warmed_.store(true, std::memory_order_release);
   });
 }
 
-Submitted FeedbackService::submit_public(const PointInfo& p, NewRating r) {
+bool FeedbackService::intake_ready(int64_t now) const {
+  return warmed_.load(std::memory_order_acquire) && now - staff_refreshed_.load() < 60000;
+}
+
+void FeedbackService::submit_public_async(std::shared_ptr<const PointInfo> p, NewRating r, SubmitDone done) {
   warm_up();
   int64_t now = r.at_ms ? r.at_ms : now_ms();
   r.at_ms = now;
   refresh_staff_devices(now);
   if (std::find(kPublicChannels.begin(), kPublicChannels.end(), r.channel) == kPublicChannels.end())
     throw invalid("channel", "channel must be qr or web");
-  Submission s;
+  auto x = std::make_unique<Prepared>();
+  Submission& s = x->recorded;
   s.device = r.device;
   s.net = network_of(r.ip);
-  s.point_id = p.point.id;
-  s.unit_id = p.point.unit_id;
+  s.point_id = p->point.id;
+  s.unit_id = p->point.unit_id;
   s.overall = r.overall;
   s.answers = r.answers.size();
   s.comment_chars = utf8_chars(r.comment);
   s.at_ms = now;
   if (!r.ticket.empty()) {
-    if (auto e = ticket_elapsed(p.point.code, r.ticket, now)) s.elapsed_ms = e;
+    if (auto e = ticket_elapsed(p->point.code, r.ticket, now)) s.elapsed_ms = e;
   }
   if (!s.elapsed_ms && r.elapsed_ms) s.elapsed_ms = r.elapsed_ms;
   r.elapsed_ms = s.elapsed_ms;
   Verdict v = tracker_.check_and_record(s);
   if (v.duplicate) throw Error(409, "already_rated", "您已对此处评价过，感谢您的反馈！");
   try {
-    Prepared x;
-    x.p = &p;
-    x.r = &r;
-    x.flags = v.flags;
-    prepare(x);
-    enqueue_and_wait(x);
-    return x.out;
+    x->point_hold = std::move(p);
+    x->p = x->point_hold.get();
+    x->rating = std::move(r);
+    x->r = &x->rating;
+    x->flags = v.flags;
+    x->done = std::move(done);
+    prepare(*x);
+    enqueue(std::move(x));
   } catch (...) {
     tracker_.forget(s);
     throw;
   }
+}
+
+Submitted FeedbackService::submit_public(const PointInfo& p, NewRating r) {
+  std::promise<Submitted> answer;
+  auto fut = answer.get_future();
+  // The caller keeps p alive until the answer: hold it without owning it.
+  submit_public_async(std::shared_ptr<const PointInfo>(std::shared_ptr<const PointInfo>(), &p), std::move(r),
+                      [&answer](const Submitted& out, std::exception_ptr e) {
+                        if (e) answer.set_exception(e);
+                        else answer.set_value(out);
+                      });
+  return fut.get();
 }
 
 Submitted FeedbackService::submit_console(const audit::Actor& who, const PointInfo& p, NewRating r) {
@@ -551,51 +594,122 @@ Submitted FeedbackService::store(store::Tx* outer, const PointInfo& p, NewRating
   return x.out;
 }
 
-void FeedbackService::enqueue_and_wait(Prepared& x) {
+void FeedbackService::enqueue(std::unique_ptr<Prepared> x) {
   std::call_once(flusher_started_, [this] { flusher_ = std::thread([this] { flusher_loop(); }); });
-  auto fut = x.done.get_future();
   {
     std::lock_guard lk(q_mu_);
     if (stopping_) throw Error(503, "shutting_down", "the server is stopping; please retry");
-    queue_.push_back(&x);
+    queue_.push_back(std::move(x));
   }
   q_cv_.notify_one();
-  fut.get();  // rethrows the write's error
 }
 
+void FeedbackService::answer(Prepared& x, std::exception_ptr e) {
+  if (e) tracker_.forget(x.recorded);
+  try {
+    x.done(x.out, e);
+  } catch (const std::exception& ex) {
+    spdlog::error("rating {}: answering failed: {}", x.out.id, ex.what());
+  }
+}
+
+// One batch at a time is waiting for the writer: the batch takes the queued ratings when its
+// transaction starts, so ratings arriving while the previous batch commits and syncs join it.
+// Answers go out when the batch is durable (SQLite: from the database's sync thread).
 void FeedbackService::flusher_loop() {
-  std::vector<Prepared*> batch;
+  pthread_setname_np(pthread_self(), "rating-flusher");
+  using Batch = std::vector<std::unique_ptr<Prepared>>;
+  struct Start {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool started = false;
+    void signal() {
+      {
+        std::lock_guard lk(mu);
+        started = true;
+      }
+      cv.notify_all();
+    }
+  };
   for (;;) {
     {
       std::unique_lock lk(q_mu_);
       q_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && batch.size() < 1000) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
+      ++writing_;
     }
-    try {
-      db_.write([&](store::Tx& tx) { write_rows(tx, batch); });
-      for (auto* x : batch) x->done.set_value();
-    } catch (...) {
-      if (batch.size() == 1) {
-        batch[0]->done.set_exception(std::current_exception());
-      } else {
-        // Find the culprit: each rating on its own, so one bad row fails only its request.
-        for (auto* x : batch) {
-          try {
-            std::vector<Prepared*> one{x};
-            db_.write([&](store::Tx& tx) { write_rows(tx, one); });
-            x->done.set_value();
-          } catch (...) {
-            x->done.set_exception(std::current_exception());
-          }
+    auto batch = std::make_shared<Batch>();
+    auto start = std::make_shared<Start>();
+    auto job = [this, batch, start](store::Tx& tx) {
+      if (batch->empty()) {  // a retried transaction keeps its batch
+        std::lock_guard lk(q_mu_);
+        while (!queue_.empty() && batch->size() < 1000) {
+          batch->push_back(std::move(queue_.front()));
+          queue_.pop_front();
         }
       }
+      start->signal();
+      std::vector<Prepared*> rows;
+      for (auto& x : *batch) rows.push_back(x.get());
+      write_rows(tx, rows);
+    };
+    auto done = [this, batch, start](std::exception_ptr e) {
+      start->signal();
+      if (!e || batch->size() <= 1) {
+        for (auto& x : *batch) answer(*x, e);
+      } else {
+        // Find the culprit: each rating on its own, so one bad row fails only its request.
+        for (auto& x : *batch) {
+          Prepared* one = x.get();
+          {
+            std::lock_guard lk(q_mu_);
+            ++writing_;
+          }
+          write_one(one, [this, batch, one](std::exception_ptr e1) { answer(*one, e1); });
+        }
+      }
+      finished_writing();
+    };
+    try {
+      db_.write_async(job, done);
+    } catch (...) {  // the database is closing: fail what is queued
+      auto e = std::current_exception();
+      Batch left;
+      {
+        std::lock_guard lk(q_mu_);
+        while (!queue_.empty()) {
+          left.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      for (auto& x : left) answer(*x, e);
+      finished_writing();
+      continue;
     }
-    batch.clear();
+    std::unique_lock lk(start->mu);
+    start->cv.wait(lk, [&] { return start->started; });
   }
+}
+
+void FeedbackService::write_one(Prepared* x, std::function<void(std::exception_ptr)> done) {
+  try {
+    db_.write_async([this, x](store::Tx& tx) { write_rows(tx, {x}); },
+                    [this, done](std::exception_ptr e) {
+                      done(e);
+                      finished_writing();
+                    });
+  } catch (...) {
+    done(std::current_exception());
+    finished_writing();
+  }
+}
+
+void FeedbackService::finished_writing() {
+  {
+    std::lock_guard lk(q_mu_);
+    --writing_;
+  }
+  q_cv_.notify_all();
 }
 
 void FeedbackService::mark_staff_device(const audit::Actor& who, int64_t user_id, int64_t staff_id,

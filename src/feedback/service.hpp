@@ -55,6 +55,9 @@ class FeedbackService {
   // ---- points ----
   // The point behind a QR code; nullptr when unknown or switched off. Cached for a short time.
   std::shared_ptr<const PointInfo> lookup(const std::string& code);
+  // The same from the cache only: nullptr when not cached or stale (then lookup() off the IO
+  // thread).
+  std::shared_ptr<const PointInfo> cached(const std::string& code);
   std::optional<Point> point(int64_t id);
   // Points in the scopes (and inside node_path when given), keyset paging on id.
   std::vector<Point> points(const std::vector<std::string>& scope, const std::string& node_path, int64_t cursor,
@@ -76,8 +79,16 @@ class FeedbackService {
 
   // ---- intake ----
   // Public rating (qr/web) for a looked-up point; answers already validated against its form.
-  // Throws 409 already_rated for a duplicate; stores suspect ratings with their flags.
+  // Checks and prepares on the calling thread — throws 409 already_rated for a duplicate and
+  // 422 for bad values — then queues the write and returns at once; done is called from the
+  // flusher thread once the rating's batch has committed (or with the write's error). Suspect
+  // ratings are stored with their flags. Does not touch the database when intake_ready().
+  void submit_public_async(std::shared_ptr<const PointInfo> p, NewRating r, SubmitDone done);
+  // The same, waiting for the commit.
   Submitted submit_public(const PointInfo& p, NewRating r);
+  // True when public intake needs no database read before queueing (the integrity windows are
+  // loaded and the staff devices fresh): it may then run on an IO thread.
+  bool intake_ready(int64_t now) const;
   // A rating entered in the console (kiosk, opinion box, follow-up call, phone): audited,
   // no device checks.
   Submitted submit_console(const audit::Actor& who, const PointInfo& p, NewRating r);
@@ -126,9 +137,12 @@ class FeedbackService {
                   const audit::Actor* who);
   // Public ratings are queued and written in batches by one flusher thread: one transaction
   // for all ratings waiting (group commit in the application), rollup deltas merged per row.
-  // Each request still returns only after its batch has committed.
-  void enqueue_and_wait(Prepared& x);
+  // Each request is answered only after its batch has committed.
+  void enqueue(std::unique_ptr<Prepared> x);
+  void answer(Prepared& x, std::exception_ptr e);
   void flusher_loop();
+  void write_one(Prepared* x, std::function<void(std::exception_ptr)> done);
+  void finished_writing();
   std::string phone_key();
   std::string ticket_key();
   void refresh_staff_devices(int64_t now);
@@ -154,12 +168,14 @@ class FeedbackService {
   int64_t dims_cached_at_ = 0;
   bool window_template(int64_t template_id);
   std::once_flag warm_;
+  std::atomic<bool> warmed_{false};
   std::atomic<int64_t> staff_refreshed_{0};
 
   std::mutex q_mu_;
   std::condition_variable q_cv_;
-  std::deque<Prepared*> queue_;
+  std::deque<std::unique_ptr<Prepared>> queue_;
   bool stopping_ = false;
+  int writing_ = 0;  // batches and single retries handed to the database, not yet answered
   std::thread flusher_;
   std::once_flag flusher_started_;
 };

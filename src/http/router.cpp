@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -119,6 +121,12 @@ Route& Router::add(std::string method, std::string pattern, std::string access, 
   return routes_.back();
 }
 
+Route& Router::add_async(std::string method, std::string pattern, std::string access, AsyncHandler fn) {
+  auto& r = add(std::move(method), std::move(pattern), std::move(access), nullptr);
+  r.afn = std::move(fn);
+  return r;
+}
+
 const Route* Router::match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const {
   auto segs = split_path(req.path);
   const Route* best = nullptr;
@@ -154,74 +162,106 @@ const Route* Router::match(const Request& req, std::map<std::string, std::string
   return best;
 }
 
-size_t Router::max_body(const std::string& method, const std::string& path) const {
+Router::Target Router::target(const std::string& method, const std::string& path) const {
   Request req;
   req.method = method;
   req.path = path;
   std::map<std::string, std::string> p;
   bool mm = false;
   auto r = match(req, p, mm);
-  return r ? r->max_body : 64 * 1024;
+  return r ? Target{r->max_body, static_cast<bool>(r->afn)} : Target{64 * 1024, false};
+}
+
+Response error_from(std::exception_ptr e, const Request& req) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const Error& e) {
+    return error_response(e.status(), e.code(), e.what(), e.field());
+  } catch (const nlohmann::json::exception& e) {
+    return error_response(400, "bad_request", std::string("invalid JSON value: ") + e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("{} {}: unknown exception", req.method, req.path);
+  }
+  return error_response(500, "internal_error", "internal error; it has been logged");
 }
 
 Response Router::dispatch(const Request& req) {
+  std::promise<Response> answer;
+  auto fut = answer.get_future();
+  dispatch_async(req, [](std::function<void()> fn) { fn(); }, [&answer](Response r) { answer.set_value(std::move(r)); });
+  return fut.get();
+}
+
+void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
   auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, std::string> params;
   bool method_mismatch = false;
   const Route* route = match(req, params, method_mismatch);
-  std::string label = route ? route->pattern : "unmatched";
-  Response res;
+  // Records the request's metrics and answers, once: a late throw after an asynchronous
+  // handler has replied is logged, not answered twice.
+  struct Once {
+    std::atomic<bool> done{false};
+    Reply reply;
+    std::string method, label;
+  };
+  auto once = std::make_shared<Once>();
+  once->reply = std::move(reply);
+  once->method = req.method;
+  once->label = route ? route->pattern : "unmatched";
+  Reply finish = [this, t0, once](Response res) {
+    if (once->done.exchange(true)) return;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    metrics_.observe(once->method, once->label, res.status, secs);
+    once->reply(std::move(res));
+  };
   try {
     if (!route) {
       if (!matches_api(req.path) && (req.method == "GET" || req.method == "HEAD") && fallback_) {
         if (auto f = fallback_(req)) {
-          res = std::move(*f);
-          label = "static";
-          goto done;
+          once->label = "static";
+          return finish(std::move(*f));
         }
       }
       if (method_mismatch) throw Error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
       throw Error(404, "not_found", "no such route: " + req.path);
     }
-    {
-      Ctx ctx(req, auth_);
-      ctx.params = std::move(params);
-      if (!route->limit_class.empty()) {
-        if (int wait = limiter_.take(route->limit_class, req.remote_ip, now_ms())) {
-          res = error_response(429, "rate_limited", "too many requests; please retry later");
-          res.header("Retry-After", std::to_string(wait));
-          goto done;
-        }
+    Ctx ctx(req, auth_);
+    ctx.params = std::move(params);
+    if (!route->limit_class.empty()) {
+      if (int wait = limiter_.take(route->limit_class, req.remote_ip, now_ms())) {
+        Response res = error_response(429, "rate_limited", "too many requests; please retry later");
+        res.header("Retry-After", std::to_string(wait));
+        return finish(std::move(res));
       }
-      if (route->access != "public") {
-        ctx.user = auth_.authenticate(req);
-        if (!ctx.user) throw Error(401, "unauthenticated", "please sign in");
-        if (req.method != "GET" && req.method != "HEAD") {
-          if (req.header("x-csrf-token") != ctx.user->csrf || ctx.user->csrf.empty())
-            throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
-        }
-        if (ctx.user->must_change_password && !allowed_before_password_change(*route))
-          throw Error(403, "password_change_required", "please change your password first");
-        if (route->access != "login" && !ctx.can(route->access))
-          throw Error(403, "forbidden", "your role does not allow this (" + route->access + ")");
-      } else {
-        // Public routes still see who is signed in, if anyone (e.g. staff device marking).
-        ctx.user = std::nullopt;
-      }
-      res = route->fn(ctx);
     }
-  } catch (const Error& e) {
-    res = error_response(e.status(), e.code(), e.what(), e.field());
-  } catch (const nlohmann::json::exception& e) {
-    res = error_response(400, "bad_request", std::string("invalid JSON value: ") + e.what());
-  } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", req.method, req.path, e.what());
-    res = error_response(500, "internal_error", "internal error; it has been logged");
+    if (route->access != "public") {
+      ctx.user = auth_.authenticate(req);
+      if (!ctx.user) throw Error(401, "unauthenticated", "please sign in");
+      if (req.method != "GET" && req.method != "HEAD") {
+        if (req.header("x-csrf-token") != ctx.user->csrf || ctx.user->csrf.empty())
+          throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
+      }
+      if (ctx.user->must_change_password && !allowed_before_password_change(*route))
+        throw Error(403, "password_change_required", "please change your password first");
+      if (route->access != "login" && !ctx.can(route->access))
+        throw Error(403, "forbidden", "your role does not allow this (" + route->access + ")");
+    }
+    if (!route->afn) return finish(route->fn(ctx));
+    ctx.offload = [offload = std::move(offload), finish, &req](std::function<void()> work) {
+      offload([work = std::move(work), finish, &req] {
+        try {
+          work();
+        } catch (...) {
+          finish(error_from(std::current_exception(), req));
+        }
+      });
+    };
+    route->afn(ctx, finish);
+  } catch (...) {
+    finish(error_from(std::current_exception(), req));
   }
-done:
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  metrics_.observe(req.method, label, res.status, secs);
-  return res;
 }
 
 }  // namespace manyi::http

@@ -42,12 +42,17 @@ class Authorizer {
   virtual std::optional<std::string> node_path(int64_t node_id) = 0;
 };
 
+// Runs blocking work (database reads) away from the IO threads; an asynchronous handler uses
+// it for its slow cases. Whatever the work throws becomes the request's error answer.
+using Offload = std::function<void(std::function<void()>)>;
+
 class Ctx {
  public:
   Ctx(const Request& r, Authorizer& a) : req(r), auth_(a) {}
   const Request& req;
   std::map<std::string, std::string> params;
   std::optional<Principal> user;
+  Offload offload;  // set by the router for asynchronous handlers
 
   const Principal& me() const;
   std::string param(const std::string& name) const;
@@ -77,12 +82,19 @@ std::string subtree_condition(const std::string& column, const std::vector<std::
 std::string subtree_upper(const std::string& path);  // the first string after every path with this prefix
 
 using Handler = std::function<Response(Ctx&)>;
+// The answer to a request; called exactly once, from any thread.
+using Reply = std::function<void(Response)>;
+// A handler that answers later (e.g. when a batch commits) and must not block: it runs on an
+// IO thread. Work that may block goes through Ctx::offload. Once it has passed the reply on
+// (or called it), it must not throw.
+using AsyncHandler = std::function<void(Ctx&, Reply)>;
 
 struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/org/nodes/{id}"
   std::string access;   // "public", "login" or a permission
   Handler fn;
+  AsyncHandler afn;  // instead of fn: answers through a Reply without holding a thread
   size_t max_body = 256 * 1024;
   std::string limit_class;  // rate-limit class for public routes ("public_read", "public_write", "login")
   std::vector<std::string> segs;
@@ -92,10 +104,19 @@ class Router {
  public:
   Router(Authorizer& auth, RateLimiter& limiter, Metrics& metrics) : auth_(auth), limiter_(limiter), metrics_(metrics) {}
   Route& add(std::string method, std::string pattern, std::string access, Handler fn);
-  // Largest body the matching route accepts (the server sets its parser limit from it).
-  size_t max_body(const std::string& method, const std::string& path) const;
+  Route& add_async(std::string method, std::string pattern, std::string access, AsyncHandler fn);
+  struct Target {
+    size_t max_body;  // largest body the matching route accepts (the server's parser limit)
+    bool async;       // an asynchronous route: dispatch_async may run on an IO thread
+  };
+  Target target(const std::string& method, const std::string& path) const;
+  size_t max_body(const std::string& method, const std::string& path) const { return target(method, path).max_body; }
   bool matches_api(const std::string& path) const { return path.rfind("/api/", 0) == 0; }
+  // Answers a request, blocking until the answer is ready (the server runs it on a worker).
   Response dispatch(const Request& req);
+  // Answers through reply. Synchronous routes run their handler inline (block); asynchronous
+  // ones return at once and reply later. offload runs blocking work for asynchronous handlers.
+  void dispatch_async(const Request& req, Offload offload, Reply reply);
   const std::vector<Route>& routes() const { return routes_; }
   // Static files and the single-page-app fallback for non-API GETs.
   void set_fallback(std::function<std::optional<Response>(const Request&)> f) { fallback_ = std::move(f); }
@@ -111,6 +132,8 @@ class Router {
 
 Response error_response(int status, const std::string& code, const std::string& message,
                         const std::string& field = {});
+// The answer for an exception escaping a handler (Error, JSON error, anything else: 500, logged).
+Response error_from(std::exception_ptr e, const Request& req);
 
 }  // namespace manyi::http
 

@@ -154,7 +154,8 @@ struct Server::Impl {
       auto qpos = target.find('?');
       std::string raw_path = target.substr(0, qpos);
       std::string path = url_decode(raw_path, false);
-      size_t limit = router.max_body(std::string(hdr.method_string()), path);
+      auto route = router.target(std::string(hdr.method_string()), path);
+      size_t limit = route.max_body;
       Response res;
       bool keep_alive = hdr.keep_alive();
       bool head = hdr.method() == bhttp::verb::head;
@@ -189,11 +190,26 @@ struct Server::Impl {
         req.body = std::move(msg.body());
         req.remote_ip = client_ip(stream.socket(), msg);
         ++inflight;
-        // Handlers block on the database: run them on the worker pool.
-        res = co_await asio::co_spawn(
-            workers,
-            [this, &req]() -> asio::awaitable<Response> { co_return router.dispatch(req); },
-            asio::use_awaitable);
+        if (route.async) {
+          // Answered later (e.g. when its batch commits) without holding a thread: the handler
+          // runs here and the answer resumes this session on the IO threads.
+          res = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+              [this, &req](auto handler) {
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                router.dispatch_async(
+                    req, [this](std::function<void()> work) { asio::post(workers, std::move(work)); },
+                    [h](Response r) {
+                      auto ex = asio::get_associated_executor(*h);
+                      asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+                    });
+              },
+              asio::use_awaitable);
+        } else {
+          // Handlers block on the database: run them on the worker pool.
+          res = co_await asio::co_spawn(
+              workers, [this, &req]() -> asio::awaitable<Response> { co_return router.dispatch(req); },
+              asio::use_awaitable);
+        }
         --inflight;
       }
       if (stopping) keep_alive = false;

@@ -1,6 +1,8 @@
 // Server: HTTP/1.1 over Boost.Beast with C++20 coroutines. IO threads (one per core) parse
-// and write; handlers run on a worker pool because they block on the database. Graceful
-// stop: stop accepting, finish in-flight requests, then return.
+// and write; handlers run on a worker pool because they block on the database, except
+// asynchronous routes (Router::add_async), which run on the IO thread and answer later without
+// holding a thread (public rating intake: answered when its batch commits). Graceful stop:
+// stop accepting, finish in-flight requests, then return.
 #pragma once
 #include <atomic>
 #include <cstdint>

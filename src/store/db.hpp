@@ -4,6 +4,7 @@
 // SQLite has a single writer thread with group commit; PostgreSQL a connection pool.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -76,6 +77,20 @@ class Db {
   // Runs fn in a transaction and returns after the commit is durable. If fn throws, its
   // changes are rolled back and the exception propagates; nothing else is affected.
   virtual void write(const std::function<void(Tx&)>& fn) = 0;
+  // The same without waiting: done(nullptr) once the commit is durable, done(error) when fn
+  // threw or the commit failed; done runs on a database thread and must not call write().
+  // SQLite queues it (the writer goes on with the next transaction while this one's WAL is
+  // synced); the default runs it here and now.
+  using Done = std::function<void(std::exception_ptr)>;
+  virtual void write_async(std::function<void(Tx&)> fn, Done done) {
+    std::exception_ptr e;
+    try {
+      write(fn);
+    } catch (...) {
+      e = std::current_exception();
+    }
+    done(e);
+  }
   // Applies pending migrations; returns the number applied. Idempotent.
   virtual int migrate() = 0;
   virtual Stats stats() = 0;

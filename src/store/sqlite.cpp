@@ -11,9 +11,18 @@
 #include <future>
 #include <mutex>
 #include <thread>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "store/sqlite_vfs.hpp"
 
 namespace manyi::store {
 namespace {
@@ -34,7 +43,7 @@ class Conn {
   explicit Conn(const std::string& path, bool readonly) {
     int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, combining_vfs()) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw std::runtime_error("cannot open sqlite database " + path + ": " + msg);
@@ -171,6 +180,15 @@ class SqliteDb : public Db {
       r->exec_plain("PRAGMA query_only=1");
       free_.push_back(r.get());
     }
+    // Checkpoints copy the WAL back into the database file. SQLite runs them inside the commit
+    // that crosses the threshold, which stalls every queued write for tens of milliseconds; here
+    // a thread of its own runs them (PASSIVE: never blocks the writer or the readers), woken by
+    // the writer's WAL hook. Only a WAL far past the threshold is checkpointed in the commit.
+    checkpoint_conn_ = std::make_unique<Conn>(path_, false);
+    writer_conn_->exec_plain("PRAGMA wal_autocheckpoint=0");
+    sqlite3_wal_hook(writer_conn_->raw(), &SqliteDb::wal_hook, this);
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    syncer_ = std::thread([this] { syncer_loop(); });
     writer_ = std::thread([this] { writer_loop(); });
   }
   ~SqliteDb() override {
@@ -179,7 +197,14 @@ class SqliteDb : public Db {
       stop_ = true;
     }
     qcv_.notify_all();
-    writer_.join();
+    writer_.join();  // then the syncer drains and stops
+    syncer_.join();
+    {
+      std::lock_guard lk(cmu_);
+      cstop_ = true;
+    }
+    ccv_.notify_all();
+    checkpointer_.join();
   }
 
   Backend backend() const override { return Backend::sqlite; }
@@ -201,15 +226,23 @@ class SqliteDb : public Db {
       fn(*current_writer_tx);
       return;
     }
-    Job job{&fn, {}};
-    auto fut = job.done.get_future();
-    {
-      std::lock_guard lk(qmu_);
-      queue_.push_back(&job);
-      ++queued_;
-    }
-    qcv_.notify_one();
+    std::promise<void> done;
+    auto fut = done.get_future();
+    auto job = std::make_unique<Job>();
+    job->borrowed = &fn;
+    job->done = [&done](std::exception_ptr e) {
+      if (e) done.set_exception(e);
+      else done.set_value();
+    };
+    submit(std::move(job));
     fut.get();  // rethrows the job's exception
+  }
+
+  void write_async(std::function<void(Tx&)> fn, Done done) override {
+    auto job = std::make_unique<Job>();
+    job->owned = std::move(fn);
+    job->done = std::move(done);
+    submit(std::move(job));
   }
 
   int migrate() override {
@@ -265,9 +298,30 @@ class SqliteDb : public Db {
 
  private:
   struct Job {
-    const std::function<void(Tx&)>* fn;
-    std::promise<void> done;
+    std::function<void(Tx&)> owned;                    // write_async
+    const std::function<void(Tx&)>* borrowed = nullptr;  // write (the caller waits)
+    Done done;
+    void run(Tx& tx) { borrowed ? (*borrowed)(tx) : owned(tx); }
   };
+  using Jobs = std::vector<std::unique_ptr<Job>>;
+
+  void submit(std::unique_ptr<Job> job) {
+    {
+      std::lock_guard lk(qmu_);
+      if (stop_) throw Error(503, "shutting_down", "the database is closing");
+      queue_.push_back(std::move(job));
+      ++queued_;
+    }
+    qcv_.notify_one();
+  }
+
+  static void finish(Job& j, std::exception_ptr e) {
+    try {
+      j.done(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("sqlite write completion failed: {}", ex.what());
+    }
+  }
 
   Conn* acquire() {
     std::unique_lock lk(pmu_);
@@ -284,10 +338,56 @@ class SqliteDb : public Db {
     pcv_.notify_one();
   }
 
+  static constexpr int kCheckpointPages = 4000;       // ~16 MB of WAL: checkpoint
+  static constexpr int kCheckpointInlinePages = 64000;  // ~256 MB: the checkpointer is behind, copy now
+
+  // Called by the writer after each commit with the WAL's size in pages. The checkpointer copies
+  // the bulk of the frames; once it has, the next commit copies the few frames added meanwhile
+  // itself, so that every frame is in the database and the next transaction starts the WAL over
+  // (a checkpoint running beside a busy writer alone never catches up, and the WAL would grow).
+  static int wal_hook(void* self, sqlite3* db, const char*, int pages) {
+    auto* d = static_cast<SqliteDb*>(self);
+    if (pages < kCheckpointPages) return SQLITE_OK;
+    int state = d->cstate_.load();
+    if (state == kIdle) {
+      {
+        std::lock_guard lk(d->cmu_);
+        d->cstate_ = kRunning;
+      }
+      d->ccv_.notify_one();
+    } else if (state == kDone || pages >= kCheckpointInlinePages) {
+      RealWalSync real;  // a checkpoint syncs the WAL before copying it into the database
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (state == kDone) d->cstate_ = kIdle;
+    }
+    return SQLITE_OK;
+  }
+
+  void checkpoint_loop() {
+    pthread_setname_np(pthread_self(), "db-checkpoint");
+    for (;;) {
+      {
+        std::unique_lock lk(cmu_);
+        ccv_.wait(lk, [&] { return cstop_ || cstate_ == kRunning; });
+        if (cstop_) return;
+      }
+      int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("sqlite checkpoint: {}", sqlite3_errmsg(checkpoint_conn_->raw()));
+      ++checkpoints_;
+      cstate_ = kDone;
+    }
+  }
+
+  // One transaction for every job waiting (group commit), each job in its savepoint so a
+  // failing one is rolled back alone. The COMMIT writes the WAL without syncing it; the syncer
+  // thread syncs it and only then completes the jobs, while this thread already writes the next
+  // transaction.
   void writer_loop() {
+    pthread_setname_np(pthread_self(), "db-writer");
     SqliteTx tx(*writer_conn_);
     current_writer_tx = &tx;
-    std::vector<Job*> batch;
+    Jobs batch;
     std::vector<std::exception_ptr> errors;
     for (;;) {
       {
@@ -295,7 +395,7 @@ class SqliteDb : public Db {
         qcv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
         if (queue_.empty() && stop_) break;
         while (!queue_.empty() && batch.size() < 1024) {
-          batch.push_back(queue_.front());
+          batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
@@ -306,7 +406,7 @@ class SqliteDb : public Db {
         for (size_t i = 0; i < batch.size(); ++i) {
           writer_conn_->exec_plain("SAVEPOINT job");
           try {
-            (*batch[i]->fn)(tx);
+            batch[i]->run(tx);
             writer_conn_->exec_plain("RELEASE job");
           } catch (...) {
             errors[i] = std::current_exception();
@@ -314,6 +414,7 @@ class SqliteDb : public Db {
             writer_conn_->exec_plain("RELEASE job");
           }
         }
+        DeferWalSync deferred;
         writer_conn_->exec_plain("COMMIT");
         ++commits_;
       } catch (...) {
@@ -322,14 +423,75 @@ class SqliteDb : public Db {
       }
       jobs_ += static_cast<int64_t>(batch.size());
       queued_ -= static_cast<int64_t>(batch.size());
+      Jobs committed;
       for (size_t i = 0; i < batch.size(); ++i) {
-        if (errors[i]) batch[i]->done.set_exception(errors[i]);
-        else if (commit_error) batch[i]->done.set_exception(commit_error);
-        else batch[i]->done.set_value();
+        if (errors[i] || commit_error) finish(*batch[i], errors[i] ? errors[i] : commit_error);
+        else committed.push_back(std::move(batch[i]));
       }
       batch.clear();
+      if (!committed.empty()) {
+        {
+          std::lock_guard lk(smu_);
+          for (auto& j : committed) synced_queue_.push_back(std::move(j));
+        }
+        scv_.notify_one();
+      }
     }
     current_writer_tx = nullptr;
+    {
+      std::lock_guard lk(smu_);
+      sstop_ = true;
+    }
+    scv_.notify_one();
+  }
+
+  // Makes committed transactions durable: one fdatasync of the WAL for all of them, then
+  // completes their jobs.
+  void syncer_loop() {
+    pthread_setname_np(pthread_self(), "db-sync");
+    Jobs jobs;
+    for (;;) {
+      {
+        std::unique_lock lk(smu_);
+        scv_.wait(lk, [&] { return sstop_ || !synced_queue_.empty(); });
+        if (synced_queue_.empty() && sstop_) break;
+        std::swap(jobs, synced_queue_);
+      }
+      std::exception_ptr err;
+      try {
+        sync_wal();
+      } catch (...) {
+        err = std::current_exception();
+      }
+      for (auto& j : jobs) finish(*j, err);
+      jobs.clear();
+    }
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+  }
+
+  void sync_wal() {
+    std::string wal = path_ + "-wal";
+    struct stat st {};
+    if (::stat(wal.c_str(), &st) != 0) {
+      if (errno == ENOENT) return;  // no WAL (not in WAL mode): the commit synced itself
+      throw std::runtime_error(fmt::format("sqlite: cannot stat {}: {}", wal, std::strerror(errno)));
+    }
+    if (wal_fd_ < 0 || st.st_ino != wal_ino_) {
+      if (wal_fd_ >= 0) ::close(wal_fd_);
+      wal_fd_ = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+      if (wal_fd_ < 0) throw std::runtime_error(fmt::format("sqlite: cannot open {}: {}", wal, std::strerror(errno)));
+      wal_ino_ = st.st_ino;
+      // A new WAL file: make its directory entry durable too.
+      auto slash = path_.find_last_of('/');
+      std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
+      int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    if (::fdatasync(wal_fd_) != 0)
+      throw std::runtime_error(fmt::format("sqlite: fdatasync {}: {}", wal, std::strerror(errno)));
   }
 
   std::string path_;
@@ -342,9 +504,25 @@ class SqliteDb : public Db {
   std::thread writer_;
   std::mutex qmu_;
   std::condition_variable qcv_;
-  std::deque<Job*> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
   bool stop_ = false;
-  std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0};
+  std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0}, checkpoints_{0};
+
+  std::thread syncer_;
+  std::mutex smu_;
+  std::condition_variable scv_;
+  Jobs synced_queue_;
+  bool sstop_ = false;
+  int wal_fd_ = -1;
+  ino_t wal_ino_ = 0;
+
+  std::unique_ptr<Conn> checkpoint_conn_;
+  std::thread checkpointer_;
+  std::mutex cmu_;
+  std::condition_variable ccv_;
+  static constexpr int kIdle = 0, kRunning = 1, kDone = 2;
+  std::atomic<int> cstate_{kIdle};
+  bool cstop_ = false;
 };
 
 }  // namespace
