@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   serve->add_option("--trusted-proxy", cfg.trusted_proxies,
                     "CIDR of a reverse proxy whose X-Forwarded-For is believed (env MANYI_TRUSTED_PROXY)");
   serve->add_option("--workers", cfg.worker_threads, "handler threads")->capture_default_str();
+  serve->add_option("--io-threads", cfg.io_threads, "threads that parse and answer HTTP (0 = one per core)")
+      ->capture_default_str();
   serve->add_option("--public-rate", cfg.public_rate, "public submissions per second per address")->capture_default_str();
   serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
   serve->add_option("--login-rate", cfg.login_rate, "sign-in attempts per second per address")->capture_default_str();
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
       so.host = cfg.listen.substr(0, colon);
       so.port = static_cast<uint16_t>(std::stoi(cfg.listen.substr(colon + 1)));
       so.worker_threads = cfg.worker_threads;
+      so.io_threads = cfg.io_threads;
       so.trusted_proxies = cfg.trusted_proxies;
       http::Server server(*app.router, so);
       uint16_t port = server.bind();

@@ -29,6 +29,7 @@ struct Config {
   double public_read_rate = 20, public_read_burst = 60;
   double login_rate = 0.2, login_burst = 10;   // per address
   int worker_threads = 48;
+  int io_threads = 0;  // 0 = one per core
   int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off
   // Public ratings (feedback): per device id and per client network (/24), dedupe window.
   double rating_device_rate = 0.2, rating_device_burst = 5;

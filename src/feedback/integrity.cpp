@@ -31,21 +31,29 @@ void IntegrityTracker::sweep(Shard& sh, int64_t now) {
   for (auto it = sh.last.begin(); it != sh.last.end();)
     it = now - it->second > opts_.dup_window_ms ? sh.last.erase(it) : std::next(it);
   for (auto it = sh.tops.begin(); it != sh.tops.end();) {
-    auto& q = it->second;
-    while (!q.empty() && now - q.front() > opts_.burst_window_ms) q.pop_front();
-    it = q.empty() ? sh.tops.erase(it) : std::next(it);
+    prune(it->second, now);
+    it = it->second.empty() ? sh.tops.erase(it) : std::next(it);
   }
   // Still too many (a flood of fresh keys): drop arbitrary entries rather than grow unbounded.
   while (sh.last.size() > cap) sh.last.erase(sh.last.begin());
   while (sh.tops.size() > cap) sh.tops.erase(sh.tops.begin());
 }
 
+void IntegrityTracker::prune(std::vector<int64_t>& times, int64_t now) const {
+  auto keep = std::find_if(times.begin(), times.end(), [&](int64_t t) { return now - t <= opts_.burst_window_ms; });
+  times.erase(times.begin(), keep);
+}
+
+// The count is exact up to one more than the larger burst threshold, which is all the rules
+// compare; older times beyond that are dropped, so a key never holds more than that many.
 int IntegrityTracker::push_top(const std::string& key, int64_t now) {
   Shard& sh = shard(key);
   std::lock_guard lk(sh.mu);
   sweep(sh, now);
   auto& q = sh.tops[key];
-  while (!q.empty() && now - q.front() > opts_.burst_window_ms) q.pop_front();
+  prune(q, now);
+  size_t cap = static_cast<size_t>(std::max(opts_.device_burst_max, opts_.net_burst_max)) + 1;
+  if (q.size() >= cap) q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q.size() - cap + 1));
   q.push_back(now);
   return static_cast<int>(q.size());
 }

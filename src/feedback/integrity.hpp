@@ -11,7 +11,6 @@
 // several instances on one PostgreSQL each instance sees its own traffic plus the warm-up.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -74,13 +73,14 @@ class IntegrityTracker {
   struct Shard {
     std::mutex mu;
     std::unordered_map<std::string, int64_t> last;             // device|point -> last rating time
-    std::unordered_map<std::string, std::deque<int64_t>> tops;  // device or net|unit -> top rating times
+    std::unordered_map<std::string, std::vector<int64_t>> tops;  // device or net|unit -> recent top rating times
     int64_t swept = 0;
   };
   Shard& shard(const std::string& key);
   void sweep(Shard& sh, int64_t now);
   // Counts top ratings in the window including now; records now.
   int push_top(const std::string& key, int64_t now);
+  void prune(std::vector<int64_t>& times, int64_t now) const;  // drops times older than the burst window
 
   IntegrityOptions opts_;
   Shard shards_[kShards];

@@ -128,24 +128,27 @@ Route& Router::add_async(std::string method, std::string pattern, std::string ac
 }
 
 const Route* Router::match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const {
-  auto segs = split_path(req.path);
+  // Split the path in place (views into req.path), compare without allocating, and build the
+  // parameters only for the winning route.
+  std::string_view path = req.path;
+  std::vector<std::string_view> segs;
+  for (size_t i = 1; i <= path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    segs.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
   const Route* best = nullptr;
   int best_literals = -1;
   for (auto& r : routes_) {
     if (r.segs.size() != segs.size()) continue;
-    std::map<std::string, std::string> p;
     int literals = 0;
     bool ok = true;
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const auto& s = r.segs[i];
-      if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
-        if (segs[i].empty()) ok = false;
-        else p[s.substr(1, s.size() - 2)] = segs[i];
-      } else if (s == segs[i]) {
-        ++literals;
-      } else {
-        ok = false;
-      }
+      if (s.size() > 2 && s.front() == '{' && s.back() == '}') ok = !segs[i].empty();
+      else if (s == segs[i]) ++literals;
+      else ok = false;
     }
     if (!ok) continue;
     bool same_method = r.method == req.method || (req.method == "HEAD" && r.method == "GET");
@@ -156,9 +159,13 @@ const Route* Router::match(const Request& req, std::map<std::string, std::string
     if (literals > best_literals) {
       best = &r;
       best_literals = literals;
-      params = std::move(p);
     }
   }
+  if (best)
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const auto& s = best->segs[i];
+      if (s.size() > 2 && s.front() == '{' && s.back() == '}') params[s.substr(1, s.size() - 2)] = std::string(segs[i]);
+    }
   return best;
 }
 

@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cstring>
+#include <string_view>
 #include <chrono>
 #include <limits>
 #include <thread>
@@ -24,23 +26,42 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-bool in_cidr(const std::string& addr, const std::string& cidr) {
+namespace {
+struct Cidr {
+  int family = 0;  // 0: unparsable, matches nothing
+  unsigned char net[16] = {};
+  int bits = 0;
+};
+Cidr parse_cidr(const std::string& cidr) {
+  Cidr c;
   auto slash = cidr.find('/');
   std::string net = cidr.substr(0, slash);
-  unsigned char a[16], n[16];
-  int fam = addr.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-  int nfam = net.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-  if (fam != nfam) return false;
-  if (inet_pton(fam, addr.c_str(), a) != 1 || inet_pton(fam, net.c_str(), n) != 1) return false;
+  int fam = net.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (inet_pton(fam, net.c_str(), c.net) != 1) return c;
   int maxbits = fam == AF_INET ? 32 : 128;
   int bits = slash == std::string::npos ? maxbits : std::atoi(cidr.c_str() + slash + 1);
-  if (bits < 0 || bits > maxbits) return false;
-  for (int i = 0; i < bits; ++i) {
+  if (bits < 0 || bits > maxbits) return c;
+  c.family = fam;
+  c.bits = bits;
+  return c;
+}
+bool in(const Cidr& c, std::string_view addr_text) {
+  if (!c.family || addr_text.size() >= INET6_ADDRSTRLEN) return false;
+  char text[INET6_ADDRSTRLEN];
+  std::memcpy(text, addr_text.data(), addr_text.size());
+  text[addr_text.size()] = 0;
+  int fam = addr_text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET;
+  unsigned char a[16];
+  if (fam != c.family || inet_pton(fam, text, a) != 1) return false;
+  for (int i = 0; i < c.bits; ++i) {
     int byte = i / 8, bit = 7 - i % 8;
-    if (((a[byte] >> bit) & 1) != ((n[byte] >> bit) & 1)) return false;
+    if (((a[byte] >> bit) & 1) != ((c.net[byte] >> bit) & 1)) return false;
   }
   return true;
 }
+}  // namespace
+
+bool in_cidr(const std::string& addr, const std::string& cidr) { return in(parse_cidr(cidr), addr); }
 
 struct Server::Impl {
   Router& router;
@@ -53,40 +74,41 @@ struct Server::Impl {
   std::atomic<int> inflight{0};
 
   Impl(Router& r, ServerOptions o)
-      : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {}
+      : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {
+    for (auto& c : opts.trusted_proxies) proxies.push_back(parse_cidr(c));
+  }
+
+  std::vector<Cidr> proxies;  // opts.trusted_proxies, parsed once
+
+  bool trusted(std::string_view ip) const {
+    for (auto& c : proxies)
+      if (in(c, ip)) return true;
+    return false;
+  }
 
   std::string client_ip(const tcp::socket& s, const bhttp::request_header<>& h) {
     boost::system::error_code ec;
     auto ep = s.remote_endpoint(ec);
     std::string ip = ec ? "" : ep.address().to_string();
     if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
-    if (!opts.trusted_proxies.empty()) {
-      bool trusted = false;
-      for (auto& c : opts.trusted_proxies)
-        if (in_cidr(ip, c)) trusted = true;
-      auto it = h.find("X-Forwarded-For");
-      if (trusted && it != h.end()) {
-        // The right-most address not itself a trusted proxy is the client.
-        std::string v(it->value());
-        std::vector<std::string> hops;
-        size_t pos = 0;
-        while (pos <= v.size()) {
-          size_t e = v.find(',', pos);
-          if (e == std::string::npos) e = v.size();
-          std::string hop = v.substr(pos, e - pos);
-          hop.erase(0, hop.find_first_not_of(' '));
-          hop.erase(hop.find_last_not_of(' ') + 1);
-          if (!hop.empty()) hops.push_back(hop);
-          pos = e + 1;
-        }
-        for (auto h2 = hops.rbegin(); h2 != hops.rend(); ++h2) {
-          bool t = false;
-          for (auto& c : opts.trusted_proxies)
-            if (in_cidr(*h2, c)) t = true;
-          ip = *h2;
-          if (!t) break;
-        }
+    if (proxies.empty() || !trusted(ip)) return ip;
+    auto it = h.find("X-Forwarded-For");
+    if (it == h.end()) return ip;
+    // The right-most address not itself a trusted proxy is the client.
+    std::string_view v(it->value().data(), it->value().size());
+    size_t end = v.size();
+    for (;;) {
+      size_t comma = end == 0 ? std::string_view::npos : v.rfind(',', end - 1);
+      size_t begin = comma == std::string_view::npos ? 0 : comma + 1;
+      std::string_view hop = v.substr(begin, end - begin);
+      while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
+      while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
+      if (!hop.empty()) {
+        ip = std::string(hop);
+        if (!trusted(hop)) break;
       }
+      if (comma == std::string_view::npos) break;
+      end = comma;
     }
     return ip;
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -458,6 +459,93 @@ TEST(Router, MatchingNotFoundMethodAndErrors) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("route=\"unmatched\""), std::string::npos);
+}
+
+// Asynchronous routes answer later, from another thread, without holding the caller; what
+// their offloaded work throws becomes the answer; a second reply is ignored; permissions, rate
+// limits and metrics apply as to any route.
+TEST(Router, AsynchronousRoutesReplyLaterThroughOneAnswer) {
+  RouterFixture f;
+  std::vector<std::thread> late;
+  f.router.add_async("POST", "/api/v1/public/later", "public", [&](http::Ctx& c, http::Reply reply) {
+    std::string body = c.req.body;
+    late.emplace_back([reply, body] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      reply(http::Response::text(201, "stored " + body));
+      reply(http::Response::text(500, "a second answer"));  // ignored
+    });
+  });
+  f.router.add_async("POST", "/api/v1/public/offload", "public", [](http::Ctx& c, http::Reply reply) {
+    bool fail = c.req.body == "fail";
+    c.offload([reply, fail] {
+      if (fail) throw invalid("point", "unknown point");
+      reply(http::Response::text(200, "slow path"));
+    });
+  });
+  f.router.add_async("POST", "/api/v1/things/{id}/async", "thing.write", [](http::Ctx& c, http::Reply reply) {
+    c.require("thing.write", c.id_param("id"));
+    reply(http::Response::text(200, "changed later"));
+  });
+  EXPECT_TRUE(f.router.target("POST", "/api/v1/public/later").async);
+  EXPECT_FALSE(f.router.target("POST", "/api/v1/public/things").async);
+
+  http::Request r;
+  r.method = "POST";
+  r.path = "/api/v1/public/later";
+  r.body = "x";
+  r.remote_ip = "9.9.9.9";
+  auto res = f.router.dispatch(r);  // waits for the late answer
+  EXPECT_EQ(res.status, 201);
+  EXPECT_EQ(res.body, "stored x");
+
+  // dispatch_async returns before the answer; the answer arrives once.
+  std::promise<http::Response> answer;
+  std::atomic<int> answers{0};
+  auto t0 = std::chrono::steady_clock::now();
+  f.router.dispatch_async(r, [](std::function<void()> fn) { fn(); }, [&](http::Response x) {
+    if (answers++ == 0) answer.set_value(std::move(x));
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(15));
+  EXPECT_EQ(answer.get_future().get().body, "stored x");
+  for (auto& t : late) t.join();
+  EXPECT_EQ(answers.load(), 1);
+
+  // Offloaded work runs on the given executor; its exceptions are answers with the field named.
+  std::vector<std::thread> pool;
+  auto offload = [&](std::function<void()> fn) { pool.emplace_back(std::move(fn)); };
+  for (std::string body : {"ok", "fail"}) {
+    r.path = "/api/v1/public/offload";
+    r.body = body;
+    std::promise<http::Response> p;
+    f.router.dispatch_async(r, offload, [&](http::Response x) { p.set_value(std::move(x)); });
+    auto got = p.get_future().get();
+    if (body == "ok") {
+      EXPECT_EQ(got.status, 200);
+      EXPECT_EQ(got.body, "slow path");
+    } else {
+      EXPECT_EQ(got.status, 422);
+      EXPECT_EQ(json::parse(got.body)["error"]["field"], "point");
+    }
+  }
+  for (auto& t : pool) t.join();
+  EXPECT_EQ(pool.size(), 2u);
+
+  // Authentication, CSRF and node scope hold for asynchronous routes too.
+  EXPECT_EQ(f.call("POST", "/api/v1/things/2/async").status, 401);
+  EXPECT_EQ(RouterFixture::code(f.call("POST", "/api/v1/things/2/async", "tok-admin")), "csrf_failed");
+  EXPECT_EQ(f.call("POST", "/api/v1/things/2/async", "tok-reader", "csrf-r").status, 403);
+  EXPECT_EQ(f.call("POST", "/api/v1/things/3/async", "tok-admin", "csrf-a").status, 403);
+  EXPECT_EQ(f.call("POST", "/api/v1/things/2/async", "tok-admin", "csrf-a").body, "changed later");
+  // The public rate limit and the metrics count an asynchronous answer like any other.
+  f.limiter.configure("public_write", {0.001, 1});
+  r.path = "/api/v1/public/later";
+  r.remote_ip = "8.8.8.8";
+  EXPECT_EQ(f.router.dispatch(r).status, 201);
+  EXPECT_EQ(f.router.dispatch(r).status, 429);
+  for (auto& t : late) if (t.joinable()) t.join();
+  auto metrics = f.metrics.render();
+  EXPECT_NE(metrics.find("route=\"/api/v1/public/later\",status=\"201\"} 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("route=\"/api/v1/public/later\",status=\"429\"} 1"), std::string::npos) << metrics;
 }
 
 TEST(Router, PublicRoutesAreRateLimitedPerAddress) {

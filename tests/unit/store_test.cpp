@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <climits>
+#include <condition_variable>
+#include <mutex>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -265,6 +267,80 @@ TEST_P(Store, AFailingJobDoesNotAffectItsNeighbours) {
   EXPECT_GE(st.write_jobs, static_cast<int64_t>(want.size()));
   EXPECT_GT(st.commits, 0);
   EXPECT_EQ(st.writer_queue, 0);
+}
+
+// write_async: every job is answered exactly once — after its commit, with nothing when it
+// committed and with its own error when it threw — and a failing job leaves its neighbours in
+// the same transaction alone. A completion may queue further writes (the rating flusher's
+// retries do).
+TEST_P(Store, WriteAsyncAnswersOnceAfterTheCommit) {
+  const int jobs = 300;
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0, failed = 0, followups = 0;
+  std::vector<int> calls(jobs, 0);
+  std::set<int64_t> seen_committed;
+  for (int k = 0; k < jobs; ++k) {
+    int64_t id = k + 1;
+    db_->write_async(
+        [id, k](Tx& tx) {
+          tx.exec("INSERT INTO t(id, i) VALUES (?, ?)", {id, int64_t{k}});
+          if (k % 9 == 4) throw Error(422, "bad_row", "this job fails");
+        },
+        [&, id, k](std::exception_ptr e) {
+          bool committed = !e;
+          // A committed job's row is readable from any connection when it is answered.
+          if (committed) {
+            auto r = db_->query("SELECT i FROM t WHERE id = ?", {id});
+            EXPECT_EQ(r.size(), 1u) << "job " << k << " answered before its row was visible";
+          }
+          if (k == 0) {  // a completion that queues another write
+            db_->write_async([](Tx& tx) { tx.exec("INSERT INTO t(id, s) VALUES (100000, 'follow-up')"); },
+                             [&](std::exception_ptr e2) {
+                               EXPECT_FALSE(e2);
+                               std::lock_guard lk(mu);
+                               ++followups;
+                               cv.notify_all();
+                             });
+          }
+          std::lock_guard lk(mu);
+          ++calls[static_cast<size_t>(k)];
+          ++answered;
+          if (!committed) {
+            ++failed;
+            try {
+              std::rethrow_exception(e);
+            } catch (const Error& err) {
+              EXPECT_EQ(err.code(), "bad_row");
+            }
+          } else {
+            seen_committed.insert(id);
+          }
+          cv.notify_all();
+        });
+  }
+  std::unique_lock lk(mu);
+  ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(30), [&] { return answered == jobs && followups == 1; }));
+  for (int k = 0; k < jobs; ++k) EXPECT_EQ(calls[static_cast<size_t>(k)], 1) << "job " << k;
+  int expected_failed = 0;
+  for (int k = 0; k < jobs; ++k) expected_failed += k % 9 == 4;
+  EXPECT_EQ(failed, expected_failed);
+  EXPECT_EQ(count("id < 100000"), jobs - expected_failed);
+  EXPECT_EQ(count("id < 100000 AND i % 9 = 4"), 0);
+  EXPECT_EQ(static_cast<int>(seen_committed.size()), jobs - expected_failed);
+  EXPECT_EQ(count("id = 100000"), 1);
+}
+
+// Closing the database answers every queued asynchronous write first.
+TEST_P(Store, ClosingFinishesQueuedAsyncWrites) {
+  std::atomic<int> ok{0};
+  for (int k = 0; k < 200; ++k)
+    db_->write_async([k](Tx& tx) { tx.exec("INSERT INTO t(id) VALUES (?)", {int64_t{k + 1}}); },
+                     [&](std::exception_ptr e) { ok += !e; });
+  db_.reset();
+  EXPECT_EQ(ok.load(), 200);
+  db_ = tmp_->open_migrated();
+  EXPECT_EQ(count(), 200);
 }
 
 TEST_P(Store, ConcurrentReadersSeeOnlyCommittedRows) {
