@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);
+      for (auto& f : app.on_start) f();
       http::ServerOptions so;
       so.host = cfg.listen.substr(0, colon);
       so.port = static_cast<uint16_t>(std::stoi(cfg.listen.substr(colon + 1)));

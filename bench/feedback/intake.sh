@@ -25,5 +25,6 @@ echo "== intake on $TARGET: $(wc -l < "$TMP/points.txt") points, ${CONNECTIONS:-
 POINTS="$TMP/points.txt" wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-64}" -d"${DURATION:-30s}" --latency \
   -s "$ROOT/bench/feedback/intake.lua" "http://127.0.0.1:$PORT" | grep -E "requests|errors|Non-2xx|Socket"
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E "^manyi_db_(commits|write_jobs)_total" || true
-Q="SELECT status, COUNT(*) FROM ratings GROUP BY status ORDER BY status"
+sleep 1  # the last bad-review cases are opened just after their ratings
+Q="SELECT status, COUNT(*) FROM ratings GROUP BY status ORDER BY status; SELECT 'bad reviews', COUNT(*), COUNT(case_id), SUM(case_pending) FROM ratings WHERE overall <= 2; SELECT 'bad-review cases', COUNT(*) FROM cases WHERE type = 'bad_review'"
 if [ "$TARGET" = sqlite ]; then sqlite3 "$TMP/bench.db" "$Q"; else psql -At "$DB" -c "$Q"; fi | sed 's/^/stored: /'

@@ -1,6 +1,7 @@
 // App: wires the store, the services and the router together for `manyi serve` and for the
 // integration tests. Each domain contributes a register_*_routes(App&) function.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ class App {
   std::unique_ptr<http::StaticFiles> statics;
   std::unique_ptr<manyi::cases::CaseService> cases;  // its scan thread stops before the rest goes
   std::unique_ptr<notify::Dispatcher> outbox;        // last: stops first
+  // Run by `manyi serve` once the schema is migrated, before it listens (e.g. finishing work a
+  // previous run left pending).
+  std::vector<std::function<void()>> on_start;
 };
 
 // The actor of the request for audit entries.

@@ -564,6 +564,8 @@ void register_feedback_routes(App& app) {
   feedback::register_rating_routes(app, s);
   feedback::register_figure_routes(app, s);
   feedback::register_followup_routes(app, s);
+  // The integrity windows, and the bad-review cases a previous run left pending.
+  app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
 }
 
 }  // namespace manyi

@@ -90,6 +90,7 @@ struct FeedbackService::Prepared {
   NewRating rating;
   Submission recorded;  // in the integrity windows: forgotten when the write fails
   SubmitDone done;
+  bool case_later = false;  // a public rating: its bad-review case is opened after the commit
 };
 
 int64_t id_floor(int64_t ms) { return ms <= kIdEpochMs ? 0 : (ms - kIdEpochMs) << 22; }
@@ -136,8 +137,16 @@ FeedbackService::~FeedbackService() {
   }
   q_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
-  std::unique_lock lk(q_mu_);  // and the batches still being written
-  q_cv_.wait(lk, [&] { return writing_ == 0; });
+  {
+    std::unique_lock lk(q_mu_);  // and the batches still being written
+    q_cv_.wait(lk, [&] { return writing_ == 0; });
+  }
+  {
+    std::lock_guard lk(case_mu_);  // then the cases they queued
+    case_stopping_ = true;
+  }
+  case_cv_.notify_all();
+  if (opener_.joinable()) opener_.join();
 }
 
 // ---------------------------------------------------------------- points
@@ -395,6 +404,7 @@ void FeedbackService::warm_up() {
       s.at_ms = r.i64(5);
       tracker_.replay(s);
     }
+    resume_pending_cases();
     warmed_.store(true, std::memory_order_release);
   });
 }
@@ -434,6 +444,7 @@ void FeedbackService::submit_public_async(std::shared_ptr<const PointInfo> p, Ne
     x->r = &x->rating;
     x->flags = v.flags;
     x->done = std::move(done);
+    x->case_later = true;
     prepare(*x);
     enqueue(std::move(x));
   } catch (...) {
@@ -481,7 +492,7 @@ int64_t FeedbackService::open_bad_review(store::Tx& tx, const PointInfo& p, cons
   c.registered_by_name = r.entered_by_name;
   c.ip = r.ip;
   // A failing case must not lose the rating: isolate it in a savepoint; the rating keeps
-  // case_id NULL and shows "差评工单未创建" for a handler to open one by hand.
+  // case_id NULL (the error is logged) for a handler to open one by hand.
   tx.exec("SAVEPOINT bad_review");
   try {
     auto o = cases::open_case(tx, c);
@@ -519,21 +530,23 @@ void FeedbackService::prepare(Prepared& x) {
   x.net = r.entered_by ? std::string() : network_of(r.ip);
 }
 
-// Writes prepared ratings inside tx: bad-review cases first (each in its savepoint), then the
-// rows, then the merged rollups. Idempotent per attempt (case ids are reset).
+bool FeedbackService::needs_case(const Prepared& x) { return x.out.status == "valid" && x.r->overall <= 2; }
+
+// Writes prepared ratings inside tx: bad-review cases first (each in its savepoint; public
+// ratings' cases only later, see open_cases), then the rows, then the merged rollups.
+// Idempotent per attempt (case ids are reset).
 void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& items) {
   static const std::vector<std::string> kRatingCols = {
       "id", "point_id", "node_id", "unit_id", "staff_id", "template_id", "form_version_id", "channel", "overall",
       "answers", "score", "comment", "phone_enc", "phone_mask", "device", "ip", "net", "elapsed_ms", "status", "flags",
-      "day", "created_at", "entered_by", "case_id"};
+      "day", "created_at", "entered_by", "case_id", "case_pending"};
   static const std::string kRatingSql =
       "INSERT INTO ratings(id, point_id, node_id, unit_id, staff_id, template_id, form_version_id, channel, overall, "
       "answers, score, comment, phone_enc, phone_mask, device, ip, net, elapsed_ms, status, flags, day, created_at, "
-      "entered_by, case_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      "entered_by, case_id, case_pending) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   for (auto* x : items) {
     x->out.case_id = 0;
-    if (x->out.status == "valid" && x->r->overall <= 2)
-      x->out.case_id = open_bad_review(tx, *x->p, *x->r, x->out.id, x->phone);
+    if (needs_case(*x) && !x->case_later) x->out.case_id = open_bad_review(tx, *x->p, *x->r, x->out.id, x->phone);
   }
   std::vector<store::Params> ratings, comments, reviews;
   std::vector<metrics::RollupInput> rollups;
@@ -544,7 +557,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                        p.point.template_id, p.version_id, r.channel, int64_t{r.overall}, x->answers, x->score, r.comment,
                        x->phone_enc, x->phone_mask, r.device, r.ip, x->net,
                        r.elapsed_ms ? Value(*r.elapsed_ms) : Value(nullptr), x->out.status, x->flags_text,
-                       int64_t{x->day}, r.at_ms, opt_id(r.entered_by), opt_id(x->out.case_id)});
+                       int64_t{x->day}, r.at_ms, opt_id(r.entered_by), opt_id(x->out.case_id),
+                       int64_t{needs_case(*x) && x->case_later}});
     if (!r.comment.empty())
       comments.push_back({x->out.id, p.point.node_id, p.point.unit_id, int64_t{r.overall}, r.channel, x->out.status,
                           r.comment, x->phone_mask});
@@ -656,6 +670,7 @@ void FeedbackService::flusher_loop() {
     auto done = [this, batch, start](std::exception_ptr e) {
       start->signal();
       if (!e || batch->size() <= 1) {
+        if (!e) queue_cases(*batch);
         for (auto& x : *batch) answer(*x, e);
       } else {
         // Find the culprit: each rating on its own, so one bad row fails only its request.
@@ -665,7 +680,10 @@ void FeedbackService::flusher_loop() {
             std::lock_guard lk(q_mu_);
             ++writing_;
           }
-          write_one(one, [this, batch, one](std::exception_ptr e1) { answer(*one, e1); });
+          write_one(one, [this, batch, one](std::exception_ptr e1) {
+            if (!e1) queue_cases({one});
+            answer(*one, e1);
+          });
         }
       }
       finished_writing();
@@ -710,6 +728,127 @@ void FeedbackService::finished_writing() {
     --writing_;
   }
   q_cv_.notify_all();
+}
+
+// ---------------------------------------------------------------- bad-review cases after the commit
+// A public rating is answered as soon as it is durable; its bad-review case (a case, its
+// history, an audit entry and a notification: some 30 index entries) is opened right after by
+// the case opener, in transactions of its own that the database runs when no rating batch is
+// waiting. The rating row carries case_pending until then, so a restart finishes the work.
+
+void FeedbackService::queue_cases(const std::vector<Prepared*>& items) {
+  size_t n = 0;
+  {
+    std::lock_guard lk(case_mu_);
+    for (auto* x : items)
+      if (x->case_later && needs_case(*x)) {
+        case_queue_.push_back(x->out.id);
+        ++n;
+      }
+  }
+  if (n) start_case_opener();
+}
+
+void FeedbackService::queue_cases(const std::vector<std::unique_ptr<Prepared>>& batch) {
+  std::vector<Prepared*> items;
+  for (auto& x : batch) items.push_back(x.get());
+  queue_cases(items);
+}
+
+void FeedbackService::start_case_opener() {
+  std::call_once(opener_started_, [this] { opener_ = std::thread([this] { case_opener_loop(); }); });
+  case_cv_.notify_one();
+}
+
+// Cases per transaction: each takes ~0.1–0.2 ms of the single SQLite writer, so a transaction of
+// 8 delays the rating batches waiting behind it by about a millisecond at most; fewer per
+// transaction cannot keep up with a high share of bad reviews (measured: bench/README.md).
+constexpr size_t kCasesPerTransaction = 8;
+
+void FeedbackService::case_opener_loop() {
+  pthread_setname_np(pthread_self(), "case-opener");
+  for (;;) {
+    std::vector<int64_t> ids;
+    {
+      std::unique_lock lk(case_mu_);
+      case_cv_.wait(lk, [&] { return case_stopping_ || !case_queue_.empty(); });
+      if (case_queue_.empty()) return;  // stopping and drained
+      while (!case_queue_.empty() && ids.size() < kCasesPerTransaction) {
+        ids.push_back(case_queue_.front());
+        case_queue_.pop_front();
+      }
+    }
+    std::promise<void> finished;
+    auto fut = finished.get_future();
+    try {
+      db_.write_background([this, ids](store::Tx& tx) {
+        for (auto id : ids) open_case_for(tx, id, nullptr);
+      },
+                           [&finished, &ids](std::exception_ptr e) {
+                             if (e) {
+                               try {
+                                 std::rethrow_exception(e);
+                               } catch (const std::exception& ex) {
+                                 // Left pending: the next start opens them.
+                                 spdlog::error("bad-review cases for {} rating(s) not opened: {}", ids.size(), ex.what());
+                               }
+                             }
+                             finished.set_value();
+                           });
+    } catch (const std::exception& ex) {
+      spdlog::error("bad-review cases for {} rating(s) not queued: {}", ids.size(), ex.what());
+      finished.set_value();
+    }
+    fut.wait();
+  }
+}
+
+int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who) {
+  auto r = tx.query("SELECT point_id, overall, comment, phone_enc, channel, ip, status, case_id, case_pending "
+                    "FROM ratings WHERE id = ?",
+                    {rating_id});
+  if (r.empty()) return 0;
+  bool pending = r[0].i64(8) != 0;
+  if (!who && (!pending || r[0].str(6) != "valid" || !r[0].null(7))) {  // reviewed or opened meanwhile
+    if (pending) tx.exec("UPDATE ratings SET case_pending = 0 WHERE id = ?", {rating_id});
+    return 0;
+  }
+  auto pi = point(r[0].i64(0));
+  int64_t case_id = 0;
+  if (pi) {
+    PointInfo info;
+    info.point = *pi;
+    NewRating nr;
+    nr.overall = static_cast<int>(r[0].i64(1));
+    nr.comment = r[0].str(2);
+    nr.channel = r[0].str(4);
+    nr.ip = r[0].str(5);
+    if (who) {
+      nr.entered_by = who->user_id;
+      nr.entered_by_name = who->username;
+    }
+    std::string phone;
+    if (!r[0].null(3)) phone = cases::pii::open(phone_key(), r[0].str(3));
+    case_id = open_bad_review(tx, info, nr, rating_id, phone);
+  }
+  tx.exec("UPDATE ratings SET case_id = ?, case_pending = 0 WHERE id = ?", {opt_id(case_id), rating_id});
+  return case_id;
+}
+
+void FeedbackService::resume_pending_cases() {
+  size_t n = 0;
+  auto rows = db_.query("SELECT id FROM ratings WHERE case_pending = 1 ORDER BY id");
+  {
+    std::lock_guard lk(case_mu_);
+    for (auto& row : rows) {
+      case_queue_.push_back(row.i64(0));
+      ++n;
+    }
+  }
+  if (n) {
+    spdlog::info("opening {} bad-review case(s) left pending", n);
+    start_case_opener();
+  }
 }
 
 void FeedbackService::mark_staff_device(const audit::Actor& who, int64_t user_id, int64_t staff_id,
@@ -775,8 +914,8 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
   if (!before) throw not_found("rating");
   int64_t now = now_ms();
   db_.write([&](store::Tx& tx) {
-    auto cur = tx.query("SELECT status, node_id, template_id, day, overall, answers, form_version_id, point_id, comment, "
-                        "phone_enc, channel, ip FROM ratings WHERE id = ?",
+    auto cur = tx.query("SELECT status, node_id, template_id, day, overall, answers, form_version_id FROM ratings "
+                        "WHERE id = ?",
                         {id});
     std::string status = cur[0].str(0);
     int64_t node = cur[0].i64(1), tmpl = cur[0].i64(2);
@@ -793,31 +932,14 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
       if (status != "suspect") throw conflict("not_pending", "only a rating waiting for review can be accepted");
       next = "valid";
       metrics::apply_rollups(tx, node, tree, tmpl, day, obs, +1);
-      if (overall <= 2) {
-        auto pi = point(cur[0].i64(7));
-        if (pi) {
-          PointInfo info;
-          info.point = *pi;
-          info.def = def;
-          NewRating nr;
-          nr.overall = overall;
-          nr.comment = cur[0].str(8);
-          nr.channel = cur[0].str(10);
-          nr.ip = cur[0].str(11);
-          nr.entered_by = who.user_id;
-          nr.entered_by_name = who.username;
-          std::string phone;
-          if (!cur[0].null(9)) phone = cases::pii::open(phone_key(), cur[0].str(9));
-          int64_t case_id = open_bad_review(tx, info, nr, id, phone);
-          if (case_id) tx.exec("UPDATE ratings SET case_id = ? WHERE id = ?", {case_id, id});
-        }
-      }
+      if (overall <= 2) open_case_for(tx, id, &who);
     } else {
       if (status == "rejected") throw conflict("already_rejected", "this rating is already excluded");
       if (status == "valid") metrics::apply_rollups(tx, node, tree, tmpl, day, obs, -1);  // appeal upheld (申诉)
       next = "rejected";
     }
-    tx.exec("UPDATE ratings SET status = ? WHERE id = ?", {next, id});
+    // A rejected rating's case, if not opened yet, is not opened at all.
+    tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE id = ?", {next, id});
     tx.exec("UPDATE rating_comments SET status = ? WHERE rating_id = ?", {next, id});
     std::string state = decision == "accept" ? "accepted" : "rejected";
     tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, reason, reviewed_by, reviewed_at, "

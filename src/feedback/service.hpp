@@ -120,8 +120,11 @@ class FeedbackService {
   // Dimension codes and names used by the templates (for dashboards).
   std::vector<std::pair<std::string, std::string>> dimensions(int64_t template_id = 0);
 
-  // Loads staff devices and the last day of ratings into the integrity windows (once).
+  // Loads staff devices and the last day of ratings into the integrity windows, and opens the
+  // bad-review cases a previous run left pending (once; the server calls it at start).
   void warm_up();
+  // Queues the bad-review cases of ratings stored with case_pending (after a restart).
+  void resume_pending_cases();
 
   // Opens the bad-review case of a rating inside tx (isolated in a savepoint: a failure is
   // logged and returns 0, the rating is kept). Used by intake, review and the demo.
@@ -143,6 +146,16 @@ class FeedbackService {
   void flusher_loop();
   void write_one(Prepared* x, std::function<void(std::exception_ptr)> done);
   void finished_writing();
+  static bool needs_case(const Prepared& x);
+  // Bad-review cases of public ratings, opened after their commit (see service.cpp).
+  void queue_cases(const std::vector<Prepared*>& items);
+  void queue_cases(const std::vector<std::unique_ptr<Prepared>>& batch);
+  void start_case_opener();
+  void case_opener_loop();
+  // Opens the bad-review case of a stored rating inside tx and records it on the rating; who is
+  // the reviewer accepting it, or nullptr for the case opener (which skips ratings reviewed or
+  // opened meanwhile). Returns the case id, 0 when none was opened.
+  int64_t open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who);
   std::string phone_key();
   std::string ticket_key();
   void refresh_staff_devices(int64_t now);
@@ -176,6 +189,13 @@ class FeedbackService {
   std::deque<std::unique_ptr<Prepared>> queue_;
   bool stopping_ = false;
   int writing_ = 0;  // batches and single retries handed to the database, not yet answered
+
+  std::mutex case_mu_;
+  std::condition_variable case_cv_;
+  std::deque<int64_t> case_queue_;  // rating ids whose bad-review case is still to open
+  bool case_stopping_ = false;
+  std::thread opener_;
+  std::once_flag opener_started_;
   std::thread flusher_;
   std::once_flag flusher_started_;
 };

@@ -91,6 +91,9 @@ class Db {
     }
     done(e);
   }
+  // The same for work that may wait: SQLite runs it when no other write is queued (or once it
+  // has waited 200 ms), so it does not delay latency-bound writes; the default is write_async.
+  virtual void write_background(std::function<void(Tx&)> fn, Done done) { write_async(std::move(fn), std::move(done)); }
   // Applies pending migrations; returns the number applied. Idempotent.
   virtual int migrate() = 0;
   virtual Stats stats() = 0;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -249,6 +250,15 @@ class SqliteDb : public Db {
     submit(std::move(job));
   }
 
+  void write_background(std::function<void(Tx&)> fn, Done done) override {
+    auto job = std::make_unique<Job>();
+    job->owned = std::move(fn);
+    job->done = std::move(done);
+    job->queued_at = std::chrono::steady_clock::now();
+    job->background = true;
+    submit(std::move(job));
+  }
+
   int migrate() override {
     return apply_migrations(*this, [](const std::string& sql) {
       std::string s = sql;
@@ -305,15 +315,18 @@ class SqliteDb : public Db {
     std::function<void(Tx&)> owned;                    // write_async
     const std::function<void(Tx&)>* borrowed = nullptr;  // write (the caller waits)
     Done done;
+    bool background = false;  // write_background: runs when nothing else waits (or has waited long)
+    std::chrono::steady_clock::time_point queued_at;
     void run(Tx& tx) { borrowed ? (*borrowed)(tx) : owned(tx); }
   };
+  static constexpr auto kBackgroundMaxWait = std::chrono::milliseconds(200);
   using Jobs = std::vector<std::unique_ptr<Job>>;
 
   void submit(std::unique_ptr<Job> job) {
     {
       std::lock_guard lk(qmu_);
       if (stop_) throw Error(503, "shutting_down", "the database is closing");
-      queue_.push_back(std::move(job));
+      (job->background ? background_ : queue_).push_back(std::move(job));
       ++queued_;
     }
     qcv_.notify_one();
@@ -396,11 +409,18 @@ class SqliteDb : public Db {
     for (;;) {
       {
         std::unique_lock lk(qmu_);
-        qcv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
-        if (queue_.empty() && stop_) break;
-        while (!queue_.empty() && batch.size() < 1024) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
+        qcv_.wait(lk, [&] { return stop_ || !queue_.empty() || !background_.empty(); });
+        if (queue_.empty() && background_.empty() && stop_) break;
+        // A background job runs alone, when nothing else waits or once it has waited long.
+        if (!background_.empty() &&
+            (queue_.empty() || std::chrono::steady_clock::now() - background_.front()->queued_at > kBackgroundMaxWait)) {
+          batch.push_back(std::move(background_.front()));
+          background_.pop_front();
+        } else {
+          while (!queue_.empty() && batch.size() < 1024) {
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+          }
         }
       }
       errors.assign(batch.size(), nullptr);
@@ -508,7 +528,7 @@ class SqliteDb : public Db {
   std::thread writer_;
   std::mutex qmu_;
   std::condition_variable qcv_;
-  std::deque<std::unique_ptr<Job>> queue_;
+  std::deque<std::unique_ptr<Job>> queue_, background_;
   bool stop_ = false;
   std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0}, checkpoints_{0};
 

@@ -5,6 +5,9 @@
 // comments returned as stored text; points, posters, QR; forms editor; follow-up; exports.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/clock.hpp"
 #include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
@@ -206,7 +209,12 @@ TEST_P(FeedbackHttp, VeryDissatisfiedRatingOpensABadReviewCaseForThatHospital) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string id = r.js()["id"];
   auto h1 = as("hosp1");
+  // The case is opened right after the rating is stored (the rater does not wait for it).
   auto detail = h1.get("/api/v1/ratings/" + id);
+  for (int i = 0; i < 500 && detail.status == 200 && detail.js()["case_id"].is_null(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    detail = h1.get("/api/v1/ratings/" + id);
+  }
   ASSERT_EQ(detail.status, 200) << detail.body;
   EXPECT_EQ(detail.js()["status"], "valid");
   EXPECT_EQ(detail.js()["overall_label"], "非常不满意");

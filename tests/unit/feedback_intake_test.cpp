@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -40,6 +41,14 @@ class FeedbackIntake : public ::testing::TestWithParam<std::string> {
     return r;
   }
   int64_t count(const std::string& sql) { return store::scalar_i64(db->query(sql)).value_or(-1); }
+  // Waits (up to 10 s) until the query counts `want`.
+  bool wait_for(const std::string& sql, int64_t want) {
+    for (int i = 0; i < 1000; ++i) {
+      if (count(sql) == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
 
   std::unique_ptr<manyi::testing::TempDb> tdb;
   std::unique_ptr<store::Db> db;
@@ -107,12 +116,18 @@ TEST_P(FeedbackIntake, ARacedDuplicateIsAcceptedOnce) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = 'dev-same-phone'"), 1);
 }
 
+// The rater is answered once the rating is durable; the case opener opens its bad-review case
+// right after, in a transaction of its own, and records it on the rating.
 TEST_P(FeedbackIntake, AVeryDissatisfiedRatingOpensOneCaseAndARestartKeepsTheWindow) {
   auto info = svc->lookup(point.code);
   auto out = svc->submit_public(*info, rating(1, "dev-angry-one", 1));
   EXPECT_EQ(out.status, "valid");
-  EXPECT_NE(out.case_id, 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'"), 1);
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'", 1));
+  auto stored = svc->rating(out.id);
+  ASSERT_TRUE(stored);
+  EXPECT_NE(stored->case_id, 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE source_rating_id = " + std::to_string(out.id)), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE case_pending = 1"), 0);
   // A new service (a restarted server) warms its windows from the stored ratings.
   feedback::FeedbackService again(*db, *org, *forms);
   auto info2 = again.lookup(point.code);
@@ -123,6 +138,39 @@ TEST_P(FeedbackIntake, AVeryDissatisfiedRatingOpensOneCaseAndARestartKeepsTheWin
     EXPECT_EQ(e.code(), "already_rated");
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'"), 1);
+}
+
+// A server that stopped after storing bad ratings but before opening their cases (the rows
+// still carry case_pending) opens them when it starts again — except for a rating excluded by
+// review meanwhile — and a satisfied rating never waits for a case.
+TEST_P(FeedbackIntake, CasesLeftPendingByAStoppedServerAreOpenedAtTheNextStart) {
+  auto info = svc->lookup(point.code);
+  auto first = svc->submit_public(*info, rating(2, "dev-pending-1", 3));
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'", 1));
+  auto happy = svc->submit_public(*info, rating(5, "dev-pending-2", 4));
+  EXPECT_EQ(count("SELECT case_pending FROM ratings WHERE id = " + std::to_string(happy.id)), 0);
+  // Two more bad ratings as a crash would leave them: stored, pending, no case; one of them
+  // rejected on review before the restart.
+  const std::string cols =
+      "point_id, node_id, unit_id, staff_id, template_id, form_version_id, channel, overall, answers, score, comment, "
+      "phone_enc, phone_mask, device, ip, net, elapsed_ms, flags, day, created_at, entered_by";
+  for (int k = 1; k <= 2; ++k)
+    db->write([&](store::Tx& tx) {
+      tx.exec("INSERT INTO ratings(id, status, case_id, case_pending, " + cols + ") SELECT id + " + std::to_string(k) +
+                  (k == 1 ? ", 'valid'" : ", 'rejected'") + ", NULL, 1, " + cols + " FROM ratings WHERE id = ?",
+              {first.id});
+    });
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE case_pending = 1"), 2);
+  svc.reset();
+  svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
+  svc->warm_up();  // what `manyi serve` runs at start
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE case_pending = 1", 0));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'"), 2);
+  auto opened = svc->rating(first.id + 1);
+  ASSERT_TRUE(opened);
+  EXPECT_NE(opened->case_id, 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE source_rating_id = " + std::to_string(first.id + 1)), 1);
+  EXPECT_EQ(svc->rating(first.id + 2)->case_id, 0);  // rejected: no case
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, FeedbackIntake, ::testing::ValuesIn(manyi::testing::backends()),

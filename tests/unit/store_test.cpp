@@ -6,6 +6,7 @@
 #include <atomic>
 #include <climits>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <cmath>
 #include <filesystem>
@@ -329,6 +330,37 @@ TEST_P(Store, WriteAsyncAnswersOnceAfterTheCommit) {
   EXPECT_EQ(count("id < 100000 AND i % 9 = 4"), 0);
   EXPECT_EQ(static_cast<int>(seen_committed.size()), jobs - expected_failed);
   EXPECT_EQ(count("id = 100000"), 1);
+}
+
+// Background writes (the bad-review case opener's) commit like any other, and a steady stream
+// of other writes cannot hold one back for long.
+TEST_P(Store, BackgroundWritesCommitEvenUnderASteadyStream) {
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> next{1};
+  std::vector<std::thread> stream;
+  for (int k = 0; k < 8; ++k)
+    stream.emplace_back([&] {
+      while (!stop) {
+        int64_t id = next++;
+        db_->write([&](Tx& tx) { tx.exec("INSERT INTO t(id, s) VALUES (?, 'stream')", {id}); });
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::promise<void> done;
+  auto t0 = std::chrono::steady_clock::now();
+  db_->write_background([](Tx& tx) { tx.exec("INSERT INTO t(id, s) VALUES (-1, 'background')"); },
+                        [&](std::exception_ptr e) {
+                          EXPECT_FALSE(e);
+                          done.set_value();
+                        });
+  auto waited = done.get_future().wait_for(std::chrono::seconds(5));
+  auto took = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  for (auto& t : stream) t.join();
+  ASSERT_EQ(waited, std::future_status::ready);
+  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_EQ(count("s = 'background'"), 1);
+  EXPECT_EQ(count("s = 'stream'"), next.load() - 1);
 }
 
 // Closing the database answers every queued asynchronous write first.

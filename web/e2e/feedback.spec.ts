@@ -194,7 +194,10 @@ describe('satisfaction', () => {
   it('the bad review is a case in the hospital inbox', async () => {
     const list = await apiGet<{ items: { id: string }[] }>(admin, `/api/v1/ratings/comments?q=${encodeURIComponent(`e2e-${stamp}`)}`)
     expect(list.body.items).toHaveLength(1)
-    const rating = await apiGet<{ case_id: string | null; unit_id: string }>(admin, `/api/v1/ratings/${list.body.items[0].id}`)
+    // the case is opened right after the rating is stored
+    const ratingUrl = `/api/v1/ratings/${list.body.items[0].id}`
+    await poll(async () => (await apiGet<{ case_id: string | null }>(admin, ratingUrl)).body.case_id).toBeTruthy()
+    const rating = await apiGet<{ case_id: string | null; unit_id: string }>(admin, ratingUrl)
     expect(rating.body.case_id, 'a bad-review case for the rating').toBeTruthy()
     const c = await apiGet<{ id: string; type: string; unit_id: string; tracking_code: string }>(admin, `/api/v1/cases/${rating.body.case_id}`)
     expect(c.status).toBe(200)
