@@ -146,7 +146,7 @@ FeedbackService::~FeedbackService() {
     case_stopping_ = true;
   }
   case_cv_.notify_all();
-  if (opener_.joinable()) opener_.join();
+  for (auto& t : openers_) t.join();
 }
 
 // ---------------------------------------------------------------- points
@@ -756,14 +756,21 @@ void FeedbackService::queue_cases(const std::vector<std::unique_ptr<Prepared>>& 
 }
 
 void FeedbackService::start_case_opener() {
-  std::call_once(opener_started_, [this] { opener_ = std::thread([this] { case_opener_loop(); }); });
+  // SQLite has one writer: one opener. PostgreSQL spends round trips per case, which several
+  // openers overlap (their transactions meet only at the audit chain's head row).
+  std::call_once(opener_started_, [this] {
+    int n = db_.backend() == store::Backend::postgres ? 4 : 1;
+    for (int i = 0; i < n; ++i) openers_.emplace_back([this] { case_opener_loop(); });
+  });
   case_cv_.notify_one();
 }
 
 // Cases per transaction: each takes ~0.1–0.2 ms of the single SQLite writer, so a transaction of
 // 8 delays the rating batches waiting behind it by about a millisecond at most; fewer per
 // transaction cannot keep up with a high share of bad reviews (measured: bench/README.md).
-constexpr size_t kCasesPerTransaction = 8;
+// When a backlog builds, transactions grow with it, up to 128 cases, so the opener catches up
+// instead of falling further behind.
+size_t cases_per_transaction(size_t waiting) { return std::clamp<size_t>(waiting / 4, 8, 128); }
 
 void FeedbackService::case_opener_loop() {
   pthread_setname_np(pthread_self(), "case-opener");
@@ -773,7 +780,8 @@ void FeedbackService::case_opener_loop() {
       std::unique_lock lk(case_mu_);
       case_cv_.wait(lk, [&] { return case_stopping_ || !case_queue_.empty(); });
       if (case_queue_.empty()) return;  // stopping and drained
-      while (!case_queue_.empty() && ids.size() < kCasesPerTransaction) {
+      size_t take = cases_per_transaction(case_queue_.size());
+      while (!case_queue_.empty() && ids.size() < take) {
         ids.push_back(case_queue_.front());
         case_queue_.pop_front();
       }

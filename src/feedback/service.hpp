@@ -194,7 +194,7 @@ class FeedbackService {
   std::condition_variable case_cv_;
   std::deque<int64_t> case_queue_;  // rating ids whose bad-review case is still to open
   bool case_stopping_ = false;
-  std::thread opener_;
+  std::vector<std::thread> openers_;
   std::once_flag opener_started_;
   std::thread flusher_;
   std::once_flag flusher_started_;
