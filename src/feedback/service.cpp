@@ -533,7 +533,8 @@ void FeedbackService::prepare(Prepared& x) {
 bool FeedbackService::needs_case(const Prepared& x) { return x.out.status == "valid" && x.r->overall <= 2; }
 
 // Writes prepared ratings inside tx: bad-review cases first (each in its savepoint; public
-// ratings' cases only later, see open_cases), then the rows, then the merged rollups.
+// ratings' cases only after the commit, by the case opener), then the rows, then the merged
+// rollups.
 // Idempotent per attempt (case ids are reset).
 void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& items) {
   static const std::vector<std::string> kRatingCols = {
@@ -762,7 +763,7 @@ void FeedbackService::start_case_opener() {
     int n = db_.backend() == store::Backend::postgres ? 4 : 1;
     for (int i = 0; i < n; ++i) openers_.emplace_back([this] { case_opener_loop(); });
   });
-  case_cv_.notify_one();
+  case_cv_.notify_all();
 }
 
 // Cases per transaction: each takes ~0.1–0.2 ms of the single SQLite writer, so a transaction of
@@ -770,7 +771,7 @@ void FeedbackService::start_case_opener() {
 // transaction cannot keep up with a high share of bad reviews (measured: bench/README.md).
 // When a backlog builds, transactions grow with it, up to 128 cases, so the opener catches up
 // instead of falling further behind.
-size_t cases_per_transaction(size_t waiting) { return std::clamp<size_t>(waiting / 4, 8, 128); }
+static size_t cases_per_transaction(size_t waiting) { return std::clamp<size_t>(waiting / 4, 8, 128); }
 
 void FeedbackService::case_opener_loop() {
   pthread_setname_np(pthread_self(), "case-opener");
