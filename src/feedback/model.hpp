@@ -66,6 +66,7 @@ struct Rating {
   std::optional<double> score;
   std::optional<int64_t> elapsed_ms;
   int64_t created_at = 0, entered_by = 0, case_id = 0;
+  bool case_pending = false;  // its bad-review case is being opened (right after the rating)
   std::string review_state, review_reason;
   int64_t reviewed_by = 0, reviewed_at = 0;
 };

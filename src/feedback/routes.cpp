@@ -459,6 +459,7 @@ void register_rating_routes(App& app, const Services& S) {
                           {"status_label", status_label(x->status)}, {"flags", flags},
                           {"elapsed_ms", x->elapsed_ms ? json(*x->elapsed_ms) : json(nullptr)},
                           {"form_version_id", id_str(x->form_version_id)}, {"case_id", id_json(x->case_id)},
+                          {"case_pending", x->case_pending},
                           {"review", x->review_state.empty() ? json(nullptr)
                                                              : json{{"state", x->review_state},
                                                                     {"reason", x->review_reason},

@@ -880,7 +880,7 @@ std::optional<Rating> FeedbackService::rating(int64_t id) {
   auto r = db_.query(
       "SELECT r.id, r.point_id, r.node_id, r.unit_id, r.staff_id, r.template_id, r.form_version_id, r.channel, r.answers, "
       "r.comment, r.phone_mask, r.status, r.flags, r.overall, r.score, r.elapsed_ms, r.created_at, r.entered_by, r.case_id, "
-      "p.name, n.name, u.name, v.state, v.reason, v.reviewed_by, v.reviewed_at "
+      "p.name, n.name, u.name, v.state, v.reason, v.reviewed_by, v.reviewed_at, r.case_pending "
       "FROM ratings r JOIN collection_points p ON p.id = r.point_id JOIN org_nodes n ON n.id = r.node_id "
       "JOIN org_nodes u ON u.id = r.unit_id LEFT JOIN rating_reviews v ON v.rating_id = r.id WHERE r.id = ?",
       {id});
@@ -913,6 +913,7 @@ std::optional<Rating> FeedbackService::rating(int64_t id) {
   o.review_reason = x.str(23);
   o.reviewed_by = x.i64(24);
   o.reviewed_at = x.i64(25);
+  o.case_pending = x.i64(26) != 0;
   return o;
 }
 

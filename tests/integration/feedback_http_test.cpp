@@ -221,6 +221,7 @@ TEST_P(FeedbackHttp, VeryDissatisfiedRatingOpensABadReviewCaseForThatHospital) {
   EXPECT_EQ(detail.js()["phone"], "139****5678");
   EXPECT_EQ(detail.body.find("13912345678"), std::string::npos);
   ASSERT_FALSE(detail.js()["case_id"].is_null()) << detail.body;
+  EXPECT_EQ(detail.js()["case_pending"], false);
   std::string case_id = detail.js()["case_id"];
   auto kase = h1.get("/api/v1/cases/" + case_id);
   ASSERT_EQ(kase.status, 200) << kase.body;

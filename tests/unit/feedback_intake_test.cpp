@@ -161,6 +161,8 @@ TEST_P(FeedbackIntake, CasesLeftPendingByAStoppedServerAreOpenedAtTheNextStart) 
               {first.id});
     });
   EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE case_pending = 1"), 2);
+  EXPECT_TRUE(svc->rating(first.id + 1)->case_pending);  // the console shows 差评工单创建中
+  EXPECT_FALSE(svc->rating(first.id)->case_pending);
   svc.reset();
   svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
   svc->warm_up();  // what `manyi serve` runs at start
@@ -169,6 +171,7 @@ TEST_P(FeedbackIntake, CasesLeftPendingByAStoppedServerAreOpenedAtTheNextStart) 
   auto opened = svc->rating(first.id + 1);
   ASSERT_TRUE(opened);
   EXPECT_NE(opened->case_id, 0);
+  EXPECT_FALSE(opened->case_pending);
   EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE source_rating_id = " + std::to_string(first.id + 1)), 1);
   EXPECT_EQ(svc->rating(first.id + 2)->case_id, 0);  // rejected: no case
 }

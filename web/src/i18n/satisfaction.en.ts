@@ -125,6 +125,7 @@ export default {
     noAnswers: 'Overall rating only',
     case: 'Bad-review case',
     caseNone: 'None',
+    casePending: 'Being opened…',
     flags: 'Flags',
     elapsed: 'Completion time',
     seconds: '{n} s',

@@ -124,6 +124,7 @@ export default {
     noAnswers: '仅有总体评价',
     case: '差评工单',
     caseNone: '未生成',
+    casePending: '差评工单创建中…',
     flags: '可疑原因',
     elapsed: '作答用时',
     seconds: '{n} 秒',

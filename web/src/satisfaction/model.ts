@@ -115,6 +115,7 @@ export interface RatingDetail {
   elapsed_ms: number | null
   form_version_id: string
   case_id: string | null
+  case_pending?: boolean // its bad-review case is being opened (right after the rating)
   review: { state: string; reason: string; reviewed_by: string | null; reviewed_at: number } | null
 }
 
