@@ -32,8 +32,9 @@ size_t read_payload(char* buf, size_t size, size_t n, void* user) {
 }
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-// One delivery; returns "" on success or the error.
-std::string send(const std::string& channel, const std::string& target, const std::string& subject,
+// One delivery; returns "" on success or the error. The row's id goes with it (webhook header
+// X-Manyi-Delivery, mail Message-ID) so a receiver can drop the rare second delivery.
+std::string send(int64_t id, const std::string& channel, const std::string& target, const std::string& subject,
                  const std::string& body) {
   std::call_once(g_curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   CURL* h = curl_easy_init();
@@ -50,6 +51,7 @@ std::string send(const std::string& channel, const std::string& target, const st
   if (channel == "webhook") {
     message = body;
     headers = curl_slist_append(headers, "Content-Type: application/json; charset=utf-8");
+    headers = curl_slist_append(headers, fmt::format("X-Manyi-Delivery: {}", id).c_str());
     curl_easy_setopt(h, CURLOPT_URL, target.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, message.c_str());
@@ -64,9 +66,9 @@ std::string send(const std::string& channel, const std::string& target, const st
                       sodium_base64_VARIANT_ORIGINAL);
     enc.resize(enc.find('\0'));
     message = fmt::format(
-        "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\n"
+        "From: {}\r\nTo: {}\r\nSubject: =?UTF-8?B?{}?=\r\nMessage-ID: <outbox-{}@manyi>\r\nMIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
-        c.mail_from, target, enc, body);
+        c.mail_from, target, enc, id, body);
     rcpt = curl_slist_append(rcpt, target.c_str());
     curl_easy_setopt(h, CURLOPT_URL, c.smtp_url.c_str());
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, c.mail_from.c_str());
@@ -103,16 +105,27 @@ void enqueue(store::Tx& tx, const Notice& n) {
   if (!c.smtp_url.empty() && !c.mail_to.empty()) row("email", c.mail_to, n.body + (n.link.empty() ? "" : "\n" + n.link));
 }
 
+constexpr int64_t kLeaseMs = 5 * 60 * 1000;  // longer than any delivery (curl gives up after 20 s)
+
 DeliveryStats deliver_due(store::Db& db, int64_t now, int limit) {
   DeliveryStats st;
   auto rows = db.query(
-      "SELECT id, channel, target, subject, body, attempts FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? "
-      "ORDER BY next_attempt_at, id LIMIT ?",
+      "SELECT id, channel, target, subject, body, attempts, next_attempt_at FROM outbox WHERE sent_at IS NULL AND "
+      "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
       {now, int64_t{limit}});
   for (auto& r : rows) {
     int64_t id = r.i64(0);
     int attempts = static_cast<int>(r.i64(5)) + 1;
-    auto error = send(r.str(1), r.str(2), r.str(3), r.str(4));
+    // Claim the row first: moving its next attempt past the lease succeeds for one instance
+    // only, so instances sharing a database do not deliver it twice. If this one dies before
+    // marking it sent, the row is due again when the lease ends (at least once, never lost).
+    int64_t claimed = 0;
+    db.write([&](store::Tx& tx) {
+      claimed = tx.exec("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL AND next_attempt_at = ?",
+                        {now + kLeaseMs, id, r.i64(6)});
+    });
+    if (claimed != 1) continue;  // another instance has it
+    auto error = send(id, r.str(1), r.str(2), r.str(3), r.str(4));
     if (error.empty()) {
       db.write([&](store::Tx& tx) {
         tx.exec("UPDATE outbox SET sent_at = ?, attempts = ?, last_error = '' WHERE id = ?", {now_ms(), int64_t{attempts}, id});

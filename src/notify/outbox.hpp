@@ -46,7 +46,10 @@ struct DeliveryStats {
 };
 
 // Delivers the rows due at `now` (at most `limit`); each row is marked sent, or its attempt
-// count, next attempt and last error are updated.
+// count, next attempt and last error are updated. A row is claimed before it is sent (its next
+// attempt moved 5 minutes on), so instances sharing a database deliver it once; one that dies
+// mid-delivery leaves it due again after those 5 minutes. Deliveries carry the row id
+// (X-Manyi-Delivery / Message-ID) for receivers that drop repeats.
 DeliveryStats deliver_due(store::Db& db, int64_t now, int limit = 100);
 
 // Runs deliver_due every interval until destroyed.

@@ -77,6 +77,10 @@ class Sink {
     std::lock_guard lk(mu_);
     return got_;
   }
+  std::vector<std::string> heads() {  // webhook request heads, in the order received
+    std::lock_guard lk(mu_);
+    return heads_;
+  }
 
  private:
   static bool read_until(int c, std::string& buf, const std::string& end) {
@@ -109,6 +113,7 @@ class Sink {
           {
             std::lock_guard lk(mu_);
             got_.push_back(body);
+            heads_.push_back(buf.substr(0, head));
           }
           say(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
@@ -143,7 +148,7 @@ class Sink {
   int fd_ = -1, port_ = 0;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  std::vector<std::string> got_;
+  std::vector<std::string> got_, heads_;
   std::thread thread_;
 };
 
@@ -694,6 +699,54 @@ TEST_P(Cases, EscalationNoticesReachTheWebhookAndTheMailbox) {
   EXPECT_EQ(pending(), 0);
   EXPECT_EQ(json::parse(web.received().back())["kind"], "case.overdue");
   EXPECT_EQ(mail.received().size(), 2u);
+}
+
+// Two dispatchers on one database (two instances, or a pass overlapping the previous one)
+// deliver every notice exactly once: each row is claimed before it is sent. A row claimed by
+// an instance that died is delivered once its lease ends. Each delivery names its row.
+TEST_P(Cases, TwoDispatchersDeliverEachNoticeOnce) {
+  Sink web(false), mail(true);
+  notify::configure({"http://127.0.0.1:" + std::to_string(web.port()) + "/manyi", "", "", ""});
+  struct Reset {
+    ~Reset() { notify::configure({}); }
+  } reset;
+  const int notices = 30;
+  db->write([&](store::Tx& tx) {
+    for (int i = 0; i < notices; ++i)
+      notify::enqueue(tx, {"case.overdue", "逾期 " + std::to_string(i), "案件 " + std::to_string(i), "/cases/" + std::to_string(i), 0});
+  });
+  int64_t now = now_ms() + 1000;
+  std::atomic<int> sent{0}, ready{0};
+  std::vector<std::thread> dispatchers;
+  for (int k = 0; k < 2; ++k)
+    dispatchers.emplace_back([&] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      sent += notify::deliver_due(*db, now).sent;
+    });
+  for (auto& t : dispatchers) t.join();
+  EXPECT_EQ(sent.load(), notices);
+  auto got = web.received();
+  EXPECT_EQ(got.size(), static_cast<size_t>(notices));
+  std::set<std::string> links, ids;
+  for (auto& b : got) links.insert(json::parse(b)["link"].get<std::string>());
+  EXPECT_EQ(links.size(), static_cast<size_t>(notices));  // no notice twice
+  for (auto& h : web.heads()) {
+    auto at = h.find("X-Manyi-Delivery: ");
+    ASSERT_NE(at, std::string::npos) << h;
+    ids.insert(h.substr(at + 18, h.find("\r\n", at) - at - 18));
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(notices));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"), 0);
+
+  // An instance claimed a row and died: nobody sends it until the lease ends, then it goes.
+  db->write([&](store::Tx& tx) {
+    notify::enqueue(tx, {"case.supervise", "督办", "督办通知", "/cases/lost", 0});
+    tx.exec("UPDATE outbox SET next_attempt_at = ? WHERE sent_at IS NULL", {now + 5 * 60 * 1000});
+  });
+  EXPECT_EQ(notify::deliver_due(*db, now + 1000).sent, 0);
+  EXPECT_EQ(notify::deliver_due(*db, now + 5 * 60 * 1000 + 1).sent, 1);
+  EXPECT_EQ(json::parse(web.received().back())["link"], "/cases/lost");
 }
 
 // 需整改: the flag follows a substantiated finding, is set once, tells the unit and calls the
