@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -116,6 +117,7 @@ TEST(SqliteWal, TheWalStaysBoundedUnderSteadyWrites) {
   stop = true;
   reader.join();
   EXPECT_GT(reads.load(), 0);
+  std::cout << "WAL peak " << (largest >> 20) << " MiB after " << txns * per * n / (1 << 20) << " MiB written\n";
   EXPECT_LT(largest, 40u << 20) << "the WAL grew to " << largest << " bytes";
   EXPECT_EQ(db->query("SELECT COUNT(*) FROM big")[0].i64(0), txns * per);
   verify_with_plain_sqlite(path_of(*db), txns * per, n);
