@@ -506,6 +506,17 @@ void register_rating_routes(App& app, const Services& S) {
                           {"case_id", id_json(out.case_id)}});
   });
 
+  // 差评工单 by hand: a valid 不满意 / 非常不满意 rating whose case could not be opened (logged
+  // when it happened) gets it now, registered by the signed-in handler.
+  r.add("POST", "/api/v1/ratings/{id}/case", "case.register", [svc](http::Ctx& c) {
+    auto x = svc->rating(c.id_param("id"));
+    if (!x) throw not_found("rating");
+    c.require("rating.read", x->node_id);
+    c.require("case.register", x->node_id);
+    int64_t case_id = svc->open_case_by_hand(actor_of(c), x->id);
+    return json_response({{"id", id_str(x->id)}, {"case_id", id_str(case_id)}}, 201);
+  }).max_body = 1024;
+
   // The console calls this after sign-in with its browser's device id (localStorage), so
   // ratings later sent from that browser are held as suspect (staff_device).
   r.add("POST", "/api/v1/devices/mark", "login", [svc](http::Ctx& c) {

@@ -844,6 +844,21 @@ int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const a
   return case_id;
 }
 
+int64_t FeedbackService::open_case_by_hand(const audit::Actor& who, int64_t rating_id) {
+  int64_t case_id = 0;
+  db_.write([&](store::Tx& tx) {
+    auto r = tx.query("SELECT status, overall, case_id, case_pending FROM ratings WHERE id = ?", {rating_id});
+    if (r.empty()) throw not_found("rating");
+    if (!r[0].null(2)) throw conflict("case_exists", "this rating already has its bad-review case");
+    if (r[0].i64(3)) throw conflict("case_pending", "the case is being opened; please reload in a moment");
+    if (r[0].i64(1) > 2) throw invalid("overall", "only a 不满意 or 非常不满意 rating opens a bad-review case");
+    if (r[0].str(0) != "valid") throw conflict("not_valid", "only a valid rating opens a case (review it first)");
+    case_id = open_case_for(tx, rating_id, &who);
+    if (!case_id) throw Error(500, "case_not_opened", "the case could not be opened; the error has been logged");
+  });
+  return case_id;
+}
+
 void FeedbackService::resume_pending_cases() {
   size_t n = 0;
   auto rows = db_.query("SELECT id FROM ratings WHERE case_pending = 1 ORDER BY id");

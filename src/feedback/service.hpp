@@ -103,6 +103,10 @@ class FeedbackService {
   // opens its bad-review case); reject: a pending suspect rating, or a valid one on appeal
   // (申诉), is excluded from the figures. Audited with the reason.
   Rating review(const audit::Actor& who, int64_t rating_id, const std::string& decision, const std::string& reason);
+  // Opens the bad-review case of a valid 不满意 / 非常不满意 rating that has none (its opening
+  // failed), registered by `who`, audited. 409 case_exists / case_pending / not_valid, 422
+  // when the rating is not a bad review, 500 when the case service refuses again (logged).
+  int64_t open_case_by_hand(const audit::Actor& who, int64_t rating_id);
   std::vector<ReviewRow> review_queue(const std::vector<std::string>& scope, const std::string& node_path,
                                       const std::string& state, int64_t cursor, int limit);
   std::vector<CommentRow> comments(const CommentFilter& f);

@@ -241,7 +241,45 @@ TEST_P(FeedbackHttp, VeryDissatisfiedRatingOpensABadReviewCaseForThatHospital) {
   // A satisfied rating opens nothing.
   auto ok = pub.post("/api/v1/public/ratings", rating(point("H001-YK"), 4, device(41)));
   ASSERT_EQ(ok.status, 201);
-  EXPECT_TRUE(h1.get("/api/v1/ratings/" + ok.js()["id"].get<std::string>()).js()["case_id"].is_null());
+  std::string ok_id = ok.js()["id"];
+  EXPECT_TRUE(h1.get("/api/v1/ratings/" + ok_id).js()["case_id"].is_null());
+
+  // 差评工单 by hand, for a bad rating whose case could not be opened: a copy of the rating
+  // without its case, as a failed opening leaves it.
+  auto twice = h1.post("/api/v1/ratings/" + id + "/case", json::object());
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.js()["error"]["code"], "case_exists");
+  const std::string cols =
+      "point_id, node_id, unit_id, staff_id, template_id, form_version_id, channel, overall, answers, score, comment, "
+      "phone_enc, phone_mask, device, ip, net, elapsed_ms, flags, day, created_at, entered_by";
+  db->write([&](store::Tx& tx) {
+    tx.exec("INSERT INTO ratings(id, status, case_id, case_pending, " + cols + ") SELECT id + 1, 'valid', NULL, 0, " +
+                cols + " FROM ratings WHERE id = ?",
+            {std::stoll(id)});
+  });
+  std::string orphan = std::to_string(std::stoll(id) + 1);
+  auto bare = h1.get("/api/v1/ratings/" + orphan);
+  ASSERT_EQ(bare.status, 200) << bare.body;
+  EXPECT_TRUE(bare.js()["case_id"].is_null());
+  EXPECT_EQ(bare.js()["case_pending"], false);
+  EXPECT_EQ(h2.post("/api/v1/ratings/" + orphan + "/case", json::object()).status, 403);  // another hospital
+  auto satisfied = h1.post("/api/v1/ratings/" + ok_id + "/case", json::object());
+  EXPECT_EQ(satisfied.status, 422);
+  EXPECT_EQ(satisfied.js()["error"]["field"], "overall");
+  auto opened = h1.post("/api/v1/ratings/" + orphan + "/case", json::object());
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  std::string hand_case = opened.js()["case_id"];
+  EXPECT_NE(hand_case, case_id);
+  EXPECT_EQ(h1.get("/api/v1/ratings/" + orphan).js()["case_id"], hand_case);
+  auto hc = h1.get("/api/v1/cases/" + hand_case);
+  ASSERT_EQ(hc.status, 200) << hc.body;
+  EXPECT_EQ(hc.js()["type"], "bad_review");
+  EXPECT_EQ(hc.js()["source_rating_id"], orphan);
+  EXPECT_NE(hc.body.find("急诊等了三个小时没人管"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.open' AND entity_id = ? AND user_id IS NOT NULL",
+                  {std::stoll(hand_case)}),
+            1);  // registered by the handler, audited
+  EXPECT_EQ(h1.post("/api/v1/ratings/" + orphan + "/case", json::object()).js()["error"]["code"], "case_exists");
 }
 
 TEST_P(FeedbackHttp, SuspectRatingsWaitForReviewAndCountOnlyWhenAccepted) {

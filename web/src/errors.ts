@@ -52,6 +52,10 @@ export const CODE_ZH: Record<string, string> = {
   // surveys and ratings
   point_not_found: '此二维码无效或已停用',
   already_rated: '您已评价过，感谢您的反馈',
+  case_exists: '该评价已有差评工单',
+  case_pending: '差评工单正在创建，请稍后刷新',
+  case_not_opened: '差评工单未能创建，错误已记录',
+  not_valid: '该评价尚未通过审核，不能创建工单',
   already_rejected: '该评价已被剔除',
   not_pending: '只有待审核的评价可以执行此操作',
   no_point: '该科室没有可用的评价点',

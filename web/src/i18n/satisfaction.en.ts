@@ -126,6 +126,8 @@ export default {
     case: 'Bad-review case',
     caseNone: 'None',
     casePending: 'Being opened…',
+    openCaseByHand: 'Open the bad-review case',
+    caseOpened: 'Bad-review case opened',
     flags: 'Flags',
     elapsed: 'Completion time',
     seconds: '{n} s',

@@ -125,6 +125,8 @@ export default {
     case: '差评工单',
     caseNone: '未生成',
     casePending: '差评工单创建中…',
+    openCaseByHand: '创建差评工单',
+    caseOpened: '差评工单已创建',
     flags: '可疑原因',
     elapsed: '作答用时',
     seconds: '{n} 秒',
