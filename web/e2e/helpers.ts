@@ -86,13 +86,13 @@ export function treeRow(scope: Locator, name: string): Locator {
 }
 
 /** Expand a lazy el-tree along `names` (root first). */
-export async function expandPath(scope: Locator, names: string[]): Promise<void> {
+export async function expandPath(scope: Locator, names: string[], timeout?: number): Promise<void> {
   for (const name of names) {
     const row = treeRow(scope, name)
-    await row.waitFor({ state: 'visible' })
+    await row.waitFor({ state: 'visible', timeout })
     const node = row.locator('xpath=..')
     // A click that lands while a popper is still opening can be lost: retry a few times.
-    for (let attempt = 0; (await node.getAttribute('aria-expanded')) !== 'true'; attempt++) {
+    for (let attempt = 0; (await node.getAttribute('aria-expanded', { timeout })) !== 'true'; attempt++) {
       if (attempt === 4) throw new Error(`tree node "${name}" does not expand`)
       await row.locator('.el-tree-node__expand-icon').click()
       await scope
@@ -105,11 +105,25 @@ export async function expandPath(scope: Locator, names: string[]): Promise<void>
 
 /** Choose a node in a NodePicker (lazy el-tree-select): open it, expand `path`, click `name`. */
 export async function pickNode(page: Page, testid: string, pathNames: string[], name: string): Promise<void> {
-  await byTestId(page, testid).click()
   const popper = page.locator('.node-picker-popper:visible').last()
-  await popper.waitFor()
-  await page.waitForTimeout(300) // the popper's opening transition
-  await expandPath(popper, pathNames)
+  // Open the picker and expand the path. Seen once in CI-like runs on PostgreSQL: the popper
+  // closed while the tree was being expanded (the row was visible, then gone with its popper),
+  // leaving the dialog open for every later test. Open it again and retry; the selected name is
+  // still checked at the end.
+  for (let attempt = 0; ; attempt++) {
+    if ((await popper.count()) === 0) {
+      await byTestId(page, testid).click()
+      await popper.waitFor()
+      await page.waitForTimeout(300) // the popper's opening transition
+    }
+    try {
+      await expandPath(popper, pathNames, 5000)
+      break
+    } catch (e) {
+      await shot(page, `retry-pick-${testid}-${attempt}`)
+      if (attempt === 2) throw e
+    }
+  }
   // el-tree-select registers a freshly loaded node as an option a moment after it shows:
   // a click before that selects nothing, so retry until the popper closes.
   for (let attempt = 0; ; attempt++) {
