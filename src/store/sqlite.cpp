@@ -373,7 +373,7 @@ class SqliteDb : public Db {
       }
       d->ccv_.notify_one();
     } else if (state == kDone || pages >= kCheckpointInlinePages) {
-      RealWalSync real;  // a checkpoint syncs the WAL before copying it into the database
+      WalSyncMode real(false);  // a checkpoint syncs the WAL before copying it into the database
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       if (state == kDone) d->cstate_ = kIdle;
     }
@@ -438,7 +438,7 @@ class SqliteDb : public Db {
             writer_conn_->exec_plain("RELEASE job");
           }
         }
-        DeferWalSync deferred;
+        WalSyncMode deferred(true);
         writer_conn_->exec_plain("COMMIT");
         ++commits_;
       } catch (...) {

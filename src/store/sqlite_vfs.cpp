@@ -16,7 +16,7 @@
 // syncs, reads an overlapping range, asks the size, truncates or closes the file, or when the
 // buffer is full. Durability is unchanged: every commit syncs (synchronous=FULL), and the sync
 // writes the buffer first; frames become visible to other connections only after that sync.
-// The writer may take the fsync itself (DeferWalSync, below) to overlap it with the next
+// The writer may take the fsync itself (WalSyncMode) to overlap it with the next
 // transaction. Files other than WALs pass straight through.
 
 namespace manyi::store {
@@ -95,7 +95,7 @@ int x_truncate(sqlite3_file* p, sqlite3_int64 size) {
 int x_sync(sqlite3_file* p, int flags) {
   File* f = F(p);
   if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  if (f->wal && t_defer_sync) return SQLITE_OK;  // the writer fsyncs the WAL itself (DeferWalSync)
+  if (f->wal && t_defer_sync) return SQLITE_OK;  // the writer fsyncs the WAL itself (WalSyncMode)
   return f->real->pMethods->xSync(f->real, flags);
 }
 
@@ -159,10 +159,8 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* p, int flags, int*
 
 }  // namespace
 
-DeferWalSync::DeferWalSync() : was_(t_defer_sync) { t_defer_sync = true; }
-DeferWalSync::~DeferWalSync() { t_defer_sync = was_; }
-RealWalSync::RealWalSync() : was_(t_defer_sync) { t_defer_sync = false; }
-RealWalSync::~RealWalSync() { t_defer_sync = was_; }
+WalSyncMode::WalSyncMode(bool defer) : was_(t_defer_sync) { t_defer_sync = defer; }
+WalSyncMode::~WalSyncMode() { t_defer_sync = was_; }
 
 const char* combining_vfs() {
   static std::once_flag once;

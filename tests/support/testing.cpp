@@ -20,6 +20,19 @@
 namespace manyi::testing {
 
 namespace {
+// A TCP connection to 127.0.0.1:port; -1 when refused.
+int connect_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
 std::string rand_suffix() {
   static std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
   return std::to_string(rng() % 100000000000ULL);
@@ -89,15 +102,8 @@ json HttpResponse::js() const {
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
                                  std::map<std::string, std::string> headers) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot connect to test server");
-  }
+  int fd = connect_loopback(port_);
+  if (fd < 0) throw std::runtime_error("cannot connect to test server");
   timeval tv{30, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
@@ -311,15 +317,8 @@ int64_t DemoServerTest::count(const std::string& sql, const store::Params& p) {
 }
 
 std::string raw_exchange(int port, bool half_close, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return "";
-  }
+  int fd = connect_loopback(port);
+  if (fd < 0) return "";
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
