@@ -3,6 +3,8 @@
 //                              HTTP against a real `manyi serve` (200 requests each)
 //   feedback_bench export      1 million comments to .xlsx in this process: seconds, rows, peak RSS
 //   feedback_bench intake [threads] [seconds]   durable intake without HTTP (the write path alone)
+//   feedback_bench cases [n]   the case opener alone: n stored bad ratings waiting for their
+//                              bad-review case; wall and CPU time per case opened
 // The database comes from MANYI_BENCH_DB (e.g. made by `manyi demo --ratings 10000000`).
 #include <sys/resource.h>
 
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "feedback/export.hpp"
 #include "feedback/service.hpp"
 #include "forms/service.hpp"
@@ -163,17 +166,72 @@ int intake_inprocess(const std::string& url, int threads, double seconds) {
   return 0;
 }
 
+// The bad-review case opener alone: n valid 非常不满意 ratings are stored with case_pending (as
+// intake leaves them), then the opener is started as a restart would; timed until every case is
+// open. CPU time is the whole process's (the opener's transactions on the database's writer).
+int cases_opener(const std::string& url, int n) {
+  auto db = store::open(url);
+  org::OrgService org(*db);
+  forms::FormService forms(*db);
+  auto points = db->query(
+      "SELECT p.id, p.node_id, p.unit_id, p.template_id, (SELECT MAX(v.id) FROM form_versions v WHERE v.template_id = "
+      "p.template_id) FROM collection_points p WHERE p.active = 1 AND p.staff_id IS NULL ORDER BY p.id");
+  if (points.empty()) {
+    std::cerr << "no collection points: run `manyi demo --ratings 0` first\n";
+    return 1;
+  }
+  std::mt19937_64 rng(42);
+  static const char* kComments[] = {"排队时间太长，医生态度冷淡", "收费不清楚，多收了检查费", "护士没有解释清楚", ""};
+  int64_t now = now_ms();
+  db->write([&](store::Tx& tx) {
+    std::vector<store::Params> rows;
+    for (int i = 0; i < n; ++i) {
+      auto& p = points[rng() % points.size()];
+      rows.push_back({feedback::rating_id_for(now - n + i), p.i64(0), p.i64(1), p.i64(2), p.i64(3), p.i64(4),
+                      std::string("qr"), int64_t{1}, std::string(kComments[rng() % 4]), std::string("valid"),
+                      int64_t{metrics::local_day(now)}, now - n + i, int64_t{1}});
+    }
+    tx.insert_rows("ratings",
+                   {"id", "point_id", "node_id", "unit_id", "template_id", "form_version_id", "channel", "overall",
+                    "comment", "status", "day", "created_at", "case_pending"},
+                   rows);
+  });
+  feedback::FeedbackService svc(*db, org, forms);
+  auto pending = [&] {
+    return store::scalar_i64(db->query("SELECT COUNT(*) FROM ratings WHERE case_pending = 1")).value_or(0);
+  };
+  struct rusage before {};
+  getrusage(RUSAGE_SELF, &before);
+  auto t0 = Clock::now();
+  svc.resume_pending_cases();
+  while (pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  double secs = ms_since(t0) / 1000;
+  struct rusage after {};
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu = [](const struct rusage& r) {
+    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+  };
+  double cpu_s = cpu(after) - cpu(before);
+  auto opened = store::scalar_i64(db->query("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'")).value_or(0);
+  std::printf("case opener on %s: %lld cases in %.2f s = %.0f/s; CPU %.1f us per case (%.2f s)\n", url.c_str(),
+              static_cast<long long>(opened), secs, static_cast<double>(opened) / secs,
+              cpu_s * 1e6 / static_cast<double>(std::max<int64_t>(opened, 1)), cpu_s);
+  return opened == n ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const char* url = std::getenv("MANYI_BENCH_DB");
   if (!url || argc < 2) {
-    std::cerr << "usage: MANYI_BENCH_DB=<db url> feedback_bench dashboard|export|intake [threads] [seconds]\n";
+    std::cerr << "usage: MANYI_BENCH_DB=<db url> feedback_bench dashboard|export|intake [threads] [seconds]|cases [n]\n";
     return 2;
   }
   std::string what = argv[1];
   if (what == "dashboard") return dashboard(url);
   if (what == "export") return export_comments(url);
+  if (what == "cases") return cases_opener(url, argc > 2 ? std::atoi(argv[2]) : 20000);
   if (what == "intake")
     return intake_inprocess(url, argc > 2 ? std::atoi(argv[2]) : 64, argc > 3 ? std::atof(argv[3]) : 10.0);
   std::cerr << "unknown benchmark " << what << "\n";

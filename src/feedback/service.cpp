@@ -478,7 +478,7 @@ Submitted FeedbackService::submit_in(store::Tx& tx, const audit::Actor& who, con
 }
 
 int64_t FeedbackService::open_bad_review(store::Tx& tx, const PointInfo& p, const NewRating& r, int64_t rating_id,
-                                         const std::string& phone) {
+                                         const std::string& phone, bool isolated) {
   cases::NewCase c;
   c.type = "bad_review";
   c.channel = "survey";
@@ -491,6 +491,9 @@ int64_t FeedbackService::open_bad_review(store::Tx& tx, const PointInfo& p, cons
   c.registered_by = r.entered_by;
   c.registered_by_name = r.entered_by_name;
   c.ip = r.ip;
+  // Not isolated: an error reaches the caller, which retries the case isolated (the case opener
+  // batch; a savepoint makes SQLite copy every page the case touches: ~40% of its cost).
+  if (!isolated) return cases::open_case(tx, c).id;
   // A failing case must not lose the rating: isolate it in a savepoint; the rating keeps
   // case_id NULL (the error is logged) for a handler to open one by hand.
   tx.exec("SAVEPOINT bad_review");
@@ -787,32 +790,39 @@ void FeedbackService::case_opener_loop() {
         case_queue_.pop_front();
       }
     }
-    std::promise<void> finished;
-    auto fut = finished.get_future();
-    try {
-      db_.write_background([this, ids](store::Tx& tx) {
-        for (auto id : ids) open_case_for(tx, id, nullptr);
-      },
-                           [&finished, &ids](std::exception_ptr e) {
-                             if (e) {
-                               try {
-                                 std::rethrow_exception(e);
-                               } catch (const std::exception& ex) {
-                                 // Left pending: the next start opens them.
-                                 spdlog::error("bad-review cases for {} rating(s) not opened: {}", ids.size(), ex.what());
-                               }
-                             }
-                             finished.set_value();
-                           });
-    } catch (const std::exception& ex) {
-      spdlog::error("bad-review cases for {} rating(s) not queued: {}", ids.size(), ex.what());
-      finished.set_value();
-    }
-    fut.wait();
+    // The whole batch without savepoints; when any case fails, the batch is rolled back and
+    // opened again with each case isolated, so one bad case costs only itself (logged; its
+    // rating keeps no case, for a handler to open by hand).
+    if (!open_cases(ids, false)) open_cases(ids, true);
   }
 }
 
-int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who) {
+bool FeedbackService::open_cases(const std::vector<int64_t>& ids, bool isolated) {
+  std::promise<bool> finished;
+  auto fut = finished.get_future();
+  try {
+    db_.write_background([this, ids, isolated](store::Tx& tx) {
+      for (auto id : ids) open_case_for(tx, id, nullptr, isolated);
+    },
+                         [&finished, &ids, isolated](std::exception_ptr e) {
+                           if (e) {
+                             try {
+                               std::rethrow_exception(e);
+                             } catch (const std::exception& ex) {
+                               if (isolated)  // left pending: the next start opens them
+                                 spdlog::error("bad-review cases for {} rating(s) not opened: {}", ids.size(), ex.what());
+                             }
+                           }
+                           finished.set_value(!e);
+                         });
+  } catch (const std::exception& ex) {
+    spdlog::error("bad-review cases for {} rating(s) not queued: {}", ids.size(), ex.what());
+    return true;  // the database is closing: nothing to retry now
+  }
+  return fut.get();
+}
+
+int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who, bool isolated) {
   auto r = tx.query("SELECT point_id, overall, comment, phone_enc, channel, ip, status, case_id, case_pending "
                     "FROM ratings WHERE id = ?",
                     {rating_id});
@@ -838,7 +848,7 @@ int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const a
     }
     std::string phone;
     if (!r[0].null(3)) phone = cases::pii::open(phone_key(), r[0].str(3));
-    case_id = open_bad_review(tx, info, nr, rating_id, phone);
+    case_id = open_bad_review(tx, info, nr, rating_id, phone, isolated);
   }
   tx.exec("UPDATE ratings SET case_id = ?, case_pending = 0 WHERE id = ?", {opt_id(case_id), rating_id});
   return case_id;

@@ -131,9 +131,10 @@ class FeedbackService {
   void resume_pending_cases();
 
   // Opens the bad-review case of a rating inside tx (isolated in a savepoint: a failure is
-  // logged and returns 0, the rating is kept). Used by intake, review and the demo.
+  // logged and returns 0, the rating is kept). Used by intake, review and the demo. Not
+  // isolated, a failure throws (the case opener's batches, which retry isolated).
   int64_t open_bad_review(store::Tx& tx, const PointInfo& p, const NewRating& r, int64_t rating_id,
-                          const std::string& phone);
+                          const std::string& phone, bool isolated = true);
 
  private:
   struct Prepared;  // a rating ready to write (service.cpp)
@@ -156,10 +157,12 @@ class FeedbackService {
   void queue_cases(const std::vector<std::unique_ptr<Prepared>>& batch);
   void start_case_opener();
   void case_opener_loop();
+  // One background transaction opening these ratings' cases; false when it failed (rolled back).
+  bool open_cases(const std::vector<int64_t>& ids, bool isolated);
   // Opens the bad-review case of a stored rating inside tx and records it on the rating; who is
   // the reviewer accepting it, or nullptr for the case opener (which skips ratings reviewed or
   // opened meanwhile). Returns the case id, 0 when none was opened.
-  int64_t open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who);
+  int64_t open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who, bool isolated = true);
   std::string phone_key();
   std::string ticket_key();
   void refresh_staff_devices(int64_t now);

@@ -397,9 +397,9 @@ class SqliteDb : public Db {
   }
 
   // One transaction for every job waiting (group commit), each job in its savepoint so a
-  // failing one is rolled back alone. The COMMIT writes the WAL without syncing it; the syncer
-  // thread syncs it and only then completes the jobs, while this thread already writes the next
-  // transaction.
+  // failing one is rolled back alone (a job alone in its transaction needs none). The COMMIT
+  // writes the WAL without syncing it; the syncer thread syncs it and only then completes the
+  // jobs, while this thread already writes the next transaction.
   void writer_loop() {
     pthread_setname_np(pthread_self(), "db-writer");
     SqliteTx tx(*writer_conn_);
@@ -427,20 +427,34 @@ class SqliteDb : public Db {
       std::exception_ptr commit_error;
       try {
         writer_conn_->exec_plain("BEGIN IMMEDIATE");
-        for (size_t i = 0; i < batch.size(); ++i) {
-          writer_conn_->exec_plain("SAVEPOINT job");
+        if (batch.size() == 1) {
+          // Alone in its transaction: no savepoint (under one, SQLite copies every page the job
+          // changes to a sub-journal first); a failure rolls the transaction back.
           try {
-            batch[i]->run(tx);
-            writer_conn_->exec_plain("RELEASE job");
+            batch[0]->run(tx);
           } catch (...) {
-            errors[i] = std::current_exception();
-            writer_conn_->exec_plain("ROLLBACK TO job");
-            writer_conn_->exec_plain("RELEASE job");
+            errors[0] = std::current_exception();
+          }
+        } else {
+          for (size_t i = 0; i < batch.size(); ++i) {
+            writer_conn_->exec_plain("SAVEPOINT job");
+            try {
+              batch[i]->run(tx);
+              writer_conn_->exec_plain("RELEASE job");
+            } catch (...) {
+              errors[i] = std::current_exception();
+              writer_conn_->exec_plain("ROLLBACK TO job");
+              writer_conn_->exec_plain("RELEASE job");
+            }
           }
         }
-        WalSyncMode deferred(true);
-        writer_conn_->exec_plain("COMMIT");
-        ++commits_;
+        if (batch.size() == 1 && errors[0]) {
+          writer_conn_->exec_plain("ROLLBACK");
+        } else {
+          WalSyncMode deferred(true);
+          writer_conn_->exec_plain("COMMIT");
+          ++commits_;
+        }
       } catch (...) {
         commit_error = std::current_exception();
         sqlite3_exec(writer_conn_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -176,5 +176,49 @@ TEST_P(FeedbackIntake, CasesLeftPendingByAStoppedServerAreOpenedAtTheNextStart) 
   EXPECT_EQ(svc->rating(first.id + 2)->case_id, 0);  // rejected: no case
 }
 
+// The case opener opens a batch of cases in one transaction without a savepoint per case; a
+// case that cannot be opened (its department was switched off meanwhile) rolls the batch back,
+// and the batch is opened again case by case: the others get their cases, the failing rating
+// keeps none (for a handler to open by hand) and waits no longer.
+TEST_P(FeedbackIntake, ACaseThatCannotBeOpenedDoesNotHoldBackTheOthersInItsBatch) {
+  audit::Actor sys{0, "test", ""};
+  auto closing = org->create_node(sys, inst.id, "department", "H-WK", "外科");
+  auto gone = svc->create_point(sys, closing.id, 0, "", 0);
+  auto info = svc->lookup(point.code);
+  auto first = svc->submit_public(*info, rating(1, "dev-batch-0", 5));
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'", 1));
+  // Four more bad ratings left pending (as a stopped server leaves them); the third belongs to
+  // the department about to be switched off.
+  const std::string cols =
+      "node_id, unit_id, staff_id, template_id, form_version_id, channel, overall, answers, score, comment, "
+      "phone_enc, phone_mask, device, ip, net, elapsed_ms, flags, day, created_at, entered_by";
+  for (int k = 1; k <= 4; ++k)
+    db->write([&](store::Tx& tx) {
+      tx.exec("INSERT INTO ratings(id, status, case_id, case_pending, point_id, " + cols + ") SELECT id + " +
+                  std::to_string(k) + ", 'valid', NULL, 1, ?, " + cols + " FROM ratings WHERE id = ?",
+              {k == 3 ? gone.id : point.id, first.id});
+    });
+  db->write([&](store::Tx& tx) {
+    tx.exec("UPDATE ratings SET node_id = ? WHERE id = ?", {closing.id, first.id + 3});
+  });
+  org->update_node(sys, closing.id, std::nullopt, std::nullopt, false);
+  svc.reset();
+  svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
+  svc->warm_up();
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE case_pending = 1", 0));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'"), 4);
+  for (int k : {1, 2, 4}) {
+    auto r = svc->rating(first.id + k);
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->case_id, 0) << "rating +" << k;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE source_rating_id = " + std::to_string(first.id + k)), 1);
+  }
+  auto failed = svc->rating(first.id + 3);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->case_id, 0);
+  EXPECT_FALSE(failed->case_pending);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases WHERE source_rating_id = " + std::to_string(first.id + 3)), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, FeedbackIntake, ::testing::ValuesIn(manyi::testing::backends()),
                          manyi::testing::backend_name);
