@@ -4,7 +4,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(g++ cmake ninja-build pkg-config ccache git
   libboost-dev libboost-system-dev libboost-context-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15
   libsodium-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libqrencode-dev libxlsxwriter-dev libcurl4-openssl-dev
-  zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev nodejs npm)
+  zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev robin-map-dev nodejs npm)
 APT_TEST_PACKAGES=(chromium fonts-noto-cjk wrk)
 
 # Clones at other paths share the compiler cache (ccache rewrites paths below ROOT).

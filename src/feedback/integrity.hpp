@@ -10,6 +10,8 @@
 // from the last day of ratings at start, so a restart does not reopen the windows. With
 // several instances on one PostgreSQL each instance sees its own traffic plus the warm-up.
 #pragma once
+#include <tsl/robin_map.h>
+
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -18,6 +20,8 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "core/keyhash.hpp"
 
 namespace manyi::feedback {
 
@@ -65,21 +69,28 @@ class IntegrityTracker {
   void set_staff_devices(std::unordered_set<std::string> devices);
   bool is_staff_device(const std::string& device) const;
 
+  // Entries held in the windows (bounded by max_tracked per map).
+  size_t tracked();
+
   // Minimum plausible completion time for a submission.
   int64_t min_elapsed(const Submission& s) const;
 
  private:
   static constexpr int kShards = 32;
+  // Keys are key_hash values (device|point, d|device, n|net|unit): 8 bytes, not a heap string.
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, int64_t> last;             // device|point -> last rating time
-    std::unordered_map<std::string, std::vector<int64_t>> tops;  // device or net|unit -> recent top rating times
+    tsl::robin_map<uint64_t, int64_t, KeyHashIdentity> last;  // device|point -> last rating time
+    tsl::robin_map<uint64_t, std::vector<int64_t>, KeyHashIdentity> tops;  // recent top rating times
     int64_t swept = 0;
   };
-  Shard& shard(const std::string& key);
+  Shard& shard(uint64_t key);
   void sweep(Shard& sh, int64_t now);
+  static uint64_t last_key(const Submission& s);
+  static uint64_t device_key(const Submission& s);
+  static uint64_t net_key(const Submission& s);
   // Counts top ratings in the window including now; records now.
-  int push_top(const std::string& key, int64_t now);
+  int push_top(uint64_t key, int64_t now);
   void prune(std::vector<int64_t>& times, int64_t now) const;  // drops times older than the burst window
 
   IntegrityOptions opts_;

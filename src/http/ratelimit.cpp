@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 namespace manyi::http {
 
@@ -13,19 +12,19 @@ int RateLimiter::take(const std::string& cls, const std::string& key, int64_t no
   auto lit = limits_.find(cls);
   if (lit == limits_.end()) return 0;
   const Limit& l = lit->second;
-  std::string k = cls + '|' + key;
-  Shard& sh = shards_[std::hash<std::string>{}(k) % kShards];
+  uint64_t k = key_hash({cls, key});
+  Shard& sh = shards_[(k >> 59) % kShards];  // the map uses the low bits
   std::lock_guard lk(sh.mu);
   if (now_ms - sh.last_sweep > 60000 && sh.buckets.size() > 10000) {
     // Drop buckets that have refilled completely; they carry no information.
     for (auto it = sh.buckets.begin(); it != sh.buckets.end();) {
-      if ((now_ms - it->second.at_ms) / 1000.0 * l.per_second >= l.burst) it = sh.buckets.erase(it);
+      if ((now_ms - it.value().at_ms) / 1000.0 * l.per_second >= l.burst) it = sh.buckets.erase(it);
       else ++it;
     }
     sh.last_sweep = now_ms;
   }
   auto [it, inserted] = sh.buckets.try_emplace(k, Bucket{l.burst, now_ms});
-  Bucket& b = it->second;
+  Bucket& b = it.value();
   if (!inserted) {
     b.tokens = std::min(l.burst, b.tokens + (now_ms - b.at_ms) / 1000.0 * l.per_second);
     b.at_ms = now_ms;

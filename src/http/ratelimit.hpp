@@ -1,12 +1,17 @@
 // RateLimiter: token buckets keyed by (class, key) — client address, device id or account.
 // Classes are configured with a rate per second and a burst; unknown classes are unlimited.
-// Buckets live in this process; with several instances each enforces its own share.
+// Buckets live in this process; with several instances each enforces its own share. A bucket
+// is keyed by a keyed 64-bit hash of (class, key) in an open-addressing map: a flood of fresh
+// device ids costs no heap string per request.
 #pragma once
+#include <tsl/robin_map.h>
+
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+
+#include "core/keyhash.hpp"
 
 namespace manyi::http {
 
@@ -29,7 +34,7 @@ class RateLimiter {
   static constexpr int kShards = 16;
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
+    tsl::robin_map<uint64_t, Bucket, KeyHashIdentity> buckets;
     int64_t last_sweep = 0;
   };
   std::map<std::string, Limit> limits_;

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
+#include "core/keyhash.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "org/service.hpp"
@@ -241,6 +242,17 @@ TEST(RateLimiter, ManyKeysAreSweptWithoutLosingState) {
   for (int i = 0; i < 1000; ++i) l.take("c", "fresh" + std::to_string(i), t);
   EXPECT_EQ(l.take("c", "drained", t), 1);
   EXPECT_EQ(l.take("c", "k1", t), 0);
+}
+
+// Keys of the in-memory windows: equal parts hash equal, and the parts' boundaries count.
+TEST(KeyHash, PartsAreLengthPrefixed) {
+  EXPECT_EQ(key_hash({"device-1", "42"}), key_hash({"device-1", "42"}));
+  EXPECT_NE(key_hash({"ab", "c"}), key_hash({"a", "bc"}));
+  EXPECT_NE(key_hash({"abc"}), key_hash({"abc", ""}));
+  EXPECT_NE(key_hash({"d", "x"}), key_hash({"n", "x"}));
+  std::string longer(1000, 'x');  // past the stack buffer
+  EXPECT_EQ(key_hash({longer, "1"}), key_hash({longer, "1"}));
+  EXPECT_NE(key_hash({longer, "1"}), key_hash({longer, "2"}));
 }
 
 // ---- CIDR ----

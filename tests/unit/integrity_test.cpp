@@ -72,6 +72,23 @@ TEST(Integrity, NetworkBurstOfTopRatingsToOneUnitIsFlagged) {
   EXPECT_FALSE(has(t.check_and_record(sub("dev-n4000000", 2, 5, T0 + 9000, "192.0.2.0/24", 7)), "net_burst"));
 }
 
+// A flood of fresh device ids (one per request, from many networks) keeps the windows within
+// max_tracked per map, and the rules still hold for what comes after it.
+TEST(Integrity, AFloodOfFreshDevicesStaysBoundedAndTheRulesStillHold) {
+  IntegrityOptions o;
+  o.max_tracked = 3200;  // two maps: at most ~6,400 entries
+  IntegrityTracker t(o);
+  for (int i = 0; i < 100000; ++i)
+    t.check_and_record(sub("flood-" + std::to_string(i), i % 400, 5, T0 + i, "10." + std::to_string(i % 250) + ".0.0/24"));
+  EXPECT_LE(t.tracked(), 2 * (3200 + 32));
+  EXPECT_GT(t.tracked(), 3200u);
+  int64_t later = T0 + 200000;
+  EXPECT_FALSE(t.check_and_record(sub("dev-after-flood", 1, 4, later)).duplicate);
+  EXPECT_TRUE(t.check_and_record(sub("dev-after-flood", 1, 4, later + 1000)).duplicate);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(has(t.check_and_record(sub("dev-after-burst", 50 + i, 5, later + i)), "device_burst"));
+  EXPECT_TRUE(has(t.check_and_record(sub("dev-after-burst", 60, 5, later + 10)), "device_burst"));
+}
+
 TEST(Integrity, CompletionFasterThanAPersonIsFlagged) {
   IntegrityTracker t;
   auto s = sub("dev-fast0000", 1, 5, T0);
