@@ -414,15 +414,23 @@ struct Config {
     return s;
   }
   // Keyword lists, split once per configuration snapshot (suggest runs for every new case):
-  // per category its own words, and per top category its own and its active sub-categories'
-  // words, each word once.
-  std::vector<std::vector<std::string>> own_words, group_words;
+  // every distinct word once, and per category the indexes of its own words and, per top
+  // category, of its own and its active sub-categories' words, each word once.
+  std::vector<std::string> words;
+  std::vector<std::vector<size_t>> own_words, group_words;
   void prepare_keywords() {
+    words.clear();
     own_words.clear();
     group_words.clear();
-    auto add_unique = [](std::vector<std::string>& to, const std::string& list) {
+    auto word_ix = [&](const std::string& w) {
+      auto it = std::find(words.begin(), words.end(), w);
+      if (it != words.end()) return static_cast<size_t>(it - words.begin());
+      words.push_back(w);
+      return words.size() - 1;
+    };
+    auto add_unique = [&](std::vector<size_t>& to, const std::string& list) {
       for (auto& k : split_keywords(list))
-        if (std::find(to.begin(), to.end(), k) == to.end()) to.push_back(k);
+        if (size_t i = word_ix(k); std::find(to.begin(), to.end(), i) == to.end()) to.push_back(i);
     };
     for (auto& cat : categories) {
       own_words.emplace_back();
@@ -436,16 +444,19 @@ struct Config {
   // once) occur most often in the text — ties go to an integrity category, which must reach
   // the discipline office — then, inside it, the sub-category with the most hits, if any.
   Suggestion suggest(const std::string& content) const {
-    std::unordered_map<std::string, int> seen;  // occurrences of each keyword, counted once
-    auto count = [&](const std::string& k) {
-      auto [it, fresh] = seen.try_emplace(k, 0);
-      if (fresh)
-        for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++it->second;
-      return it->second;
+    std::vector<int> seen(words.size(), -1);  // occurrences of each keyword, counted once
+    auto count = [&](size_t i) {
+      if (seen[i] < 0) {
+        const std::string& k = words[i];
+        int n = 0;
+        for (size_t p = content.find(k); p != std::string::npos; p = content.find(k, p + k.size())) ++n;
+        seen[i] = n;
+      }
+      return seen[i];
     };
-    auto hits_of = [&](const std::vector<std::string>& words) {
+    auto hits_of = [&](const std::vector<size_t>& ix) {
       int n = 0;
-      for (auto& k : words) n += count(k);
+      for (size_t i : ix) n += count(i);
       return n;
     };
     const Category* top = nullptr;
@@ -473,10 +484,10 @@ struct Config {
       }
     }
     Suggestion out{categories[pick].code, {}};
-    auto matched = [&](size_t i) {
-      for (auto& w : own_words[i])
-        if (count(w) && std::find(out.matched.begin(), out.matched.end(), w) == out.matched.end())
-          out.matched.push_back(w);
+    auto matched = [&](size_t c) {
+      for (size_t i : own_words[c])
+        if (count(i) && std::find(out.matched.begin(), out.matched.end(), words[i]) == out.matched.end())
+          out.matched.push_back(words[i]);
     };
     matched(top_i);
     if (pick != top_i) matched(pick);
@@ -686,8 +697,9 @@ std::vector<std::string> CaseService::matched_keywords(const std::string& text, 
   auto cfg = config_of(db_);
   std::vector<std::string> out;
   for (auto cat = cfg->category(category); cat; cat = cat->parent.empty() ? nullptr : cfg->category(cat->parent))
-    for (auto& w : cfg->own_words[static_cast<size_t>(cat - cfg->categories.data())])
-      if (text.find(w) != std::string::npos && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+    for (size_t i : cfg->own_words[static_cast<size_t>(cat - cfg->categories.data())])
+      if (auto& w = cfg->words[i]; text.find(w) != std::string::npos && std::find(out.begin(), out.end(), w) == out.end())
+        out.push_back(w);
   return out;
 }
 
