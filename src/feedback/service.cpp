@@ -613,13 +613,23 @@ Submitted FeedbackService::store(store::Tx* outer, const PointInfo& p, NewRating
 }
 
 void FeedbackService::enqueue(std::unique_ptr<Prepared> x) {
-  std::call_once(flusher_started_, [this] { flusher_ = std::thread([this] { flusher_loop(); }); });
+  // SQLite queues the batch's job from here (its write_async only queues); PostgreSQL runs a
+  // write where it is asked, so a flusher thread asks there, off the IO threads.
+  bool direct = db_.backend() == store::Backend::sqlite;
+  if (!direct) std::call_once(flusher_started_, [this] { flusher_ = std::thread([this] { flusher_loop(); }); });
+  bool submit = false;
   {
     std::lock_guard lk(q_mu_);
     if (stopping_) throw Error(503, "shutting_down", "the server is stopping; please retry");
     queue_.push_back(std::move(x));
+    if (direct && !batch_queued_) {
+      batch_queued_ = true;
+      ++writing_;
+      submit = true;
+    }
   }
-  q_cv_.notify_one();
+  if (!direct) q_cv_.notify_one();
+  else if (submit) submit_batch(nullptr);
 }
 
 void FeedbackService::answer(Prepared& x, std::exception_ptr e) {
@@ -631,24 +641,95 @@ void FeedbackService::answer(Prepared& x, std::exception_ptr e) {
   }
 }
 
+// Tells the flusher that its batch's transaction has started (it may hand over the next).
+struct FeedbackService::BatchStart {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false;
+  void signal() {
+    {
+      std::lock_guard lk(mu);
+      started = true;
+    }
+    cv.notify_all();
+  }
+  void wait() {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return started; });
+  }
+};
+
 // One batch at a time is waiting for the writer: the batch takes the queued ratings when its
 // transaction starts, so ratings arriving while the previous batch commits and syncs join it.
-// Answers go out when the batch is durable (SQLite: from the database's sync thread).
+// Answers go out when the batch is durable (SQLite: from the database's sync thread). The
+// caller has counted the batch in writing_ (and, without a flusher, set batch_queued_).
+void FeedbackService::submit_batch(std::shared_ptr<BatchStart> start) {
+  using Batch = std::vector<std::unique_ptr<Prepared>>;
+  auto batch = std::make_shared<Batch>();
+  auto job = [this, batch, start](store::Tx& tx) {
+    if (batch->empty()) {  // a retried transaction keeps its batch
+      bool more = false;
+      {
+        std::lock_guard lk(q_mu_);
+        while (!queue_.empty() && batch->size() < 1000) {
+          batch->push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        if (!start) {  // no flusher: ratings queued from now on need the next job
+          more = !queue_.empty();
+          batch_queued_ = more;
+          if (more) ++writing_;
+        }
+      }
+      if (more) submit_batch(nullptr);
+    }
+    if (start) start->signal();
+    std::vector<Prepared*> rows;
+    for (auto& x : *batch) rows.push_back(x.get());
+    write_rows(tx, rows);
+  };
+  auto done = [this, batch, start](std::exception_ptr e) {
+    if (start) start->signal();
+    if (!e || batch->size() <= 1) {
+      if (!e) queue_cases(*batch);
+      for (auto& x : *batch) answer(*x, e);
+    } else {
+      // Find the culprit: each rating on its own, so one bad row fails only its request.
+      for (auto& x : *batch) {
+        Prepared* one = x.get();
+        {
+          std::lock_guard lk(q_mu_);
+          ++writing_;
+        }
+        write_one(one, [this, batch, one](std::exception_ptr e1) {
+          if (!e1) queue_cases({one});
+          answer(*one, e1);
+        });
+      }
+    }
+    finished_writing();
+  };
+  try {
+    db_.write_async(job, done);
+  } catch (...) {  // the database is closing: fail what is queued
+    auto e = std::current_exception();
+    Batch left;
+    {
+      std::lock_guard lk(q_mu_);
+      while (!queue_.empty()) {
+        left.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      batch_queued_ = false;
+    }
+    for (auto& x : left) answer(*x, e);
+    if (start) start->signal();
+    finished_writing();
+  }
+}
+
 void FeedbackService::flusher_loop() {
   pthread_setname_np(pthread_self(), "rating-flusher");
-  using Batch = std::vector<std::unique_ptr<Prepared>>;
-  struct Start {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool started = false;
-    void signal() {
-      {
-        std::lock_guard lk(mu);
-        started = true;
-      }
-      cv.notify_all();
-    }
-  };
   for (;;) {
     {
       std::unique_lock lk(q_mu_);
@@ -656,60 +737,9 @@ void FeedbackService::flusher_loop() {
       if (queue_.empty()) return;  // stopping and drained
       ++writing_;
     }
-    auto batch = std::make_shared<Batch>();
-    auto start = std::make_shared<Start>();
-    auto job = [this, batch, start](store::Tx& tx) {
-      if (batch->empty()) {  // a retried transaction keeps its batch
-        std::lock_guard lk(q_mu_);
-        while (!queue_.empty() && batch->size() < 1000) {
-          batch->push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      start->signal();
-      std::vector<Prepared*> rows;
-      for (auto& x : *batch) rows.push_back(x.get());
-      write_rows(tx, rows);
-    };
-    auto done = [this, batch, start](std::exception_ptr e) {
-      start->signal();
-      if (!e || batch->size() <= 1) {
-        if (!e) queue_cases(*batch);
-        for (auto& x : *batch) answer(*x, e);
-      } else {
-        // Find the culprit: each rating on its own, so one bad row fails only its request.
-        for (auto& x : *batch) {
-          Prepared* one = x.get();
-          {
-            std::lock_guard lk(q_mu_);
-            ++writing_;
-          }
-          write_one(one, [this, batch, one](std::exception_ptr e1) {
-            if (!e1) queue_cases({one});
-            answer(*one, e1);
-          });
-        }
-      }
-      finished_writing();
-    };
-    try {
-      db_.write_async(job, done);
-    } catch (...) {  // the database is closing: fail what is queued
-      auto e = std::current_exception();
-      Batch left;
-      {
-        std::lock_guard lk(q_mu_);
-        while (!queue_.empty()) {
-          left.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      for (auto& x : left) answer(*x, e);
-      finished_writing();
-      continue;
-    }
-    std::unique_lock lk(start->mu);
-    start->cv.wait(lk, [&] { return start->started; });
+    auto start = std::make_shared<BatchStart>();
+    submit_batch(start);
+    start->wait();
   }
 }
 

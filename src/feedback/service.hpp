@@ -143,11 +143,14 @@ class FeedbackService {
   void write_rows(store::Tx& tx, const std::vector<Prepared*>& items);
   Submitted store(store::Tx* outer, const PointInfo& p, NewRating& r, const std::vector<std::string>& flags,
                   const audit::Actor* who);
-  // Public ratings are queued and written in batches by one flusher thread: one transaction
-  // for all ratings waiting (group commit in the application), rollup deltas merged per row.
-  // Each request is answered only after its batch has committed.
+  // Public ratings are queued and written in batches: one transaction for all ratings waiting
+  // (group commit in the application), rollup deltas merged per row, one batch waiting for
+  // the database at a time (on SQLite queued straight from enqueue, on PostgreSQL by a flusher
+  // thread). Each request is answered only after its batch has committed.
   void enqueue(std::unique_ptr<Prepared> x);
   void answer(Prepared& x, std::exception_ptr e);
+  struct BatchStart;
+  void submit_batch(std::shared_ptr<BatchStart> start);  // start: the flusher's, or nullptr
   void flusher_loop();
   void write_one(Prepared* x, std::function<void(std::exception_ptr)> done);
   void finished_writing();
@@ -196,6 +199,7 @@ class FeedbackService {
   std::deque<std::unique_ptr<Prepared>> queue_;
   bool stopping_ = false;
   int writing_ = 0;  // batches and single retries handed to the database, not yet answered
+  bool batch_queued_ = false;  // without a flusher (SQLite): a batch job waits for the writer
 
   std::mutex case_mu_;
   std::condition_variable case_cv_;

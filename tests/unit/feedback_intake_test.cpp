@@ -97,6 +97,48 @@ TEST_P(FeedbackIntake, ConcurrentRatingsAreEachStoredOnceAndCounted) {
   EXPECT_EQ(svc->figures().overall(q).n, valid);
 }
 
+// A rating the database refuses (here: a trigger poisons one comment) fails only its own
+// request: its batch is rolled back and written again rating by rating; the others are stored
+// and answered, and the refused one leaves no trace in the duplicate window.
+TEST_P(FeedbackIntake, ARatingTheDatabaseRefusesFailsOnlyItsOwnRequest) {
+  db->write([&](store::Tx& tx) {
+    if (tx.backend() == store::Backend::sqlite) {
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings WHEN NEW.comment = 'poison' "
+              "BEGIN SELECT RAISE(ABORT, 'poisoned rating'); END");
+    } else {
+      tx.exec("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.comment = 'poison' THEN "
+              "RAISE EXCEPTION 'poisoned rating'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION poison()");
+    }
+  });
+  auto info = svc->lookup(point.code);
+  std::atomic<int> ok{0}, failed{0};
+  std::atomic<bool> poisoned_failed{false};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 24; ++t)
+    ts.emplace_back([&, t] {
+      auto r = rating(4, "dev-poison-" + std::to_string(t), t);
+      if (t == 7) r.comment = "poison";
+      try {
+        svc->submit_public(*info, r);
+        ++ok;
+      } catch (const std::exception&) {
+        ++failed;
+        if (t == 7) poisoned_failed = true;
+      }
+    });
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(ok.load(), 23);
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_TRUE(poisoned_failed.load());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device LIKE 'dev-poison-%'"), 23);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = 'dev-poison-7'"), 0);
+  // The refused rating was forgotten by the duplicate window: the patient may send it again.
+  auto again = rating(4, "dev-poison-7", 7);
+  EXPECT_NO_THROW(svc->submit_public(*info, again));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE device = 'dev-poison-7'"), 1);
+}
+
 TEST_P(FeedbackIntake, ARacedDuplicateIsAcceptedOnce) {
   auto info = svc->lookup(point.code);
   std::atomic<int> ok{0}, dup{0};
