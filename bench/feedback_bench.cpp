@@ -196,6 +196,10 @@ int cases_opener(const std::string& url, int n) {
                     "comment", "status", "day", "created_at", "case_pending"},
                    rows);
   });
+  auto bad_cases = [&] {
+    return store::scalar_i64(db->query("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'")).value_or(0);
+  };
+  int64_t before_cases = bad_cases();
   feedback::FeedbackService svc(*db, org, forms);
   auto pending = [&] {
     return store::scalar_i64(db->query("SELECT COUNT(*) FROM ratings WHERE case_pending = 1")).value_or(0);
@@ -213,7 +217,7 @@ int cases_opener(const std::string& url, int n) {
            static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
   };
   double cpu_s = cpu(after) - cpu(before);
-  auto opened = store::scalar_i64(db->query("SELECT COUNT(*) FROM cases WHERE type = 'bad_review'")).value_or(0);
+  int64_t opened = bad_cases() - before_cases;
   std::printf("case opener on %s: %lld cases in %.2f s = %.0f/s; CPU %.1f us per case (%.2f s)\n", url.c_str(),
               static_cast<long long>(opened), secs, static_cast<double>(opened) / secs,
               cpu_s * 1e6 / static_cast<double>(std::max<int64_t>(opened, 1)), cpu_s);
