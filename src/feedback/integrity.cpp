@@ -20,7 +20,7 @@ std::string network_of(const std::string& ip) {
   return ip;
 }
 
-IntegrityTracker::Shard& IntegrityTracker::shard(uint64_t key) { return shards_[(key >> 59) % kShards]; }
+IntegrityTracker::Shard& IntegrityTracker::shard(uint64_t key) { return shards_[key_shard(key, kShards)]; }
 
 // The windows' keys: a device at a point (duplicates), a device (its top ratings), a network at
 // a unit (its top ratings). Ids enter as their 8 bytes.

@@ -13,7 +13,7 @@ int RateLimiter::take(const std::string& cls, const std::string& key, int64_t no
   if (lit == limits_.end()) return 0;
   const Limit& l = lit->second;
   uint64_t k = key_hash({cls, key});
-  Shard& sh = shards_[(k >> 59) % kShards];  // the map uses the low bits
+  Shard& sh = shards_[key_shard(k, kShards)];
   std::lock_guard lk(sh.mu);
   if (now_ms - sh.last_sweep > 60000 && sh.buckets.size() > 10000) {
     // Drop buckets that have refilled completely; they carry no information.

@@ -439,28 +439,23 @@ class SqliteDb : public Db {
       std::exception_ptr commit_error;
       try {
         writer_conn_->exec_plain("BEGIN IMMEDIATE");
-        if (batch.size() == 1) {
-          // Alone in its transaction: no savepoint (under one, SQLite copies every page the job
-          // changes to a sub-journal first); a failure rolls the transaction back.
+        // A job alone in its transaction needs no savepoint (under one, SQLite copies every page
+        // the job changes to a sub-journal first): a failure rolls the transaction back.
+        const bool alone = batch.size() == 1;
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!alone) writer_conn_->exec_plain("SAVEPOINT job");
           try {
-            batch[0]->run(tx);
+            batch[i]->run(tx);
+            if (!alone) writer_conn_->exec_plain("RELEASE job");
           } catch (...) {
-            errors[0] = std::current_exception();
-          }
-        } else {
-          for (size_t i = 0; i < batch.size(); ++i) {
-            writer_conn_->exec_plain("SAVEPOINT job");
-            try {
-              batch[i]->run(tx);
-              writer_conn_->exec_plain("RELEASE job");
-            } catch (...) {
-              errors[i] = std::current_exception();
+            errors[i] = std::current_exception();
+            if (!alone) {
               writer_conn_->exec_plain("ROLLBACK TO job");
               writer_conn_->exec_plain("RELEASE job");
             }
           }
         }
-        if (batch.size() == 1 && errors[0]) {
+        if (alone && errors[0]) {
           writer_conn_->exec_plain("ROLLBACK");
         } else {
           WalSyncMode deferred(true);
