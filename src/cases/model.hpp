@@ -22,6 +22,9 @@ std::string zh(const std::vector<Label>& labels, const std::string& code);
 
 // Statuses in which the SLA clock and the escalation ladder apply.
 bool is_open(const std::string& status);  // pending, processing, waiting
+// The same test in SQL, on a case aliased c: written exactly as the WHERE of the partial
+// indexes of open cases (migration 0010), so that SQLite can prove those indexes apply.
+inline constexpr const char* kOpenSql = "(c.status = 'pending' OR c.status = 'processing' OR c.status = 'waiting')";
 
 struct Case {
   int64_t id = 0;

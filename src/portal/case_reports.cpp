@@ -77,7 +77,6 @@ std::string scope_where(http::Ctx& c, Params& p, bool period) {
   return where;
 }
 
-const char* kOpen = "('pending', 'processing', 'waiting')";
 
 std::string pct(double v) { return fmt::format("{:.1f}%", v * 100); }
 json rate(int64_t a, int64_t b) { return b ? json(static_cast<double>(a) / static_cast<double>(b)) : json(nullptr); }
@@ -379,7 +378,7 @@ void register_case_report_routes(App& app) {
       where += " AND c.status IN ('pending', 'processing') AND c.level = 1 AND c.deadline_at >= ?";
       p.push_back(now);
     } else if (c.req.q("supervised").value_or("") == "1") {
-      where += std::string(" AND c.level >= 3 AND c.status IN ") + kOpen;
+      where += std::string(" AND c.level >= 3 AND ") + cases::kOpenSql;
     }
     if (auto code = c.req.q("code"); code && !code->empty()) {
       std::string norm;
