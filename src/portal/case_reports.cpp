@@ -77,7 +77,6 @@ std::string scope_where(http::Ctx& c, Params& p, bool period) {
   return where;
 }
 
-
 std::string pct(double v) { return fmt::format("{:.1f}%", v * 100); }
 json rate(int64_t a, int64_t b) { return b ? json(static_cast<double>(a) / static_cast<double>(b)) : json(nullptr); }
 

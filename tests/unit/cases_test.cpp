@@ -908,13 +908,10 @@ TEST_P(Cases, TheServersBackgroundScanEscalatesOnItsOwn) {
   EXPECT_EQ(notices("case.supervise", node("CITY"), c.id), 1);
 }
 
-// The inbox counts are computed from disjoint branches over partial indexes (owner in scope;
-// subject in scope, owner not; only the transfer target in scope): they must equal counting
-// the open cases of the list, for every kind of scope.
 // The inbox's open-case queries are answered from the partial indexes of open cases: the
-// query's status test (cases::kOpenSql) must read exactly as those indexes' WHERE, or neither
-// database can prove an index applies and every case is read (the bureau's counts at 1 million
-// cases: 30 ms -> seconds). PostgreSQL is told to avoid table scans, which at this fixture's size
+// query's status test (cases::kOpenSql) must read exactly as those indexes' WHERE, or SQLite
+// cannot prove an index applies and reads every case (the bureau's counts at 1 million cases:
+// 30 ms -> seconds). PostgreSQL is told to avoid table scans, which at this fixture's size
 // it would otherwise prefer to any index.
 TEST_P(Cases, OpenCaseQueriesAreAnsweredFromTheOpenCaseIndexes) {
   const std::string open = std::string("FROM cases c WHERE ") + cases::kOpenSql;
@@ -934,6 +931,9 @@ TEST_P(Cases, OpenCaseQueriesAreAnsweredFromTheOpenCaseIndexes) {
   }
 }
 
+// The inbox counts are computed from disjoint branches over partial indexes (owner in scope;
+// subject in scope, owner not; only the transfer target in scope): they must equal counting
+// the open cases of the list, for every kind of scope.
 TEST_P(Cases, InboxCountsEqualCountingTheListForEveryScope) {
   std::vector<int64_t> ids;
   for (auto code : {"H001-NK", "H001-NK", "H001", "H001-WK", "H002", "H002", "H001-NK", "H002"})

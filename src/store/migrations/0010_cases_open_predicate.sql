@@ -3,8 +3,9 @@
 -- codes an IN list of more than two constants as an ephemeral table built on each statement
 -- execution: six of them for every case a bad review opens. The same test written as an OR of
 -- equalities is a few comparisons (the case opener: ~10% less CPU per case, bench/README.md).
--- Queries that should use these indexes repeat this WHERE exactly (cases::kOpenSql), which is
--- how both SQLite and PostgreSQL prove a partial index applies.
+-- Queries that should use these indexes repeat this WHERE exactly (cases::kOpenSql): SQLite
+-- uses a partial index only when the query's WHERE contains the index's (PostgreSQL proves it
+-- from either form).
 DROP INDEX cases_open_owner;
 DROP INDEX cases_open_node;
 DROP INDEX cases_open_id;
