@@ -22,8 +22,8 @@ cleanup() {
   [ -n "$TMP" ] && rm -rf "$TMP"
   SERVER= TMP=
 }
-trap cleanup EXIT
 RESULTS=$(mktemp /tmp/manyi-intake-results.XXXXXX)
+trap 'cleanup; rm -f "$RESULTS"' EXIT
 for run in $(seq 1 "$RUNS"); do
   TMP=$(mktemp -d /tmp/manyi-intake.XXXXXX)
   if [ "$TARGET" = sqlite ]; then DB="sqlite:$TMP/bench.db"; else DB="$TARGET"; fi
@@ -50,4 +50,3 @@ if [ "$RUNS" -gt 1 ]; then
   # "requests N in S s: R/s; latency ..." — the median run by R.
   echo "median of $RUNS: $(sort -t: -k2 -n "$RESULTS" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')"
 fi
-rm -f "$RESULTS"

@@ -484,14 +484,15 @@ struct Config {
       }
     }
     Suggestion out{categories[pick].code, {}};
-    auto matched = [&](size_t c) {
-      for (size_t i : own_words[c])
-        if (count(i) && std::find(out.matched.begin(), out.matched.end(), words[i]) == out.matched.end())
-          out.matched.push_back(words[i]);
-    };
-    matched(top_i);
-    if (pick != top_i) matched(pick);
+    add_matched(top_i, count, out.matched);
+    if (pick != top_i) add_matched(pick, count, out.matched);
     return out;
+  }
+  // Appends the own keywords of category c that occur in the text (occurs(word index)), each once.
+  template <class Occurs>
+  void add_matched(size_t c, Occurs&& occurs, std::vector<std::string>& out) const {
+    for (size_t i : own_words[c])
+      if (occurs(i) && std::find(out.begin(), out.end(), words[i]) == out.end()) out.push_back(words[i]);
   }
   // The codes a category filter covers: the category and its sub-categories.
   std::vector<std::string> with_children(const std::string& code) const {
@@ -696,10 +697,9 @@ Suggestion CaseService::suggest_category(const std::string& text) { return confi
 std::vector<std::string> CaseService::matched_keywords(const std::string& text, const std::string& category) {
   auto cfg = config_of(db_);
   std::vector<std::string> out;
+  auto occurs = [&](size_t i) { return text.find(cfg->words[i]) != std::string::npos; };
   for (auto cat = cfg->category(category); cat; cat = cat->parent.empty() ? nullptr : cfg->category(cat->parent))
-    for (size_t i : cfg->own_words[static_cast<size_t>(cat - cfg->categories.data())])
-      if (auto& w = cfg->words[i]; text.find(w) != std::string::npos && std::find(out.begin(), out.end(), w) == out.end())
-        out.push_back(w);
+    cfg->add_matched(static_cast<size_t>(cat - cfg->categories.data()), occurs, out);
   return out;
 }
 
