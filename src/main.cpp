@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +27,18 @@ namespace {
 std::string env_or(const char* name, const std::string& def) {
   const char* v = std::getenv(name);
   return v && *v ? v : def;
+}
+
+// A server needs a descriptor per connection: take the hard limit (at most 65,536) as the soft
+// one, as systemd's LimitNOFILE would. The connection cap stays below what is in force.
+void raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = rl.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(rl.rlim_max, 65536);
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    rl.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 void ensure_parent_dir(const std::string& url) {
@@ -53,6 +68,13 @@ int main(int argc, char** argv) {
                     "CIDR of a reverse proxy whose X-Forwarded-For is believed (env MANYI_TRUSTED_PROXY)");
   serve->add_option("--workers", cfg.worker_threads, "handler threads")->capture_default_str();
   serve->add_option("--io-threads", cfg.io_threads, "threads that parse and answer HTTP (0 = one per core)")
+      ->capture_default_str();
+  serve->add_option("--max-connections", cfg.max_connections,
+                    "open client connections at most (0 = below the descriptor limit, at most 16384)")
+      ->capture_default_str();
+  serve->add_option("--max-body-memory", cfg.max_body_memory_mb, "MiB all request bodies in flight may hold together")
+      ->capture_default_str();
+  serve->add_option("--read-timeout", cfg.read_timeout_s, "seconds a client may take to send a request")
       ->capture_default_str();
   serve->add_option("--public-rate", cfg.public_rate, "public submissions per second per address")->capture_default_str();
   serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
@@ -115,7 +137,7 @@ int main(int argc, char** argv) {
   ugrant->add_option("--role", role)->required();
   ugrant->add_option("--node", node_code)->required();
 
-  auto backup = cli.add_subcommand("backup", "online backup (SQLite) to a file");
+  auto backup = cli.add_subcommand("backup", "online backup to a file (SQLite's backup API; pg_dump on PostgreSQL)");
   std::string backup_out;
   backup->add_option("--out", backup_out, "backup file")->required();
   auto auditc = cli.add_subcommand("audit", "audit log tools");
@@ -139,10 +161,16 @@ int main(int argc, char** argv) {
       so.port = static_cast<uint16_t>(std::stoi(cfg.listen.substr(colon + 1)));
       so.worker_threads = cfg.worker_threads;
       so.io_threads = cfg.io_threads;
+      so.max_connections = cfg.max_connections;
+      so.max_body_memory = cfg.max_body_memory_mb << 20;
+      so.read_timeout_s = std::max(1, cfg.read_timeout_s);
+      raise_descriptor_limit();
       so.trusted_proxies = cfg.trusted_proxies;
       http::Server server(*app.router, so);
       uint16_t port = server.bind();
-      std::cout << fmt::format("manyi listening on http://{}:{} (database {})", so.host, port, app.db->url())
+      spdlog::info("accepting up to {} connections; request bodies in flight up to {} MiB", server.max_connections(),
+                   cfg.max_body_memory_mb);
+      std::cout << fmt::format("manyi listening on http://{}:{} (database {})", so.host, port, store::redacted_url(app.db->url()))
                 << std::endl;
       server.run();
       spdlog::info("stopped");
@@ -154,7 +182,10 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("schema at version {} ({} migration(s) applied)", store::schema_version(*db), n) << "\n";
       return 0;
     }
-    db->migrate();
+    // Commands that only read must not write: they run on standbys and as read-only roles.
+    bool read_only = *points_list || *backup || *verify;
+    if (read_only) store::require_current_schema(*db);
+    else db->migrate();
     org::OrgService org(*db);
     if (*demo) {
       auto s = demo::create_org(org, seed);
@@ -201,13 +232,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*backup) {
-      if (db->backend() == store::Backend::postgres) {
-        std::cout << "PostgreSQL: back up with\n  pg_dump --format=custom --file=" << backup_out << " '" << cfg.db_url
-                  << "'\n";
-        return 0;
-      }
-      db->backup_to(backup_out);
-      std::cout << "backup written to " << backup_out << "\n";
+      db->backup_to(backup_out);  // SQLite's online backup; pg_dump's custom format on PostgreSQL
+      std::cout << "backup written to " << backup_out
+                << (db->backend() == store::Backend::postgres ? " (pg_dump custom format; restore with pg_restore)" : "")
+                << "\n";
       return 0;
     }
     if (*verify) {

@@ -53,8 +53,12 @@ App::App(Config c) : cfg(std::move(c)) {
         "# TYPE manyi_db_connections gauge\nmanyi_db_connections{{state=\"total\"}} {}\n"
         "manyi_db_connections{{state=\"busy\"}} {}\n# TYPE manyi_db_writer_queue gauge\nmanyi_db_writer_queue {}\n"
         "# TYPE manyi_db_commits_total counter\nmanyi_db_commits_total {}\n"
-        "# TYPE manyi_db_write_jobs_total counter\nmanyi_db_write_jobs_total {}\n",
-        s.readers_total, s.readers_busy, s.writer_queue, s.commits, s.write_jobs);
+        "# TYPE manyi_db_write_jobs_total counter\nmanyi_db_write_jobs_total {}\n"
+        "# TYPE manyi_db_pool_waits_total counter\nmanyi_db_pool_waits_total {}\n"
+        "# TYPE manyi_db_pool_timeouts_total counter\nmanyi_db_pool_timeouts_total {}\n"
+        "# TYPE manyi_db_unavailable_total counter\nmanyi_db_unavailable_total {}\n",
+        s.readers_total, s.readers_busy, s.writer_queue, s.commits, s.write_jobs, s.pool_waits, s.pool_timeouts,
+        s.db_errors);
   });
   register_system_routes(*this);
   register_org_routes(*this);

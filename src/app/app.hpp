@@ -31,6 +31,9 @@ struct Config {
   double login_rate = 0.2, login_burst = 10;   // per address
   int worker_threads = 48;
   int io_threads = 0;  // 0 = one per core
+  int max_connections = 0;                   // 0 = below the descriptor limit (see ServerOptions)
+  int64_t max_body_memory_mb = 256;          // all request bodies in flight together
+  int read_timeout_s = 30;
   int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off
   // Public ratings (feedback): per device id and per client network (/24), dedupe window.
   double rating_device_rate = 0.2, rating_device_burst = 5;

@@ -3,12 +3,16 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace manyi::http {
+
+struct Principal;
+struct Route;
 
 struct Request {
   std::string method;       // "GET", "POST", …
@@ -18,6 +22,13 @@ struct Request {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_ip;  // client address (X-Forwarded-For honoured only from trusted proxies)
+  // What Router::admit decided from the headers before the body was read, so that dispatch does
+  // not match the route, take a rate-limit token or look the session up a second time.
+  struct Admission {
+    const Route* route = nullptr;  // set when the route was matched (and rate-limited)
+    std::map<std::string, std::string> params;
+    std::shared_ptr<const Principal> user;  // set when the session was checked already
+  } admitted;
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

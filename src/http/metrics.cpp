@@ -40,6 +40,19 @@ std::string Metrics::render() {
       out += fmt::format("manyi_http_request_seconds_count{{{}}} {}\n", labels, h.count);
     }
   }
+  out += fmt::format(
+      "# HELP manyi_http_connections_open Client connections open now.\n# TYPE manyi_http_connections_open gauge\n"
+      "manyi_http_connections_open {}\n"
+      "# HELP manyi_http_connection_limit_waits_total Times the server stopped accepting at its connection cap.\n"
+      "# TYPE manyi_http_connection_limit_waits_total counter\nmanyi_http_connection_limit_waits_total {}\n"
+      "# HELP manyi_http_accept_errors_total Failed accepts (e.g. out of file descriptors).\n"
+      "# TYPE manyi_http_accept_errors_total counter\nmanyi_http_accept_errors_total {}\n"
+      "# HELP manyi_http_body_memory_refusals_total Requests refused because in-flight bodies reached their memory cap.\n"
+      "# TYPE manyi_http_body_memory_refusals_total counter\nmanyi_http_body_memory_refusals_total {}\n"
+      "# HELP manyi_http_body_memory_bytes Bytes held by request bodies being read or handled.\n"
+      "# TYPE manyi_http_body_memory_bytes gauge\nmanyi_http_body_memory_bytes {}\n",
+      connections_open.load(), connection_limit_waits.load(), accept_errors.load(), body_memory_refusals.load(),
+      body_memory_bytes.load());
   for (auto& g : gauges_) out += g();
   return out;
 }

@@ -1,6 +1,7 @@
 // Metrics: request counts by route and status and a latency histogram, rendered as
 // Prometheus text at /metrics together with gauges supplied by the app (DB pool, writer queue).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,6 +16,13 @@ class Metrics {
   void observe(const std::string& method, const std::string& route, int status, double seconds);
   void add_gauge_source(std::function<std::string()> f) { gauges_.push_back(std::move(f)); }
   std::string render();
+
+  // Connection handling (the server updates these; rendered with the rest).
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<int64_t> connection_limit_waits{0};  // times the accept loop paused at the cap
+  std::atomic<int64_t> accept_errors{0};           // accept() failures (EMFILE and the like)
+  std::atomic<int64_t> body_memory_refusals{0};    // 503s because in-flight bodies hit their cap
+  std::atomic<int64_t> body_memory_bytes{0};       // bytes reserved by bodies being read or handled
 
  private:
   struct Hist {

@@ -176,14 +176,80 @@ Router::Target Router::target(const std::string& method, const std::string& path
   std::map<std::string, std::string> p;
   bool mm = false;
   auto r = match(req, p, mm);
-  return r ? Target{r->max_body, static_cast<bool>(r->afn)} : Target{64 * 1024, false};
+  return r ? Target{r->max_body, static_cast<bool>(r->afn), r->access != "public", std::nullopt}
+           : Target{64 * 1024, false, false, std::nullopt};
+}
+
+Router::Target Router::admit(Request& req) {
+  auto t0 = std::chrono::steady_clock::now();
+  bool method_mismatch = false;
+  const Route* route = match(req, req.admitted.params, method_mismatch);
+  auto refuse = [&](Response res, const std::string& label) {
+    metrics_.observe(req.method, label, res.status,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return Target{64 * 1024, false, false, std::move(res)};
+  };
+  if (!route) {
+    // Static files and the console's fallback are decided by dispatch (no body to protect).
+    if (!matches_api(req.path) && (req.method == "GET" || req.method == "HEAD") && fallback_)
+      return Target{64 * 1024, false, false, std::nullopt};
+    if (method_mismatch)
+      return refuse(error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path),
+                    "unmatched");
+    return refuse(error_response(404, "not_found", "no such route: " + req.path), "unmatched");
+  }
+  if (!route->limit_class.empty()) {
+    if (int wait = limiter_.take(route->limit_class, req.remote_ip, now_ms())) {
+      Response res = error_response(429, "rate_limited", "too many requests; please retry later");
+      res.header("Retry-After", std::to_string(wait));
+      return refuse(std::move(res), route->pattern);
+    }
+  }
+  req.admitted.route = route;
+  return Target{route->max_body, static_cast<bool>(route->afn), route->access != "public", std::nullopt};
+}
+
+std::optional<Response> Router::authorize(Request& req) {
+  const Route* route = req.admitted.route;
+  if (!route || route->access == "public") return std::nullopt;
+  try {
+    req.admitted.user = std::make_shared<const Principal>(check_access(*route, req));
+    return std::nullopt;
+  } catch (...) {
+    Response res = error_from(std::current_exception(), req);
+    metrics_.observe(req.method, route->pattern, res.status, 0);
+    return res;
+  }
+}
+
+Principal Router::check_access(const Route& route, const Request& req) {
+  std::optional<Principal> user;
+  if (req.admitted.user) user = *req.admitted.user;
+  else user = auth_.authenticate(req);
+  if (!user) throw Error(401, "unauthenticated", "please sign in");
+  if (req.method != "GET" && req.method != "HEAD") {
+    if (req.header("x-csrf-token") != user->csrf || user->csrf.empty())
+      throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
+  }
+  if (user->must_change_password && !allowed_before_password_change(route))
+    throw Error(403, "password_change_required", "please change your password first");
+  if (route.access != "login") {
+    bool allowed = false;
+    for (auto& g : user->grants) allowed = allowed || auth_.role_has(g.role, route.access);
+    if (!allowed) throw Error(403, "forbidden", "your role does not allow this (" + route.access + ")");
+  }
+  return std::move(*user);
 }
 
 Response error_from(std::exception_ptr e, const Request& req) {
   try {
     std::rethrow_exception(e);
   } catch (const Error& e) {
-    return error_response(e.status(), e.code(), e.what(), e.field());
+    Response res = error_response(e.status(), e.code(), e.what(), e.field());
+    // Unavailable for a moment (database restarting, server busy): say when to come back.
+    if (e.status() == 503) res.header("Retry-After", "1");
+    if (e.status() >= 500) spdlog::warn("{} {}: {} {}", req.method, req.path, e.code(), e.what());
+    return res;
   } catch (const nlohmann::json::exception& e) {
     return error_response(400, "bad_request", std::string("invalid JSON value: ") + e.what());
   } catch (const std::exception& e) {
@@ -205,7 +271,11 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
   auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, std::string> params;
   bool method_mismatch = false;
-  const Route* route = match(req, params, method_mismatch);
+  // A request admitted by the server before its body was read is matched and rate-limited.
+  const Route* route = req.admitted.route;
+  if (route) params = req.admitted.params;
+  else route = match(req, params, method_mismatch);
+  bool rate_checked = req.admitted.route != nullptr;
   // Records the request's metrics and answers, once: a late throw after an asynchronous
   // handler has replied is logged, not answered twice.
   struct Once {
@@ -236,25 +306,14 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
     }
     Ctx ctx(req, auth_);
     ctx.params = std::move(params);
-    if (!route->limit_class.empty()) {
+    if (!route->limit_class.empty() && !rate_checked) {
       if (int wait = limiter_.take(route->limit_class, req.remote_ip, now_ms())) {
         Response res = error_response(429, "rate_limited", "too many requests; please retry later");
         res.header("Retry-After", std::to_string(wait));
         return finish(std::move(res));
       }
     }
-    if (route->access != "public") {
-      ctx.user = auth_.authenticate(req);
-      if (!ctx.user) throw Error(401, "unauthenticated", "please sign in");
-      if (req.method != "GET" && req.method != "HEAD") {
-        if (req.header("x-csrf-token") != ctx.user->csrf || ctx.user->csrf.empty())
-          throw Error(403, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)");
-      }
-      if (ctx.user->must_change_password && !allowed_before_password_change(*route))
-        throw Error(403, "password_change_required", "please change your password first");
-      if (route->access != "login" && !ctx.can(route->access))
-        throw Error(403, "forbidden", "your role does not allow this (" + route->access + ")");
-    }
+    if (route->access != "public") ctx.user = check_access(*route, req);
     if (!route->afn) return finish(route->fn(ctx));
     ctx.offload = [offload = std::move(offload), finish, &req](std::function<void()> work) {
       offload([work = std::move(work), finish, &req] {

@@ -106,11 +106,20 @@ class Router {
   Route& add(std::string method, std::string pattern, std::string access, Handler fn);
   Route& add_async(std::string method, std::string pattern, std::string access, AsyncHandler fn);
   struct Target {
-    size_t max_body;  // largest body the matching route accepts (the server's parser limit)
-    bool async;       // an asynchronous route: dispatch_async may run on an IO thread
+    size_t max_body;   // largest body the matching route accepts (the server's parser limit)
+    bool async;        // an asynchronous route: dispatch_async may run on an IO thread
+    bool needs_login;  // the route needs a session (authorize() can check it before the body)
+    std::optional<Response> refusal;  // answered from the headers alone; the body is not read
   };
   Target target(const std::string& method, const std::string& path) const;
   size_t max_body(const std::string& method, const std::string& path) const { return target(method, path).max_body; }
+  // Decides what the headers alone can decide, before the body is read and without touching the
+  // database: the route (404), the method (405) and the rate limit (429). Records the match in
+  // req.admitted so that dispatch does not repeat it. Runs on an IO thread.
+  Target admit(Request& req);
+  // For an admitted route that needs a login: the session, CSRF and the coarse permission
+  // (blocks on the database: run it on a worker). Records the principal in req.admitted.
+  std::optional<Response> authorize(Request& req);
   bool matches_api(const std::string& path) const { return path.rfind("/api/", 0) == 0; }
   // Answers a request, blocking until the answer is ready (the server runs it on a worker).
   Response dispatch(const Request& req);
@@ -118,11 +127,14 @@ class Router {
   // ones return at once and reply later. offload runs blocking work for asynchronous handlers.
   void dispatch_async(const Request& req, Offload offload, Reply reply);
   const std::vector<Route>& routes() const { return routes_; }
+  Metrics& metrics() { return metrics_; }
   // Static files and the single-page-app fallback for non-API GETs.
   void set_fallback(std::function<std::optional<Response>(const Request&)> f) { fallback_ = std::move(f); }
 
  private:
   const Route* match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const;
+  // Signs the request's user in and checks CSRF and the route's coarse permission; throws Error.
+  Principal check_access(const Route& route, const Request& req);
   Authorizer& auth_;
   RateLimiter& limiter_;
   Metrics& metrics_;

@@ -11,6 +11,11 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
 
 #include <array>
 #include <cstring>
@@ -72,6 +77,7 @@ struct Server::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<bool> stopping{false};
   std::atomic<int> inflight{0};
+  int max_conns = 0;  // opts.max_connections, resolved by bind()
 
   Impl(Router& r, ServerOptions o)
       : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {
@@ -151,7 +157,63 @@ struct Server::Impl {
     }
   }
 
+  // Counts a connection for the cap from accept to close.
+  struct OpenConnection {
+    std::atomic<int64_t>& open;
+    explicit OpenConnection(std::atomic<int64_t>& o) : open(o) {}
+    ~OpenConnection() { --open; }
+  };
+
+  // Bytes of one request body counted against opts.max_body_memory while it is read and handled.
+  class BodyReservation {
+   public:
+    explicit BodyReservation(Impl& s) : s_(s) {}
+    ~BodyReservation() {
+      if (n_) s_.metrics().body_memory_bytes -= n_;
+    }
+    // False when the bodies in flight would pass the cap (a body alone may always be read).
+    bool take(int64_t n) {
+      auto& used = s_.metrics().body_memory_bytes;
+      int64_t before = used.fetch_add(n);
+      if (before > 0 && before + n > s_.opts.max_body_memory) {
+        used -= n;
+        return false;
+      }
+      n_ += n;
+      return true;
+    }
+
+   private:
+    Impl& s_;
+    int64_t n_ = 0;
+  };
+
+  Metrics& metrics() { return router.metrics(); }
+
+  // The request line and headers as a Request (the body comes later, if it is admitted).
+  Request head_of(const bhttp::request_header<>& hdr, const tcp::socket& sock) {
+    Request req;
+    req.method = std::string(hdr.method_string());
+    std::string target(hdr.target());
+    auto qpos = target.find('?');
+    req.path = url_decode(target.substr(0, qpos), false);
+    if (qpos != std::string::npos) {
+      req.query_string = target.substr(qpos + 1);
+      req.query = parse_query(req.query_string);
+    }
+    for (auto& f : hdr) {
+      std::string name(f.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      req.headers[name] = std::string(f.value());
+    }
+    req.remote_ip = client_ip(sock, hdr);
+    return req;
+  }
+
+  static constexpr uint64_t kSmallBody = 64 * 1024;  // larger bodies wait for the session check
+
   asio::awaitable<void> session(tcp::socket sock) {
+    OpenConnection counted(metrics().connections_open);
     beast::tcp_stream stream(std::move(sock));
     beast::flat_buffer buf;
     for (;;) {
@@ -171,50 +233,63 @@ struct Server::Impl {
         }
         break;
       }
-      auto& hdr = parser.get();
-      std::string target(hdr.target());
-      auto qpos = target.find('?');
-      std::string raw_path = target.substr(0, qpos);
-      std::string path = url_decode(raw_path, false);
-      auto route = router.target(std::string(hdr.method_string()), path);
-      size_t limit = route.max_body;
-      Response res;
-      bool keep_alive = hdr.keep_alive();
-      bool head = hdr.method() == bhttp::verb::head;
-      bool unread_body = false;  // answered before reading the body: swallow it before closing
-      if (parser.content_length() && *parser.content_length() > limit) {
-        ec = bhttp::error::body_limit;  // known from Content-Length: do not read it at all
-      } else {
+      Request req = head_of(parser.get(), stream.socket());
+      bool keep_alive = parser.get().keep_alive();
+      bool head = parser.get().method() == bhttp::verb::head;
+      auto length = parser.content_length();
+      bool has_body = !parser.is_done();
+      // Everything the headers decide is decided before a byte of the body is read.
+      auto admission = router.admit(req);
+      size_t limit = admission.max_body;
+      BodyReservation reservation(*this);
+      std::optional<Response> early = std::move(admission.refusal);
+      if (!early && has_body && length && *length > limit)
+        early = error_response(413, "body_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
+      if (!early && has_body && admission.needs_login && (!length || *length > kSmallBody)) {
+        early = co_await asio::co_spawn(
+            workers, [this, &req]() -> asio::awaitable<std::optional<Response>> { co_return router.authorize(req); },
+            asio::use_awaitable);
+      }
+      if (!early && has_body && !reservation.take(static_cast<int64_t>(length ? *length : limit))) {
+        ++metrics().body_memory_refusals;
+        early = error_response(503, "server_busy", "the server is receiving too much at once; please retry shortly");
+        early->header("Retry-After", "1");
+      }
+      if (!early && has_body) {
         parser.body_limit(limit);  // chunked bodies are counted as they arrive
         co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == bhttp::error::body_limit) {
+          early = error_response(413, "body_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
+        } else if (ec) {
+          if (!disconnected(ec)) co_await write_error(stream, 400, "bad_request", "malformed HTTP request");
+          break;
+        }
       }
-      if (ec == bhttp::error::body_limit) {
-        res = error_response(413, "body_too_large", "request body is larger than " + std::to_string(limit) + " bytes");
-        keep_alive = false;
-        unread_body = true;
-      } else if (ec) {
-        if (!disconnected(ec)) co_await write_error(stream, 400, "bad_request", "malformed HTTP request");
-        break;
+      bool unread_body = false;  // answered before reading the body: swallow it before closing
+      Response res;
+      if (early && has_body && !parser.is_done() && length && *length <= kSmallBody &&
+          reservation.take(static_cast<int64_t>(*length))) {
+        // A small body behind a refusal (a 429 to a flood of ratings, a 404) is read and
+        // dropped so that the connection stays open, as it would for any answer.
+        parser.body_limit(*length);
+        co_await bhttp::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+          if (!disconnected(ec)) co_await write_error(stream, 400, "bad_request", "malformed HTTP request");
+          break;
+        }
+      }
+      if (early) {
+        res = std::move(*early);
+        if (has_body && !parser.is_done()) {
+          keep_alive = false;
+          unread_body = true;
+        }
       } else {
-        auto msg = parser.release();
-        Request req;
-        req.method = std::string(msg.method_string());
-        req.path = path;
-        if (qpos != std::string::npos) {
-          req.query_string = target.substr(qpos + 1);
-          req.query = parse_query(req.query_string);
-        }
-        for (auto& f : msg) {
-          std::string name(f.name_string());
-          for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          req.headers[name] = std::string(f.value());
-        }
-        req.body = std::move(msg.body());
-        req.remote_ip = client_ip(stream.socket(), msg);
+        req.body = std::move(parser.get().body());
         ++inflight;
-        if (route.async) {
+        if (admission.async) {
           // Answered later (e.g. when its batch commits) without holding a thread: the handler
-          // runs here and the answer resumes this session on the IO threads.
+          // runs here and the answer resumes this session on its strand.
           res = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
               [this, &req](auto handler) {
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
@@ -234,6 +309,8 @@ struct Server::Impl {
         }
         --inflight;
       }
+      req.body.clear();
+      req.body.shrink_to_fit();
       if (stopping) keep_alive = false;
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
       out.set(bhttp::field::server, "manyi");
@@ -249,21 +326,63 @@ struct Server::Impl {
       co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && unread_body) co_await drain_input(stream);
       if (ec || !keep_alive) break;
+      if (buf.capacity() > kSmallBody) buf.shrink_to_fit();
     }
     boost::system::error_code ignore;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
   }
 
+  static bool out_of_descriptors(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory;
+  }
+
   asio::awaitable<void> accept_loop() {
+    asio::steady_timer pause(ioc);
+    bool at_cap = false;
+    int64_t last_error_log = 0;
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (metrics().connections_open.load() >= max_conns) {
+        // At the cap: leave new connections in the listen backlog until some close.
+        if (!at_cap) {
+          at_cap = true;
+          ++metrics().connection_limit_waits;
+          spdlog::warn("connection limit reached ({} open): accepting again as connections close", max_conns);
+        }
+        pause.expires_after(std::chrono::milliseconds(5));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopping) co_return;
+        continue;
+      }
+      if (at_cap) {
+        at_cap = false;
+        spdlog::info("accepting connections again ({} open)", metrics().connections_open.load());
+      }
+      // Each connection gets its own strand: Beast's timeout closes the socket from the timer's
+      // handler, which must never run beside an operation on the same socket on another thread.
+      tcp::socket s = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
+        ++metrics().accept_errors;
+        if (out_of_descriptors(ec)) {
+          // The pending connection stays in the backlog and accept fails at once: back off
+          // instead of spinning.
+          auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+          if (t - last_error_log >= 10) {
+            last_error_log = t;
+            spdlog::error("accept failed: {} ({} connections open)", ec.message(), metrics().connections_open.load());
+          }
+          pause.expires_after(std::chrono::milliseconds(50));
+          co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          if (stopping) co_return;
+        }
         continue;
       }
       s.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(ioc, session(std::move(s)), asio::detached);
+      ++metrics().connections_open;
+      auto ex = s.get_executor();
+      asio::co_spawn(ex, session(std::move(s)), asio::detached);
     }
   }
 
@@ -295,6 +414,14 @@ uint16_t Server::bind() {
   i.acceptor.set_option(asio::socket_base::reuse_address(true));
   i.acceptor.bind(ep);
   i.acceptor.listen(asio::socket_base::max_listen_connections);
+  i.max_conns = i.opts.max_connections;
+  if (i.max_conns <= 0) {
+    rlimit rl{};
+    long soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? static_cast<long>(rl.rlim_cur) : 65536;
+    // Keep descriptors for the database (pool, SQLite files and WAL), logs and uploads.
+    long reserve = std::max(64L, soft / 8);
+    i.max_conns = static_cast<int>(std::clamp(soft - reserve, 16L, 16384L));
+  }
   return i.acceptor.local_endpoint().port();
 }
 
@@ -310,6 +437,8 @@ void Server::run() {
   i.ioc.run();
   for (auto& t : threads) t.join();
 }
+
+int Server::max_connections() const { return impl_->max_conns; }
 
 void Server::stop() {
   asio::post(impl_->ioc, [this] { impl_->begin_stop(); });

@@ -1,8 +1,11 @@
 // Server: HTTP/1.1 over Boost.Beast with C++20 coroutines. IO threads (one per core) parse
 // and write; handlers run on a worker pool because they block on the database, except
 // asynchronous routes (Router::add_async), which run on the IO thread and answer later without
-// holding a thread (public rating intake: answered when its batch commits). Graceful stop:
-// stop accepting, finish in-flight requests, then return.
+// holding a thread (public rating intake: answered when its batch commits). Each connection
+// runs on its own strand (its timer and its socket operations never run at once). What the
+// headers decide (route, method, size, rate limit, session for large bodies) is decided before
+// the body is read, and all bodies in flight share one memory cap. Graceful stop: stop
+// accepting, finish in-flight requests, then return.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -21,6 +24,13 @@ struct ServerOptions {
   int io_threads = 0;       // 0 = cores
   int worker_threads = 48;  // handlers block on the database
   int read_timeout_s = 30;
+  // Open client connections at most; 0 = below the descriptor limit (RLIMIT_NOFILE less a
+  // reserve for the database and files, at most 16,384). At the cap the server stops accepting
+  // until connections close (they queue in the listen backlog).
+  int max_connections = 0;
+  // Bytes all request bodies being read or handled may hold together; a body that would pass it
+  // is refused (503 server_busy, Retry-After) before it is read.
+  int64_t max_body_memory = 256ll << 20;
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
 };
 
@@ -33,6 +43,8 @@ class Server {
   // Serves until stop() or SIGTERM/SIGINT; returns after in-flight requests finish.
   void run();
   void stop();
+  // The connection cap in force (after bind()).
+  int max_connections() const;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres.hpp"
@@ -70,6 +71,37 @@ int schema_version(Db& db) {
   }
 }
 
+void require_current_schema(Db& db) {
+  int current = schema_version(db), known = known_schema_version();
+  if (current > known)
+    throw Error(500, "schema_too_new",
+                fmt::format("database schema {} is newer than this binary knows ({}); upgrade manyi", current, known));
+  if (current < known)
+    throw Error(409, "schema_behind",
+                fmt::format("database schema {} is older than this binary's ({}); run `manyi migrate` first", current,
+                            known));
+}
+
+std::string redacted_url(const std::string& url) {
+  // postgresql://user:secret@host/db → postgresql://user:***@host/db; also ?password=… in the query.
+  std::string out = url;
+  auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    auto at = out.find('@', scheme + 3);
+    auto slash = out.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      auto colon = out.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    if (p > 0 && out[p - 1] != '?' && out[p - 1] != '&') continue;
+    auto end = out.find('&', p);
+    out.replace(p + 9, (end == std::string::npos ? out.size() : end) - p - 9, "***");
+  }
+  return out;
+}
+
 int known_schema_version() {
   int v = 0;
   for (auto& m : migrations()) v = std::max(v, m.version);
@@ -124,7 +156,7 @@ int apply_migrations(Db& db, const std::function<std::string(const std::string&)
       if (scalar_i64(r).value_or(0) > 0) return;
       for (auto& stmt : split_sql(sql)) tx.exec(stmt);
       tx.exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-              {int64_t{m.version}, std::string(m.name), int64_t{0}});
+              {int64_t{m.version}, std::string(m.name), now_ms()});
       done_here = true;
     });
     if (done_here) ++applied;

@@ -66,6 +66,9 @@ struct Stats {
   int64_t writer_queue = 0;
   int64_t commits = 0;
   int64_t write_jobs = 0;
+  int64_t pool_waits = 0;      // PostgreSQL: requests that waited for a free connection
+  int64_t pool_timeouts = 0;   // … and gave up (503 database_busy)
+  int64_t db_errors = 0;       // PostgreSQL: statements that failed for the database's sake (503s)
 };
 
 class Db {
@@ -110,6 +113,11 @@ std::unique_ptr<Db> open(const std::string& url);
 // Current schema version in the database (0 when empty) and the newest this binary knows.
 int schema_version(Db& db);
 int known_schema_version();
+// For commands that only read (audit verify, backup, listings): refuses a schema other than the
+// one this binary knows, without writing anything (they run on standbys and as read-only roles).
+void require_current_schema(Db& db);
+// The database URL with any password replaced by "***", for logs and messages.
+std::string redacted_url(const std::string& url);
 
 // A LIKE pattern matching text that contains `q` literally (%, _ and \ escaped); use it as
 // `col LIKE ? ESCAPE '\'`.

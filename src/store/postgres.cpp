@@ -4,7 +4,14 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -14,6 +21,55 @@
 #include "store/sqlite.hpp"  // apply_migrations
 
 namespace manyi::store {
+
+void run_pg_dump(const std::string& url, const std::string& path) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (!opts) {
+    std::string m = err ? err : "cannot parse the database URL";
+    if (err) PQfreemem(err);
+    throw Error(400, "bad_db_url", m, "db");
+  }
+  std::string conninfo, password;
+  for (auto* o = opts; o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    if (std::strcmp(o->keyword, "password") == 0) {
+      password = o->val;
+      continue;
+    }
+    std::string v;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') v += '\\';
+      v += *c;
+    }
+    conninfo += fmt::format("{}{}='{}'", conninfo.empty() ? "" : " ", o->keyword, v);
+  }
+  PQconninfoFree(opts);
+  const char* bin = std::getenv("MANYI_PG_DUMP");
+  std::string exe = bin && *bin ? bin : "pg_dump";
+  std::string tmp = path + ".partial";
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("cannot start pg_dump");
+  if (pid == 0) {
+    if (!password.empty()) setenv("PGPASSWORD", password.c_str(), 1);
+    std::string file_arg = "--file=" + tmp, db_arg = "--dbname=" + conninfo;
+    execlp(exe.c_str(), exe.c_str(), "--format=custom", "--no-password", file_arg.c_str(), db_arg.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                 ? exe + " was not found (install postgresql-client-15 or set MANYI_PG_DUMP)"
+                                 : "pg_dump failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                                       "); the backup was not written");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write the backup to " + path);
+}
+
 
 std::string pg_placeholders(std::string_view sql) {
   std::string out;
@@ -52,6 +108,11 @@ std::string hex_decode(const char* s, size_t n) {
   std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
   if (r) PQclear(r);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  // The connection is gone or the server is going away: the database is unavailable, not the
+  // request at fault (503 with Retry-After; the pool replaces the connection).
+  if ((c && PQstatus(c) == CONNECTION_BAD) || state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
+      state == "57P03")
+    throw Error(503, "database_unavailable", "the database is unavailable; please retry shortly (" + msg + ")");
   if (state == "23505") throw Error(409, "duplicate", "a record with the same key already exists: " + msg);
   if (state.rfind("23", 0) == 0) throw Error(409, "constraint_violation", msg);
   throw std::runtime_error(fmt::format("postgres [{}]: {} in: {}", state, msg, sql.substr(0, 200)));
@@ -64,14 +125,21 @@ class PgConn {
     if (PQstatus(c_) != CONNECTION_OK) {
       std::string m = PQerrorMessage(c_);
       PQfinish(c_);
-      throw std::runtime_error("cannot connect to PostgreSQL: " + m);
+      while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+      throw Error(503, "database_unavailable", "cannot connect to PostgreSQL: " + m);
     }
     PQclear(PQexec(c_, "SET client_min_messages=warning"));
   }
   ~PgConn() { PQfinish(c_); }
   PGconn* raw() { return c_; }
   bool ok() { return PQstatus(c_) == CONNECTION_OK; }
-  void reset() { PQreset(c_); }
+  // Reconnects; true when the connection works again.
+  bool reset() {
+    PQreset(c_);
+    if (!ok()) return false;
+    PQclear(PQexec(c_, "SET client_min_messages=warning"));
+    return true;
+  }
 
   // Parameters in libpq's text form (blobs binary).
   struct Bound {
@@ -288,7 +356,11 @@ thread_local Tx* current_tx = nullptr;
 class PgDb : public Db {
  public:
   explicit PgDb(std::string url) : url_(std::move(url)) {
+    // Pool size: MANYI_PG_POOL, else 8 per core (at least 8). Several instances on one server
+    // need instances × pool ≤ max_connections − reserved (docs/operations.md).
     size_ = std::max(8u, std::thread::hardware_concurrency() * 8);
+    if (const char* v = std::getenv("MANYI_PG_POOL"); v && std::atoi(v) > 0) size_ = std::atoi(v);
+    if (const char* v = std::getenv("MANYI_PG_POOL_WAIT_MS"); v && std::atoi(v) > 0) wait_ms_ = std::atoi(v);
     free_.push_back(std::make_unique<PgConn>(url_));  // fail fast on a bad URL
     total_ = 1;
   }
@@ -300,7 +372,15 @@ class PgDb : public Db {
     if (current_tx) return current_tx->query(sql, params);
     auto c = acquire();
     Guard g{this, std::move(c)};
-    return g.c->run(sql, params);
+    try {
+      return g.c->run(sql, params);
+    } catch (const Error& e) {
+      if (e.status() == 503) ++unavailable_;
+      // A pooled connection that died (the server restarted) fails once, here: a read is safe
+      // to repeat, on the connection made anew.
+      if (g.c->ok() || !g.c->reset()) throw;
+      return g.c->run(sql, params);
+    }
   }
 
   void write(const std::function<void(Tx&)>& fn) override {
@@ -316,6 +396,14 @@ class PgDb : public Db {
       PgTx tx(*g.c);
       try {
         g.c->plain("BEGIN");
+      } catch (const Error&) {
+        ++unavailable_;
+        // Nothing reached the database yet: a connection that died meanwhile is made anew and
+        // the transaction starts over, once.
+        if (attempt > 0 || g.c->ok() || !g.c->reset()) throw;
+        g.c->plain("BEGIN");
+      }
+      try {
         current_tx = &tx;
         fn(tx);
         current_tx = nullptr;
@@ -366,6 +454,9 @@ class PgDb : public Db {
     s.writer_queue = queued_.load();
     s.commits = commits_.load();
     s.write_jobs = jobs_.load();
+    s.pool_waits = waits_.load();
+    s.pool_timeouts = timeouts_.load();
+    s.db_errors = unavailable_.load();
     return s;
   }
 
@@ -378,9 +469,9 @@ class PgDb : public Db {
     }
   }
 
-  void backup_to(const std::string&) override {
-    throw Error(400, "not_supported", "backup of PostgreSQL is done with pg_dump");
-  }
+  // Runs pg_dump (custom format) into path. The password, if the URL has one, goes to pg_dump
+  // through PGPASSWORD, never on its command line; MANYI_PG_DUMP names another pg_dump binary.
+  void backup_to(const std::string& path) override { run_pg_dump(url_, path); }
 
  private:
   struct Guard {
@@ -410,7 +501,12 @@ class PgDb : public Db {
           throw;
         }
       }
-      cv_.wait(lk);
+      // All connections busy: wait for one, for a while, then answer 503 rather than queue forever.
+      ++waits_;
+      if (!cv_.wait_for(lk, std::chrono::milliseconds(wait_ms_), [&] { return !free_.empty() || total_ < size_; })) {
+        ++timeouts_;
+        throw Error(503, "database_busy", "every database connection is busy; please retry shortly");
+      }
     }
   }
   void release(std::unique_ptr<PgConn> c) {
@@ -428,7 +524,8 @@ class PgDb : public Db {
   std::vector<std::unique_ptr<PgConn>> free_;
   int total_ = 0;
   int size_ = 16;
-  std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0};
+  int wait_ms_ = 5000;
+  std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0}, waits_{0}, timeouts_{0}, unavailable_{0};
 };
 
 }  // namespace

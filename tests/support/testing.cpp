@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,7 +20,6 @@
 
 namespace manyi::testing {
 
-namespace {
 // A TCP connection to 127.0.0.1:port; -1 when refused.
 int connect_loopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -33,6 +33,8 @@ int connect_loopback(int port) {
   }
   return fd;
 }
+
+namespace {
 std::string rand_suffix() {
   static std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
   return std::to_string(rng() % 100000000000ULL);
@@ -175,13 +177,17 @@ HttpResponse HttpClient::login(const std::string& user, const std::string& passw
   return r;
 }
 
-ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string> extra_args, int nofile) {
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe");
   pid_ = fork();
   if (pid_ == 0) {
     dup2(out[1], 1);
     close(out[0]);
+    if (nofile > 0) {
+      rlimit rl{static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
     std::vector<std::string> args = {MANYI_BINARY, "--db", db_url, "serve", "--listen", "127.0.0.1:0"};
     // Generous sign-in limits (every test client comes from 127.0.0.1) unless the test sets its own.
     auto given = [&](const char* opt) { return std::find(extra_args.begin(), extra_args.end(), opt) != extra_args.end(); };
@@ -203,6 +209,7 @@ ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string>
       auto p = line.find("http://127.0.0.1:");
       if (p != std::string::npos) {
         port_ = std::atoi(line.c_str() + p + 17);
+        startup_line_ = line;
         break;
       }
       line.clear();

@@ -60,18 +60,24 @@ class HttpClient {
 // Runs `manyi serve` on a free port against a database URL.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::string& db_url, std::vector<std::string> extra_args = {});
+  // nofile > 0 starts it with that descriptor limit (soft and hard).
+  explicit ServerProcess(const std::string& db_url, std::vector<std::string> extra_args = {}, int nofile = 0);
   ~ServerProcess();
   int port() const { return port_; }
   HttpClient client() const { return HttpClient(port_); }
   void kill9();       // SIGKILL, no chance to flush
   int terminate();    // SIGTERM, returns the exit status
   pid_t pid() const { return pid_; }
+  const std::string& startup_line() const { return startup_line_; }  // "manyi listening on …"
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string startup_line_;
 };
+
+// A connected TCP socket to 127.0.0.1:port, or -1.
+int connect_loopback(int port);
 
 // Sends raw bytes over one connection and reads until the server closes (for requests
 // HttpClient cannot express); `half_close` ends the sending side after the bytes.
