@@ -9,7 +9,7 @@ export const PERMISSIONS: Record<string, { zh: string; en: string }> = {
   'staff.write': { zh: '管理人员', en: 'Manage staff' },
   'user.read': { zh: '查看用户', en: 'View users' },
   'user.write': { zh: '管理用户和授权', en: 'Manage users and roles' },
-  'audit.read': { zh: '查看操作日志', en: 'View the audit log' },
+  'audit.read': { zh: '查看审计日志', en: 'View the audit log' },
   'calendar.write': { zh: '维护工作日历', en: 'Maintain the working-day calendar' },
   'settings.write': { zh: '修改系统设置', en: 'Change system settings' },
   'case.read': { zh: '查看投诉案件', en: 'View cases' },
