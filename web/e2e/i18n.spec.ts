@@ -159,6 +159,22 @@ describe('the Chinese console shows no English', () => {
     await page.context().close()
   })
 
+  it('saves exports under Chinese names with the unit and period', async () => {
+    const page = await newPage(browser)
+    await login(page, 'hosp1')
+    await page.goto('/satisfaction')
+    await poll(() => byTestId(page, 'dash-node').innerText()).toContain('市第一人民医院')
+    await settle(page)
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7)
+    const [rank] = await Promise.all([page.waitForEvent('download'), byTestId(page, 'dash-export').click()])
+    expect(rank.suggestedFilename()).toBe(`市第一人民医院_满意度排名_${month}.xlsx`)
+    await page.goto('/case-stats')
+    await settle(page)
+    const [stats] = await Promise.all([page.waitForEvent('download'), byTestId(page, 'stats-export').click()])
+    expect(stats.suggestedFilename()).toMatch(/^市第一人民医院_投诉统计_\d{4}-01-01至\d{4}-\d{2}-\d{2}\.xlsx$/)
+    await page.context().close()
+  })
+
   it('shows the audit log in words', async () => {
     const page = await newPage(browser)
     await login(page, 'hosp1')
