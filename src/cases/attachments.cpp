@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/download.hpp"
 #include "core/error.hpp"
 
 namespace manyi::cases {
@@ -137,21 +138,7 @@ std::string sanitize_file_name(std::string_view raw, const FileKind& kind) {
   return base + "." + ext;
 }
 
-std::string content_disposition(const std::string& name) {
-  std::string ascii, encoded;
-  for (unsigned char c : name) {
-    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || std::string_view("-._~").find(static_cast<char>(c)) != std::string_view::npos)
-      encoded += static_cast<char>(c);
-    else
-      encoded += fmt::format("%{:02X}", c);
-  }
-  // Collapse the fallback's runs of '_' left by multi-byte characters.
-  std::string fallback;
-  for (char c : ascii)
-    if (!(c == '_' && !fallback.empty() && fallback.back() == '_')) fallback += c;
-  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
-}
+std::string content_disposition(const std::string& name) { return http::attachment_disposition(name); }
 
 // ---- the table ----
 

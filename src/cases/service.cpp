@@ -668,7 +668,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
             fmt::format("{}（{}）", zh(types(), c.type), zh(channels(), c.channel)), true);
   audit::record(tx, actor,
                 {"case.open", "case", c.id, c.owner_node_id, c.owner_path, "", c.tracking_code,
-                 fmt::format("{} {} via {}{}", c.type, c.category, c.channel, c.sensitive ? " (sensitive)" : "")});
+                 fmt::format("{} {} {}（{}）{}", c.tracking_code, zh(types(), c.type), c.category, zh(channels(), c.channel), c.sensitive ? " 涉及廉洁" : "")});
   notify(tx, c.owner_node_id, "case.new", fmt::format("新{}：{}", zh(types(), c.type), node->name),
          c.sensitive ? "涉及医德医风（廉洁）问题，请按规定处理" : utf8_prefix(c.content, 120), c.id);
   return Opened{c.id, c.tracking_code};
@@ -1073,7 +1073,7 @@ std::pair<std::string, std::string> CaseService::reveal_contact(const Who& who, 
     }
     audit::record(
         tx, who.actor,
-        {"case.contact.reveal", "case", id, c->owner_node_id, c->owner_path, "", "", "complainant contact shown"});
+        {"case.contact.reveal", "case", id, c->owner_node_id, c->owner_path, "", "", "查看了投诉人联系方式"});
   });
   return out;
 }
@@ -1184,7 +1184,7 @@ Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const
     c.transfer_note = note;
     ch.node_id = to->id;
     ch.note = note.empty() ? "转办至 " + to->name : "转办至 " + to->name + "：" + note;
-    ch.detail = "to " + to->name;
+    ch.detail = "转至" + to->name;
     notify(tx, to->id, "case.transfer", fmt::format("待接收转办：{}", zh(types(), c.type)), note, c.id);
   });
 }
@@ -1258,7 +1258,7 @@ Case CaseService::merge(const Who& who, int64_t id, int64_t into_id) {
     c.closed_at = now_ms();
     ch.node_id = target->owner_node_id;
     ch.note = "与重复案件合并办理";
-    ch.detail = c.tracking_code + " into " + target->tracking_code;
+    ch.detail = c.tracking_code + " 并入 " + target->tracking_code;
     ch.is_public = true;
     add_event(tx, target->id, who.actor, who.name, "merge_in", target->status, 0, "合并了重复案件 " + c.tracking_code,
               false);
@@ -1426,7 +1426,7 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
     }
     ch.note = in.reply;
     ch.is_public = true;
-    ch.detail = c.tracking_code + (in.outcome.empty() ? "" : " " + in.outcome) + (c.late ? " late" : "");
+    ch.detail = c.tracking_code + (in.outcome.empty() ? "" : " " + zh(outcomes(), in.outcome)) + (c.late ? " 超期" : "");
   });
 }
 
@@ -1574,7 +1574,7 @@ Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, int64_t use
   return a;
 }
 std::string attachment_detail(const Attachment& a) {
-  return fmt::format("{} ({}, {} bytes, sha256 {})", a.name, a.content_type, a.size, a.sha256.substr(0, 16));
+  return fmt::format("{}（{}，{} 字节，SHA-256 {}）", a.name, a.content_type, a.size, a.sha256.substr(0, 16));
 }
 }  // namespace
 
@@ -1741,7 +1741,7 @@ Category CaseService::save_category(const audit::Actor& who, const Category& in)
     config_changed(tx);
     audit::record(tx, who,
                   {"case.category.save", "case_category", 0, 0, "", "", c.code + "|" + c.keywords,
-                   c.code + " " + c.name + (c.sensitive ? " (sensitive)" : "")});
+                   c.code + " " + c.name + (c.sensitive ? " 涉及廉洁" : "")});
   });
   return c;
 }
@@ -1777,7 +1777,7 @@ Sla CaseService::save_sla(const audit::Actor& who, const Sla& s) {
     config_changed(tx);
     audit::record(tx, who,
                   {"case.sla.save", "case_sla", 0, 0, "", "", "",
-                   fmt::format("{}: {}/{} working days, warn at {:.0f}%, bureau after {}", out.type, out.reply_days,
+                   fmt::format("{}：答复 {} 个工作日，多部门 {} 个工作日，{:.0f}% 时预警，超期 {} 天后报局督办", zh(types(), out.type), out.reply_days,
                                out.multi_days, out.warn_ratio * 100, out.bureau_after_days)});
   });
   return out;
@@ -1805,9 +1805,9 @@ void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day,
     audit::record(tx, who,
                   {"calendar.set", "calendar_day", 0, 0, "", "", "",
                    date + ": " +
-                       (!workday   ? "normal"
-                        : *workday ? "workday " + name
-                                   : "holiday " + name)});
+                       (!workday   ? std::string("恢复默认")
+                        : *workday ? "调休上班 " + name
+                                   : "放假 " + name)});
   });
 }
 
@@ -1864,7 +1864,7 @@ int import_calendar(store::Db& db, const audit::Actor& who, const std::string& j
     config_changed(tx);
     audit::record(
         tx, who,
-        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("years {}: {} days", ys, rows.size())});
+        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("{} 年：{} 天", ys, rows.size())});
   });
   return static_cast<int>(rows.size());
 }

@@ -135,7 +135,7 @@ Summary create_org(org::OrgService& org, uint64_t seed) {
                     "updated_at"},
                    staff_rows);
     audit::record(tx, sys, {"staff.import", "staff", 0, city.id, city.path, "", "",
-                            fmt::format("demo: {} staff", staff_rows.size())});
+                            fmt::format("演示数据：{} 名人员", staff_rows.size())});
   });
   s.staff = static_cast<int>(staff_rows.size());
 

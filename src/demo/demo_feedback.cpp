@@ -194,7 +194,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
                    {"id", "code", "node_id", "unit_id", "staff_id", "name", "template_id", "active", "created_at", "updated_at"},
                    point_rows);
     audit::record(tx, sys, {"feedback.point.create", "collection_point", 0, nodes.front().id, nodes.front().path, "", "",
-                            fmt::format("demo: {} collection points", point_rows.size())});
+                            fmt::format("演示数据：{} 个评价点", point_rows.size())});
   });
   sum.points = static_cast<int>(pts.size());
 
@@ -440,7 +440,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     db.write([&](store::Tx& tx) {
       rollups.insert(tx);
       audit::record(tx, sys, {"feedback.demo", "rating", 0, nodes.front().id, nodes.front().path, "", "",
-                              fmt::format("demo: {} ratings over two years ({} suspect)", sum.ratings, sum.suspect)});
+                              fmt::format("演示数据：两年共 {} 条评价（{} 条可疑）", sum.ratings, sum.suspect)});
     });
   }
 

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "feedback/export.hpp"
 #include "feedback/routes.hpp"
+#include "http/download.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -194,7 +195,9 @@ void register_figure_routes(App& app, const Services& S) {
     auto bytes = ranking_xlsx(n.name, p.label, e, min_n);
     auto res = http::Response::text(200, std::move(bytes),
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    res.header("Content-Disposition", "attachment; filename=\"satisfaction-ranking.xlsx\"");
+    res.header("Content-Disposition",
+               http::attachment_disposition(http::export_file_name(n.name, "满意度排名", p.label),
+                                            http::export_ascii_name("satisfaction-ranking", p.label)));
     return res;
   });
 
@@ -218,7 +221,9 @@ void register_figure_routes(App& app, const Services& S) {
     auto bytes = comments_xlsx(*svc, f, n.name + " 评价留言 " + p.label, 1'000'000);
     auto res = http::Response::text(200, std::move(bytes),
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    res.header("Content-Disposition", "attachment; filename=\"comments.xlsx\"");
+    res.header("Content-Disposition",
+               http::attachment_disposition(http::export_file_name(n.name, "评价留言", p.label),
+                                            http::export_ascii_name("comments", p.label)));
     return res;
   });
 

@@ -163,7 +163,7 @@ FollowupImport FollowupService::import_csv(const audit::Actor& who, const org::N
       ++res.imported;
     }
     audit::record(tx, who, {"feedback.followup.import", "followup_task", 0, unit.id, unit.path, "", "",
-                            fmt::format("{} patients imported, {} duplicates, {} rows with errors", res.imported,
+                            fmt::format("导入 {} 名患者，重复 {} 名，{} 行有误", res.imported,
                                         res.duplicates, res.errors.size())});
   });
   return res;
@@ -246,7 +246,7 @@ CallScreen FollowupService::call_screen(const audit::Actor& who, int64_t id) {
   fb_.db().write([&](store::Tx& tx) {
     auto n = fb_.org().node(t->node_id);
     audit::record(tx, who, {"feedback.followup.reveal", "followup_task", id, t->node_id, n ? n->path : "", "", "",
-                            "patient contact shown for a follow-up call"});
+                            "回访时查看了患者电话"});
   });
   return cs;
 }

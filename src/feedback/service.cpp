@@ -316,8 +316,8 @@ Point FeedbackService::update_point(const audit::Actor& who, int64_t id, const s
              active ? Value(int64_t{*active}) : Value(nullptr), now_ms(), id});
     audit::record(tx, who, {"feedback.point.update", "collection_point", id, before->node_id, before->node_path,
                             before->name, name.value_or(before->name),
-                            fmt::format("{}{}{}", name ? "renamed " : "", template_id ? "survey changed " : "",
-                                        active ? (*active ? "activated" : "deactivated") : "")});
+                            fmt::format("{}{}{}", name ? "改名 " : "", template_id ? "更换问卷 " : "",
+                                        active ? (*active ? "启用" : "停用") : "")});
   });
   invalidate_points();
   return *point(id);
@@ -925,7 +925,7 @@ void FeedbackService::mark_staff_device(const audit::Actor& who, int64_t user_id
             "marked_at = excluded.marked_at",
             {device, user_id, opt_id(staff_id), now_ms()});
     audit::record(tx, who, {"feedback.device.mark", "staff_device", user_id, 0, "", "", "",
-                            "console device marked as a staff device"});
+                            "控制台设备标记为员工设备"});
   });
   tracker_.mark_staff_device(device);
 }

@@ -70,7 +70,7 @@ void FormService::ensure_seeded() {
       if (!tx.query("SELECT 1 FROM form_templates WHERE code = ?", {d.code}).empty()) continue;
       int64_t id = insert_template(tx, d, 0, "", 0, 0);
       audit::record(tx, {0, "system", ""},
-                    {"form.template.seed", "form_template", id, 0, "", "", "", "shipped template " + d.code});
+                    {"form.template.seed", "form_template", id, 0, "", "", "", "内置模板 " + d.code});
     }
   });
   std::lock_guard lk(mu_);
@@ -136,7 +136,7 @@ Template FormService::copy(const audit::Actor& who, int64_t src_id, int64_t owne
       throw conflict("duplicate_code", "another template already uses this code", "code");
     id = insert_template(tx, d, owner, owner_path, src_id, who.user_id);
     audit::record(tx, who, {"form.template.copy", "form_template", id, owner, owner_path, "", "",
-                            fmt::format("copy of {} as {}", src->code, d.code)});
+                            fmt::format("由 {} 复制为 {}", src->code, d.code)});
   });
   return *get(id);
 }
@@ -178,7 +178,7 @@ Version FormService::publish(const audit::Actor& who, int64_t id) {
             {vid, id, int64_t{next}, draft, t, who.user_id ? store::Value(who.user_id) : store::Value(nullptr)});
     tx.exec("UPDATE form_templates SET current_version_id = ?, updated_at = ? WHERE id = ?", {vid, t, id});
     audit::record(tx, who, {"form.template.publish", "form_template", id, r[0].i64(1), r[0].str(2), "", draft,
-                            fmt::format("version {}", next)});
+                            fmt::format("第 {} 版", next)});
   });
   return version(vid);
 }

@@ -18,6 +18,14 @@
 #include "org/roles.hpp"
 
 namespace manyi::org {
+
+namespace {
+// A role's Chinese name for the audit log's summary.
+std::string role_zh(const std::string& code) {
+  auto r = find_role(code);
+  return r ? r->name_zh : code;
+}
+}  // namespace
 using store::Params;
 using store::Row;
 using store::Value;
@@ -564,7 +572,7 @@ ImportResult OrgService::import_staff(const audit::Actor& who, const std::string
                     "updated_at"},
                    rows_out);
     audit::record(tx, who, {"staff.import", "staff", 0, good[0].node_id, "", "", "",
-                            fmt::format("imported {} staff, {} rows rejected", good.size(), res.errors.size())});
+                            fmt::format("导入 {} 人，{} 行有误未导入", good.size(), res.errors.size())});
   });
   res.imported = static_cast<int>(good.size());
   return res;
@@ -755,7 +763,7 @@ Grant OrgService::grant(const audit::Actor& who, int64_t user_id, const std::str
             {g.id, user_id, role, node_id, now_ms(), who.user_id ? Value(who.user_id) : Value(nullptr)});
     audit::record(tx, who, {"user.grant", "user", user_id, node_id, n->path, "",
                             json{{"role", role}, {"node_id", node_id}}.dump(),
-                            fmt::format("{} {}@{}", u->username, role, n->name)});
+                            fmt::format("{}：{}（{}）", u->username, role_zh(role), n->name)});
   });
   return g;
 }
@@ -766,7 +774,7 @@ void OrgService::revoke(const audit::Actor& who, int64_t user_id, int64_t grant_
     if (r.empty()) throw not_found("grant");
     tx.exec("DELETE FROM role_grants WHERE id = ?", {grant_id});
     audit::record(tx, who, {"user.revoke", "user", user_id, r[0].i64(1), "",
-                            json{{"role", r[0].str(0)}, {"node_id", r[0].i64(1)}}.dump(), "", r[0].str(0)});
+                            json{{"role", r[0].str(0)}, {"node_id", r[0].i64(1)}}.dump(), "", role_zh(r[0].str(0))});
   });
 }
 

@@ -25,6 +25,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "http/download.hpp"
 
 namespace manyi {
 namespace {
@@ -251,10 +252,31 @@ std::string time_text(std::optional<int64_t> ms) {
 }
 std::string rate_text(const json& v) { return v.is_null() ? "" : pct(v.get<double>()); }
 
-http::Response xlsx(std::string body, const std::string& name) {
+// The unit an export covers, for its file name: the ?node= asked for, else the caller's own unit.
+std::string export_unit(App& app, http::Ctx& c) {
+  if (auto node = c.id_query("node")) {
+    auto r = app.db->query("SELECT name FROM org_nodes WHERE id = ?", {*node});
+    if (!r.empty()) return r[0].str(0);
+  }
+  for (auto& g : c.me().grants)
+    if (c.authorizer().role_has(g.role, "case.read")) return g.node_name;
+  return "";
+}
+// The period an export covers, for its file name: "2026-01-01至2026-03-31", "截至2026-03-31", ….
+std::string export_period(http::Ctx& c) {
+  std::string from = c.req.q("from").value_or(""), to = c.req.q("to").value_or("");
+  if (!from.empty() && !to.empty()) return from == to ? from : from + "至" + to;
+  if (!from.empty()) return from + "起";
+  return "截至" + (to.empty() ? calendar::format_date(calendar::day_of(now_ms())) : to);
+}
+
+http::Response xlsx(std::string body, App& app, http::Ctx& c, const std::string& what, const std::string& what_ascii) {
+  std::string period = export_period(c);
   auto res = http::Response::text(200, std::move(body),
                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  res.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+  res.header("Content-Disposition",
+             http::attachment_disposition(http::export_file_name(export_unit(app, c), what, period),
+                                          http::export_ascii_name(what_ascii, period)));
   res.header("Cache-Control", "no-store");
   return res;
 }
@@ -271,7 +293,7 @@ void audit_export(App& app, http::Ctx& c, const std::string& what, int64_t rows)
         break;
       }
   app.db->write([&](store::Tx& tx) {
-    audit::record(tx, actor_of(c), {"case.export", "case", 0, node, path, "", "", fmt::format("{}: {} rows", what, rows)});
+    audit::record(tx, actor_of(c), {"case.export", "case", 0, node, path, "", "", fmt::format("{}：{} 行", what, rows)});
   });
 }
 
@@ -344,8 +366,8 @@ void register_case_report_routes(App& app) {
       ++row;
     }
     auto body = b.finish();
-    audit_export(app, c, "case statistics", j["total"].get<int64_t>());
-    return xlsx(std::move(body), "case-statistics.xlsx");
+    audit_export(app, c, "投诉统计", j["total"].get<int64_t>());
+    return xlsx(std::move(body), app, c, "投诉统计", "case-statistics");
   });
 
   r.add("GET", "/api/v1/case-reports/cases.xlsx", "case.read", [&app](http::Ctx& c) {
@@ -427,8 +449,8 @@ void register_case_report_routes(App& app) {
       ++row;
     }
     auto body = b.finish();
-    audit_export(app, c, "case list", static_cast<int64_t>(rows.size()));
-    return xlsx(std::move(body), "cases.xlsx");
+    audit_export(app, c, "投诉案件清单", static_cast<int64_t>(rows.size()));
+    return xlsx(std::move(body), app, c, "投诉案件清单", "cases");
   });
 }
 

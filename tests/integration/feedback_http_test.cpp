@@ -22,6 +22,21 @@ const std::vector<std::string> kRelaxed = {"--rating-net-rate", "1000", "--ratin
                                            "--rating-device-rate", "1000", "--rating-device-burst", "1000",
                                            "--public-rate", "1000", "--public-burst", "1000"};
 
+// The UTF-8 file name of a Content-Disposition header (filename*=UTF-8''…), decoded.
+std::string utf8_file_name(const std::string& cd) {
+  auto at = cd.find("filename*=UTF-8''");
+  if (at == std::string::npos) return "";
+  std::string enc = cd.substr(at + 17), out;
+  for (size_t i = 0; i < enc.size() && enc[i] != ';'; ++i)
+    if (enc[i] == '%' && i + 2 < enc.size()) {
+      out += static_cast<char>(std::stoi(enc.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += enc[i];
+    }
+  return out;
+}
+
 class FeedbackHttp : public DemoServerTest {
  protected:
   FeedbackHttp() { start_in_setup = false; }
@@ -508,6 +523,25 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   ASSERT_EQ(cx.status, 200) << cx.body.substr(0, 200);
   EXPECT_EQ(cx.body.substr(0, 2), "PK");
   EXPECT_EQ(as("handler").get("/api/v1/ratings/comments.xlsx").status, 403);  // no report.read
+}
+
+TEST_P(FeedbackHttp, ExportsAreNamedInChineseWithTheUnitAndPeriod) {
+  start();
+  auto h1 = as("hosp1");
+  auto x = h1.get("/api/v1/satisfaction/ranking.xlsx?period=month&month=2026-11");
+  ASSERT_EQ(x.status, 200) << x.body.substr(0, 200);
+  auto cd = x.headers["content-disposition"];
+  EXPECT_EQ(utf8_file_name(cd), "市第一人民医院_满意度排名_2026-11.xlsx") << cd;
+  EXPECT_NE(cd.find("filename=\"satisfaction-ranking_2026-11.xlsx\""), std::string::npos) << cd;
+  auto cx = h1.get("/api/v1/ratings/comments.xlsx?period=month&month=2026-11");
+  ASSERT_EQ(cx.status, 200) << cx.body.substr(0, 200);
+  EXPECT_EQ(utf8_file_name(cx.headers["content-disposition"]), "市第一人民医院_评价留言_2026-11.xlsx");
+  // The bureau exports its own scope under its own name.
+  auto bx = as("bureau").get("/api/v1/satisfaction/ranking.xlsx?period=year&year=2026");
+  ASSERT_EQ(bx.status, 200);
+  auto bn = utf8_file_name(bx.headers["content-disposition"]);
+  EXPECT_NE(bn.find("_满意度排名_2026.xlsx"), std::string::npos) << bn;
+  EXPECT_EQ(bn.find("市第一人民医院"), std::string::npos) << bn;
 }
 
 TEST_P(FeedbackHttp, FormsEditorCopyEditPublish) {

@@ -12,6 +12,21 @@ using namespace manyi::testing;
 
 namespace {
 
+// The UTF-8 file name of a Content-Disposition header (filename*=UTF-8''…), decoded.
+std::string utf8_file_name(const std::string& cd) {
+  auto at = cd.find("filename*=UTF-8''");
+  if (at == std::string::npos) return "";
+  std::string enc = cd.substr(at + 17), out;
+  for (size_t i = 0; i < enc.size() && enc[i] != ';'; ++i)
+    if (enc[i] == '%' && i + 2 < enc.size()) {
+      out += static_cast<char>(std::stoi(enc.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += enc[i];
+    }
+  return out;
+}
+
 class PortalHttp : public DemoServerTest {
  protected:
   // A public complaint about a node; returns its tracking code.
@@ -134,6 +149,26 @@ TEST_P(PortalHttp, CountsAndStatisticsAreScopedToTheCaller) {
   EXPECT_EQ(xs.body.substr(0, 2), "PK");
   // Exports are audited.
   EXPECT_GE(store::scalar_i64(db->query("SELECT COUNT(*) FROM audit_log WHERE action = 'case.export'")).value_or(0), 3);
+}
+
+TEST_P(PortalHttp, CaseExportsAreNamedInChineseWithTheUnitAndPeriod) {
+  auto hosp1 = as("hosp1");
+  auto x = hosp1.get("/api/v1/case-reports/cases.xlsx?from=2026-11-01&to=2026-11-30");
+  ASSERT_EQ(x.status, 200) << x.body.substr(0, 200);
+  auto cd = x.headers["content-disposition"];
+  EXPECT_EQ(utf8_file_name(cd), "市第一人民医院_投诉案件清单_2026-11-01至2026-11-30.xlsx") << cd;
+  EXPECT_NE(cd.find("filename=\"cases_2026-11-01_2026-11-30.xlsx\""), std::string::npos) << cd;
+  auto s = hosp1.get("/api/v1/case-reports/stats.xlsx?from=2026-01-01&to=2026-12-31&node=" + node("H001"));
+  ASSERT_EQ(s.status, 200) << s.body.substr(0, 200);
+  EXPECT_EQ(utf8_file_name(s.headers["content-disposition"]), "市第一人民医院_投诉统计_2026-01-01至2026-12-31.xlsx");
+  // Another hospital's node is refused, so its name never reaches a file name.
+  auto other = hosp1.get("/api/v1/case-reports/cases.xlsx?node=" + node("H002"));
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(other.headers.count("content-disposition"), 0u);
+  // Without a period the name says up to which day it runs.
+  auto all = hosp1.get("/api/v1/case-reports/cases.xlsx");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_NE(utf8_file_name(all.headers["content-disposition"]).find("市第一人民医院_投诉案件清单_截至"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, PortalHttp, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);

@@ -1,33 +1,20 @@
 import { describe, it, expect } from 'vitest'
 import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { CODE_ZH, FIELD_ZH, describeError, errorText, asInfo } from './errors'
+import { CODE_EN, CODE_ZH, FIELD_ZH, describeError, errorText, asInfo } from './errors'
+import { SRC, cppFiles, errorCodes, permissionCodes } from './i18n/serverTexts'
+import { PERMISSIONS } from './i18n/permissions'
 import { ApiError } from './api'
 
-const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src')
-
-function cppFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name)
-    if (d.isDirectory()) return cppFiles(p)
-    return /\.(cpp|hpp)$/.test(d.name) ? [p] : []
-  })
-}
-
 describe('error messages', () => {
-  it('names every error code the server can send in Chinese', () => {
-    const files = cppFiles(SRC)
-    expect(files.length, 'the C++ sources next to web/').toBeGreaterThan(10)
-    const codes = new Set<string>()
-    const re = /Error\(\d+, "([a-z_]+)"|conflict\("([a-z_]+)"|bad_request\("([a-z_]+)"|error_response\(\d+, "([a-z_]+)"/g
-    for (const f of files) {
-      for (const m of fs.readFileSync(f, 'utf8').matchAll(re)) codes.add(m[1] ?? m[2] ?? m[3] ?? m[4])
-    }
-    for (const c of ['invalid_field', 'not_found', 'forbidden', 'unauthenticated', 'csrf_failed', 'rate_limited', 'body_too_large']) codes.add(c)
-    const missing = [...codes].filter((c) => !CODE_ZH[c]).sort()
-    expect(missing, 'add these codes to CODE_ZH in web/src/errors.ts').toEqual([])
+  it('names every error code the server can send in Chinese and in English', () => {
+    expect(cppFiles(SRC).length, 'the C++ sources next to web/').toBeGreaterThan(10)
+    const codes = errorCodes()
+    for (const c of ['invalid_field', 'not_found', 'forbidden', 'unauthenticated', 'csrf_failed', 'rate_limited', 'body_too_large', 'headers_too_large'])
+      expect(codes.has(c), c).toBe(true)
+    expect([...codes].filter((c) => !CODE_ZH[c]).sort(), 'add these codes to CODE_ZH in web/src/errors.ts').toEqual([])
+    expect([...codes].filter((c) => !CODE_EN[c]).sort(), 'add these codes to CODE_EN in web/src/errors.ts').toEqual([])
+    for (const [c, zh] of Object.entries(CODE_ZH)) expect(zh, c).toMatch(/[\u3400-\u9fff]/)
+    for (const [c, en] of Object.entries(CODE_EN)) expect(en, c).not.toMatch(/[\u3400-\u9fff]/)
   })
 
   it('names the fields the server validates in Chinese', () => {
@@ -38,28 +25,60 @@ describe('error messages', () => {
     expect(missing, 'add these fields to FIELD_ZH in web/src/errors.ts').toEqual([])
   })
 
-  it('shows the field name and a Chinese sentence for invalid_field, with the English message as detail', () => {
+  // Was: the English message appended inline in Chinese; now it is only kept for a collapsed 详情.
+  it('shows the field name and a Chinese sentence for invalid_field, the English message only as support detail', () => {
     const d = describeError({ status: 422, code: 'invalid_field', field: 'phone', message: 'phone must be a mainland number' }, 'zh-CN')
     expect(d.text).toBe('「手机号」填写有误，请检查后重新提交')
-    expect(d.detail).toBe('phone must be a mainland number')
-    expect(errorText(new ApiError(422, 'invalid_field', 'reason is required', 'reason'), 'zh-CN')).toBe(
-      '「理由」填写有误，请检查后重新提交（reason is required）',
-    )
+    expect(d.detail).toContain('phone must be a mainland number')
+    expect(errorText(new ApiError(422, 'invalid_field', 'reason is required', 'reason'), 'zh-CN')).toBe('「理由」填写有误，请检查后重新提交')
   })
 
-  it('keeps an unknown field visible in the detail', () => {
+  it('keeps an unknown field in the support detail, not in the sentence', () => {
     const d = describeError({ status: 422, code: 'invalid_field', field: 'frobnicate', message: 'bad' }, 'zh-CN')
     expect(d.text).toBe('填写的内容有误，请检查后重新提交')
-    expect(d.detail).toBe('frobnicate: bad')
+    expect(d.detail).toContain('frobnicate')
+    expect(d.detail).toContain('bad')
+  })
+
+  it('never puts the server\'s English into a Chinese sentence', () => {
+    const cases: [number, string, string][] = [
+      [429, 'too_many_attempts', 'this account is locked for 15 minutes after repeated failures'],
+      [404, 'not_found', 'case not found'],
+      [403, 'forbidden', 'this belongs to a unit outside your scope'],
+      [403, 'forbidden', 'your role does not allow this (user.read)'],
+      [409, 'invalid_state', 'the case is closed; this action is not possible now'],
+      [409, 'brand_new_conflict', 'something clashed'],
+      [400, 'brand_new_code', 'something'],
+    ]
+    for (const [status, code, message] of cases) {
+      const s = errorText(new ApiError(status, code, message), 'zh-CN')
+      expect(s, `${code}: ${s}`).not.toMatch(/[A-Za-z]/)
+    }
+  })
+
+  it('names the missing permission in words, never as its code', () => {
+    expect(errorText(new ApiError(403, 'forbidden', 'your role does not allow this (user.read)'), 'zh-CN')).toBe(
+      '您没有权限执行此操作（需要「查看用户」权限）',
+    )
+    expect(errorText(new ApiError(403, 'forbidden', 'you may not do this on this case (case.handle)'), 'en')).toBe(
+      'You do not have permission to do this (needs the permission “Handle cases”)',
+    )
+    expect(errorText(new ApiError(403, 'forbidden', 'your role does not allow this (brand.new)'), 'zh-CN')).toBe('您没有权限执行此操作')
+  })
+
+  it('has words for every permission the server knows', () => {
+    const perms = permissionCodes()
+    expect(perms.has('user.read')).toBe(true)
+    expect([...perms].filter((p) => !PERMISSIONS[p]).sort(), 'add these to web/src/i18n/permissions.ts').toEqual([])
   })
 
   it('maps codes to Chinese and leaves out messages that add nothing', () => {
     expect(errorText(new ApiError(401, 'invalid_credentials', 'wrong username or password'), 'zh-CN')).toBe('用户名或密码错误')
     expect(errorText(new ApiError(403, 'csrf_failed', 'missing or wrong CSRF token'), 'zh-CN')).toBe('页面已过期，请刷新页面后重试')
     expect(errorText(new ApiError(429, 'rate_limited', 'too many requests'), 'zh-CN')).toBe('操作过于频繁，请稍后再试')
+    // Was: the server's English appended; now the Chinese sentence alone.
     const s = errorText(new ApiError(409, 'invalid_state', 'the case is closed（已办结）; this action is not possible now'), 'zh-CN')
-    expect(s.startsWith('案件当前状态不允许此操作')).toBe(true)
-    expect(s).toContain('the case is closed')
+    expect(s).toBe(CODE_ZH.invalid_state)
   })
 
   it('does not repeat a message the server already wrote in Chinese', () => {
@@ -69,7 +88,8 @@ describe('error messages', () => {
   it('falls back on the HTTP status for an unknown code, keeping the code visible', () => {
     const d = describeError({ status: 409, code: 'brand_new_conflict', message: 'something clashed' }, 'zh-CN')
     expect(d.text).toBe('操作与当前数据冲突，请刷新后重试')
-    expect(d.detail).toBe('something clashed')
+    expect(d.detail).toContain('brand_new_conflict')
+    expect(d.detail).toContain('something clashed')
     expect(describeError({ status: 503, code: 'http_503', message: '' }, 'zh-CN').text).toContain('服务器')
     expect(describeError({ status: 400, code: 'x', message: '单位编码不存在' }, 'zh-CN').text).toBe('单位编码不存在')
   })

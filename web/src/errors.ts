@@ -1,8 +1,10 @@
 // API errors as the console shows them. The server answers {"error":{"code","message","field"}}
-// with an English message; in Chinese the console shows a Chinese sentence chosen by the code
-// (and, for invalid_field, the field's Chinese name), keeping the server's message as a
-// secondary detail. In English the server's own message is shown.
+// with an English message; in Chinese the console shows only a Chinese sentence chosen by the
+// code (for invalid_field, with the field's Chinese name; for forbidden, the permission's
+// Chinese name) — the server's English is kept apart as `detail`, for a collapsed 详情 at most.
+// In English the server's own message is shown, or the English sentence of the code.
 import { currentLang, type Lang } from './i18n'
+import { permissionName } from './i18n/permissions'
 
 /** The shape of an ApiError (duck-typed so this module does not depend on api.ts). */
 export interface ErrorInfo {
@@ -31,6 +33,7 @@ export const CODE_ZH: Record<string, string> = {
   malformed_json: '提交的数据格式有误，请刷新页面后重试',
   empty_body: '提交的内容为空',
   body_too_large: '提交的内容过大，请精简内容或压缩附件后重试',
+  headers_too_large: '请求头过大，请清除浏览器缓存后重试',
   invalid_field: '填写的内容有误，请检查后重新提交',
   internal_error: '服务器内部错误，请稍后重试；如持续出现请联系管理员',
   network_error: '网络异常，请检查网络连接后重试',
@@ -80,12 +83,77 @@ export const CODE_ZH: Record<string, string> = {
   attachment_window_closed: '已超过上传附件的时限',
 }
 
-/** English fallbacks for codes whose server message is not meant for end users. */
-const CODE_EN: Record<string, string> = {
-  network_error: 'Network error: check your connection and try again',
-  internal_error: 'Internal server error; please try again later',
+/** English sentence per error code (shown when the server's message is missing or not for users). */
+export const CODE_EN: Record<string, string> = {
+  // sessions and access
+  unauthenticated: 'Your session has expired; please sign in again',
+  invalid_credentials: 'Wrong username or password',
+  too_many_attempts: 'Too many failed sign-ins; the account is locked for a while, try again later',
+  password_change_required: 'Please change your password before continuing',
   csrf_failed: 'The page has expired: reload it and try again',
+  forbidden: 'You do not have permission to do this',
+  rate_limited: 'Too many requests; please try again later',
+  shutting_down: 'The server is restarting; please try again shortly',
+  // requests
+  not_found: 'The record does not exist, was deleted, or is outside your scope',
+  method_not_allowed: 'This operation is not supported',
+  not_supported: 'This operation is not supported here',
+  bad_request: 'The request is malformed',
+  malformed_json: 'The submitted data is malformed; reload the page and try again',
+  empty_body: 'Nothing was submitted',
+  body_too_large: 'The submission is too large; shorten it or compress the attachments',
+  headers_too_large: 'The request headers are too large; clear the browser cache and try again',
+  invalid_field: 'Some input is not valid; check it and submit again',
+  internal_error: 'Internal server error; please try again later',
+  network_error: 'Network error: check your connection and try again',
+  bad_data_key: 'The server data key is misconfigured; contact the administrator',
+  undecryptable: 'Personal data cannot be decrypted; contact the administrator',
+  schema_too_new: 'The database is newer than this program; contact the administrator',
+  bad_db_url: 'The database address is misconfigured',
+  // records
+  duplicate: 'The same record already exists',
+  constraint_violation: 'The data conflicts with existing records; reload and try again',
+  duplicate_code: 'The code is already in use; choose another',
+  duplicate_employee_no: 'This employee number already exists in the unit',
+  duplicate_grant: 'The user already has this role on this node',
+  duplicate_username: 'The username is taken',
+  has_active_children: 'Deactivate the child nodes first',
+  parent_inactive: 'Activate the parent node first',
+  not_empty: 'The database already holds data and cannot be initialised again',
+  unchanged: 'Nothing changed; there is nothing to save',
+  // surveys and ratings
+  point_not_found: 'This QR code is not valid or has been deactivated',
+  already_rated: 'You have already rated; thank you for your feedback',
+  case_exists: 'This rating already has a bad-review case',
+  case_pending: 'The bad-review case is being created; refresh shortly',
+  case_not_opened: 'The bad-review case could not be created; the error has been logged',
+  not_valid: 'This rating has not passed review; no case can be opened',
+  already_rejected: 'This rating has already been rejected',
+  not_pending: 'Only ratings awaiting review allow this',
+  no_point: 'This department has no rating point',
+  no_template: 'The built-in survey template is missing',
+  unpublished: 'This template has not been published',
+  closed: 'This record is closed and can no longer be changed',
+  // cases
+  invalid_state: 'The case is in a state that does not allow this; reload to see its latest state',
+  invalid_transition: 'The case is in a state that does not allow this; reload to see its latest state',
+  transfer_pending: 'A transfer of this case is waiting for the other unit to accept it',
+  no_transfer: 'There is no pending transfer',
+  nowhere_to_return: 'There is no unit above to return the case to',
+  extension_pending: 'An extension request is already waiting for approval',
+  no_extension: 'There is no extension request waiting for approval',
+  past_deadline: 'The deadline has passed; an extension can no longer be requested',
+  reply_required: 'Reply to the complainant before closing the case',
+  already_closed: 'The case is already closed',
+  already_merged: 'The case has already been merged',
+  // attachments
+  unsupported_type: 'Only images (JPG, PNG, GIF, WebP) or PDF files can be uploaded; the type is read from the content',
+  too_many_attachments: 'The maximum number of attachments has been reached',
+  attachment_window_closed: 'The time for adding attachments has passed',
 }
+
+/** Codes whose server message is not meant for users: in English the code's sentence is shown. */
+const EN_OWN_SENTENCE = new Set(['network_error', 'internal_error', 'csrf_failed'])
 
 /** Chinese names of request fields (JSON body fields and query parameters). */
 export const FIELD_ZH: Record<string, string> = {
@@ -186,57 +254,61 @@ export const FIELD_ZH: Record<string, string> = {
 
 const HAS_CJK = /[\u3400-\u9fff]/
 
-function byStatus(status: number | undefined): string {
-  if (!status) return CODE_ZH.network_error
-  if (status === 401) return CODE_ZH.unauthenticated
-  if (status === 403) return CODE_ZH.forbidden
-  if (status === 404) return CODE_ZH.not_found
-  if (status === 409) return '操作与当前数据冲突，请刷新后重试'
-  if (status === 413) return CODE_ZH.body_too_large
-  if (status === 422) return CODE_ZH.invalid_field
-  if (status === 429) return CODE_ZH.rate_limited
-  if (status >= 500) return CODE_ZH.internal_error
-  return '操作失败'
+function byStatus(status: number | undefined, table: Record<string, string>): string {
+  if (!status) return table.network_error
+  if (status === 401) return table.unauthenticated
+  if (status === 403) return table.forbidden
+  if (status === 404) return table.not_found
+  if (status === 409) return table === CODE_ZH ? '操作与当前数据冲突，请刷新后重试' : 'The action conflicts with the current data; reload and try again'
+  if (status === 413) return table.body_too_large
+  if (status === 422) return table.invalid_field
+  if (status === 429) return table.rate_limited
+  if (status >= 500) return table.internal_error
+  return table === CODE_ZH ? '操作失败' : 'Request failed'
 }
 
 export interface ErrorText {
-  /** The sentence to show. */
+  /** The sentence to show, wholly in the given language. */
   text: string
-  /** A secondary detail (the server's message in Chinese mode), or empty. */
+  /** The server's own message and code, for support (a collapsed 详情), or empty. Never shown inline in Chinese. */
   detail: string
+}
+
+/** The permission a 403 names at the end of its message: "your role does not allow this (user.read)". */
+function missingPermission(message: string): string | undefined {
+  return /\(([a-z_]+\.[a-z_]+)\)\s*$/.exec(message)?.[1]
 }
 
 /** What to show for an API error, in the given language. */
 export function describeError(e: ErrorInfo, lang: Lang = currentLang()): ErrorText {
   const code = e.code ?? ''
   const message = (e.message ?? '').trim()
+  const perm = code === 'forbidden' ? missingPermission(message) : undefined
   if (lang === 'en') {
-    const text = CODE_EN[code] ?? (message || code || 'Request failed')
-    return { text, detail: '' }
+    const permEn = perm ? permissionName(perm, 'en') : undefined
+    if (permEn) return { text: `${CODE_EN.forbidden} (needs the permission “${permEn}”)`, detail: '' }
+    const own = message && !HAS_CJK.test(message) && !EN_OWN_SENTENCE.has(code)
+    return { text: own ? message : (CODE_EN[code] ?? byStatus(e.status, CODE_EN)), detail: '' }
   }
+  const support = quiet.has(code) || HAS_CJK.test(message) ? '' : [code, e.field, message].filter(Boolean).join(' · ')
   if (code === 'invalid_field') {
     const label = e.field ? FIELD_ZH[e.field] : undefined
-    if (label) return { text: `「${label}」填写有误，请检查后重新提交`, detail: message }
-    return { text: CODE_ZH.invalid_field, detail: e.field ? `${e.field}: ${message}` : message }
+    return { text: label ? `「${label}」填写有误，请检查后重新提交` : CODE_ZH.invalid_field, detail: support }
   }
+  const permZh = perm ? permissionName(perm, 'zh-CN') : undefined
+  if (permZh) return { text: `${CODE_ZH.forbidden}（需要「${permZh}」权限）`, detail: support }
   const known = CODE_ZH[code]
-  if (known) {
-    // A message already written in Chinese for the user repeats the sentence: leave it out.
-    const chinese = HAS_CJK.test(message.charAt(0))
-    const detail = message && message !== known && !chinese && !quiet.has(code) ? message : ''
-    return { text: known, detail }
-  }
+  if (known) return { text: known, detail: support }
   if (message && HAS_CJK.test(message)) return { text: message, detail: '' }
-  return { text: byStatus(e.status), detail: message || code }
+  return { text: byStatus(e.status, CODE_ZH), detail: support }
 }
 
 /** Codes whose server message adds nothing for the user. */
 const quiet = new Set(['unauthenticated', 'invalid_credentials', 'csrf_failed', 'password_change_required', 'rate_limited', 'network_error', 'internal_error'])
 
-/** One line: "「手机号」填写有误，请检查后重新提交（phone must be …）". */
+/** One line in the given language: "「手机号」填写有误，请检查后重新提交". */
 export function errorText(e: unknown, lang: Lang = currentLang()): string {
-  const d = describeError(asInfo(e), lang)
-  return d.detail ? `${d.text}（${d.detail}）` : d.text
+  return describeError(asInfo(e), lang).text
 }
 
 export function asInfo(e: unknown): ErrorInfo {

@@ -2,6 +2,25 @@
 // turning an error answer into an ApiError like any other request.
 import { ApiError, buildUrl, type Query } from '../api'
 
+/**
+ * The file name the server chose: the RFC 5987 UTF-8 name (filename*=UTF-8''…) first — the
+ * Chinese one, with the unit and period —, then the plain ASCII filename, then the fallback.
+ */
+export function fileNameFromDisposition(cd: string | null | undefined, fallbackName: string): string {
+  const v = cd ?? ''
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(v)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      /* badly encoded: try the plain name */
+    }
+  }
+  const plain = /filename="([^"]*)"|filename=([^;]+)/i.exec(v)
+  const name = (plain?.[1] ?? plain?.[2] ?? '').trim()
+  return name || fallbackName
+}
+
 export async function downloadFile(path: string, query: Query, fallbackName: string): Promise<void> {
   let res: Response
   try {
@@ -24,9 +43,7 @@ export async function downloadFile(path: string, query: Query, fallbackName: str
     throw new ApiError(res.status, code, message, field)
   }
   const blob = await res.blob()
-  const cd = res.headers.get('Content-Disposition') ?? ''
-  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) ?? /filename="?([^";]+)"?/i.exec(cd)
-  const name = m ? decodeURIComponent(m[1]) : fallbackName
+  const name = fileNameFromDisposition(res.headers.get('Content-Disposition'), fallbackName)
   const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url

@@ -19,7 +19,7 @@ export const outcomeLabel = (code: string | null | undefined, name?: string) => 
 export const callbackLabel = (code: string | null | undefined, name?: string) => label('callback', code, name)
 export const levelLabel = (level: number | null | undefined) => (level ? label('level', `l${level}`) : '')
 
-/** Shows a failed request: the Chinese sentence, and the server's own message in small print. */
+/** Shows a failed request in the user's language; the server's own words only in a collapsed 详情, for support. */
 export function showError(e: unknown): void {
   if (e instanceof ApiError && e.status === 401) return
   const d = describeError(asInfo(e))
@@ -31,7 +31,10 @@ export function showError(e: unknown): void {
     type: 'error',
     message: h('div', { class: 'api-error', 'data-testid': 'api-error' }, [
       h('div', d.text),
-      h('div', { style: 'font-size:12px;opacity:.75;margin-top:4px' }, d.detail),
+      h('details', { style: 'font-size:12px;opacity:.75;margin-top:4px' }, [
+        h('summary', { style: 'cursor:pointer' }, i18n.global.t('errors.details')),
+        h('div', { lang: 'en' }, d.detail),
+      ]),
     ]),
   })
 }

@@ -212,6 +212,7 @@ export default {
     network: 'Network error, please try again',
     unknown: 'The operation failed',
     notFound: 'Page not found',
+    details: 'Details',
     back: 'Back to home',
   },
 }

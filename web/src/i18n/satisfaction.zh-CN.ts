@@ -92,7 +92,7 @@ export default {
     n: '样本量',
     satisfied: '其中满意 {n}',
     ci: '95% 置信区间',
-    ciHint: 'Wilson 区间：样本越少，区间越宽',
+    ciHint: '威尔逊置信区间：样本越少，区间越宽',
     mean: '平均分',
     meanHint: '按 0–100 分折算',
     trend: '月度趋势（近 12 个月）',

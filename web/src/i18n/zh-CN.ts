@@ -214,5 +214,6 @@ export default {
     unknown: '操作失败',
     notFound: '页面不存在',
     back: '返回首页',
+    details: '详情',
   },
 }

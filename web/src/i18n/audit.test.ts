@@ -1,0 +1,43 @@
+// The audit log in words: every action and object the server records has Chinese and English
+// text (web/src/i18n/audit.ts); the extractor reads ../src/**/*.cpp, so a new action fails here.
+import { describe, it, expect } from 'vitest'
+import { auditVocabulary } from './serverTexts'
+import { AUDIT_ACTIONS, AUDIT_ENTITIES, auditActionText, auditEntityText } from './audit'
+
+const CJK = /[\u3400-\u9fff]/
+
+describe('audit log words', () => {
+  const { actions, entities } = auditVocabulary()
+
+  it('finds the actions the server records, including the case workflow and computed ones', () => {
+    for (const a of ['auth.login', 'case.contact.reveal', 'case.accept', 'case.extension_deny', 'org.node.deactivate', 'user.deactivate', 'form.template.seed'])
+      expect(actions.has(a), a).toBe(true)
+    expect(entities.has('session')).toBe(true)
+  })
+
+  it('has Chinese and English text for every audit action the server records', () => {
+    expect([...actions].filter((a) => !AUDIT_ACTIONS[a]).sort(), 'add these actions to web/src/i18n/audit.ts').toEqual([])
+  })
+
+  it('has Chinese and English text for every kind of object the server records', () => {
+    expect([...entities].filter((e) => !AUDIT_ENTITIES[e]).sort(), 'add these objects to web/src/i18n/audit.ts').toEqual([])
+  })
+
+  it('writes Chinese in Chinese and English in English', () => {
+    for (const [k, w] of [...Object.entries(AUDIT_ACTIONS), ...Object.entries(AUDIT_ENTITIES)]) {
+      expect(w.zh, k).toMatch(CJK)
+      expect(w.zh, k).not.toMatch(/[A-Za-z]/)
+      expect(w.en, k).not.toMatch(CJK)
+    }
+  })
+
+  it('shows actions and objects in words', () => {
+    expect(auditActionText('auth.login', 'zh-CN')).toBe('登录')
+    expect(auditActionText('case.contact.reveal', 'zh-CN')).toBe('查看投诉人联系方式')
+    expect(auditActionText('auth.login', 'en')).toBe('Signed in')
+    expect(auditActionText('brand.new.thing', 'zh-CN')).toBe('其他操作')
+    expect(auditEntityText('session', '123', 'zh-CN')).toBe('会话 123')
+    expect(auditEntityText('case', null, 'zh-CN')).toBe('投诉案件')
+    expect(auditEntityText('session', '123', 'en')).toBe('Session 123')
+  })
+})

@@ -1,0 +1,99 @@
+// The audit log in words: every action the server records (src/**/*.cpp, audit::record) and
+// every kind of object, in Chinese and English. A test fails when the server records an action
+// or object that is not here.
+import type { Lang } from './index'
+
+type Words = { zh: string; en: string }
+
+export const AUDIT_ACTIONS: Record<string, Words> = {
+  'auth.login': { zh: '登录', en: 'Signed in' },
+  'auth.login_failed': { zh: '登录失败', en: 'Failed sign-in' },
+  'auth.logout': { zh: '退出登录', en: 'Signed out' },
+  'org.node.create': { zh: '新建组织节点', en: 'Created an organisation node' },
+  'org.node.update': { zh: '修改组织节点', en: 'Edited an organisation node' },
+  'org.node.activate': { zh: '启用组织节点', en: 'Activated an organisation node' },
+  'org.node.deactivate': { zh: '停用组织节点', en: 'Deactivated an organisation node' },
+  'org.node.move': { zh: '调整上级节点', en: 'Moved an organisation node' },
+  'staff.create': { zh: '新增人员', en: 'Added a staff member' },
+  'staff.update': { zh: '修改人员', en: 'Edited a staff member' },
+  'staff.import': { zh: '导入人员', en: 'Imported staff' },
+  'user.create': { zh: '新建用户', en: 'Created a user' },
+  'user.update': { zh: '修改用户', en: 'Edited a user' },
+  'user.deactivate': { zh: '停用用户', en: 'Deactivated a user' },
+  'user.password': { zh: '重置密码', en: 'Reset a password' },
+  'user.grant': { zh: '授予角色', en: 'Granted a role' },
+  'user.revoke': { zh: '撤销角色', en: 'Revoked a role' },
+  'calendar.set': { zh: '设置工作日历', en: 'Set a calendar day' },
+  'calendar.import': { zh: '导入工作日历', en: 'Imported the calendar' },
+  'case.open': { zh: '登记投诉案件', en: 'Registered a case' },
+  'case.accept': { zh: '受理案件', en: 'Accepted a case' },
+  'case.assign': { zh: '分派承办人', en: 'Assigned a case' },
+  'case.transfer': { zh: '转办案件', en: 'Transferred a case' },
+  'case.transfer_accept': { zh: '接收转办', en: 'Accepted a transfer' },
+  'case.transfer_decline': { zh: '退回转办', en: 'Declined a transfer' },
+  'case.return': { zh: '退回上级', en: 'Returned a case upwards' },
+  'case.merge': { zh: '合并案件', en: 'Merged a case' },
+  'case.reject': { zh: '不予受理', en: 'Rejected a case' },
+  'case.pause': { zh: '暂停计时', en: 'Paused a case' },
+  'case.resume': { zh: '恢复计时', en: 'Resumed a case' },
+  'case.extension_request': { zh: '申请延期', en: 'Requested an extension' },
+  'case.extension_approve': { zh: '批准延期', en: 'Approved an extension' },
+  'case.extension_deny': { zh: '驳回延期', en: 'Denied an extension' },
+  'case.reply': { zh: '答复投诉人', en: 'Replied to the complainant' },
+  'case.callback': { zh: '回访', en: 'Called back' },
+  'case.close': { zh: '办结案件', en: 'Closed a case' },
+  'case.supervise': { zh: '督办案件', en: 'Supervised a case' },
+  'case.escalate': { zh: '逾期升级', en: 'Escalated an overdue case' },
+  'case.note': { zh: '添加备注', en: 'Added a note' },
+  'case.attach': { zh: '上传附件', en: 'Added an attachment' },
+  'case.contact.reveal': { zh: '查看投诉人联系方式', en: "Viewed the complainant's contact details" },
+  'case.export': { zh: '导出投诉数据', en: 'Exported cases' },
+  'case.category.save': { zh: '保存投诉分类', en: 'Saved a case category' },
+  'case.sla.save': { zh: '保存办理时限', en: 'Saved case deadlines' },
+  'feedback.rating.enter': { zh: '代录评价', en: 'Entered a rating' },
+  'feedback.rating.accept': { zh: '评价审核通过', en: 'Accepted a rating' },
+  'feedback.rating.reject': { zh: '剔除评价', en: 'Rejected a rating' },
+  'feedback.point.create': { zh: '新建评价点', en: 'Created a rating point' },
+  'feedback.point.update': { zh: '修改评价点', en: 'Edited a rating point' },
+  'feedback.device.mark': { zh: '标记员工设备', en: 'Marked a staff device' },
+  'feedback.target.set': { zh: '设置满意度目标', en: 'Set a satisfaction target' },
+  'feedback.followup.import': { zh: '导入出院回访名单', en: 'Imported follow-up patients' },
+  'feedback.followup.reveal': { zh: '查看回访对象电话', en: "Viewed a follow-up patient's phone" },
+  'feedback.followup.outcome': { zh: '记录回访结果', en: 'Recorded a follow-up outcome' },
+  'feedback.demo': { zh: '生成演示评价', en: 'Generated demo ratings' },
+  'form.template.seed': { zh: '安装内置问卷模板', en: 'Installed a built-in template' },
+  'form.template.copy': { zh: '复制问卷模板', en: 'Copied a survey template' },
+  'form.template.draft': { zh: '保存问卷草稿', en: 'Saved a survey draft' },
+  'form.template.publish': { zh: '发布问卷模板', en: 'Published a survey template' },
+}
+
+export const AUDIT_ENTITIES: Record<string, Words> = {
+  session: { zh: '会话', en: 'Session' },
+  user: { zh: '用户', en: 'User' },
+  org_node: { zh: '组织节点', en: 'Organisation node' },
+  staff: { zh: '人员', en: 'Staff' },
+  staff_device: { zh: '员工设备', en: 'Staff device' },
+  case: { zh: '投诉案件', en: 'Case' },
+  case_category: { zh: '投诉分类', en: 'Case category' },
+  case_sla: { zh: '办理时限', en: 'Case deadlines' },
+  calendar_day: { zh: '工作日历', en: 'Calendar day' },
+  collection_point: { zh: '评价点', en: 'Rating point' },
+  rating: { zh: '满意度评价', en: 'Rating' },
+  satisfaction_target: { zh: '满意度目标', en: 'Satisfaction target' },
+  followup_task: { zh: '出院回访', en: 'Follow-up call' },
+  form_template: { zh: '问卷模板', en: 'Survey template' },
+}
+
+/** The action in words; an action this console does not know yet reads as a generic phrase. */
+export function auditActionText(action: string, lang: Lang): string {
+  const w = AUDIT_ACTIONS[action]
+  if (w) return lang === 'en' ? w.en : w.zh
+  return lang === 'en' ? 'Other operation' : '其他操作'
+}
+
+/** The object in words: "会话 1234…", "投诉案件 …"; an unknown kind reads as 记录. */
+export function auditEntityText(entity: string, entityId: string | null | undefined, lang: Lang): string {
+  const w = AUDIT_ENTITIES[entity]
+  const name = w ? (lang === 'en' ? w.en : w.zh) : lang === 'en' ? 'Record' : '记录'
+  return entityId ? `${name} ${entityId}` : name
+}
