@@ -52,6 +52,7 @@ export const CODE_ZH: Record<string, string> = {
   // surveys and ratings
   point_not_found: '此二维码无效或已停用',
   already_rated: '您已评价过，感谢您的反馈',
+  receipt_not_found: '没有找到这条评价',
   case_exists: '该评价已有差评工单',
   case_pending: '差评工单正在创建，请稍后刷新',
   case_not_opened: '差评工单未能创建，错误已记录',
@@ -85,6 +86,7 @@ const CODE_EN: Record<string, string> = {
   network_error: 'Network error: check your connection and try again',
   internal_error: 'Internal server error; please try again later',
   csrf_failed: 'The page has expired: reload it and try again',
+  receipt_not_found: 'No such rating (unknown receipt)',
 }
 
 /** Chinese names of request fields (JSON body fields and query parameters). */
@@ -151,6 +153,7 @@ export const FIELD_ZH: Record<string, string> = {
   point: '服务点',
   point_id: '服务点',
   q: '关键字',
+  queue: '案件队列',
   quarter: '季度',
   reason: '理由',
   reply: '答复内容',
