@@ -44,25 +44,36 @@ class TodoHttp : public DemoServerTest {
 };
 
 TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
-  // Work in every queue: the demo's bad-review cases (pending) of H001, some taken by the
-  // handler — one still open, one closed (the closed one is no longer the handler's work: the
+  // Work in every queue: six complaints about H001's 内科, some taken by the handler — one still open, one closed (the closed one is no longer the handler's work: the
   // 我的 badge said 1 while its tab listed 2) — warned, overdue, supervised and waiting ones.
-  auto ids = db->query(
-      "SELECT c.id FROM cases c JOIN org_nodes n ON n.id = c.unit_id WHERE n.code = 'H001' AND c.status = 'pending' "
-      "ORDER BY c.id LIMIT 6");
-  ASSERT_EQ(ids.size(), 6u) << "the demo opens bad-review cases for H001";
+  auto reg = as("handler");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    auto made = reg.post("/api/v1/cases", {{"type", "complaint"}, {"channel", "hotline"}, {"node_id", node("H001-NK")},
+                                           {"content", "候诊时间太长，护士态度不好 " + std::to_string(i)}});
+    ASSERT_EQ(made.status, 201) << made.body;
+    ids.push_back(std::stoll(std::string(made.js()["id"])));
+  }
   int64_t now = now_ms(), day = 86400000, handler = user_id("handler");
   auto set = [&](size_t i, const std::string& assignments, store::Params p) {
-    p.push_back(ids[i].i64(0));
+    p.push_back(ids[i]);
     db->write([&](store::Tx& tx) { tx.exec("UPDATE cases SET " + assignments + " WHERE id = ?", p); });
   };
+  // Registered by the handler, a case is theirs at first: make them nobody's but two.
+  for (size_t i = 0; i < ids.size(); ++i) set(i, "assignee_id = NULL", {});
   set(0, "status = 'processing', assignee_id = ?, level = 1, deadline_at = ?", {handler, now + day});
   set(1, "status = 'closed', assignee_id = ?, closed_at = ?", {handler, now});
   set(2, "status = 'processing', level = 2, deadline_at = ?", {now - day});
   set(3, "status = 'waiting', level = 2, deadline_at = ?", {now - day});
   set(4, "level = 3, deadline_at = ?", {now - 2 * day});
   set(5, "level = 1, deadline_at = ?", {now + 2 * day});
-  // Follow-up calls: due 3 days ago (still open), today, and in 5 days (not yet due).
+  // Follow-up calls: due 3 days ago (still open), today, and in 5 days (not yet due) — on top
+  // of the demo's own.
+  auto due_today = [&](const std::string& user) {
+    return as(user).get("/api/v1/me/todo").js()["followups"]["due_today"].get<int64_t>();
+  };
+  int64_t handler0 = due_today("handler"), dept0 = due_today("dept"), bureau0 = due_today("bureau"),
+          hosp2_0 = due_today("hosp2");
   auto h1 = as("hosp1");
   std::string csv = "name,phone,department,discharge_date\n王大明,13800001111,H001-NK," + days_ago(10) +
                     "\n李小红,13800002222,H001-NK," + days_ago(7) + "\n赵小刚,13800003333,H001-WK," + days_ago(2) +
@@ -113,15 +124,18 @@ TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
   EXPECT_GE(handler_todo["cases"]["due_soon"], 2);
   EXPECT_GE(handler_todo["cases"]["overdue"], 2);  // not the waiting one (its clock is paused)
   EXPECT_GE(handler_todo["cases"]["supervised"], 1);
-  EXPECT_EQ(handler_todo["followups"]["due_today"], 3);  // 内科 ×2 due by today; 外科 not yet
-  EXPECT_EQ(as("dept").get("/api/v1/me/todo").js()["followups"]["due_today"], 3);
+  // 内科 ×3 due by today (one overdue); 外科's not yet.
+  EXPECT_EQ(handler_todo["followups"]["due_today"], handler0 + 3);
+  EXPECT_EQ(due_today("dept"), dept0 + 3);
   // Another hospital sees none of H001's work.
   auto h2 = as("hosp2").get("/api/v1/me/todo").js();
   EXPECT_EQ(h2["cases"]["mine"], 0);
-  EXPECT_EQ(h2["followups"]["due_today"], 0);
+  EXPECT_EQ(h2["followups"]["due_today"], hosp2_0);  // none of H001's calls
+  auto h2_cases = as("hosp2").get("/api/v1/cases?queue=overdue&limit=500").body;
+  for (auto id : ids) EXPECT_EQ(h2_cases.find(std::to_string(id)), std::string::npos);
   auto b = as("bureau").get("/api/v1/me/todo").js();
   EXPECT_GE(b["cases"]["overdue"], handler_todo["cases"]["overdue"]);
-  EXPECT_EQ(b["followups"]["due_today"], 3);
+  EXPECT_EQ(b["followups"]["due_today"], bureau0 + 3);
   // The queue names are checked.
   auto bad = as("handler").get("/api/v1/cases?queue=everything");
   EXPECT_EQ(bad.status, 422);

@@ -84,7 +84,6 @@ export default {
     grants: 'My roles',
     noGrants: 'This account has no role yet. Please contact an administrator.',
     quick: 'Shortcuts',
-    noShortcuts: 'No pages available.',
     todo: 'My to-do',
     item: {
       mine: 'My open cases',

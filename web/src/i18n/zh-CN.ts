@@ -85,7 +85,6 @@ export default {
     grants: '我的授权',
     noGrants: '当前账号尚未被授予任何角色，请联系管理员。',
     quick: '常用功能',
-    noShortcuts: '暂无可用功能。',
     todo: '我的待办',
     item: {
       mine: '我的在办案件',
