@@ -1,5 +1,7 @@
 #include "cases/model.hpp"
 
+#include "core/error.hpp"
+
 namespace manyi::cases {
 
 const std::vector<Label>& types() {
@@ -66,5 +68,29 @@ std::string zh(const std::vector<Label>& labels, const std::string& code) {
 }
 
 bool is_open(const std::string& s) { return s == "pending" || s == "processing" || s == "waiting"; }
+
+const std::vector<std::string>& queues() {
+  static const std::vector<std::string> q = {"open", "mine", "due_soon", "overdue", "supervised"};
+  return q;
+}
+
+std::string queue_sql(const std::string& queue, int64_t now, int64_t user_id, store::Params& p) {
+  std::string w = std::string(" AND ") + kOpenSql;
+  if (queue == "mine") {
+    p.push_back(user_id);
+    return w + " AND " + kMineSql;
+  }
+  if (queue == "due_soon") {
+    p.push_back(now);
+    return w + " AND " + kDueSoonSql;
+  }
+  if (queue == "overdue") {
+    p.push_back(now);
+    return w + " AND " + kOverdueSql;
+  }
+  if (queue == "supervised") return w + " AND " + kSupervisedSql;
+  if (queue == "open") return w;
+  throw invalid("queue", "unknown queue: " + queue + " (open, mine, due_soon, overdue or supervised)");
+}
 
 }  // namespace manyi::cases

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "store/db.hpp"
+
 namespace manyi::cases {
 
 struct Label {
@@ -25,6 +27,22 @@ bool is_open(const std::string& status);  // pending, processing, waiting
 // The same test in SQL, on a case aliased c: written exactly as the WHERE of the partial
 // indexes of open cases (migration 0010), so that SQLite can prove those indexes apply.
 inline constexpr const char* kOpenSql = "(c.status = 'pending' OR c.status = 'processing' OR c.status = 'waiting')";
+
+// The inbox's work queues (tabs) over open cases: one definition for the queue's list
+// (GET /api/v1/cases?queue=) and for its count (CaseService::inbox_counts: the inbox badges
+// and GET /api/v1/me/todo), so a count always equals the length of the list it links to.
+// Each is tested in addition to kOpenSql; a ? is bound to the value named.
+inline constexpr const char* kMineSql = "c.assignee_id = ?";  // the caller's user id
+// 临期: warned (level 1), deadline not passed, clock running (not 待补充).
+inline constexpr const char* kDueSoonSql = "c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting'";  // now
+// 逾期: deadline passed, clock running.
+inline constexpr const char* kOverdueSql = "c.deadline_at < ? AND c.status <> 'waiting'";  // now
+inline constexpr const char* kSupervisedSql = "c.level >= 3";  // 督办
+// The queue names the list accepts: open (all open cases), mine, due_soon, overdue, supervised.
+const std::vector<std::string>& queues();
+// " AND <open> AND <the queue's predicate>" for a case aliased c, its values appended to p;
+// throws 422 (field "queue") for an unknown queue.
+std::string queue_sql(const std::string& queue, int64_t now, int64_t user_id, store::Params& p);
 
 struct Case {
   int64_t id = 0;

@@ -309,6 +309,8 @@ void register_cases_routes(App& app) {
       f.tracking_code = *code;
     }
     f.overdue = c.req.q("overdue").value_or("") == "1";
+    f.queue = en("queue", cases::queues());
+    f.user_id = c.me().user_id;
     f.pending_transfer = c.req.q("transfer").value_or("") == "1";
     f.needs_rectification = c.req.q("rectify").value_or("") == "1";
     if (auto lv = c.req.q("level")) {

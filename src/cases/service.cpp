@@ -854,13 +854,12 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
     p.push_back(store::contains_pattern(f.q));
   }
   int64_t now = now_ms();
-  if (f.overdue) {
-    // The first status term is implied by the second; it is what lets the databases walk the
-    // id-ordered index of open cases only (cases_open_id, migration 0006) instead of every case
-    // below the cursor: a department's last overdue page at 1 million cases, 440 ms -> 1 ms.
-    where += std::string(" AND ") + kOpenSql + " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
-    p.push_back(now);
-  }
+  // A work queue: exactly the predicate its count uses (model.hpp). kOpenSql is what lets the
+  // databases walk the id-ordered index of open cases only (cases_open_id, migration 0006)
+  // instead of every case below the cursor: a department's last overdue page at 1 million
+  // cases, 440 ms -> 1 ms.
+  std::string queue = f.overdue && f.queue.empty() ? "overdue" : f.queue;
+  if (!queue.empty()) where += queue_sql(queue, now, f.user_id, p);
   if (f.pending_transfer) where += " AND c.transfer_to_node_id IS NOT NULL";
   if (f.needs_rectification) where += " AND c.needs_rectification = 1";
   if (f.min_level > 0) {
@@ -948,11 +947,10 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
   auto add = [&](const std::string& where, const Params& wp, bool subtract = false) {
     if (!branches.empty()) branches += " UNION ALL ";
     std::string m = subtract ? "-" : "";
-    branches += "SELECT " + m + "COUNT(*) AS n, " + m + "COUNT(*) FILTER (WHERE c.assignee_id = ?) AS mine, " + m +
-                "COUNT(*) FILTER (WHERE c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting') AS due_soon, " +
-                m + "COUNT(*) FILTER (WHERE c.deadline_at < ? AND c.status <> 'waiting') AS overdue, " + m +
-                "COUNT(*) FILTER (WHERE c.level >= 3) AS supervised "
-                "FROM cases c WHERE " + kOpenSql +
+    branches += "SELECT " + m + "COUNT(*) AS n, " + m + "COUNT(*) FILTER (WHERE " + kMineSql + ") AS mine, " + m +
+                "COUNT(*) FILTER (WHERE " + kDueSoonSql + ") AS due_soon, " + m + "COUNT(*) FILTER (WHERE " +
+                kOverdueSql + ") AS overdue, " + m + "COUNT(*) FILTER (WHERE " + kSupervisedSql +
+                ") AS supervised FROM cases c WHERE " + kOpenSql +
                 (where.empty() ? "" : " AND " + where);
     p.push_back(user_id);
     p.push_back(now);
@@ -1011,11 +1009,10 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
     // migration 0008 — instead of one pass testing every tab's condition on every open case.
     const std::string open = std::string("FROM cases c WHERE ") + kOpenSql;
     if (!branches.empty()) branches += " UNION ALL ";
-    branches += "SELECT t.n, (SELECT COUNT(*) " + open + " AND c.assignee_id = ?) AS mine, (SELECT COUNT(*) " + open +
-                " AND c.level = 1 AND c.deadline_at >= ? AND c.status <> 'waiting') AS due_soon, t.overdue, "
-                "(SELECT COUNT(*) " + open + " AND c.level >= 3) AS supervised "
-                "FROM (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE c.deadline_at < ? AND c.status <> 'waiting') "
-                "AS overdue " + open + ") t";
+    branches += "SELECT t.n, (SELECT COUNT(*) " + open + " AND " + kMineSql + ") AS mine, (SELECT COUNT(*) " + open +
+                " AND " + kDueSoonSql + ") AS due_soon, t.overdue, (SELECT COUNT(*) " + open + " AND " +
+                kSupervisedSql + ") AS supervised FROM (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE " + kOverdueSql +
+                ") AS overdue " + open + ") t";
     p.push_back(user_id);
     p.push_back(now);
     p.push_back(now);

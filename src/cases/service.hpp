@@ -42,7 +42,11 @@ struct ListFilter {
   std::string status, type, category, channel;
   std::string tracking_code;  // exact 查询码 (a caller reads it out on the phone)
   std::string q;              // keyword in the case text
-  bool overdue = false;       // open, not paused, past the deadline
+  bool overdue = false;       // open, not paused, past the deadline (= queue "overdue")
+  // A work queue of cases::queues() (open, mine, due_soon, overdue, supervised): the same
+  // predicate as its count in inbox_counts; mine is the cases assigned to user_id.
+  std::string queue;
+  int64_t user_id = 0;
   bool pending_transfer = false;
   bool needs_rectification = false;  // only cases marked 需整改
   int min_level = 0;

@@ -169,9 +169,11 @@ FollowupImport FollowupService::import_csv(const audit::Actor& who, const org::N
   return res;
 }
 
-std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& scope, const std::string& node_path,
-                                                const std::string& status, int due_until, int64_t cursor, int limit) {
-  Params p;
+namespace {
+// The task list's filter (followup_tasks t joined to its node n): one definition for the list
+// and its count.
+std::string task_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& status,
+                       int due_until, Params& p) {
   std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
@@ -187,6 +189,23 @@ std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& 
     where += " AND t.due_day <= ?";
     p.emplace_back(int64_t{due_until});
   }
+  return where;
+}
+}  // namespace
+
+int64_t FollowupService::count(const std::vector<std::string>& scope, const std::string& node_path,
+                               const std::string& status, int due_until) {
+  Params p;
+  std::string where = task_where(scope, node_path, status, due_until, p);
+  return fb_.db()
+      .query(std::string("SELECT COUNT(*)") + kTaskFrom + " WHERE " + where, p)[0]
+      .i64(0);
+}
+
+std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& scope, const std::string& node_path,
+                                                const std::string& status, int due_until, int64_t cursor, int limit) {
+  Params p;
+  std::string where = task_where(scope, node_path, status, due_until, p);
   if (cursor) {
     auto c = fb_.db().query("SELECT due_day FROM followup_tasks WHERE id = ?", {cursor});
     if (c.empty()) throw invalid("cursor", "cursor is not valid");

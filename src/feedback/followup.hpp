@@ -59,6 +59,9 @@ class FollowupService {
                             bool valid_rows_only, const std::function<bool(const std::string&)>& can_use);
   std::vector<FollowupTask> list(const std::vector<std::string>& scope, const std::string& node_path,
                                  const std::string& status, int due_until, int64_t cursor, int limit);
+  // The number of tasks list() returns for the same filter (all pages).
+  int64_t count(const std::vector<std::string>& scope, const std::string& node_path, const std::string& status,
+                int due_until);
   std::optional<FollowupTask> get(int64_t id);
   // Reveals the patient's name and number to the caller (audited).
   CallScreen call_screen(const audit::Actor& who, int64_t id);

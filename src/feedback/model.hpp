@@ -56,6 +56,14 @@ struct Submitted {
   int64_t case_id = 0;
 };
 
+// What a public rater's receipt tells about the rating's bad-review case: state pending (the
+// case opener has not opened it yet), ready (tracking_code is its 查询码) or none (no case for
+// the rater to track: not a bad review, no phone number left, suspect or rejected).
+struct ReceiptCase {
+  std::string state;
+  std::string tracking_code;
+};
+
 // Called once a queued rating is committed (e null) or failed.
 using SubmitDone = std::function<void(const Submitted&, std::exception_ptr e)>;
 

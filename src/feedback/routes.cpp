@@ -329,11 +329,13 @@ void register_rating_routes(App& app, const Services& S) {
       nr.at_ms = now;
       if (!nr.device.empty())
         if (int wait = limiter->take("rating_device", nr.device, now)) return reply(rate_limited(wait));
-      svc->submit_public_async(std::move(p), std::move(nr), [reply, &req](const Submitted& out, std::exception_ptr e) {
-        // The public answer says nothing about integrity flags.
+      svc->submit_public_async(std::move(p), std::move(nr), [svc, reply, &req](const Submitted& out, std::exception_ptr e) {
+        // The public answer says nothing about integrity flags. The receipt lets the rater ask
+        // for the 查询码 of the bad-review case (GET /api/v1/public/receipts/{receipt}).
         if (e) return reply(http::error_from(e, req));
         auto res = http::Response::text(
-            201, fmt::format(R"({{"id":"{}","message":"感谢您的评价！"}})", id_str(out.id)), "application/json; charset=utf-8");
+            201, fmt::format(R"({{"id":"{}","receipt":"{}","message":"感谢您的评价！"}})", id_str(out.id), svc->receipt(out.id)),
+            "application/json; charset=utf-8");
         reply(std::move(res));
       });
     };
@@ -343,6 +345,18 @@ void register_rating_routes(App& app, const Services& S) {
   });
   intake.max_body = 8 * 1024;
   intake.limit_class = "";  // limited per network and per device above
+
+  // The rater's own bad-review case: its 查询码 once the case opener has opened it. Only the
+  // receipt's holder can ask (a MAC over the rating id); a forged or unknown receipt is 404.
+  r.add("GET", "/api/v1/public/receipts/{receipt}", "public", [svc](http::Ctx& c) {
+    auto k = svc->receipt_case(c.param("receipt"));
+    if (!k) throw Error(404, "receipt_not_found", "没有找到这条评价 (unknown receipt)");
+    json j = {{"state", k->state}};
+    if (k->state == "ready") j["tracking_code"] = k->tracking_code;
+    auto res = json_response(j);
+    res.header("Cache-Control", "no-store");
+    return res;
+  });
 
   // Console entry: kiosk, opinion-box transcription (意见箱), phone, follow-up call.
   auto& entry = r.add("POST", "/api/v1/ratings", "followup.handle", [svc](http::Ctx& c) {
@@ -576,6 +590,7 @@ void register_feedback_routes(App& app) {
   feedback::register_rating_routes(app, s);
   feedback::register_figure_routes(app, s);
   feedback::register_followup_routes(app, s);
+  feedback::register_todo_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
   app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
 }

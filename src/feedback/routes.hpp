@@ -24,6 +24,7 @@ void register_point_routes(App& app, const Services& s);
 void register_rating_routes(App& app, const Services& s);
 void register_figure_routes(App& app, const Services& s);
 void register_followup_routes(App& app, const Services& s);
+void register_todo_routes(App& app, const Services& s);  // GET /api/v1/me/todo (todo_routes.cpp)
 
 // The node named by ?node= (checked against perm) or, without it, the caller's single scope
 // root; 422 when the caller has several roots and names none.

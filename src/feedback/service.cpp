@@ -391,6 +391,7 @@ void FeedbackService::warm_up() {
   std::call_once(warm_, [this] {
     int64_t now = now_ms();
     refresh_staff_devices(now + 60000);
+    ticket_key();  // loaded here: the intake answer's receipt must not touch the database
     auto rows = db_.query(
         "SELECT device, point_id, unit_id, net, overall, created_at FROM ratings WHERE id >= ? AND device <> '' ORDER BY id",
         {id_floor(now - tracker_.options().dup_window_ms)});
@@ -1018,9 +1019,14 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
   return *rating(id);
 }
 
-std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::string>& scope, const std::string& node_path,
-                                                     const std::string& state, int64_t cursor, int limit) {
-  Params p;
+namespace {
+const char* kReviewFrom =
+    " FROM rating_reviews v JOIN org_nodes n ON n.id = v.node_id JOIN org_nodes u ON u.id = v.unit_id "
+    "JOIN ratings r ON r.id = v.rating_id ";
+// The review queue's filter (rating_reviews v joined to its node n): one definition for the
+// list and its count.
+std::string review_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& state,
+                         Params& p) {
   std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
@@ -1031,6 +1037,21 @@ std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::stri
     where += " AND v.state = ?";
     p.emplace_back(state);
   }
+  return where;
+}
+}  // namespace
+
+int64_t FeedbackService::review_count(const std::vector<std::string>& scope, const std::string& node_path,
+                                      const std::string& state) {
+  Params p;
+  std::string where = review_where(scope, node_path, state, p);
+  return db_.query(std::string("SELECT COUNT(*)") + kReviewFrom + "WHERE " + where, p)[0].i64(0);
+}
+
+std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::string>& scope, const std::string& node_path,
+                                                     const std::string& state, int64_t cursor, int limit) {
+  Params p;
+  std::string where = review_where(scope, node_path, state, p);
   if (cursor) {
     where += " AND v.rating_id < ?";
     p.emplace_back(cursor);
@@ -1039,8 +1060,7 @@ std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::stri
   std::vector<ReviewRow> out;
   for (auto& r : db_.query(
            "SELECT v.rating_id, v.node_id, v.unit_id, v.flags, v.state, v.reason, v.created_at, v.reviewed_at, "
-           "v.reviewed_by, n.name, u.name, r.overall, r.comment, r.channel FROM rating_reviews v "
-           "JOIN org_nodes n ON n.id = v.node_id JOIN org_nodes u ON u.id = v.unit_id JOIN ratings r ON r.id = v.rating_id "
+           "v.reviewed_by, n.name, u.name, r.overall, r.comment, r.channel" + std::string(kReviewFrom) +
            "WHERE " + where + " ORDER BY v.rating_id DESC LIMIT ?",
            p)) {
     ReviewRow x;

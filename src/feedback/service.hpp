@@ -95,6 +95,13 @@ class FeedbackService {
   // Inside an existing transaction (follow-up outcome): same as submit_console.
   Submitted submit_in(store::Tx& tx, const audit::Actor& who, const PointInfo& p, NewRating r);
 
+  // ---- receipts (receipt.cpp) ----
+  // The receipt of a public rating: "<id>.<MAC>", given to the rater in the 201 answer.
+  std::string receipt(int64_t rating_id);
+  // The rating's bad-review case as its rater may see it; nullopt when the receipt is forged or
+  // the rating does not exist (the same answer for both).
+  std::optional<ReceiptCase> receipt_case(const std::string& receipt);
+
   void mark_staff_device(const audit::Actor& who, int64_t user_id, int64_t staff_id, const std::string& device);
 
   // ---- reading and review ----
@@ -109,6 +116,8 @@ class FeedbackService {
   int64_t open_case_by_hand(const audit::Actor& who, int64_t rating_id);
   std::vector<ReviewRow> review_queue(const std::vector<std::string>& scope, const std::string& node_path,
                                       const std::string& state, int64_t cursor, int limit);
+  // The number of rows review_queue lists for the same filter (all pages).
+  int64_t review_count(const std::vector<std::string>& scope, const std::string& node_path, const std::string& state);
   std::vector<CommentRow> comments(const CommentFilter& f);
 
   // ---- figures and targets ----

@@ -387,20 +387,14 @@ void register_case_report_routes(App& app) {
     eq("channel", cases::codes(cases::channels()));
     eq("category", {});
     int64_t now = now_ms();
-    if (c.req.q("overdue").value_or("") == "1") {
-      where += " AND c.status IN ('pending', 'processing') AND c.deadline_at < ?";
-      p.push_back(now);
-    }
-    if (c.req.q("mine").value_or("") == "1") {
-      where += " AND c.assignee_id = ?";
-      p.push_back(c.me().user_id);
-    }
-    if (c.req.q("due_soon").value_or("") == "1") {
-      where += " AND c.status IN ('pending', 'processing') AND c.level = 1 AND c.deadline_at >= ?";
-      p.push_back(now);
-    } else if (c.req.q("supervised").value_or("") == "1") {
-      where += std::string(" AND c.level >= 3 AND ") + cases::kOpenSql;
-    }
+    // The inbox tab's queue: the same predicate as its list and its count (cases/model.hpp);
+    // overdue=1, mine=1, due_soon=1 and supervised=1 are the older names of the queues.
+    std::string queue = c.req.q("queue").value_or("");
+    if (!queue.empty() && std::find(cases::queues().begin(), cases::queues().end(), queue) == cases::queues().end())
+      throw invalid("queue", "unknown queue: " + queue);
+    for (const char* old : {"overdue", "mine", "due_soon", "supervised"})
+      if (queue.empty() && c.req.q(old).value_or("") == "1") queue = old;
+    if (!queue.empty()) where += cases::queue_sql(queue, now, c.me().user_id, p);
     if (auto code = c.req.q("code"); code && !code->empty()) {
       std::string norm;
       for (char ch : *code)

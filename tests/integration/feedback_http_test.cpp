@@ -297,6 +297,65 @@ TEST_P(FeedbackHttp, VeryDissatisfiedRatingOpensABadReviewCaseForThatHospital) {
   EXPECT_EQ(h1.post("/api/v1/ratings/" + orphan + "/case", json::object()).js()["error"]["code"], "case_exists");
 }
 
+// The rater of a bad review who left a phone number gets the 查询码 of the case opened for it
+// (in the background, after the rating commits) through the receipt of the 201 answer, and can
+// track the case with it. A receipt cannot be forged for another rating, and a rating with no
+// case for its rater (satisfied, or no phone number left) gives no code.
+TEST_P(FeedbackHttp, BadReviewReceiptGivesItsRaterTheTrackingCode) {
+  start();
+  auto pub = server->client();
+  std::string code = point("H001-JZK");
+  auto r = pub.post("/api/v1/public/ratings", rating(code, 1, device(45), {{"comment", "挂号排队太久"}, {"phone", "13912340017"}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id = r.js()["id"], receipt = r.js()["receipt"];
+  ASSERT_EQ(receipt.rfind(id + ".", 0), 0u) << receipt;
+  auto asked = pub.get("/api/v1/public/receipts/" + receipt);
+  for (int i = 0; i < 500 && asked.status == 200 && asked.js()["state"] == "pending"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    asked = pub.get("/api/v1/public/receipts/" + receipt);
+  }
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  ASSERT_EQ(asked.js()["state"], "ready") << asked.body;
+  auto rows = db->query("SELECT c.tracking_code FROM ratings r JOIN cases c ON c.id = r.case_id WHERE r.id = ?",
+                        {std::stoll(id)});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(asked.js()["tracking_code"], rows[0].str(0));
+  EXPECT_EQ(asked.headers["cache-control"], "no-store");
+  // The code opens the tracking page's case with the phone number's last four digits.
+  std::string tc = asked.js()["tracking_code"];
+  auto tracked = pub.get("/api/v1/public/cases/" + tc + "?phone_last4=0017");
+  ASSERT_EQ(tracked.status, 200) << tracked.body;
+  EXPECT_EQ(tracked.js()["tracking_code"], tc);
+
+  // Forged, altered or malformed receipts: 404 receipt_not_found, nothing revealed.
+  std::string mac = receipt.substr(receipt.find('.') + 1);
+  std::string altered = receipt;
+  altered.back() = altered.back() == '0' ? '1' : '0';
+  auto other = pub.post("/api/v1/public/ratings", rating(code, 2, device(46), {{"phone", "13912340018"}}));
+  ASSERT_EQ(other.status, 201);
+  std::string other_id = other.js()["id"];
+  for (std::string bad : {altered, other_id + "." + mac, std::to_string(std::stoll(id) + 1) + "." + mac, id,
+                          id + ".", "." + mac, std::string("abc.def"), std::string(70, '1') + "." + mac}) {
+    auto x = pub.get("/api/v1/public/receipts/" + bad);
+    EXPECT_EQ(x.status, 404) << bad << " → " << x.body;
+    EXPECT_EQ(x.js()["error"]["code"], "receipt_not_found") << bad;
+    EXPECT_EQ(x.body.find(tc), std::string::npos);
+  }
+  // No case for the rater to track: a satisfied rating, a bad one without a phone number.
+  for (auto [overall, extra] : std::vector<std::pair<int, json>>{{5, {{"phone", "13912340019"}}}, {1, json::object()}}) {
+    auto x = pub.post("/api/v1/public/ratings", rating(code, overall, device(47 + overall), extra));
+    ASSERT_EQ(x.status, 201) << x.body;
+    std::string rid = x.js()["id"];
+    if (overall == 1)  // its case is opened all the same, for the hospital
+      for (int i = 0; i < 500 && count("SELECT COUNT(*) FROM ratings WHERE id = ? AND case_id IS NOT NULL", {std::stoll(rid)}) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto k = pub.get("/api/v1/public/receipts/" + std::string(x.js()["receipt"]));
+    ASSERT_EQ(k.status, 200) << k.body;
+    EXPECT_EQ(k.js()["state"], "none") << k.body;
+    EXPECT_FALSE(k.js().contains("tracking_code")) << k.body;
+  }
+}
+
 TEST_P(FeedbackHttp, SuspectRatingsWaitForReviewAndCountOnlyWhenAccepted) {
   start();
   auto pub = server->client();

@@ -919,6 +919,9 @@ TEST_P(Cases, OpenCaseQueriesAreAnsweredFromTheOpenCaseIndexes) {
                         "SELECT COUNT(*) " + open + " AND c.assignee_id = 7",
                         "SELECT COUNT(*) " + open + " AND c.owner_path LIKE '/1/%' AND c.sensitive = 0",
                         "SELECT c.id " + open + " AND c.status IN ('pending', 'processing') AND c.deadline_at < 5 "
+                        "ORDER BY c.id DESC LIMIT 20",
+                        // the overdue tab's list (cases::kOverdueSql with its value)
+                        "SELECT c.id " + open + " AND c.deadline_at < 5 AND c.status <> 'waiting' "
                         "ORDER BY c.id DESC LIMIT 20"}) {
     std::string plan;
     db->write([&](store::Tx& tx) {
@@ -1005,6 +1008,23 @@ TEST_P(Cases, InboxCountsEqualCountingTheListForEveryScope) {
     EXPECT_EQ(got.due_soon, want.due_soon);
     EXPECT_EQ(got.overdue, want.overdue);
     EXPECT_EQ(got.supervised, want.supervised);
+    // Each tab's list (ListFilter::queue) holds exactly as many cases as its count says.
+    auto listed = [&](const std::string& queue) {
+      cases::ListFilter f;
+      f.read_scope = s.read;
+      f.sensitive_scope = s.sens;
+      f.node_path = s.node;
+      f.queue = queue;
+      f.user_id = user(s.user);
+      f.limit = 500;
+      int64_t next = 0;
+      return static_cast<int64_t>(svc->list(f, &next).size());
+    };
+    EXPECT_EQ(listed("open"), got.unit);
+    EXPECT_EQ(listed("mine"), got.mine);
+    EXPECT_EQ(listed("due_soon"), got.due_soon);
+    EXPECT_EQ(listed("overdue"), got.overdue);
+    EXPECT_EQ(listed("supervised"), got.supervised);
   }
   // Spot checks that the fixture exercises every branch.
   auto hosp = svc->inbox_counts({path("H001")}, {path("H001")}, "", user("hosp1"));

@@ -55,6 +55,7 @@ export const CODE_ZH: Record<string, string> = {
   // surveys and ratings
   point_not_found: '此二维码无效或已停用',
   already_rated: '您已评价过，感谢您的反馈',
+  receipt_not_found: '没有找到这条评价',
   case_exists: '该评价已有差评工单',
   case_pending: '差评工单正在创建，请稍后刷新',
   case_not_opened: '差评工单未能创建，错误已记录',
@@ -150,6 +151,7 @@ export const CODE_EN: Record<string, string> = {
   unsupported_type: 'Only images (JPG, PNG, GIF, WebP) or PDF files can be uploaded; the type is read from the content',
   too_many_attachments: 'The maximum number of attachments has been reached',
   attachment_window_closed: 'The time for adding attachments has passed',
+  receipt_not_found: 'No such rating (unknown receipt)',
 }
 
 /** Codes whose server message is not meant for users: in English the code's sentence is shown. */
@@ -219,6 +221,7 @@ export const FIELD_ZH: Record<string, string> = {
   point: '服务点',
   point_id: '服务点',
   q: '关键字',
+  queue: '案件队列',
   quarter: '季度',
   reason: '理由',
   reply: '答复内容',

@@ -80,10 +80,27 @@ export default {
   },
   home: {
     welcome: 'Welcome, {name}',
-    intro: 'Manyi covers satisfaction surveys, complaint handling to closure, inspections, rectification and assessment.',
+    intro: 'Manyi runs patient satisfaction surveys (QR ratings, follow-up calls) and handles complaints and bad reviews to closure.',
     grants: 'My roles',
     noGrants: 'This account has no role yet. Please contact an administrator.',
     quick: 'Shortcuts',
+    todo: 'My to-do',
+    item: {
+      mine: 'My open cases',
+      dueSoon: 'Cases due soon',
+      overdue: 'Overdue cases',
+      supervised: 'Supervised cases',
+      reviews: 'Ratings to review',
+      followups: 'Follow-up calls due today',
+    },
+    staff: {
+      title: 'My ratings ({month})',
+      own: 'Ratings of {name} this month',
+      rate: 'Satisfaction {rate}',
+      department: '{node} satisfaction this month',
+      count: '{n} ratings',
+      noPoint: 'No ratings of you personally this month; ask your unit admin for a personal QR code.',
+    },
     permissions: 'Permissions',
   },
   role: {

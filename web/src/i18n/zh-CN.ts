@@ -81,10 +81,27 @@ export default {
   },
   home: {
     welcome: '欢迎，{name}',
-    intro: '满意平台覆盖群众满意度测评、投诉闭环处理、督导检查、整改销号与考核评价。',
+    intro: '满意平台用于群众满意度测评（扫码评价、出院回访）和投诉、差评的闭环办理。',
     grants: '我的授权',
     noGrants: '当前账号尚未被授予任何角色，请联系管理员。',
     quick: '常用功能',
+    todo: '我的待办',
+    item: {
+      mine: '我的在办案件',
+      dueSoon: '即将到期案件',
+      overdue: '已超期案件',
+      supervised: '督办案件',
+      reviews: '待审核评价',
+      followups: '今日待回访',
+    },
+    staff: {
+      title: '我的评价（{month}）',
+      own: '{name} 本月收到的评价',
+      rate: '满意率 {rate}',
+      department: '{node} 本月满意率',
+      count: '共 {n} 条评价',
+      noPoint: '本月还没有针对您本人的评价；如需个人评价二维码，请联系单位管理员。',
+    },
     permissions: '权限',
   },
   role: {
