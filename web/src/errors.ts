@@ -25,6 +25,10 @@ export const CODE_ZH: Record<string, string> = {
   forbidden: '您没有权限执行此操作',
   rate_limited: '操作过于频繁，请稍后再试',
   shutting_down: '服务器正在重启，请稍后重试',
+  server_busy: '服务器繁忙，请稍后重试',
+  database_unavailable: '数据库暂时无法连接，请稍后重试',
+  database_busy: '系统繁忙，请稍后重试',
+  schema_behind: '数据库版本低于当前程序版本，请联系管理员执行升级',
   // requests
   not_found: '记录不存在、已被删除或不在您的管辖范围内',
   method_not_allowed: '不支持此操作',
@@ -95,6 +99,10 @@ export const CODE_EN: Record<string, string> = {
   forbidden: 'You do not have permission to do this',
   rate_limited: 'Too many requests; please try again later',
   shutting_down: 'The server is restarting; please try again shortly',
+  server_busy: 'The server is busy; please try again shortly',
+  database_unavailable: 'The database cannot be reached at the moment; please try again shortly',
+  database_busy: 'The system is busy; please try again shortly',
+  schema_behind: 'The database is older than this program; ask the administrator to upgrade it',
   // requests
   not_found: 'The record does not exist, was deleted, or is outside your scope',
   method_not_allowed: 'This operation is not supported',
