@@ -78,6 +78,8 @@ export const CODE_ZH: Record<string, string> = {
   unsupported_type: '只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件；文件类型按内容识别，改扩展名无效',
   too_many_attachments: '附件数量已达上限，不能再上传',
   attachment_window_closed: '已超过上传附件的时限',
+  // public tracking
+  track_locked: '该查询码的手机号后四位多次输入错误，已暂停查询，请一小时后再试',
 }
 
 /** English fallbacks for codes whose server message is not meant for end users. */
@@ -85,6 +87,7 @@ const CODE_EN: Record<string, string> = {
   network_error: 'Network error: check your connection and try again',
   internal_error: 'Internal server error; please try again later',
   csrf_failed: 'The page has expired: reload it and try again',
+  track_locked: 'Too many wrong phone digits for this tracking code; tracking is paused, try again in an hour',
 }
 
 /** Chinese names of request fields (JSON body fields and query parameters). */
