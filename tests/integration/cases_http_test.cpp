@@ -332,7 +332,8 @@ TEST_P(CasesHttp, BadRequestsGetFieldErrorsAndStoreNothing) {
   EXPECT_EQ(handler.get("/api/v1/cases?status=lost").js()["error"]["field"], "status");
   EXPECT_EQ(handler.get("/api/v1/cases?limit=9999").js()["error"]["field"], "limit");
   EXPECT_EQ(handler.get("/api/v1/cases?from=2026-13-01").js()["error"]["field"], "from");
-  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "pending");
+  // Unchanged by the bad requests: 办理中 since registration (the operator received it).
+  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "processing");
   EXPECT_EQ(count_cases(), before + 1);
 }
 
