@@ -23,6 +23,9 @@ struct NewCase {
   std::string ip;
   int64_t owner_node_id = 0;  // first-contact owner (首问负责); 0 = the institution of node_id
   bool multi_dept = false;    // several departments involved: the longer time limit applies
+  // Registered by an operator who has received it (热线登记 in the console): the case starts
+  // 办理中 and its history says 登记并受理 — there is no separate 受理 step. Needs registered_by.
+  bool received = false;
 };
 
 struct Opened {

@@ -62,7 +62,8 @@ struct Case {
   std::string complainant_enc;  // nonce || secretbox ciphertext of {"name","phone"}
   std::string complainant_mask, phone_mask, phone_hash;
   int64_t source_rating_id = 0, registered_by = 0;
-  int64_t received_at = 0;
+  int64_t received_at = 0;  // 受理时间: set at intake, never changed (a reopening has reopened_at)
+  std::optional<int64_t> reopened_at;  // the latest reopening (重办): the current period's clock starts here
   int sla_days = 0;
   int64_t warn_at = 0, deadline_at = 0, supervise_at = 0;
   std::optional<int64_t> paused_at;
@@ -74,8 +75,10 @@ struct Case {
   int extended_days = 0;
   std::string reply, outcome, measures;
   bool needs_rectification = false;  // 需整改: handed to the rectification hook when set
-  std::optional<int64_t> replied_at;
+  std::optional<int64_t> replied_at;  // the current period's answer (a reopening clears it)
   bool late = false;
+  std::optional<int64_t> first_replied_at;  // the first answer to the original receipt, kept for good
+  bool first_late = false;
   std::string callback_result;
   std::optional<int64_t> callback_at;
   int reopen_count = 0;

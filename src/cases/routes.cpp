@@ -7,7 +7,9 @@
 
 #include "app/app.hpp"
 #include "app/respond.hpp"
+#include "cases/public_text.hpp"
 #include "cases/service.hpp"
+#include "cases/track_lock_http.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -64,6 +66,7 @@ json case_json(const Case& c, const std::map<std::string, std::string>& cats, bo
             {"complainant", c.complainant_mask},
             {"phone", c.phone_mask},
             {"received_at", c.received_at},
+            {"reopened_at", opt_ms(c.reopened_at)},
             {"sla_days", c.sla_days},
             {"warn_at", c.warn_at},
             {"deadline_at", c.deadline_at},
@@ -73,6 +76,8 @@ json case_json(const Case& c, const std::map<std::string, std::string>& cats, bo
             {"overdue", running && now > c.deadline_at},
             {"replied_at", opt_ms(c.replied_at)},
             {"late", c.late},
+            {"first_replied_at", opt_ms(c.first_replied_at)},
+            {"first_late", c.first_late},
             {"outcome", c.outcome},
             {"outcome_name", c.outcome.empty() ? "" : cases::zh(cases::outcomes(), c.outcome)},
             {"callback_result", c.callback_result},
@@ -217,12 +222,19 @@ void register_cases_routes(App& app) {
                           201);
    }).max_body = 16 * 1024;
   r.add("GET", "/api/v1/public/cases/{code}", "public", [&](http::Ctx& c) {
+    return cases::unless_track_locked([&] {
     auto found = svc.track(c.param("code"), c.req.q("phone_last4").value_or(""));
     if (!found) throw not_found("case");
     auto& k = *found;
     bool answered = k.status == "replied" || k.status == "closed";
     json events = json::array();
-    for (auto& e : svc.events(k.id, true)) events.push_back(event_json(e, false));
+    for (auto& e : svc.events(k.id, true)) {
+      auto text = cases::public_text(e);  // public-facing words only
+      if (!text) continue;
+      json j = event_json(e, false);
+      j["note"] = *text;
+      events.push_back(j);
+    }
     return json_response({{"tracking_code", k.tracking_code},
                           {"type", k.type},
                           {"type_name", cases::zh(cases::types(), k.type)},
@@ -236,14 +248,17 @@ void register_cases_routes(App& app) {
                           {"callback_result", k.callback_result},
                           {"can_rate", k.status == "replied"},
                           {"events", events}});
+    });
   });
   r.add("POST", "/api/v1/public/cases/{code}/callback", "public", [&](http::Ctx& c) {
      auto j = jv::parse_object(c.req.body);
      auto result = jv::req_enum(j, "result", cases::codes(cases::callback_results()));
      auto comment = opt_text(j, "comment", 2000);
      auto last4 = jv::opt_str(j, "phone_last4", 4).value_or(c.req.q("phone_last4").value_or(""));
-     auto k = svc.public_callback(c.param("code"), last4, result, comment, c.req.remote_ip);
-     return json_response({{"status", k.status}, {"status_name", cases::zh(cases::statuses(), k.status)}});
+     return cases::unless_track_locked([&] {
+       auto k = svc.public_callback(c.param("code"), last4, result, comment, c.req.remote_ip);
+       return json_response({{"status", k.status}, {"status_name", cases::zh(cases::statuses(), k.status)}});
+     });
    }).max_body = 8 * 1024;
 
   // ---- the console ----
@@ -272,6 +287,7 @@ void register_cases_routes(App& app) {
        }
      in.registered_by = c.me().user_id;
      in.registered_by_name = c.me().display_name;
+     in.received = true;  // 热线登记: the operator who registers it has received it
      in.ip = c.req.remote_ip;
      auto o = svc.open(in);
      return json_response(case_json(*svc.find(o.id), category_names(svc), true), 201);

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "cases/pii.hpp"
+#include "cases/public_text.hpp"
 #include "notify/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -80,7 +81,10 @@ const std::vector<std::string> kColumns = {"id",
                                            "merged_into",
                                            "closed_at",
                                            "created_at",
-                                           "updated_at"};
+                                           "updated_at",
+                                           "reopened_at",
+                                           "first_replied_at",
+                                           "first_late"};
 
 std::string select_list(const std::string& alias) {
   std::string out;
@@ -144,7 +148,10 @@ Params to_params(const Case& c) {
           id_or_null(c.merged_into),
           opt(c.closed_at),
           c.created_at,
-          c.updated_at};
+          c.updated_at,
+          opt(c.reopened_at),
+          opt(c.first_replied_at),
+          int64_t{c.first_late}};
 }
 
 Case from_row(const Row& r, size_t extra = 0) {
@@ -200,6 +207,9 @@ Case from_row(const Row& r, size_t extra = 0) {
   c.closed_at = r.opt_i64(i++);
   c.created_at = r.i64(i++);
   c.updated_at = r.i64(i++);
+  c.reopened_at = r.opt_i64(i++);
+  c.first_replied_at = r.opt_i64(i++);
+  c.first_late = r.i64(i++) != 0;
   if (extra >= 4) {
     c.node_name = r.str(i++);
     c.owner_name = r.str(i++);
@@ -544,12 +554,17 @@ void config_changed(Tx& tx) {
 }
 
 // ---- SLA clock ----
+// The current period's clock starts at the receipt, or at the latest reopening (重办): the
+// receipt time itself never moves.
+int64_t clock_start(const Case& c) { return c.reopened_at.value_or(c.received_at); }
 int64_t warn_point(const Case& c, const Sla& s, const calendar::Calendar& cal) {
-  int64_t span = cal.working_ms(c.received_at, c.deadline_at);
-  return cal.add_working_ms(c.received_at, static_cast<int64_t>(std::llround(s.warn_ratio * span)));
+  int64_t span = cal.working_ms(clock_start(c), c.deadline_at);
+  return cal.add_working_ms(clock_start(c), static_cast<int64_t>(std::llround(s.warn_ratio * span)));
 }
-void schedule_from_receipt(Case& c, const Sla& s, const calendar::Calendar& cal) {
-  c.deadline_at = cal.deadline_after(c.received_at, c.sla_days);
+// Deadline (自受理之日起 N 个工作日: the end of the Nth working day after the day the period
+// began), warning point and supervision point of the current period.
+void schedule_period(Case& c, const Sla& s, const calendar::Calendar& cal) {
+  c.deadline_at = cal.deadline_after(clock_start(c), c.sla_days);
   c.warn_at = warn_point(c, s, cal);
   c.supervise_at = cal.deadline_after(c.deadline_at, s.bureau_after_days);
 }
@@ -617,7 +632,8 @@ Opened open_case(Tx& tx, const NewCase& in) {
   c.tracking_code = generate_tracking_code();
   c.type = in.type;
   c.channel = in.channel;
-  c.status = "pending";
+  // An operator registering a case (热线登记) has received it: no separate 受理 step.
+  c.status = in.received ? "processing" : "pending";
   c.node_id = node->id;
   c.node_path = node->path;
   auto line = lineage(tx, *node, in.owner_node_id);
@@ -651,13 +667,14 @@ Opened open_case(Tx& tx, const NewCase& in) {
     c.phone_hash = pii::phone_hash(key, phone);
   }
   c.source_rating_id = in.source_rating_id;
+  if (in.received && !in.registered_by) throw std::logic_error("a case is received at intake only by its registrant");
   c.registered_by = in.registered_by;
   if (in.registered_by) c.assignee_id = in.registered_by;
   int64_t now = now_ms();
   c.received_at = now;
   Sla s = cfg->sla(c.type);
   c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
-  schedule_from_receipt(c, s, cfg->cal);
+  schedule_period(c, s, cfg->cal);
   c.level = 0;
   set_next_check(c);
   c.created_at = c.updated_at = now;
@@ -665,7 +682,8 @@ Opened open_case(Tx& tx, const NewCase& in) {
 
   audit::Actor actor{in.registered_by, in.registered_by ? in.registered_by_name : "public", in.ip};
   add_event(tx, c.id, actor, in.registered_by ? in.registered_by_name : "群众", "register", c.status, c.owner_node_id,
-            fmt::format("{}（{}）", zh(types(), c.type), zh(channels(), c.channel)), true);
+            fmt::format("{}{}（{}）", in.received ? "登记并受理：" : "", zh(types(), c.type), zh(channels(), c.channel)),
+            true);
   audit::record(tx, actor,
                 {"case.open", "case", c.id, c.owner_node_id, c.owner_path, "", c.tracking_code,
                  fmt::format("{} {} {}（{}）{}", c.tracking_code, zh(types(), c.type), c.category, zh(channels(), c.channel), c.sensitive ? " 涉及廉洁" : "")});
@@ -733,9 +751,30 @@ std::optional<Case> CaseService::track(const std::string& code, const std::strin
   auto c = by_tracking_code(code);
   if (!c) return std::nullopt;
   if (!c->phone_mask.empty()) {
+    int64_t now = now_ms();
+    // Per 查询码: after kTrackMaxFailures wrong guesses in a window, every attempt (right or
+    // wrong) waits for the window to end — the per-address limit alone lets many addresses
+    // share the 10,000 possibilities of one code.
+    auto r = db_.query("SELECT failures, window_start FROM case_track_failures WHERE case_id = ?", {c->id});
+    if (!r.empty() && r[0].i64(0) >= kTrackMaxFailures && now - r[0].i64(1) < kTrackWindowMs) {
+      int wait = static_cast<int>((r[0].i64(1) + kTrackWindowMs - now + 999) / 1000);
+      throw TrackLocked(wait);
+    }
     // The mask keeps the number's last four digits.
     const auto& m = c->phone_mask;
-    if (phone_last4.size() != 4 || m.size() < 4 || m.compare(m.size() - 4, 4, phone_last4) != 0) return std::nullopt;
+    if (phone_last4.size() != 4 || m.size() < 4 || m.compare(m.size() - 4, 4, phone_last4) != 0) {
+      db_.write([&](Tx& tx) {
+        // Counted in the database, atomically: parallel guesses (or instances) share the count.
+        tx.exec(
+            "INSERT INTO case_track_failures(case_id, failures, window_start) VALUES (?, 1, ?) "
+            "ON CONFLICT (case_id) DO UPDATE SET "
+            "failures = CASE WHEN case_track_failures.window_start <= ? THEN 1 ELSE case_track_failures.failures + 1 END, "
+            "window_start = CASE WHEN case_track_failures.window_start <= ? THEN excluded.window_start "
+            "ELSE case_track_failures.window_start END",
+            {c->id, now, now - kTrackWindowMs, now - kTrackWindowMs});
+      });
+      return std::nullopt;
+    }
   }
   return c;
 }
@@ -905,8 +944,8 @@ Stats CaseService::stats(const std::vector<std::string>& read_scope, const std::
       "SELECT c.status, COUNT(*), "
       "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.deadline_at < ? THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN c.level = 1 AND c.status IN ('pending', 'processing') THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.replied_at IS NOT NULL AND c.late = 0 THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.first_replied_at IS NOT NULL THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN c.first_replied_at IS NOT NULL AND c.first_late = 0 THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN c.callback_result = 'satisfied' THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN c.callback_result = 'basically_satisfied' THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN c.callback_result = 'unsatisfied' THEN 1 ELSE 0 END) "
@@ -1124,7 +1163,7 @@ Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_d
       Sla s = sla(tx, c.type);
       c.multi_dept = *multi_dept;
       c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
-      schedule_from_receipt(c, s, load_calendar(tx));
+      schedule_period(c, s, load_calendar(tx));
       c.level = std::min(c.level, level_at(c, now_ms()));
     }
     ch.note = "已受理";
@@ -1294,10 +1333,18 @@ Case CaseService::resume(const Who& who, int64_t id) {
     need_status(c, {"waiting"});
     auto cal = load_calendar(tx);
     int64_t now = now_ms();
-    int64_t stopped = cal.working_ms(*c.paused_at, now);  // the clock did not run meanwhile
-    c.warn_at = cal.add_working_ms(c.warn_at, stopped);
-    c.deadline_at = cal.add_working_ms(c.deadline_at, stopped);
-    c.supervise_at = cal.add_working_ms(c.supervise_at, stopped);
+    // Deadlines in working days move by the counting working days the pause touched (see
+    // Calendar::extend_for_pause): not the day the period began, nor a day an earlier pause of
+    // this period already took (the day it was resumed).
+    calendar::Day first = calendar::day_of(clock_start(c)) + 1;
+    auto last = store::scalar_i64(tx.query(
+        "SELECT MAX(at) FROM case_events WHERE case_id = ? AND action = 'resume' AND at > ?", {c.id, clock_start(c)}));
+    if (last && *last > 0) first = std::max(first, calendar::day_of(*last - 1) + 1);
+    c.deadline_at = cal.extend_for_pause(c.deadline_at, *c.paused_at, now, first);
+    c.supervise_at = cal.extend_for_pause(c.supervise_at, *c.paused_at, now, first);
+    // The warning point is a share of the limit in working time: it keeps working-time
+    // arithmetic (the clock did not run meanwhile), never past the deadline.
+    c.warn_at = std::min(cal.add_working_ms(c.warn_at, cal.working_ms(*c.paused_at, now)), c.deadline_at);
     c.paused_at.reset();
     c.status = "processing";
     c.level = std::min(c.level, level_at(c, now));
@@ -1413,6 +1460,10 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
     int64_t now = now_ms();
     c.replied_at = now;
     c.late = now > c.deadline_at;
+    if (!c.first_replied_at) {
+      c.first_replied_at = now;
+      c.first_late = c.late;
+    }
     if (!c.assignee_id) c.assignee_id = who.actor.user_id;
     Sla s = sla(tx, c.type);
     if (s.needs_callback) {
@@ -1428,8 +1479,11 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
 }
 
 namespace {
+// A callback (回访 by staff, or the complainant's own rating). 不满意 reopens the case (重办):
+// the reopening is its own history entry with its own deadline, counted from now; the receipt
+// time and the first answer stay as they were.
 void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result, const std::string& note,
-                    std::string& event_note) {
+                    std::string& event_note, const Who& who) {
   auto all = codes(callback_results());
   if (std::find(all.begin(), all.end(), result) == all.end())
     throw invalid("result", "result must be satisfied, basically_satisfied or unsatisfied");
@@ -1437,22 +1491,22 @@ void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result
   int64_t now = now_ms();
   c.callback_result = result;
   c.callback_at = now;
-  event_note = "回访：" + zh(callback_results(), result) + (note.empty() ? "" : "。" + note);
+  event_note = "回访：" + zh(callback_results(), result) + remark(note);
   if (result != "unsatisfied") {
     c.status = "closed";
     c.closed_at = now;
     return;
   }
-  // 不满意: reopened (重办) with a fresh time limit from now.
   Sla s = svc.sla(tx, c.type);
   c.status = "processing";
   c.reopen_count += 1;
-  c.received_at = now;
+  c.reopened_at = now;
   c.replied_at.reset();
   c.late = false;
-  schedule_from_receipt(c, s, load_calendar(tx));
+  schedule_period(c, s, load_calendar(tx));
   c.level = 0;
-  event_note += "，重新办理";
+  add_event(tx, c.id, who.actor, who.name, "reopen", c.status, c.owner_node_id,
+            fmt::format("重新办理，答复期限 {}", calendar::format_date(calendar::day_of(c.deadline_at))), true);
   notify(tx, c.owner_node_id, "case.reopened", fmt::format("案件重办：{}", zh(types(), c.type)), note, c.id);
 }
 }  // namespace
@@ -1461,7 +1515,7 @@ Case CaseService::callback(const Who& who, int64_t id, const std::string& result
   text(note, "note", 1000, false);
   return mutate(who, id, "callback", [&](Tx& tx, Case& c, Change& ch) {
     need(who, "case.handle", c.owner_path);
-    apply_callback(tx, *this, c, result, note, ch.note);
+    apply_callback(tx, *this, c, result, note, ch.note, who);
     ch.is_public = true;
   });
 }
@@ -1473,7 +1527,7 @@ Case CaseService::public_callback(const std::string& code, const std::string& ph
   if (!c) throw not_found("case");
   Who who{{0, "public", ip}, "群众", {}};
   return mutate(who, c->id, "callback", [&](Tx& tx, Case& cc, Change& ch) {
-    apply_callback(tx, *this, cc, result, note, ch.note);
+    apply_callback(tx, *this, cc, result, note, ch.note, who);
     ch.note = "群众评价" + ch.note.substr(std::string("回访").size());
     ch.is_public = true;
   });
@@ -1492,6 +1546,10 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note, con
       if (!c.replied_at) {
         c.replied_at = now_ms();
         c.late = *c.replied_at > c.deadline_at;
+      }
+      if (!c.first_replied_at) {
+        c.first_replied_at = c.replied_at;
+        c.first_late = c.late;
       }
     } else {
       need_status(c, {"replied"});

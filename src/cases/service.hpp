@@ -20,9 +20,22 @@
 #include "cases/intake.hpp"
 #include "cases/model.hpp"
 #include "core/calendar.hpp"
+#include "core/error.hpp"
 #include "store/db.hpp"
 
 namespace manyi::cases {
+
+// Public tracking: wrong last-four-digit guesses allowed per 查询码 in one window.
+inline constexpr int kTrackMaxFailures = 5;
+inline constexpr int64_t kTrackWindowMs = 3'600'000;
+// Thrown by track() (and the public actions that check a 查询码) while a code is locked:
+// 429 track_locked; the HTTP edge adds Retry-After from retry_after_s.
+struct TrackLocked : Error {
+  explicit TrackLocked(int wait_s)
+      : Error(429, "track_locked", "too many wrong phone digits for this tracking code; retry later", "phone_last4"),
+        retry_after_s(wait_s) {}
+  int retry_after_s;
+};
 
 // Who acts, and what they may do where. `can` answers "has permission P on the node with
 // this path" from the caller's grants; empty = the system (everything allowed).
@@ -110,7 +123,8 @@ class CaseService {
   // themselves check (accept, transfer_accept, …, note): the console shows only these.
   std::vector<std::string> actions(const Who& who, const Case& c);
   // Public tracking: the case for a 查询码 when, if the complainant left a phone number, the
-  // last four digits match too (nullopt otherwise, without saying which was wrong).
+  // last four digits match too (nullopt otherwise, without saying which was wrong). Wrong
+  // digits count against the code: TrackLocked after kTrackMaxFailures in kTrackWindowMs.
   std::optional<Case> track(const std::string& code, const std::string& phone_last4);
   // Other open cases with the same phone number in the same institution (likely duplicates).
   std::vector<Case> duplicates_of(const Case& c, int limit = 10);

@@ -111,6 +111,21 @@ int64_t Calendar::add_working_ms(int64_t t, int64_t ms) const {
   }
 }
 
+int64_t Calendar::extend_for_pause(int64_t deadline_ms, int64_t paused_at, int64_t resumed_at,
+                                   Day first_counting) const {
+  if (resumed_at <= paused_at) return deadline_ms;
+  const Day due = day_of(deadline_ms);
+  const Day from = std::max(day_of(paused_at), first_counting), to = day_of(resumed_at - 1);
+  int owed = 0;  // counting days the pause took
+  for (Day d = from; d <= std::min(to, due); ++d) owed += is_workday(d);
+  Day d = due;
+  while (owed > 0) {
+    ++d;
+    if (is_workday(d) && !(d >= from && d <= to)) --owed;
+  }
+  return deadline_ms + (day_start(d) - day_start(due));
+}
+
 int Calendar::count_workdays(Day a, Day b) const {
   int n = 0;
   for (Day d = a; d <= b; ++d) n += is_workday(d);

@@ -47,6 +47,13 @@ class Calendar {
   int64_t add_working_ms(int64_t t, int64_t ms) const;
   // Workdays in the local dates [a, b] (inclusive).
   int count_workdays(Day a, Day b) const;
+  // A deadline set in working days (自受理之日起 N 个工作日) after a pause [paused_at, resumed_at):
+  // the working days the pause touched (a partly covered day counts as one) that counted toward
+  // the limit — from `first_counting` up to the deadline's own day — are made up after the
+  // deadline, skipping the days the pause still covers there. A pause on a day that does not
+  // count (the day of receipt, a day off, a day after the deadline) extends nothing. The time
+  // of day of the deadline is kept (the end of a working day stays the end of one).
+  int64_t extend_for_pause(int64_t deadline_ms, int64_t paused_at, int64_t resumed_at, Day first_counting) const;
 
  private:
   std::map<Day, Override> overrides_;

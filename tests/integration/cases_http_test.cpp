@@ -172,7 +172,9 @@ TEST_P(CasesHttp, OtherUnitsRolesAndAnonymousSeeNothing) {
   handler.send_csrf = false;
   EXPECT_EQ(handler.post("/api/v1/cases/" + id + "/accept", json::object()).status, 403);
   handler.send_csrf = true;
-  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "pending");
+  // Unchanged: registered by an operator, the case was received at once (办理中).
+  EXPECT_EQ(made.js()["status"], "processing");
+  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "processing");
 
   auto bureau = as("bureau");
   EXPECT_EQ(bureau.get("/api/v1/cases/" + id).status, 200);
@@ -189,6 +191,81 @@ TEST_P(CasesHttp, OtherUnitsRolesAndAnonymousSeeNothing) {
             std::string::npos)
       << tl["events"].dump();
   EXPECT_EQ(handler.post("/api/v1/cases/" + id + "/supervise", {{"note", "x"}}).status, 403);
+}
+
+TEST_P(CasesHttp, ReopeningKeepsTheSubmissionTimeOnThePublicPageAndInTheFigures) {
+  auto pub = server->client();
+  auto made = pub.post("/api/v1/public/cases", {{"type", "complaint"},
+                                                {"unit", "H001"},
+                                                {"content", "收费处多收了挂号费"},
+                                                {"phone", "13912340001"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string code = made.js()["tracking_code"];
+  auto track = [&] { return pub.get("/api/v1/public/cases/" + code + "?phone_last4=0001").js(); };
+  int64_t received = track()["received_at"];
+  auto handler = as("handler");
+  std::string id = handler.get("/api/v1/cases?code=" + code).js()["items"][0]["id"];
+  ASSERT_EQ(handler.post("/api/v1/cases/" + id + "/accept", json::object()).status, 200);
+  ASSERT_EQ(handler.post("/api/v1/cases/" + id + "/reply", {{"reply", "已退费。"}, {"outcome", "substantiated"}}).status, 200);
+  auto figures = [&] { return handler.get("/api/v1/case-reports/stats?node=" + node("H001")).js(); };
+  auto before = figures();
+
+  auto rated = pub.post("/api/v1/public/cases/" + code + "/callback",
+                        {{"result", "unsatisfied"}, {"comment", "还要道歉。"}, {"phone_last4", "0001"}});
+  ASSERT_EQ(rated.status, 200) << rated.body;
+  auto t = track();
+  EXPECT_EQ(t["status"], "processing");
+  EXPECT_EQ(t["received_at"].get<int64_t>(), received);  // 提交时间 stays
+  auto detail = handler.get("/api/v1/cases/" + id).js();
+  EXPECT_EQ(detail["received_at"].get<int64_t>(), received);
+  EXPECT_GE(detail["reopened_at"].get<int64_t>(), received);
+  EXPECT_EQ(t["deadline_at"], detail["deadline_at"]);
+  // The public history: the rating and the reopening, in public words, without "。，".
+  auto& ev = t["events"];
+  ASSERT_GE(ev.size(), 4u);
+  EXPECT_EQ(ev[ev.size() - 2]["note"], "您的评价：不满意");
+  EXPECT_EQ(ev.back()["action"], "reopen");
+  EXPECT_EQ(ev.back()["note"].get<std::string>().rfind("重新办理，答复期限 ", 0), 0u) << ev.dump();
+  EXPECT_EQ(t.dump().find("。，"), std::string::npos);
+
+  // Answered again: the figures still measure the first answer (one answer, same time taken).
+  ASSERT_EQ(handler.post("/api/v1/cases/" + id + "/reply", {{"reply", "已当面致歉。"}, {"outcome", "substantiated"}}).status,
+            200);
+  auto after = figures();
+  EXPECT_EQ(after["replied"], before["replied"]);
+  EXPECT_EQ(after["on_time_rate"], before["on_time_rate"]);
+  EXPECT_EQ(after["avg_handling_days"], before["avg_handling_days"]);
+  EXPECT_EQ(after["reopened"].get<int64_t>(), before["reopened"].get<int64_t>() + 1);
+}
+
+TEST_P(CasesHttp, WrongPhoneDigitsLockTheCodeForAnHour) {
+  auto pub = server->client();
+  auto file = [&](const std::string& phone) {
+    auto made = pub.post("/api/v1/public/cases",
+                         {{"type", "complaint"}, {"unit", "H001"}, {"content", "查询进度"}, {"phone", phone}});
+    EXPECT_EQ(made.status, 201) << made.body;
+    return made.js()["tracking_code"].get<std::string>();
+  };
+  auto code = file("13912342222"), other = file("13912343333");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(pub.get("/api/v1/public/cases/" + code + "?phone_last4=9999").status, 404);
+  // Even the right digits now wait, on every route that checks them; another code does not.
+  auto locked = pub.get("/api/v1/public/cases/" + code + "?phone_last4=2222");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.js()["error"]["code"], "track_locked");
+  EXPECT_EQ(locked.js()["error"]["field"], "phone_last4");
+  ASSERT_TRUE(locked.headers.count("retry-after"));
+  int wait = std::stoi(locked.headers["retry-after"]);
+  EXPECT_GT(wait, 3500);
+  EXPECT_LE(wait, 3600);
+  auto cb = pub.post("/api/v1/public/cases/" + code + "/callback", {{"result", "satisfied"}, {"phone_last4", "2222"}});
+  EXPECT_EQ(cb.status, 429);
+  EXPECT_TRUE(cb.headers.count("retry-after"));
+  auto up = pub.request("POST", "/api/v1/public/cases/" + code + "/attachments?phone_last4=2222&name=a.png", "x");
+  EXPECT_EQ(up.status, 429);
+  EXPECT_EQ(pub.get("/api/v1/public/cases/" + other + "?phone_last4=3333").status, 200);
+  EXPECT_EQ(count("SELECT failures FROM case_track_failures c JOIN cases k ON k.id = c.case_id WHERE k.tracking_code = ?",
+                  {code}),
+            5);
 }
 
 TEST_P(CasesHttp, BadRequestsGetFieldErrorsAndStoreNothing) {
@@ -255,7 +332,8 @@ TEST_P(CasesHttp, BadRequestsGetFieldErrorsAndStoreNothing) {
   EXPECT_EQ(handler.get("/api/v1/cases?status=lost").js()["error"]["field"], "status");
   EXPECT_EQ(handler.get("/api/v1/cases?limit=9999").js()["error"]["field"], "limit");
   EXPECT_EQ(handler.get("/api/v1/cases?from=2026-13-01").js()["error"]["field"], "from");
-  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "pending");
+  // Unchanged by the bad requests: 办理中 since registration (the operator received it).
+  EXPECT_EQ(handler.get("/api/v1/cases/" + id).js()["status"], "processing");
   EXPECT_EQ(count_cases(), before + 1);
 }
 

@@ -363,7 +363,8 @@ TEST_P(Cases, FullLoopTransferReplyUnsatisfiedCallbackReopensThenCloses) {
   c = svc->callback(handler(), c.id, "unsatisfied", "退款未到账");
   EXPECT_EQ(c.status, "processing");
   EXPECT_EQ(c.reopen_count, 1);
-  EXPECT_EQ(c.received_at, at("2026-02-25", 9));
+  EXPECT_EQ(c.received_at, at("2026-02-13", 10));  // the receipt time never moves
+  EXPECT_EQ(c.reopened_at, at("2026-02-25", 9));   // the reopening runs its own deadline
   EXPECT_EQ(c.deadline_at, end_of("2026-03-03"));  // 26, 27, 28 (worked), 2 and 3 Mar
   EXPECT_FALSE(c.replied_at.has_value());
 
@@ -378,7 +379,7 @@ TEST_P(Cases, FullLoopTransferReplyUnsatisfiedCallbackReopensThenCloses) {
   std::vector<std::string> actions;
   for (auto& e : svc->events(c.id, false)) actions.push_back(e.action);
   EXPECT_EQ(actions, (std::vector<std::string>{"register", "accept", "transfer", "transfer_accept", "reply", "callback",
-                                               "reply", "callback"}));
+                                               "reopen", "reply", "callback"}));
   for (auto& e : svc->events(c.id, true)) EXPECT_NE(e.action, "transfer");  // internal routing stays internal
   auto v = audit::verify(*db);
   EXPECT_TRUE(v.ok);
@@ -438,7 +439,8 @@ TEST_P(Cases, PauseStopsTheClockAndResumeShiftsTheDeadline) {
   set_fake_now_ms(at("2026-03-06", 9));
   c = svc->resume(handler(), c.id);
   EXPECT_EQ(c.status, "processing");
-  EXPECT_EQ(c.deadline_at, end_of("2026-03-12"));  // three working days later
+  // The pause touched Tuesday to Friday (Friday until 09:00): four working days later.
+  EXPECT_EQ(c.deadline_at, end_of("2026-03-13"));
   EXPECT_EQ(c.level, 0);
 }
 

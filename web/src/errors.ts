@@ -86,6 +86,8 @@ export const CODE_ZH: Record<string, string> = {
   unsupported_type: '只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件；文件类型按内容识别，改扩展名无效',
   too_many_attachments: '附件数量已达上限，不能再上传',
   attachment_window_closed: '已超过上传附件的时限',
+  // public tracking
+  track_locked: '该查询码的手机号后四位多次输入错误，已暂停查询，请一小时后再试',
 }
 
 /** English sentence per error code (shown when the server's message is missing or not for users). */
@@ -160,6 +162,7 @@ export const CODE_EN: Record<string, string> = {
   too_many_attachments: 'The maximum number of attachments has been reached',
   attachment_window_closed: 'The time for adding attachments has passed',
   receipt_not_found: 'No such rating (unknown receipt)',
+  track_locked: 'Too many wrong phone digits for this tracking code; tracking is paused, try again in an hour',
 }
 
 /** Codes whose server message is not meant for users: in English the code's sentence is shown. */

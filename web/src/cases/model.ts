@@ -50,6 +50,8 @@ export interface CaseRow {
   complainant?: string
   phone?: string
   received_at: number
+  /** The latest reopening (重办): the current deadline runs from it. received_at never changes. */
+  reopened_at?: number | null
   sla_days?: number
   warn_at?: number
   deadline_at: number

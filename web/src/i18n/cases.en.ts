@@ -111,6 +111,7 @@ export default {
     deadline: 'Deadline',
     assignee: 'Responsible',
     receivedAt: 'Received at',
+    reopenedAt: 'Reopened at',
     repliedAt: 'Replied at',
     closedAt: 'Closed at',
     complainant: 'Complainant',

@@ -111,6 +111,7 @@ export default {
     deadline: '办理期限',
     assignee: '责任人',
     receivedAt: '受理时间',
+    reopenedAt: '重办时间',
     repliedAt: '答复时间',
     closedAt: '办结时间',
     complainant: '投诉人',
