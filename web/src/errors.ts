@@ -150,6 +150,7 @@ export const FIELD_ZH: Record<string, string> = {
   phone_last4: '手机号后四位',
   point: '服务点',
   point_id: '服务点',
+  perm: '权限',
   q: '关键字',
   quarter: '季度',
   reason: '理由',
