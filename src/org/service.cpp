@@ -177,12 +177,17 @@ std::vector<Node> OrgService::ancestors(const Node& n) {
 
 std::vector<Node> OrgService::search(const std::string& q, const std::vector<std::string>& scope, int limit) {
   Params p;
-  std::string cond = http::subtree_condition("n.path", scope, p);
+  std::string cond = http::subtree_condition("s.path", scope, p);
   std::string like = store::contains_pattern(q);
   p.push_back(like);
   p.push_back(like);
   p.push_back(int64_t{limit});
-  auto r = db_.query(node_select(cond + " AND (n.name LIKE ? ESCAPE '\\' OR n.code LIKE ? ESCAPE '\\') ORDER BY n.depth, n.name LIMIT ?"), p);
+  // The page is chosen in a subquery on the bare rows; only its (at most `limit`) rows then
+  // count their children — not every match in a province's scope (thousands for 内科).
+  auto r = db_.query(node_select("n.id IN (SELECT s.id FROM org_nodes s WHERE " + cond +
+                                 " AND (s.name LIKE ? ESCAPE '\\' OR s.code LIKE ? ESCAPE '\\') "
+                                 "ORDER BY s.depth, s.name LIMIT ?) ORDER BY n.depth, n.name"),
+                     p);
   std::vector<Node> out;
   for (auto& row : r) out.push_back(node_from(row));
   return out;
