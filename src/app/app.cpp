@@ -66,6 +66,7 @@ App::App(Config c) : cfg(std::move(c)) {
   cases = std::make_unique<manyi::cases::CaseService>(*db);
   register_cases_routes(*this);
   register_case_attachment_routes(*this);
+  register_case_picker_routes(*this);
   register_h5_routes(*this);
   register_feedback_routes(*this);
   register_satconsole_routes(*this);

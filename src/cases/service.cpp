@@ -1171,6 +1171,11 @@ Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_d
   });
 }
 
+std::vector<std::string> CaseService::assignee_perms(const Case& c) {
+  if (c.sensitive) return {"case.handle", "case.sensitive"};
+  return {"case.handle"};
+}
+
 Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
   return mutate(who, id, "assign", [&](Tx& tx, Case& c, Change& ch) {
     need(who, "case.dispatch", c.owner_path);
@@ -1181,12 +1186,12 @@ Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
         {user_id});
     bool ok = false;
     std::string name;
+    auto perms = assignee_perms(c);
     for (auto& row : r) {
       name = row.str(2);
-      auto perm = c.sensitive ? "case.sensitive" : "case.handle";
-      if (org::role_has(row.str(0), "case.handle") && org::role_has(row.str(0), perm) &&
-          c.owner_path.rfind(row.str(1), 0) == 0)
-        ok = true;
+      bool all = true;
+      for (auto& perm : perms) all = all && org::role_has(row.str(0), perm);
+      if (all && c.owner_path.rfind(row.str(1), 0) == 0) ok = true;
     }
     if (!ok) throw invalid("user_id", "this user cannot handle cases of the owning unit");
     c.assignee_id = user_id;

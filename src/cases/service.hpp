@@ -131,6 +131,11 @@ class CaseService {
   // Decrypts the complainant's name and phone; audited. Needs case.contact on the case.
   std::pair<std::string, std::string> reveal_contact(const Who& who, int64_t id);
 
+  // The permissions one grant (on the owner or above) must give its holder to be assigned the
+  // case: case.handle, and case.sensitive too for an integrity case. assign() checks these;
+  // the 指派 picker lists their holders (OrgService::holders).
+  static std::vector<std::string> assignee_perms(const Case& c);
+
   // ---- workflow ----
   Case accept(const Who& who, int64_t id, std::optional<bool> multi_dept);
   Case assign(const Who& who, int64_t id, int64_t user_id);

@@ -111,11 +111,38 @@ void register_org_routes(App& app) {
     j["path"] = path;
     return json_response(j);
   });
+  // Nodes by name or code (substring) anywhere in the caller's scope, expanded or not, each
+  // with its path of names from the top of what the caller may read ("市第一人民医院 / 内科").
+  // ?perm= narrows the scope to where the caller holds that permission (e.g. case.dispatch
+  // for 转办至); ?limit= at most 50.
   r.add("GET", "/api/v1/org/search", "org.read", [&](http::Ctx& c) {
     std::string q = c.req.q("q").value_or("");
     if (q.size() > 100) throw invalid("q", "search text is too long");
+    std::string perm = c.req.q("perm").value_or("org.read");
+    bool known = false;
+    for (auto& role : org::roles()) known = known || role.permissions.count(perm) > 0;
+    if (!known) throw invalid("perm", "unknown permission");
+    int limit = page_limit(c.req, 50);
+    if (limit > 50) throw invalid("limit", "limit must be between 1 and 50");
+    std::vector<std::string> scope;
+    for (auto& p : c.scope_paths(perm))
+      if (c.can_path("org.read", p)) scope.push_back(p);
+    auto found = org.search(q, scope, limit);
+    std::vector<std::string> paths;
+    for (auto& n : found) paths.push_back(n.path);
+    auto names = org.names_on_paths(paths);
     json items = json::array();
-    for (auto& n : org.search(q, c.scope_paths("org.read"), 50)) items.push_back(node_json(n));
+    for (auto& n : found) {
+      json j = node_json(n);
+      json path = json::array();
+      std::string prefix = "/";
+      for (int64_t id : org::path_ids(n.path)) {
+        prefix += std::to_string(id) + "/";
+        if (c.can_path("org.read", prefix)) path.push_back({{"id", id_str(id)}, {"name", names[id]}});
+      }
+      j["path"] = path;
+      items.push_back(j);
+    }
     return json_response({{"items", items}});
   });
   r.add("POST", "/api/v1/org/nodes", "org.write", [&](http::Ctx& c) {

@@ -162,18 +162,22 @@ std::vector<Node> OrgService::nodes_at(const std::vector<std::string>& paths) {
   return out;
 }
 
-std::vector<Node> OrgService::ancestors(const Node& n) {
-  std::vector<Node> out;
-  // path is "/a/b/c/": every id before the node's own.
+std::vector<int64_t> path_ids(const std::string& path) {
+  // path is "/a/b/c/": root first.
   std::vector<int64_t> ids;
   size_t i = 1;
-  while (i < n.path.size()) {
-    size_t j = n.path.find('/', i);
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
     if (j == std::string::npos) break;
-    ids.push_back(parse_id(n.path.substr(i, j - i)));
+    ids.push_back(parse_id(path.substr(i, j - i)));
     i = j + 1;
   }
-  for (int64_t id : ids)
+  return ids;
+}
+
+std::vector<Node> OrgService::ancestors(const Node& n) {
+  std::vector<Node> out;
+  for (int64_t id : path_ids(n.path))
     if (id != n.id)
       if (auto a = node(id)) out.push_back(*a);
   return out;
@@ -181,14 +185,36 @@ std::vector<Node> OrgService::ancestors(const Node& n) {
 
 std::vector<Node> OrgService::search(const std::string& q, const std::vector<std::string>& scope, int limit) {
   Params p;
-  std::string cond = http::subtree_condition("n.path", scope, p);
+  std::string cond = http::subtree_condition("s.path", scope, p);
   std::string like = store::contains_pattern(q);
   p.push_back(like);
   p.push_back(like);
   p.push_back(int64_t{limit});
-  auto r = db_.query(node_select(cond + " AND (n.name LIKE ? ESCAPE '\\' OR n.code LIKE ? ESCAPE '\\') ORDER BY n.depth, n.name LIMIT ?"), p);
+  // The page is chosen in a subquery on the bare rows; only its (at most `limit`) rows then
+  // count their children — not every match in a province's scope (thousands for 内科).
+  auto r = db_.query(node_select("n.id IN (SELECT s.id FROM org_nodes s WHERE " + cond +
+                                 " AND (s.name LIKE ? ESCAPE '\\' OR s.code LIKE ? ESCAPE '\\') "
+                                 "ORDER BY s.depth, s.name LIMIT ?) ORDER BY n.depth, n.name"),
+                     p);
   std::vector<Node> out;
   for (auto& row : r) out.push_back(node_from(row));
+  return out;
+}
+
+std::map<int64_t, std::string> OrgService::names_on_paths(const std::vector<std::string>& paths) {
+  std::set<int64_t> ids;
+  for (auto& p : paths)
+    for (int64_t id : path_ids(p)) ids.insert(id);
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  std::string marks;
+  Params p;
+  for (int64_t id : ids) {
+    marks += marks.empty() ? "?" : ", ?";
+    p.push_back(id);
+  }
+  for (auto& row : db_.query("SELECT id, name FROM org_nodes WHERE id IN (" + marks + ")", p))
+    out[row.i64(0)] = row.str(1);
   return out;
 }
 
@@ -327,14 +353,7 @@ Node OrgService::move_node(const audit::Actor& who, int64_t id, int64_t new_pare
 int64_t OrgService::unit_of(const Node& n) {
   if (n.kind == "institution") return n.id;
   // Walk the path from the node upwards.
-  std::vector<int64_t> ids;
-  size_t i = 1;
-  while (i < n.path.size()) {
-    size_t j = n.path.find('/', i);
-    if (j == std::string::npos) break;
-    ids.push_back(parse_id(n.path.substr(i, j - i)));
-    i = j + 1;
-  }
+  auto ids = path_ids(n.path);
   for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
     auto r = db_.query("SELECT kind FROM org_nodes WHERE id = ?", {*it});
     if (!r.empty() && r[0].str(0) == "institution") return *it;
@@ -357,6 +376,10 @@ std::vector<Staff> OrgService::list_staff(const StaffFilter& f) {
     where += " AND n.path >= ? AND n.path < ?";
     p.push_back(f.node_path);
     p.push_back(http::subtree_upper(f.node_path));
+  }
+  if (f.unit_id) {
+    where += " AND s.unit_id = ?";
+    p.push_back(f.unit_id);
   }
   if (!f.q.empty()) {
     where += " AND (s.name LIKE ? ESCAPE '\\' OR s.employee_no LIKE ? ESCAPE '\\')";
@@ -650,6 +673,36 @@ std::vector<User> OrgService::list_users(const std::vector<std::string>& scope, 
     out.push_back(user_from(row));
     out.back().grants = grants_of(out.back().id);
   }
+  return out;
+}
+
+std::vector<User> OrgService::holders(const std::vector<std::string>& perms, const std::string& path,
+                                      const std::string& q, int limit) {
+  Params p;
+  std::string roles_in, nodes_in;
+  for (auto& r : roles()) {
+    bool all = true;
+    for (auto& perm : perms) all = all && r.permissions.count(perm) > 0;
+    if (!all) continue;
+    roles_in += roles_in.empty() ? "?" : ", ?";
+    p.push_back(r.code);
+  }
+  for (int64_t id : path_ids(path)) {
+    nodes_in += nodes_in.empty() ? "?" : ", ?";
+    p.push_back(id);
+  }
+  if (roles_in.empty() || nodes_in.empty()) return {};
+  std::string where = "WHERE u.active = 1 AND u.id IN (SELECT g.user_id FROM role_grants g WHERE g.role IN (" +
+                      roles_in + ") AND g.node_id IN (" + nodes_in + "))";
+  if (!q.empty()) {
+    where += " AND (u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')";
+    p.push_back(store::contains_pattern(q));
+    p.push_back(store::contains_pattern(q));
+  }
+  p.push_back(int64_t{limit});
+  auto r = db_.query(std::string(kUserSelect) + where + " ORDER BY u.display_name, u.id LIMIT ?", p);
+  std::vector<User> out;
+  for (auto& row : r) out.push_back(user_from(row));
   return out;
 }
 

@@ -2,6 +2,7 @@
 // password policy) over the store. Every change is audited in the same transaction.
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct StaffFilter {
   std::vector<std::string> scope;  // subtree paths the caller may see
   std::optional<int64_t> node;     // restrict to this node's subtree (path given in node_path)
   std::string node_path;
+  int64_t unit_id = 0;  // only staff of this institution (0: any)
   std::string q, category;
   std::optional<bool> active;
   int64_t cursor = 0;  // id to continue after (ids are time-ordered)
@@ -42,6 +44,8 @@ class OrgService {
   std::vector<Node> nodes_at(const std::vector<std::string>& paths);  // the scope roots
   std::vector<Node> ancestors(const Node& n);                          // root first, n excluded
   std::vector<Node> search(const std::string& q, const std::vector<std::string>& scope, int limit);
+  // Names of the nodes on each path ("/a/b/c/" → a, b, c), one query for all of them.
+  std::map<int64_t, std::string> names_on_paths(const std::vector<std::string>& paths);
   Node create_node(const audit::Actor& who, int64_t parent_id, const std::string& kind, const std::string& code,
                    const std::string& name);
   // Root node of a new installation (no parent).
@@ -76,6 +80,11 @@ class OrgService {
   Grant grant(const audit::Actor& who, int64_t user_id, const std::string& role, int64_t node_id);
   void revoke(const audit::Actor& who, int64_t user_id, int64_t grant_id);
   std::vector<Grant> grants_of(int64_t user_id);
+  // Active users who, through one grant on `path`'s node or an ancestor, hold a role with
+  // every permission in `perms` (who may handle a case owned there). Searched by username
+  // or display name; ordered by display name; at most `limit`. Grants are not filled in.
+  std::vector<User> holders(const std::vector<std::string>& perms, const std::string& path, const std::string& q,
+                            int limit);
 
   store::Db& db() { return db_; }
 
@@ -92,5 +101,7 @@ bool verify_password(const std::string& hash, const std::string& password);
 // Minimal RFC 4180 CSV parser: rows of fields.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string node_json_text(const Node& n);
+// The ids on a materialised path "/a/b/c/", root first.
+std::vector<int64_t> path_ids(const std::string& path);
 
 }  // namespace manyi::org

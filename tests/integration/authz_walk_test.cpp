@@ -390,4 +390,37 @@ TEST_P(Walk, Hosp1CannotChangeH002WithValidRequests) {
   EXPECT_EQ(name[0].i64(1), 1);
 }
 
+// The pickers' lookups (指派, 责任人, node search): a unit-scoped role asking about another
+// hospital's case gets 404, and a search never returns another hospital's nodes or people.
+TEST_P(Walk, PickerLookupsStayInsideTheCallersHospital) {
+  ServerProcess srv(url_);
+  auto pub = srv.client();
+  auto made = pub.post("/api/v1/public/cases", {{"type", "complaint"}, {"unit", "H002"}, {"content", "排队太久"},
+                                                {"phone", "13800001111"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto bureau = srv.client();
+  ASSERT_EQ(bureau.login("bureau").status, 200);
+  auto found = bureau.get("/api/v1/cases?code=" + made.js()["tracking_code"].get<std::string>());
+  ASSERT_EQ(found.js()["items"].size(), 1u) << found.body;
+  std::string theirs = found.js()["items"][0]["id"];
+  for (const char* user : {"hosp1", "handler", "dept"}) {
+    SCOPED_TRACE(user);
+    auto c = srv.client();
+    ASSERT_EQ(c.login(user).status, 200);
+    auto a = c.get("/api/v1/cases/" + theirs + "/assignees");
+    EXPECT_TRUE(a.status == 403 || a.status == 404) << a.body;
+    auto st = c.get("/api/v1/cases/" + theirs + "/staff");
+    EXPECT_TRUE(st.status == 403 || st.status == 404) << st.body;
+    for (const char* q : {"%E5%86%85%E7%A7%91", "H002", "%E5%B8%82%E4%B8%AD%E5%8C%BB%E9%99%A2", "H"})  // 内科, 市中医院
+      for (const char* perm : {"", "&perm=case.dispatch", "&perm=case.handle", "&perm=org.read"}) {
+        auto r = c.get(std::string("/api/v1/org/search?q=") + q + perm);
+        ASSERT_EQ(r.status, 200) << r.body;
+        for (auto& m : side_[1].markers) EXPECT_EQ(r.body.find(m), std::string::npos) << user << " saw " << m << " searching " << q << perm;
+      }
+  }
+  // The bureau's own search reaches 市中医院 (the check above can fail).
+  auto all = bureau.get("/api/v1/org/search?q=H002");
+  EXPECT_NE(all.body.find("\"" + std::to_string(side_[1].unit) + "\""), std::string::npos) << all.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, Walk, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);

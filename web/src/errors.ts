@@ -231,6 +231,7 @@ export const FIELD_ZH: Record<string, string> = {
   phone_last4: '手机号后四位',
   point: '服务点',
   point_id: '服务点',
+  perm: '权限',
   q: '关键字',
   queue: '案件队列',
   quarter: '季度',

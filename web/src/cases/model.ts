@@ -16,6 +16,14 @@ export interface Ref {
   name: string
 }
 
+/** Someone who may be assigned a case (GET /api/v1/cases/{id}/assignees). */
+export interface Assignee {
+  id: string
+  username: string
+  display_name: string
+  node_name: string
+}
+
 export interface CaseEvent {
   id?: string
   at: number

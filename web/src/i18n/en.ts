@@ -157,6 +157,8 @@ export default {
   },
   node: {
     placeholder: 'Select an org node',
+    searching: 'Searching…',
+    noMatch: 'No matching node',
   },
   staff: {
     employeeNo: 'Employee no.',

@@ -158,6 +158,8 @@ export default {
   },
   node: {
     placeholder: '选择组织节点',
+    searching: '正在搜索…',
+    noMatch: '没有找到匹配的节点',
   },
   staff: {
     employeeNo: '工号',
