@@ -63,14 +63,21 @@ async function viaMenu(page: Page, testid: string, path: string): Promise<void> 
   await drawer.waitFor({ state: 'hidden' }) // the drawer closes on navigation
 }
 
-/** Open the first case of the inbox's cards and check its page and every action dialog. */
-async function caseOnPhone(page: Page, who: string): Promise<void> {
+/**
+ * Open a case from the inbox's cards (the one with `code`, else the first) and check its page and
+ * every action dialog; add a note, then take the actions of `then` ([action, reason?]).
+ */
+async function caseOnPhone(page: Page, who: string, code?: string, then: [string, string?][] = []): Promise<void> {
   await viaMenu(page, 'menu-cases', '/cases')
   const cards = byTestId(page, 'cases-cards')
   await cards.locator('.card-list-item').first().waitFor()
   expect(await byTestId(page, 'cases-table').count(), 'no table on a phone').toBe(0)
   await expectFits(page, `${who}-inbox`)
-  await cards.locator('[data-testid^="case-link-"]').first().click()
+  if (code) {
+    await page.locator('[data-testid="cases-filter-q"] input, input[data-testid="cases-filter-q"]').first().fill(code)
+    await byTestId(page, 'cases-search').click()
+    await byTestId(page, `case-link-${code}`).click()
+  } else await cards.locator('[data-testid^="case-link-"]').first().click()
   await page.waitForURL((u) => /\/cases\/\d+$/.test(u.pathname))
   await byTestId(page, 'case-code').waitFor()
   await byTestId(page, 'case-actions').waitFor()
@@ -95,10 +102,21 @@ async function caseOnPhone(page: Page, who: string): Promise<void> {
   await page.locator('.el-dialog:visible').waitFor({ state: 'hidden' })
   await poll(() => byTestId(page, 'case-timeline').innerText()).toContain(note)
   await expectFits(page, `${who}-case-noted`)
+  // Then the workflow actions asked for, each through its dialog.
+  for (const [a, reason] of then) {
+    const events = await byTestId(page, 'case-timeline').locator('.el-timeline-item').count()
+    await byTestId(page, `case-action-${a}`).click()
+    if (reason) await page.locator('[data-testid="case-form-reason"] textarea, textarea[data-testid="case-form-reason"]').first().fill(reason)
+    await expectDialogFits(page, `${who}-do-${a}`)
+    await byTestId(page, 'case-action-submit').click()
+    await page.locator('.el-dialog:visible').waitFor({ state: 'hidden' })
+    await poll(() => byTestId(page, 'case-timeline').locator('.el-timeline-item').count()).toBeGreaterThan(events)
+    await expectFits(page, `${who}-done-${a}`)
+  }
 }
 
 /** A fresh complaint for the department of `page`'s user, registered by the hotline operator (handler). */
-async function complaintFor(page: Page): Promise<void> {
+async function complaintFor(page: Page): Promise<string> {
   const me = await apiGet<{ user: { grants: { node_id: string; role: string }[] } }>(page, '/api/v1/me')
   const nodeId = me.body.user.grants[0].node_id
   const handler = await newPage(browser)
@@ -116,7 +134,15 @@ async function complaintFor(page: Page): Promise<void> {
     },
   })
   expect(r.status(), await r.text()).toBeLessThan(300)
+  const created = (await r.json()) as { id: string; tracking_code: string }
+  // Transferred to the department, whose head takes it on from the phone.
+  const t = await handler.request.post(`/api/v1/cases/${created.id}/transfer`, {
+    headers: { 'X-CSRF-Token': csrf },
+    data: { to_node_id: nodeId, note: '请内科核实处理' },
+  })
+  expect(t.status(), await t.text()).toBeLessThan(300)
   await handler.context().close()
+  return created.tracking_code
 }
 
 describe('console on a phone (390×844)', () => {
@@ -125,9 +151,10 @@ describe('console on a phone (390×844)', () => {
     await page.goto('/login')
     await expectFits(page, 'login')
     await login(page, 'dept')
-    await complaintFor(page)
+    const code = await complaintFor(page)
     await expectFits(page, 'dept-home')
-    await caseOnPhone(page, 'dept')
+    await caseOnPhone(page, 'dept', code, [['transfer_accept'], ['pause', '等待患者补充就诊记录']])
+    await poll(() => byTestId(page, 'case-status').innerText()).toBe('暂停（待补充）')
     await viaMenu(page, 'menu-sat-comments', '/sat-comments')
     const cards = byTestId(page, 'comments-cards')
     await cards.locator('.card-list-item').first().waitFor()
