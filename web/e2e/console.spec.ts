@@ -1,7 +1,7 @@
 // A clean browser console (issue 10, item 12): visiting the console's main pages logs no
 // warning and no error — no Element Plus deprecation warnings, no Vue warnings, no failed
-// request such as a missing /favicon.ico. Needs a running server with demo data (see
-// foundation.spec.ts).
+// request such as a missing /favicon.ico; and the 预警比例 slider shows its number. Needs a
+// running server with demo data (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { BASE, byTestId, launch, login, newPage, newPhonePage } from './helpers'
@@ -87,6 +87,17 @@ describe('browser console', () => {
     await login(page, 'bureau')
     const seen = watchConsole(page)
     await visitAll(page, seen)
+    await page.context().close()
+  })
+
+  it('the 预警比例 slider shows its value as a number', async () => {
+    const page = await newPage(browser)
+    await login(page, 'bureau')
+    await page.goto('/case-settings')
+    await page.locator('.el-tabs__item', { hasText: '办理时限' }).click()
+    const value = page.locator('[data-testid="settings-warn-ratio"]:visible').first()
+    await value.waitFor()
+    expect(await value.innerText()).toMatch(/^\d{1,2}%$/)
     await page.context().close()
   })
 
