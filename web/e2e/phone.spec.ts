@@ -5,7 +5,7 @@
 // its field, scrolled into view. Needs a running server with demo data (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { BASE, PHONE, apiGet, byTestId, login, newPage, newPhonePage, pickNode, poll, shot } from './helpers'
+import { BASE, PHONE, apiGet, byTestId, inputOf, login, newPage, newPhonePage, pickNode, poll, shot } from './helpers'
 
 let browser: Browser
 
@@ -224,6 +224,30 @@ describe('console on a phone (390×844)', () => {
     await byTestId(page, 'entry-submit').click()
     await expectFirstErrorOnScreen(page, '请选择总体评价')
     await expectFits(page, 'entry-error')
+    await page.context().close()
+  })
+
+  it('a survey question without options is marked with text, on screen, when saving', async () => {
+    const page = await newPhonePage(browser)
+    await login(page, 'hosp1')
+    await page.goto('/sat-templates')
+    await byTestId(page, 'template-copy-outpatient').click()
+    await byTestId(page, 'template-copy-dialog').waitFor()
+    await inputOf(page, 'template-copy-name').fill(`手机模板${Date.now().toString(36)}`)
+    await byTestId(page, 'template-copy-submit').click()
+    await page.waitForURL('**/sat-templates/*')
+    await byTestId(page, 'editor-add-item-0').click()
+    await byTestId(page, 'editor-add-item-type-single').click()
+    const labels = byTestId(page, 'editor-section-0').locator('input[data-testid^="editor-item-label-"]')
+    await labels.last().fill('您是通过什么方式预约的')
+    const id = ((await labels.last().getAttribute('data-testid')) ?? '').slice('editor-item-label-'.length)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
+    await byTestId(page, 'editor-save').click()
+    const problem = byTestId(page, `editor-problem-${id}`)
+    await poll(() => problem.innerText()).toContain('至少需要 2 个选项')
+    await poll(() => inViewport(page, problem)).toBe(true)
+    await expectFits(page, 'editor-problem')
     await page.context().close()
   })
 })
