@@ -247,7 +247,7 @@ describe('console on a phone (390×844)', () => {
     const problem = byTestId(page, `editor-problem-${id}`)
     await poll(() => problem.innerText()).toContain('至少需要 2 个选项')
     await poll(() => inViewport(page, problem)).toBe(true)
-    await expectFits(page, 'editor-problem')
+    await shot(page, 'phone-editor-problem')
     await page.context().close()
   })
 })
