@@ -38,6 +38,25 @@ export async function newPage(browser: Browser): Promise<Page> {
   return page
 }
 
+/** The width and height of the phone viewport used by the phone tests (an iPhone 14). */
+export const PHONE = { width: 390, height: 844 }
+
+/** A page in its own context on a phone: 390×844, touch, mobile viewport. */
+export async function newPhonePage(browser: Browser): Promise<Page> {
+  const ctx = await browser.newContext({
+    baseURL: BASE,
+    viewport: PHONE,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  })
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(15_000)
+  return page
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true })
   await page.waitForTimeout(300) // let transitions settle

@@ -38,6 +38,8 @@ export default {
     close: 'Close',
     none: 'None',
     tip: 'Notice',
+    moreFilters: 'More filters',
+    fewerFilters: 'Fewer filters',
   },
   lang: {
     label: 'Language',
@@ -47,6 +49,7 @@ export default {
   header: {
     logout: 'Log out',
     changePassword: 'Change password',
+    menu: 'Menu',
     roles: 'Roles',
     noRole: 'No role',
   },

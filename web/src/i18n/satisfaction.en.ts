@@ -208,7 +208,21 @@ export default {
     versions: 'Versions',
     preview: 'Preview',
   },
+  survey: {
+    noOptions: 'This question has no options and cannot be answered (add options in the survey template)',
+    answerRequired: 'This question must be answered',
+  },
   editor: {
+    problem: {
+      name: 'Enter the template name',
+      sections: 'Add at least one section',
+      title: 'Enter the section title',
+      id: 'The item id is empty or repeated',
+      label: 'Enter the question',
+      weight: 'The weight must be above 0',
+      options: 'A single or multiple choice needs at least 2 options, each with a value and a text, values not repeated',
+      range: 'The minimum cannot be above the maximum',
+    },
     back: 'Back',
     draft: 'Draft',
     draftDiffers: 'The draft has unpublished changes',

@@ -207,7 +207,21 @@ export default {
     versions: '版本',
     preview: '预览',
   },
+  survey: {
+    noOptions: '此题未设置选项，无法作答（请在问卷模板中补充选项）',
+    answerRequired: '此题为必答题，请作答',
+  },
   editor: {
+    problem: {
+      name: '请填写模板名称',
+      sections: '至少需要一个分组',
+      title: '请填写分组标题',
+      id: '题目编号为空或重复',
+      label: '请填写题目',
+      weight: '权重须大于 0',
+      options: '单选、多选题至少需要 2 个选项，每个选项都要有值和文字，且值不能重复',
+      range: '最小值不能大于最大值',
+    },
     back: '返回',
     draft: '草稿',
     draftDiffers: '草稿有未发布的修改',

@@ -39,6 +39,8 @@ export default {
     close: '关闭',
     none: '无',
     tip: '提示',
+    moreFilters: '更多筛选',
+    fewerFilters: '收起筛选',
   },
   lang: {
     label: '语言',
@@ -48,6 +50,7 @@ export default {
   header: {
     logout: '退出登录',
     changePassword: '修改密码',
+    menu: '菜单',
     roles: '角色',
     noRole: '未授权',
   },

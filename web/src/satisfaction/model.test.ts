@@ -3,6 +3,7 @@ import {
   CHANNELS,
   FLAGS,
   checkDefinition,
+  answerItemOfField,
   cleanAnswers,
   defaultPeriod,
   followupTemplateCsv,
@@ -16,6 +17,7 @@ import {
   recentQuarters,
   scoreQuery,
   shanghaiDate,
+  unansweredRequired,
   sortRanking,
   wilson,
   type Definition,
@@ -127,6 +129,17 @@ describe('survey definitions', () => {
   })
   it('sends only answered items', () => {
     expect(cleanAnswers({ a: 5, b: undefined, c: '', d: [], e: ['x'], f: 0, g: null, h: '好' })).toEqual({ a: 5, e: ['x'], f: 0, h: '好' })
+  })
+  it('lists the required items left unanswered, in form order', () => {
+    const sections = [
+      { items: [{ id: 'a', required: true }, { id: 'b' }, { id: 'c', required: true }] },
+      { items: [{ id: 'd', required: true }] },
+    ]
+    expect(unansweredRequired(sections, { a: 5, c: [], d: '' })).toEqual(['c', 'd'])
+    expect(unansweredRequired(sections, { a: 5, c: ['x'], d: 0 })).toEqual([])
+    expect(answerItemOfField('answers.q7')).toBe('q7')
+    expect(answerItemOfField('overall')).toBeNull()
+    expect(answerItemOfField(undefined)).toBeNull()
   })
   it('offers an import template with the header the server reads', () => {
     const csv = followupTemplateCsv('H001-NK')

@@ -565,3 +565,14 @@ export function cleanAnswers(answers: Record<string, AnswerValue>): Record<strin
   }
   return out
 }
+
+/** Ids of the required items left unanswered (what cleanAnswers would not send), in form order. */
+export function unansweredRequired(sections: { items: { id: string; required?: boolean }[] }[], answers: Record<string, AnswerValue>): string[] {
+  const sent = cleanAnswers(answers)
+  return sections.flatMap((s) => s.items.filter((it) => it.required && !(it.id in sent)).map((it) => it.id))
+}
+
+/** The survey item a server error's field names ("answers.<item id>"), if any. */
+export function answerItemOfField(field: string | undefined): string | null {
+  return field?.startsWith('answers.') ? field.slice('answers.'.length) || null : null
+}
