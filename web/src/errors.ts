@@ -17,7 +17,7 @@ export const CODE_ZH: Record<string, string> = {
   // sessions and access
   unauthenticated: '登录已失效，请重新登录',
   invalid_credentials: '用户名或密码错误',
-  too_many_attempts: '登录失败次数过多，账号已暂时锁定，请稍后再试',
+  too_many_attempts: '登录失败次数过多，请稍后再试',
   password_change_required: '请先修改密码后再继续操作',
   csrf_failed: '页面已过期，请刷新页面后重试',
   forbidden: '您没有权限执行此操作',
@@ -28,6 +28,7 @@ export const CODE_ZH: Record<string, string> = {
   method_not_allowed: '不支持此操作',
   not_supported: '当前环境不支持此操作',
   bad_request: '请求格式有误',
+  unsupported_media_type: '提交的数据类型不受支持，请刷新页面后重试',
   malformed_json: '提交的数据格式有误，请刷新页面后重试',
   empty_body: '提交的内容为空',
   body_too_large: '提交的内容过大，请精简内容或压缩附件后重试',
@@ -85,6 +86,8 @@ const CODE_EN: Record<string, string> = {
   network_error: 'Network error: check your connection and try again',
   internal_error: 'Internal server error; please try again later',
   csrf_failed: 'The page has expired: reload it and try again',
+  too_many_attempts: 'Too many failed sign-in attempts; please wait a while and try again',
+  unsupported_media_type: 'This kind of request data is not accepted; reload the page and try again',
 }
 
 /** Chinese names of request fields (JSON body fields and query parameters). */
@@ -231,7 +234,7 @@ export function describeError(e: ErrorInfo, lang: Lang = currentLang()): ErrorTe
 }
 
 /** Codes whose server message adds nothing for the user. */
-const quiet = new Set(['unauthenticated', 'invalid_credentials', 'csrf_failed', 'password_change_required', 'rate_limited', 'network_error', 'internal_error'])
+const quiet = new Set(['unauthenticated', 'invalid_credentials', 'too_many_attempts', 'csrf_failed', 'password_change_required', 'rate_limited', 'network_error', 'internal_error'])
 
 /** One line: "「手机号」填写有误，请检查后重新提交（phone must be …）". */
 export function errorText(e: unknown, lang: Lang = currentLang()): string {
