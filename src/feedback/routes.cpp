@@ -15,6 +15,7 @@
 #include "feedback/embedded.hpp"
 #include "feedback/qr.hpp"
 #include "forms/json.hpp"
+#include "http/csp.hpp"
 #include "http/static_files.hpp"
 
 namespace manyi {
@@ -193,7 +194,9 @@ void register_point_routes(App& app, const Services& S) {
     std::string body = page;
     static const std::string marker = "/*POINT*/null";
     if (auto pos = body.find(marker); pos != std::string::npos) body.replace(pos, marker.size(), data);
+    std::string nonce = http::add_script_nonce(body);
     http::Response res = http::Response::text(p ? 200 : 404, std::move(body), "text/html; charset=utf-8");
+    res.header("Content-Security-Policy", http::csp_policy(nonce));
     if (c.req.header("accept-encoding").find("gzip") != std::string::npos) {
       res.body = http::gzip(res.body);
       res.header("Content-Encoding", "gzip");
