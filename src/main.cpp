@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--public-rate", cfg.public_rate, "public submissions per second per address")->capture_default_str();
   serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
-  serve->add_option("--login-rate", cfg.login_rate, "sign-in attempts per second per address")->capture_default_str();
-  serve->add_option("--login-burst", cfg.login_burst, "sign-in burst per address")->capture_default_str();
+  serve->add_option("--login-rate", cfg.login_rate, "failed sign-ins forgiven per second per address")->capture_default_str();
+  serve->add_option("--login-burst", cfg.login_burst, "failed sign-ins per address before it must wait")->capture_default_str();
   serve->add_option("--rating-device-rate", cfg.rating_device_rate, "public ratings per second per device")->capture_default_str();
   serve->add_option("--rating-device-burst", cfg.rating_device_burst, "public rating burst per device")->capture_default_str();
   serve->add_option("--rating-net-rate", cfg.rating_net_rate, "public ratings per second per network (/24)")->capture_default_str();
@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
     if (*serve) {
       auto colon = cfg.listen.rfind(':');
       if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
+      if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/respond.hpp"
+#include "app/security.hpp"
 #include "cases/service.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
@@ -43,6 +44,7 @@ App::App(Config c) : cfg(std::move(c)) {
   org = std::make_unique<org::OrgService>(*db);
   auth = std::make_unique<org::Auth>(*org, limiter);
   router = std::make_unique<http::Router>(*auth, limiter, metrics);
+  install_security_headers(*this);
   if (!cfg.web_dir.empty()) {
     statics = std::make_unique<http::StaticFiles>(cfg.web_dir);
     router->set_fallback([this](const http::Request& req) { return statics->serve(req); });

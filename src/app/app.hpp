@@ -28,7 +28,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;    // CIDRs
   double public_rate = 5, public_burst = 20;   // per address, public write endpoints
   double public_read_rate = 20, public_read_burst = 60;
-  double login_rate = 0.2, login_burst = 10;   // per address
+  double login_rate = 0.2, login_burst = 10;   // failed sign-ins per address (successes are free)
   int worker_threads = 48;
   int io_threads = 0;  // 0 = one per core
   int max_connections = 0;                   // 0 = below the descriptor limit (see ServerOptions)

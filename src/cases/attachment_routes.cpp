@@ -44,14 +44,16 @@ void register_case_attachment_routes(App& app) {
   auto& svc = *app.cases;
 
   // The public: one request per file, right after the case was filed (web/h5/complaint.html).
-  r.add("POST", "/api/v1/public/cases/{code}/attachments", "public", [&](http::Ctx& c) {
+  auto& upload = r.add("POST", "/api/v1/public/cases/{code}/attachments", "public", [&](http::Ctx& c) {
      return cases::unless_track_locked([&] {
        auto a = svc.public_attach(c.param("code"), c.req.q("phone_last4").value_or(""), name_query(c.req), c.req.body,
                                   c.req.remote_ip);
        return json_response(
            {{"id", id_str(a.id)}, {"name", a.name}, {"size", a.size}, {"content_type", a.content_type}}, 201);
      });
-   }).max_body = cases::kMaxAttachmentBytes;
+   });
+  upload.max_body = cases::kMaxAttachmentBytes;
+  upload.body = http::BodyType::file;  // the file's bytes with its own Content-Type
 
   // Staff: who may add notes may add files ("case.read" is the coarse gate, as for notes).
   r.add("POST", "/api/v1/cases/{id}/attachments", "case.read", [&](http::Ctx& c) {

@@ -14,8 +14,15 @@ class Error : public std::runtime_error {
   int status() const { return status_; }
   const std::string& code() const { return code_; }
   const std::string& field() const { return field_; }
+  // Seconds for the Retry-After header of a 429 or 503 (0 = none given; the router sends 1).
+  int retry_after() const { return retry_after_; }
+  Error& retry_after(int seconds) {
+    retry_after_ = seconds;
+    return *this;
+  }
 
  private:
+  int retry_after_ = 0;
   int status_;
   std::string code_;
   std::string field_;

@@ -15,6 +15,7 @@
 #include "feedback/embedded.hpp"
 #include "feedback/qr.hpp"
 #include "forms/json.hpp"
+#include "http/csp.hpp"
 #include "http/static_files.hpp"
 
 namespace manyi {
@@ -193,6 +194,7 @@ void register_point_routes(App& app, const Services& S) {
     std::string body = page;
     static const std::string marker = "/*POINT*/null";
     if (auto pos = body.find(marker); pos != std::string::npos) body.replace(pos, marker.size(), data);
+    std::string nonce = http::add_script_nonce(body);
     http::Response res = http::Response::text(p ? 200 : 404, std::move(body), "text/html; charset=utf-8");
     if (c.req.header("accept-encoding").find("gzip") != std::string::npos) {
       res.body = http::gzip(res.body);
@@ -200,9 +202,11 @@ void register_point_routes(App& app, const Services& S) {
     }
     res.header("Vary", "Accept-Encoding");
     res.header("Cache-Control", "no-store");
+    // Only this answer's inline script runs (its nonce, http/csp.hpp).
     res.header("Content-Security-Policy",
-               "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-               "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+               "default-src 'none'; script-src 'nonce-" + nonce +
+                   "'; style-src 'unsafe-inline'; connect-src 'self'; "
+                   "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     res.header("Referrer-Policy", "no-referrer");
     return res;
   });

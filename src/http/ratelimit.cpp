@@ -9,6 +9,13 @@ void RateLimiter::configure(const std::string& cls, Limit l) { limits_[cls] = l;
 bool RateLimiter::has_class(const std::string& cls) const { return limits_.count(cls) > 0; }
 
 int RateLimiter::take(const std::string& cls, const std::string& key, int64_t now_ms) {
+  return use(cls, key, now_ms, true);
+}
+int RateLimiter::wait(const std::string& cls, const std::string& key, int64_t now_ms) {
+  return use(cls, key, now_ms, false);
+}
+
+int RateLimiter::use(const std::string& cls, const std::string& key, int64_t now_ms, bool take) {
   auto lit = limits_.find(cls);
   if (lit == limits_.end()) return 0;
   const Limit& l = lit->second;
@@ -30,7 +37,7 @@ int RateLimiter::take(const std::string& cls, const std::string& key, int64_t no
     b.at_ms = now_ms;
   }
   if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+    if (take) b.tokens -= 1.0;
     return 0;
   }
   return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / l.per_second)));

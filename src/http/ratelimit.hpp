@@ -24,6 +24,9 @@ class RateLimiter {
   void configure(const std::string& cls, Limit l);
   // Takes a token; returns 0 when allowed, otherwise the seconds to wait (>= 1).
   int take(const std::string& cls, const std::string& key, int64_t now_ms);
+  // The seconds take() would ask to wait now, without taking a token (0 = a token is there).
+  // For limits that charge only some outcomes (sign-in failures): check first, take after.
+  int wait(const std::string& cls, const std::string& key, int64_t now_ms);
   bool has_class(const std::string& cls) const;
 
  private:
@@ -32,6 +35,7 @@ class RateLimiter {
     int64_t at_ms;
   };
   static constexpr int kShards = 16;
+  int use(const std::string& cls, const std::string& key, int64_t now_ms, bool take);
   struct Shard {
     std::mutex mu;
     tsl::robin_map<uint64_t, Bucket, KeyHashIdentity> buckets;

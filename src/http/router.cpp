@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
 
 #include "core/clock.hpp"
@@ -116,7 +118,10 @@ Route& Router::add(std::string method, std::string pattern, std::string access, 
   r.access = std::move(access);
   r.fn = std::move(fn);
   r.segs = split_path(r.pattern);
-  if (r.access == "public") r.limit_class = r.method == "GET" ? "public_read" : "public_write";
+  if (r.access == "public") {
+    r.limit_class = r.method == "GET" ? "public_read" : "public_write";
+    if (r.method != "GET") r.body = BodyType::json;
+  }
   routes_.push_back(std::move(r));
   return routes_.back();
 }
@@ -241,13 +246,27 @@ Principal Router::check_access(const Route& route, const Request& req) {
   return std::move(*user);
 }
 
+bool body_type_ok(BodyType want, const Request& req) {
+  if (want == BodyType::any) return true;
+  std::string ct = req.header("content-type");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  ct.erase(0, std::min(ct.size(), ct.find_first_not_of(' ')));
+  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ct.empty()) return req.body.empty();
+  if (want == BodyType::json) return ct == "application/json";
+  // A file's own type; the three a plain HTML form can send are refused.
+  return ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" && ct != "text/plain";
+}
+
 Response error_from(std::exception_ptr e, const Request& req) {
   try {
     std::rethrow_exception(e);
   } catch (const Error& e) {
     Response res = error_response(e.status(), e.code(), e.what(), e.field());
-    // Unavailable for a moment (database restarting, server busy): say when to come back.
-    if (e.status() == 503) res.header("Retry-After", "1");
+    // Unavailable for a moment (database restarting, server busy, throttled): say when to come back.
+    if (e.retry_after() > 0) res.header("Retry-After", std::to_string(e.retry_after()));
+    else if (e.status() == 503) res.header("Retry-After", "1");
     if (e.status() >= 500) spdlog::warn("{} {}: {} {}", req.method, req.path, e.code(), e.what());
     return res;
   } catch (const nlohmann::json::exception& e) {
@@ -282,8 +301,10 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
     std::atomic<bool> done{false};
     Reply reply;
     std::string method, label;
+    Headers headers;
   };
   auto once = std::make_shared<Once>();
+  if (response_headers_) once->headers = response_headers_(req);
   once->reply = std::move(reply);
   once->method = req.method;
   once->label = route ? route->pattern : "unmatched";
@@ -291,6 +312,18 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
     if (once->done.exchange(true)) return;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     metrics_.observe(once->method, once->label, res.status, secs);
+    auto has = [&res](const std::string& name) {
+      for (auto& [k, v] : res.headers)
+        if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+              return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+            }))
+          return true;
+      return false;
+    };
+    for (auto& [k, v] : once->headers)
+      if (!has(k)) res.header(k, v);
+    // Every "come back later" answer says when.
+    if ((res.status == 429 || res.status == 503) && !has("Retry-After")) res.header("Retry-After", "1");
     once->reply(std::move(res));
   };
   try {
@@ -304,6 +337,11 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
       if (method_mismatch) throw Error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
       throw Error(404, "not_found", "no such route: " + req.path);
     }
+    if (!body_type_ok(route->body, req))
+      throw Error(415, "unsupported_media_type",
+                  route->body == BodyType::json ? "this endpoint accepts only Content-Type: application/json"
+                                                : "send the file with its own Content-Type",
+                  "Content-Type");
     Ctx ctx(req, auth_);
     ctx.params = std::move(params);
     if (!route->limit_class.empty() && !rate_checked) {

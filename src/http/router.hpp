@@ -89,6 +89,11 @@ using Reply = std::function<void(Response)>;
 // (or called it), it must not throw.
 using AsyncHandler = std::function<void(Ctx&, Reply)>;
 
+// What a route accepts as a request body's Content-Type. Public state changes and the sign-in
+// accept only what another site's HTML form cannot send, so a cross-site form cannot post to
+// them: JSON, or for file uploads a file's own type (never a form encoding or text/plain).
+enum class BodyType { any, json, file };
+
 struct Route {
   std::string method;
   std::string pattern;  // "/api/v1/org/nodes/{id}"
@@ -97,6 +102,7 @@ struct Route {
   AsyncHandler afn;  // instead of fn: answers through a Reply without holding a thread
   size_t max_body = 256 * 1024;
   std::string limit_class;  // rate-limit class for public routes ("public_read", "public_write", "login")
+  BodyType body = BodyType::any;  // json for public routes other than GET (415 otherwise)
   std::vector<std::string> segs;
 };
 
@@ -130,6 +136,10 @@ class Router {
   Metrics& metrics() { return metrics_; }
   // Static files and the single-page-app fallback for non-API GETs.
   void set_fallback(std::function<std::optional<Response>(const Request&)> f) { fallback_ = std::move(f); }
+  // Headers for every answer (pages, API, errors, static files), computed from the request
+  // before dispatch; a header the handler set itself (e.g. a page's own CSP) is kept.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  void set_response_headers(std::function<Headers(const Request&)> f) { response_headers_ = std::move(f); }
 
  private:
   const Route* match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const;
@@ -140,7 +150,12 @@ class Router {
   Metrics& metrics_;
   std::vector<Route> routes_;
   std::function<std::optional<Response>(const Request&)> fallback_;
+  std::function<Headers(const Request&)> response_headers_;
 };
+
+// True when the request's Content-Type fits what the route accepts (an empty body without a
+// Content-Type fits too: nothing to misread).
+bool body_type_ok(BodyType want, const Request& req);
 
 Response error_response(int status, const std::string& code, const std::string& message,
                         const std::string& field = {});

@@ -25,41 +25,35 @@ std::string random_token(size_t bytes) {
 
 LoginResult Auth::login(const std::string& username, const std::string& password, const std::string& ip,
                         const std::string& user_agent) {
-  if (int wait = limiter_.take("login", ip, now_ms())) {
-    Error e(429, "too_many_attempts", fmt::format("too many sign-in attempts from this address; retry in {} s", wait));
-    throw e;
-  }
+  // Unknown user, wrong password and deactivated account answer alike (401 after one password
+  // check); a throttled name answers alike whether or not the account exists (429, unchecked).
   auto& db = org_.db();
-  auto r = db.query("SELECT id, password_hash, active, failed_logins, locked_until, node_id FROM users WHERE username = ?",
+  auto r = db.query("SELECT id, password_hash, active, node_id, last_login_ip FROM users WHERE username = ?",
                     {username});
+  std::string key = LoginThrottle::key(username, ip, r.empty() ? std::string() : r[0].str(4));
+  throttle_.check(key, ip, now_ms());
+  bool ok = verify_password(r.empty() ? unknown_user_hash() : r[0].str(1), password);
   int64_t t = now_ms();
-  if (r.empty()) {
-    verify_password("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g", password);  // same cost
-    throw Error(401, "invalid_credentials", "wrong username or password");
-  }
-  int64_t uid = r[0].i64(0);
-  if (r[0].i64(4) > t) throw Error(429, "too_many_attempts", "this account is locked for a while after repeated failures");
-  if (!verify_password(r[0].str(1), password) || r[0].i64(2) == 0) {
+  if (r.empty() || !ok || r[0].i64(2) == 0) {
+    int64_t uid = r.empty() ? 0 : r[0].i64(0);
     db.write([&](store::Tx& tx) {
-      // Counted in the database, atomically: parallel attempts cannot each see a stale count.
-      auto f = tx.query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins", {uid});
-      int failures = f.empty() ? 1 : static_cast<int>(f[0].i64(0));
-      if (failures >= opts_.max_failures)
-        tx.exec("UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?", {t + opts_.lock_ms, uid});
-      audit::record(tx, {uid, username, ip}, {"auth.login_failed", "user", uid, r[0].i64(5), "", "", "", ""});
+      throttle_.failed(tx, username, key, ip, t);
+      if (uid) audit::record(tx, {uid, username, ip}, {"auth.login_failed", "user", uid, r[0].i64(3), "", "", "", ""});
     });
     throw Error(401, "invalid_credentials", "wrong username or password");
   }
+  int64_t uid = r[0].i64(0);
   LoginResult res;
   res.token = random_token();
   std::string csrf = random_token(24);
   int64_t sid = new_id();
   db.write([&](store::Tx& tx) {
-    tx.exec("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", {uid});
+    LoginThrottle::succeeded(tx, username);
+    tx.exec("UPDATE users SET last_login_ip = ? WHERE id = ?", {ip, uid});
     tx.exec("INSERT INTO sessions(id, token_hash, user_id, csrf, ip, user_agent, created_at, last_seen, revoked) "
             "VALUES (?,?,?,?,?,?,?,?,0)",
             {sid, audit::sha256_hex(res.token), uid, csrf, ip, utf8_prefix(user_agent, 200), t, t});
-    audit::record(tx, {uid, username, ip}, {"auth.login", "session", sid, r[0].i64(5), "", "", "", ""});
+    audit::record(tx, {uid, username, ip}, {"auth.login", "session", sid, r[0].i64(3), "", "", "", ""});
   });
   res.principal = *principal_for_token(res.token);
   return res;
@@ -74,11 +68,13 @@ void Auth::logout(const http::Principal& p) {
   });
 }
 
-std::string Auth::session_cookie(const std::string& token) const {
-  return fmt::format("manyi_session={}; Path=/; HttpOnly; SameSite=Strict{}", token, opts_.secure_cookie ? "; Secure" : "");
+std::string Auth::session_cookie(const std::string& token, bool https) const {
+  return fmt::format("manyi_session={}; Path=/; HttpOnly; SameSite=Strict{}", token,
+                     https || opts_.secure_cookie ? "; Secure" : "");
 }
-std::string Auth::clear_cookie() const {
-  return "manyi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+std::string Auth::clear_cookie(bool https) const {
+  return fmt::format("manyi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+                     https || opts_.secure_cookie ? "; Secure" : "");
 }
 
 std::optional<http::Principal> Auth::principal_for_token(const std::string& token) {

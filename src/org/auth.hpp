@@ -1,4 +1,5 @@
-// Auth: login with throttling (per account in the database, per address in memory),
+// Auth: login with throttling of failures (org/login_throttle.hpp: per name in the database,
+// per address in memory),
 // database-backed sessions with idle and absolute timeouts, CSRF tokens, and the
 // http::Authorizer the router uses (role → permission, node paths).
 #pragma once
@@ -6,6 +7,7 @@
 #include <string>
 
 #include "http/ratelimit.hpp"
+#include "org/login_throttle.hpp"
 #include "http/router.hpp"
 #include "org/service.hpp"
 
@@ -14,9 +16,7 @@ namespace manyi::org {
 struct AuthOptions {
   int64_t idle_timeout_ms = 2LL * 3600 * 1000;
   int64_t absolute_timeout_ms = 12LL * 3600 * 1000;
-  int max_failures = 5;                          // per account before a lock
-  int64_t lock_ms = 15LL * 60 * 1000;
-  bool secure_cookie = false;                    // set behind HTTPS
+  bool secure_cookie = false;                    // always mark the cookie Secure
 };
 
 struct LoginResult {
@@ -27,13 +27,14 @@ struct LoginResult {
 class Auth : public http::Authorizer {
  public:
   Auth(OrgService& org, http::RateLimiter& limiter, AuthOptions opts = {})
-      : org_(org), limiter_(limiter), opts_(opts) {}
+      : org_(org), throttle_(org.db(), limiter), opts_(opts) {}
 
   LoginResult login(const std::string& username, const std::string& password, const std::string& ip,
                     const std::string& user_agent);
   void logout(const http::Principal& p);
-  std::string session_cookie(const std::string& token) const;
-  std::string clear_cookie() const;
+  // https: the request reached us over HTTPS (app/security.hpp) — the cookie gets Secure.
+  std::string session_cookie(const std::string& token, bool https) const;
+  std::string clear_cookie(bool https) const;
   std::optional<http::Principal> principal_for_token(const std::string& token);
 
   // http::Authorizer
@@ -45,7 +46,7 @@ class Auth : public http::Authorizer {
 
  private:
   OrgService& org_;
-  http::RateLimiter& limiter_;
+  LoginThrottle throttle_;
   AuthOptions opts_;
 };
 

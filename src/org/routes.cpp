@@ -3,6 +3,7 @@
 
 #include "app/app.hpp"
 #include "app/respond.hpp"
+#include "app/security.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "org/roles.hpp"
@@ -57,13 +58,13 @@ void register_org_routes(App& app) {
     auto password = jv::req_str(j, "password", 128);
     auto res = auth.login(username, password, c.req.remote_ip, c.req.header("user-agent"));
     auto out = json_response({{"csrf_token", res.principal.csrf}, {"user", principal_json(res.principal)}});
-    out.header("Set-Cookie", auth.session_cookie(res.token));
+    out.header("Set-Cookie", auth.session_cookie(res.token, request_is_https(app.cfg, c.req)));
     return out;
   }).limit_class = "";  // throttled inside login (per address and per account)
   r.add("POST", "/api/v1/auth/logout", "login", [&](http::Ctx& c) {
     auth.logout(c.me());
     auto out = http::Response::no_content();
-    out.header("Set-Cookie", auth.clear_cookie());
+    out.header("Set-Cookie", auth.clear_cookie(request_is_https(app.cfg, c.req)));
     return out;
   });
   r.add("GET", "/api/v1/me", "login", [&](http::Ctx& c) {

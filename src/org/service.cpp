@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <map>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -726,14 +727,31 @@ void check_password_policy(const std::string& pw, const std::string& username) {
   }
 }
 
+bool test_fast_hash() {
+  static const bool fast = [] {
+    const char* v = std::getenv("MANYI_TEST_FAST_HASH");
+    return v && std::string_view(v) == "1";
+  }();
+  return fast;
+}
+
 std::string hash_password(const std::string& password) {
   char out[crypto_pwhash_STRBYTES];
+  // Production: argon2id, 2 passes over 64 MiB. Only tests set MANYI_TEST_FAST_HASH=1.
+  unsigned long long ops = test_fast_hash() ? crypto_pwhash_OPSLIMIT_MIN : 2;
+  size_t mem = test_fast_hash() ? crypto_pwhash_MEMLIMIT_MIN : 64ull * 1024 * 1024;
   gate().enter();
-  int rc = crypto_pwhash_str_alg(out, password.data(), password.size(), 2, 64ull * 1024 * 1024,
-                                 crypto_pwhash_ALG_ARGON2ID13);
+  int rc = crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem, crypto_pwhash_ALG_ARGON2ID13);
   gate().leave();
   if (rc != 0) throw std::runtime_error("password hashing failed (out of memory)");
   return out;
+}
+
+const std::string& unknown_user_hash() {
+  static const std::string h = test_fast_hash()
+      ? hash_password("no-such-user-password")
+      : "$argon2id$v=19$m=65536,t=2,p=1$lSta0dxrnlCAxI38vI+Frw$zNwF9jogBD9XTTbc377uAYUAaGZmxGZeGY1KDKrV1OA";
+  return h;
 }
 
 bool verify_password(const std::string& hash, const std::string& password) {
@@ -797,6 +815,7 @@ void OrgService::set_password(const audit::Actor& who, int64_t user_id, const st
     tx.exec("UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = 0, "
             "updated_at = ? WHERE id = ?",
             {hash, int64_t{must_change}, now_ms(), user_id});
+    tx.exec("DELETE FROM login_failures WHERE username = ?", {u->username});  // a new password starts afresh
     audit::record(tx, who, {"user.password", "user", user_id, u->node_id, "", "", "", u->username});
   });
 }

@@ -98,6 +98,11 @@ void check_password_policy(const std::string& password, const std::string& usern
 // argon2id (libsodium); hashing is bounded to a few at a time (64 MiB each).
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
+// A valid hash with the parameters hash_password uses: checking a password of an unknown user
+// against it costs what a real check costs.
+const std::string& unknown_user_hash();
+// True only in tests that set MANYI_TEST_FAST_HASH=1: hashes use libsodium's minimum cost.
+bool test_fast_hash();
 // Minimal RFC 4180 CSV parser: rows of fields.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string node_json_text(const Node& n);

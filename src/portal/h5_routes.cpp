@@ -17,6 +17,7 @@
 #include "core/id.hpp"
 #include "core/json.hpp"
 #include "feedback/embedded.hpp"
+#include "http/csp.hpp"
 #include "http/static_files.hpp"
 #include "portal/public_refs.hpp"
 
@@ -48,7 +49,9 @@ std::string script_json(const json& j) {
 }
 
 http::Response html(const http::Request& req, std::string body) {
+  std::string nonce = http::add_script_nonce(body);
   http::Response res = http::Response::text(200, std::move(body), "text/html; charset=utf-8");
+  res.header("Content-Security-Policy", http::csp_policy(nonce));
   if (req.header("accept-encoding").find("gzip") != std::string::npos) {
     res.body = http::gzip(res.body);
     res.header("Content-Encoding", "gzip");

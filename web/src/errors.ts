@@ -19,7 +19,7 @@ export const CODE_ZH: Record<string, string> = {
   // sessions and access
   unauthenticated: '登录已失效，请重新登录',
   invalid_credentials: '用户名或密码错误',
-  too_many_attempts: '登录失败次数过多，账号已暂时锁定，请稍后再试',
+  too_many_attempts: '登录失败次数过多，请稍后再试',
   password_change_required: '请先修改密码后再继续操作',
   csrf_failed: '页面已过期，请刷新页面后重试',
   forbidden: '您没有权限执行此操作',
@@ -34,6 +34,7 @@ export const CODE_ZH: Record<string, string> = {
   method_not_allowed: '不支持此操作',
   not_supported: '当前环境不支持此操作',
   bad_request: '请求格式有误',
+  unsupported_media_type: '提交的数据类型不受支持，请刷新页面后重试',
   malformed_json: '提交的数据格式有误，请刷新页面后重试',
   empty_body: '提交的内容为空',
   body_too_large: '提交的内容过大，请精简内容或压缩附件后重试',
@@ -95,7 +96,6 @@ export const CODE_EN: Record<string, string> = {
   // sessions and access
   unauthenticated: 'Your session has expired; please sign in again',
   invalid_credentials: 'Wrong username or password',
-  too_many_attempts: 'Too many failed sign-ins; the account is locked for a while, try again later',
   password_change_required: 'Please change your password before continuing',
   csrf_failed: 'The page has expired: reload it and try again',
   forbidden: 'You do not have permission to do this',
@@ -163,6 +163,8 @@ export const CODE_EN: Record<string, string> = {
   attachment_window_closed: 'The time for adding attachments has passed',
   receipt_not_found: 'No such rating (unknown receipt)',
   track_locked: 'Too many wrong phone digits for this tracking code; tracking is paused, try again in an hour',
+  too_many_attempts: 'Too many failed sign-in attempts; please wait a while and try again',
+  unsupported_media_type: 'This kind of request data is not accepted; reload the page and try again',
 }
 
 /** Codes whose server message is not meant for users: in English the code's sentence is shown. */
@@ -319,7 +321,7 @@ export function describeError(e: ErrorInfo, lang: Lang = currentLang()): ErrorTe
 }
 
 /** Codes whose server message adds nothing for the user. */
-const quiet = new Set(['unauthenticated', 'invalid_credentials', 'csrf_failed', 'password_change_required', 'rate_limited', 'network_error', 'internal_error'])
+const quiet = new Set(['unauthenticated', 'invalid_credentials', 'too_many_attempts', 'csrf_failed', 'password_change_required', 'rate_limited', 'network_error', 'internal_error'])
 
 /** One line in the given language: "「手机号」填写有误，请检查后重新提交". */
 export function errorText(e: unknown, lang: Lang = currentLang()): string {

@@ -1,0 +1,273 @@
+// Sign-in and response security through a real `manyi serve` on the demo organisation, on
+// SQLite and PostgreSQL: successes are never throttled (a shift behind one address), failures
+// are (per address, per name, progressively), answers do not tell whether an account exists,
+// every 429 says when to retry, public and sign-in endpoints take only JSON, and every answer
+// carries the security headers (HSTS and the Secure cookie only over HTTPS).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "support/testing.hpp"
+
+using namespace manyi;
+using namespace manyi::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+class SignIn : public DemoServerTest {
+ protected:
+  SignIn() { start_in_setup = false; }
+  static std::string code(const HttpResponse& r) {
+    auto j = r.js();
+    return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+  }
+  // A sign-in as if from `ip` (the server trusts X-Forwarded-For from 127.0.0.1 in these tests).
+  static HttpResponse login_from(HttpClient& c, const std::string& ip, const std::string& user, const std::string& pw) {
+    return c.request("POST", "/api/v1/auth/login", json{{"username", user}, {"password", pw}}.dump(),
+                     {{"X-Forwarded-For", ip}});
+  }
+};
+
+// Hashes at libsodium's minimum cost in the server started while this lives (tests only).
+struct FastHash {
+  FastHash() { setenv("MANYI_TEST_FAST_HASH", "1", 1); }
+  ~FastHash() { unsetenv("MANYI_TEST_FAST_HASH"); }
+};
+
+}  // namespace
+
+// 100 different users sign in from one address at once (a shift behind one NAT address at
+// 8:00) with the default per-address limit: all get in. Failures are still limited per
+// address and per account.
+TEST_P(SignIn, HundredSignInsFromOneAddressInABurstAllSucceed) {
+  {
+    FastHash fast;
+    // The production per-address limit (the test client's default is generous).
+    start({"--public-rate", "100", "--public-burst", "500", "--login-rate", "0.2", "--login-burst", "10"});
+  }
+  auto admin = server->client();
+  ASSERT_EQ(admin.login("hosp1").status, 200);
+  std::string ward = node("H001-NK");
+  for (int i = 0; i < 100; ++i) {
+    auto r = admin.post("/api/v1/users", {{"username", "nurse" + std::to_string(i)}, {"display_name", "护士"},
+                                          {"password", "Shift-pass-8"}, {"node_id", ward},
+                                          {"must_change_password", false}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  std::vector<int> status(100, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 10; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t * 10; i < t * 10 + 10; ++i) {
+        auto c = server->client();
+        status[i] = c.login("nurse" + std::to_string(i), "Shift-pass-8").status;
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(status[i], 200) << "nurse" << i;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login'"), 101);
+
+  // Per account: five failures, then the account waits (even with the right password).
+  auto c = server->client();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(c.login("nurse1", "Wrong-pass-1").status, 401) << i;
+  auto held = c.login("nurse1", "Shift-pass-8");
+  EXPECT_EQ(held.status, 429);
+  EXPECT_EQ(code(held), "too_many_attempts");
+  // Per address: ten failures in all (default --login-burst, one forgiven every 5 s while this
+  // runs), then the address waits.
+  HttpResponse addr;
+  int failures = 5;
+  for (int i = 0; i < 20 && addr.status != 429; ++i) {
+    addr = c.login("nurse" + std::to_string(10 + i), "Wrong-pass-1");
+    if (addr.status == 401) ++failures;
+  }
+  EXPECT_GE(failures, 10);
+  EXPECT_LE(failures, 14);
+  EXPECT_EQ(addr.status, 429);
+  EXPECT_EQ(code(addr), "too_many_attempts");
+  EXPECT_FALSE(addr.headers["retry-after"].empty());
+}
+
+// Unknown user, wrong password and deactivated account: the same status, code and message,
+// each after one full password check; a throttled name answers the same whether or not an
+// account has it.
+TEST_P(SignIn, AnswersDoNotTellWhetherAnAccountExists) {
+  db->write([](store::Tx& tx) { tx.exec("UPDATE users SET active = 0 WHERE username = 'staff'"); });
+  start({"--login-burst", "100"});
+  auto c = server->client();
+  auto timed = [&](const std::string& user) {
+    double best = 1e9;
+    HttpResponse r;
+    for (int i = 0; i < 2; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      r = c.login(user, "Wrong-pass-1");
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return std::make_pair(r, best);
+  };
+  auto [wrong, t_wrong] = timed("hosp1");
+  auto [unknown, t_unknown] = timed("no-such-user");
+  auto [off, t_off] = timed("staff");
+  for (auto* r : {&wrong, &unknown, &off}) {
+    EXPECT_EQ(r->status, 401);
+    EXPECT_EQ(r->body, wrong.body);
+  }
+  EXPECT_EQ(code(wrong), "invalid_credentials");
+  // The same timing class: every answer waited for one production-cost password check.
+  for (double t : {t_wrong, t_unknown, t_off}) EXPECT_GT(t, 0.1) << t;
+  EXPECT_LT(std::max({t_wrong, t_unknown, t_off}) / std::min({t_wrong, t_unknown, t_off}), 3.0);
+
+  for (int i = 0; i < 3; ++i) {
+    c.login("hosp1", "Wrong-pass-1");
+    c.login("no-such-user", "Wrong-pass-1");
+  }
+  auto held_real = c.login("hosp1");
+  auto held_ghost = c.login("no-such-user", "Wrong-pass-1");
+  EXPECT_EQ(held_real.status, 429);
+  EXPECT_EQ(held_real.body, held_ghost.body);
+  EXPECT_EQ(code(held_real), "too_many_attempts");
+  EXPECT_FALSE(held_real.headers["retry-after"].empty());
+  EXPECT_FALSE(held_ghost.headers["retry-after"].empty());
+}
+
+// A flood of failures against an account from other addresses holds the account there, but
+// its user still signs in from the address of their last sign-in.
+TEST_P(SignIn, UsualAddressPassesAFloodFromOtherAddresses) {
+  start({"--trusted-proxy", "127.0.0.1/32"});
+  auto c = server->client();
+  ASSERT_EQ(login_from(c, "10.20.30.40", "dept", "Manyi-demo-1").status, 200);
+  for (int i = 0; i < 30; ++i) login_from(c, "198.51.100." + std::to_string(i), "dept", "Wrong-pass-" + std::to_string(i));
+  EXPECT_EQ(login_from(c, "203.0.113.9", "dept", "Manyi-demo-1").status, 429);
+  auto home = login_from(c, "10.20.30.40", "dept", "Manyi-demo-1");
+  EXPECT_EQ(home.status, 200) << home.body;
+}
+
+// Every 429 says when to come back: the router's public limits (a flood of public writes and
+// of public reads; the rating intake's own limits are tested in feedback_http_test) and the
+// sign-in throttle.
+TEST_P(SignIn, Every429CarriesRetryAfter) {
+  start({"--public-rate", "0.01", "--public-burst", "2", "--login-rate", "0.01", "--login-burst", "1"});
+  auto pub = server->client();
+  HttpResponse last;
+  for (int i = 0; i < 3; ++i) last = pub.post("/api/v1/public/cases", json::object());
+  EXPECT_EQ(last.status, 429) << last.body;
+  EXPECT_EQ(code(last), "rate_limited");
+  EXPECT_GE(std::stoi("0" + last.headers["retry-after"]), 1);
+  last = HttpResponse{};
+  for (int i = 0; i < 2000 && last.status != 429; ++i) last = pub.get("/api/v1/public/cases/options");
+  EXPECT_EQ(last.status, 429);
+  EXPECT_GE(std::stoi("0" + last.headers["retry-after"]), 1);
+  auto c = server->client();
+  EXPECT_EQ(c.login("bureau", "Wrong-pass-1").status, 401);
+  auto held = c.login("bureau");
+  EXPECT_EQ(held.status, 429);
+  EXPECT_GE(std::stoi("0" + held.headers["retry-after"]), 1);
+}
+
+// Public endpoints and the sign-in take JSON only (an upload takes the file's own type):
+// another site's HTML form cannot post to them.
+TEST_P(SignIn, PublicAndSignInEndpointsAcceptOnlyJson) {
+  start();
+  auto c = server->client();
+  std::string creds = R"({"username":"bureau","password":"Manyi-demo-1"})";
+  int64_t sessions = count("SELECT COUNT(*) FROM sessions");
+  for (std::string type : {"application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"}) {
+    auto r = c.request("POST", "/api/v1/auth/login", creds, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 415) << type;
+    EXPECT_EQ(code(r), "unsupported_media_type") << type;
+    EXPECT_EQ(r.js()["error"]["field"], "Content-Type");
+    EXPECT_EQ(c.request("POST", "/api/v1/public/cases", "{}", {{"Content-Type", type}}).status, 415) << type;
+    EXPECT_EQ(c.request("POST", "/api/v1/public/ratings", "{}", {{"Content-Type", type}}).status, 415) << type;
+    EXPECT_EQ(c.request("POST", "/api/v1/public/cases/X/attachments?phone_last4=1234&name=a.png", "x",
+                        {{"Content-Type", type}}).status, 415) << type;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sessions"), sessions);
+  // JSON (with a charset) is fine; an image upload passes to the route (404: no such case).
+  EXPECT_EQ(c.request("POST", "/api/v1/auth/login", creds, {{"Content-Type", "application/json; charset=utf-8"}}).status,
+            200);
+  EXPECT_EQ(c.request("POST", "/api/v1/public/cases/X/attachments?phone_last4=1234&name=a.png", "x",
+                      {{"Content-Type", "image/png"}}).status, 404);
+  // Signed-in routes are not affected (CSRF protects them).
+  EXPECT_NE(c.request("POST", "/api/v1/auth/logout", "", {}).status, 415);
+}
+
+// CSP, framing and referrer headers on API answers, errors, console files and public pages;
+// each public page's inline script carries the nonce its CSP names. No HSTS over plain HTTP.
+TEST_P(SignIn, SecurityHeadersOnEveryPageAndApiAnswer) {
+  fs::path web = fs::temp_directory_path() / ("manyi-signin-web-" + std::to_string(getpid()));
+  fs::create_directories(web);
+  std::ofstream(web / "index.html") << "<!doctype html><title>console</title><script type=module src=/assets/a.js></script>";
+  start({"--web", web.string()});
+  auto c = server->client();
+  std::string point = db->query("SELECT code FROM collection_points LIMIT 1")[0].str(0);
+  for (const std::string& path : std::vector<std::string>{"/api/v1/me", "/healthz", "/", "/cases/inbox", "/api/v1/nope",
+                                                          "/f/" + point, "/c", "/t"}) {
+    auto r = c.get(path);
+    SCOPED_TRACE(path);
+    EXPECT_NE(r.headers["content-security-policy"].find("frame-ancestors 'none'"), std::string::npos);
+    std::string csp = r.headers["content-security-policy"];
+    EXPECT_TRUE(csp.find("object-src 'none'") != std::string::npos || csp.rfind("default-src 'none'", 0) == 0) << csp;
+    EXPECT_EQ(r.headers["x-frame-options"], "DENY");
+    // The rating page /f/ keeps its stricter no-referrer (a point code must not leak on).
+    EXPECT_TRUE(r.headers["referrer-policy"] == "same-origin" || r.headers["referrer-policy"] == "no-referrer");
+    EXPECT_EQ(r.headers.count("strict-transport-security"), 0u);
+    if (path == "/" || path.rfind("/api", 0) == 0 || path == "/healthz" || path == "/cases/inbox") {
+      EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
+    }
+  }
+  for (const std::string& path : std::vector<std::string>{"/f/" + point, "/c", "/t"}) {
+    auto r = c.get(path);
+    SCOPED_TRACE(path);
+    std::string csp = r.headers["content-security-policy"];
+    auto at = csp.find("'nonce-");
+    ASSERT_NE(at, std::string::npos) << csp;
+    std::string nonce = csp.substr(at + 7, csp.find('\'', at + 7) - at - 7);
+    EXPECT_NE(r.body.find("<script nonce=\"" + nonce + "\""), std::string::npos);
+    EXPECT_EQ(r.body.find("<script>"), std::string::npos);
+    EXPECT_NE(c.get(path).headers["content-security-policy"], csp);  // fresh per answer
+  }
+  fs::remove_all(web);
+}
+
+// HTTPS: with an https:// public URL, or from a trusted proxy saying X-Forwarded-Proto: https,
+// the session cookie is Secure and answers carry HSTS; a client that is no proxy cannot say so.
+TEST_P(SignIn, SecureCookieAndHstsOnlyOverHttps) {
+  start({"--public-url", "https://manyi.example.gov.cn"});
+  {
+    auto c = server->client();
+    auto r = c.login("bureau");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.headers["set-cookie"].find("; Secure"), std::string::npos) << r.headers["set-cookie"];
+    EXPECT_NE(r.headers["strict-transport-security"].find("max-age="), std::string::npos);
+  }
+  start({"--trusted-proxy", "127.0.0.1/32"});
+  {
+    auto c = server->client();
+    auto plain = c.login("bureau");
+    EXPECT_EQ(plain.headers["set-cookie"].find("Secure"), std::string::npos);
+    EXPECT_EQ(plain.headers.count("strict-transport-security"), 0u);
+    auto r = c.request("POST", "/api/v1/auth/login", R"({"username":"bureau","password":"Manyi-demo-1"})",
+                       {{"X-Forwarded-Proto", "https"}, {"X-Forwarded-For", "10.9.8.7"}});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.headers["set-cookie"].find("; Secure"), std::string::npos);
+    EXPECT_FALSE(r.headers["strict-transport-security"].empty());
+  }
+  start();  // no trusted proxy: the header is the client's word only
+  {
+    auto c = server->client();
+    auto r = c.request("POST", "/api/v1/auth/login", R"({"username":"bureau","password":"Manyi-demo-1"})",
+                       {{"X-Forwarded-Proto", "https"}});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["set-cookie"].find("Secure"), std::string::npos);
+    EXPECT_EQ(r.headers.count("strict-transport-security"), 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, SignIn, ::testing::ValuesIn(backends()), backend_name);
