@@ -109,7 +109,27 @@ std::vector<std::string> Ctx::scope_paths(const std::string& perm) const {
   return out;
 }
 
+// The headers every answer carries (security headers) unless the handler set its own, and a
+// Retry-After on every "come back later" answer.
+static void add_common_headers(Response& res, const Router::Headers& common) {
+  auto has = [&res](const std::string& name) {
+    for (auto& [k, v] : res.headers)
+      if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          }))
+        return true;
+    return false;
+  };
+  for (auto& [k, v] : common)
+    if (!has(k)) res.header(k, v);
+  if ((res.status == 429 || res.status == 503) && !has("Retry-After")) res.header("Retry-After", "1");
+}
+
 // ---- Router ----
+void Router::add_headers(const Request& req, Response& res) const {
+  add_common_headers(res, response_headers_ ? response_headers_(req) : Headers{});
+}
+
 Route& Router::add(std::string method, std::string pattern, std::string access, Handler fn) {
   if (access.empty()) throw std::logic_error("route " + pattern + " declares no access");
   Route r;
@@ -192,6 +212,7 @@ Router::Target Router::admit(Request& req) {
   auto refuse = [&](Response res, const std::string& label) {
     metrics_.observe(req.method, label, res.status,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    add_headers(req, res);
     return Target{64 * 1024, false, false, std::move(res)};
   };
   if (!route) {
@@ -223,6 +244,7 @@ std::optional<Response> Router::authorize(Request& req) {
   } catch (...) {
     Response res = error_from(std::current_exception(), req);
     metrics_.observe(req.method, route->pattern, res.status, 0);
+    add_headers(req, res);
     return res;
   }
 }
@@ -312,18 +334,7 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
     if (once->done.exchange(true)) return;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     metrics_.observe(once->method, once->label, res.status, secs);
-    auto has = [&res](const std::string& name) {
-      for (auto& [k, v] : res.headers)
-        if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-              return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-            }))
-          return true;
-      return false;
-    };
-    for (auto& [k, v] : once->headers)
-      if (!has(k)) res.header(k, v);
-    // Every "come back later" answer says when.
-    if ((res.status == 429 || res.status == 503) && !has("Retry-After")) res.header("Retry-After", "1");
+    add_common_headers(res, once->headers);
     once->reply(std::move(res));
   };
   try {

@@ -140,6 +140,8 @@ class Router {
   // before dispatch; a header the handler set itself (e.g. a page's own CSP) is kept.
   using Headers = std::vector<std::pair<std::string, std::string>>;
   void set_response_headers(std::function<Headers(const Request&)> f) { response_headers_ = std::move(f); }
+  // Adds those headers (and Retry-After to a 429 or 503) to an answer made outside dispatch.
+  void add_headers(const Request& req, Response& res) const;
 
  private:
   const Route* match(const Request& req, std::map<std::string, std::string>& params, bool& method_mismatch) const;

@@ -280,6 +280,7 @@ struct Server::Impl {
       }
       if (early) {
         res = std::move(*early);
+        router.add_headers(req, res);
         if (has_body && !parser.is_done()) {
           keep_alive = false;
           unread_body = true;
