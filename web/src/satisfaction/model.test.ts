@@ -5,7 +5,6 @@ import {
   checkDefinition,
   cleanAnswers,
   defaultPeriod,
-  followupTemplateCsv,
   freshId,
   interval,
   newItem,
@@ -127,11 +126,6 @@ describe('survey definitions', () => {
   })
   it('sends only answered items', () => {
     expect(cleanAnswers({ a: 5, b: undefined, c: '', d: [], e: ['x'], f: 0, g: null, h: '好' })).toEqual({ a: 5, e: ['x'], f: 0, h: '好' })
-  })
-  it('offers an import template with the header the server reads', () => {
-    const csv = followupTemplateCsv('H001-NK')
-    expect(csv.startsWith('\uFEFFname,phone,department,discharge_date\n')).toBe(true)
-    expect(csv).toContain(',H001-NK,')
   })
 })
 
