@@ -25,7 +25,10 @@ Phone parse(const std::string& text) {
   static const std::regex mobile(R"(^(?:\+?86|0086)?-?(1[3-9]\d{9})$)");
   static const std::regex landline(R"(^(?:\+?86-?)?\(?(0\d{2,3})\)?-?([2-9]\d{6,7})(?:[-x](\d{1,6}))?$)");
   std::smatch m;
-  if (std::regex_match(t, m, mobile)) return {Kind::mobile, m[1].str()};
+  std::string bare;  // a mobile's digits may be grouped any way: 138-0000-1111, (+86) 138 …
+  for (char c : t)
+    if (c != '-' && c != '(' && c != ')') bare += c;
+  if (std::regex_match(bare, m, mobile)) return {Kind::mobile, m[1].str()};
   if (std::regex_match(t, m, landline)) {
     std::string n = m[1].str() + "-" + m[2].str();
     if (m[3].matched) n += "-" + m[3].str();

@@ -162,8 +162,7 @@ TEST(TableFile, MalformedAndHostileFilesAreRefused) {
   });
   EXPECT_EQ(table::read(big).size(), 3000u);
   lim = {};
-  lim.max_unzipped = 64 * 1024;
-  EXPECT_LT(big.size(), 64 * 1024u);
+  lim.max_unzipped = big.size();  // the file itself is within the budget; what it inflates to is not
   EXPECT_EQ(code_of([&] { table::read(big, lim); }), "file_too_large");
   lim = {};
   lim.max_rows = 100;
@@ -176,7 +175,7 @@ TEST(CnPhone, MobilesAndLandlines) {
   EXPECT_EQ(cn_phone::parse("138 0000 1111").number, "13800001111");
   EXPECT_EQ(cn_phone::parse("+86 138-0000-1111").number, "13800001111");
   EXPECT_EQ(cn_phone::parse("0571-88888888").kind, Kind::landline);
-  EXPECT_EQ(cn_phone::parse("(010)12345678").number, "010-12345678");
+  EXPECT_EQ(cn_phone::parse("(010)62345678").number, "010-62345678");
   EXPECT_EQ(cn_phone::parse("057188888888").number, "0571-88888888");
   EXPECT_EQ(cn_phone::parse("0571-8888888转123").number, "0571-8888888-123");
   for (auto bad : {"1380000111", "138000011112", "12800001111", "88888888", "5551234", "abc", "", "0571-1234"})
