@@ -149,8 +149,12 @@ struct Sax {
   virtual void start(const std::string& name, const char** attrs) = 0;
   virtual void end(const std::string& name) = 0;
   virtual void text(const char* s, int len) = 0;
-  std::string error;  // set by a handler to stop with a file error (code|message)
+  std::string error;  // set by a handler to stop with a file error (code, message)
   std::string error_code;
+  XML_Parser parser = nullptr;
+  void stop_if_failed() {
+    if (!error.empty()) XML_StopParser(parser, XML_FALSE);
+  }
 };
 
 std::string local_name(const char* n) {
@@ -168,15 +172,18 @@ void parse_xml(const std::string& xml, Sax& h) {
                                                                                     &XML_ParserFree);
   if (!p) throw std::bad_alloc();
   XML_SetUserData(p.get(), &h);
+  h.parser = p.get();
   XML_SetElementHandler(
       p.get(),
       [](void* u, const char* n, const char** a) {
         auto* s = static_cast<Sax*>(u);
         if (s->error.empty()) s->start(local_name(n), a);
+        s->stop_if_failed();
       },
       [](void* u, const char* n) {
         auto* s = static_cast<Sax*>(u);
         if (s->error.empty()) s->end(local_name(n));
+        s->stop_if_failed();
       });
   XML_SetCharacterDataHandler(p.get(), [](void* u, const char* t, int len) {
     auto* s = static_cast<Sax*>(u);
@@ -187,17 +194,19 @@ void parse_xml(const std::string& xml, Sax& h) {
     auto* s = static_cast<Sax*>(u);
     s->error_code = "unsupported_file";
     s->error = "the workbook contains a DTD";
+    s->stop_if_failed();  // before any entity of it is expanded
   });
   size_t off = 0;
   const size_t chunk = 1 << 20;
   do {
     size_t n = std::min(chunk, xml.size() - off);
     bool last = off + n >= xml.size();
-    if (XML_Parse(p.get(), xml.data() + off, static_cast<int>(n), last) == XML_STATUS_ERROR) throw not_xlsx();
+    auto status = XML_Parse(p.get(), xml.data() + off, static_cast<int>(n), last);
     if (!h.error.empty()) {
       if (h.error_code == "unsupported_file") throw not_xlsx();
       throw file_error(h.error_code.c_str(), h.error);
     }
+    if (status == XML_STATUS_ERROR) throw not_xlsx();
     off += n;
   } while (off < xml.size());
 }
