@@ -1,4 +1,4 @@
-// OrgService: the org tree, staff and users — the rules (codes, kinds, moves, CSV import,
+// OrgService: the org tree, staff and users — the rules (codes, kinds, moves, staff import,
 // password policy) over the store. Every change is audited in the same transaction.
 #pragma once
 #include <functional>
@@ -107,8 +107,6 @@ void check_password_policy(const std::string& password, const std::string& usern
 // argon2id (libsodium); hashing is bounded to a few at a time (64 MiB each).
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
-// Minimal RFC 4180 CSV parser: rows of fields.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string node_json_text(const Node& n);
 // Throws invalid(field, …) for a staff member's bad employee_no, name, category or title.
 void check_staff_fields(const Staff& s);
