@@ -3,7 +3,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(g++ cmake ninja-build pkg-config ccache git
   libboost-dev libboost-system-dev libboost-context-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15
-  libsodium-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libqrencode-dev libxlsxwriter-dev libcurl4-openssl-dev
+  libsodium-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libqrencode-dev libxlsxwriter-dev libcurl4-openssl-dev libzip-dev libexpat1-dev
   zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev robin-map-dev nodejs npm)
 APT_TEST_PACKAGES=(chromium fonts-noto-cjk wrk)
 

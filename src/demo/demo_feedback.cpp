@@ -459,7 +459,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
                              day / 100 % 100, day % 100);
       }
     }
-    auto res = fu.import_csv(sys, *h1, csv, 7, true, [](const std::string&) { return true; });
+    auto res = fu.import_file(sys, *h1, csv, 7, true, [](const std::string&) { return true; });
     sum.followups = res.imported;
     // Calls already made for tasks due before today.
     auto tasks = fu.list({h1->path}, "", "open", metrics::add_days(today, -1), 0, 500);

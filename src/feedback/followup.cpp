@@ -56,124 +56,13 @@ FollowupTask task_from(const store::Row& r) {
   return t;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
 std::string day_text(int d) { return fmt::format("{:04d}-{:02d}-{:02d}", d / 10000, d / 100 % 100, d % 100); }
 
-int parse_day(const std::string& s) {
-  std::string t = s;
-  for (auto& c : t)
-    if (c == '/' || c == '.') c = '-';
-  // Accept 2025-3-7 as well as 2025-03-07.
-  int y = 0, m = 0, d = 0;
-  char tail;
-  if (std::sscanf(t.c_str(), "%d-%d-%d%c", &y, &m, &d, &tail) != 3) return 0;
-  try {
-    auto p = metrics::custom_period(fmt::format("{:04d}-{:02d}-{:02d}", y, m, d), fmt::format("{:04d}-{:02d}-{:02d}", y, m, d));
-    return p.from;
-  } catch (const Error&) {
-    return 0;
-  }
-}
 }  // namespace
 
-FollowupImport FollowupService::import_csv(const audit::Actor& who, const org::Node& unit, const std::string& csv,
-                                           int days_after, bool valid_rows_only,
-                                           const std::function<bool(const std::string&)>& can_use) {
-  if (days_after < 0 || days_after > 365) throw invalid("days", "days must be 0…365");
-  if (unit.kind != "institution") throw invalid("node", "patients are imported into an institution");
-  auto rows = org::parse_csv(csv);
-  if (rows.empty()) throw invalid("csv", "the file is empty");
-  if (rows.size() > 20001) throw invalid("csv", "at most 20,000 patients per import");
-  std::map<std::string, int> col;
-  for (size_t i = 0; i < rows[0].size(); ++i) {
-    std::string h = trim(rows[0][i]);
-    if (h.rfind("\xEF\xBB\xBF", 0) == 0) h = h.substr(3);  // BOM from Excel
-    if (h == "name" || h == "姓名") col["name"] = static_cast<int>(i);
-    else if (h == "phone" || h == "电话" || h == "手机" || h == "联系电话") col["phone"] = static_cast<int>(i);
-    else if (h == "department" || h == "科室" || h == "department_code" || h == "科室代码") col["dept"] = static_cast<int>(i);
-    else if (h == "discharge_date" || h == "出院日期") col["date"] = static_cast<int>(i);
-  }
-  for (auto [k, label] : {std::pair{"name", "name"}, {"phone", "phone"}, {"dept", "department"}, {"date", "discharge_date"}})
-    if (!col.count(k)) throw invalid("csv", std::string("the header must name the column ") + label);
-  std::string key = cases::pii::data_key(fb_.db());
-  struct Row {
-    int64_t node;
-    std::string name, phone;
-    int day;
-  };
-  std::vector<Row> good;
-  FollowupImport res;
-  std::map<std::string, std::optional<org::Node>> nodes;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    auto& r = rows[i];
-    int line = static_cast<int>(i) + 1;
-    if (r.size() == 1 && trim(r[0]).empty()) continue;
-    auto field = [&](const char* k) { return static_cast<size_t>(col[k]) < r.size() ? trim(r[static_cast<size_t>(col[k])]) : std::string(); };
-    std::string name = field("name"), phone = field("phone"), dept = field("dept"), date = field("date");
-    if (name.empty() || name.size() > 150 || !jv::valid_text(name)) {
-      res.errors.push_back({line, "name", "name is missing or too long"});
-      continue;
-    }
-    try {
-      phone = cases::pii::normalise_phone(phone, "phone");
-    } catch (const Error& e) {
-      res.errors.push_back({line, "phone", e.what()});
-      continue;
-    }
-    if (!nodes.count(dept)) nodes[dept] = fb_.org().node_by_code(dept);
-    auto& n = nodes[dept];
-    if (!n || n->path.compare(0, unit.path.size(), unit.path) != 0 || n->id == unit.id) {
-      res.errors.push_back({line, "department", "no department with code " + utf8_prefix(dept, 40) + " in " + unit.name});
-      continue;
-    }
-    if (!can_use(n->path)) {
-      res.errors.push_back({line, "department", "you may not import into " + n->name});
-      continue;
-    }
-    int day = parse_day(date);
-    int today = metrics::local_day(now_ms());
-    if (!day || day > today) {
-      res.errors.push_back({line, "discharge_date", "discharge_date must be a past date YYYY-MM-DD"});
-      continue;
-    }
-    good.push_back({n->id, name, phone, day});
-  }
-  if (!res.errors.empty() && !valid_rows_only) return res;
-  fb_.db().write([&](store::Tx& tx) {
-    int64_t t = now_ms();
-    for (auto& g : good) {
-      std::string hash = cases::pii::phone_hash(key, g.phone);
-      if (!tx.query("SELECT 1 FROM followup_tasks WHERE node_id = ? AND phone_hash = ? AND discharge_day = ?",
-                    {g.node, hash, int64_t{g.day}})
-               .empty()) {
-        ++res.duplicates;
-        continue;
-      }
-      tx.exec("INSERT INTO followup_tasks(id, unit_id, node_id, name_enc, name_mask, phone_enc, phone_mask, phone_hash, "
-              "discharge_day, due_day, status, attempts, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)",
-              {new_id(), unit.id, g.node, store::Blob{cases::pii::seal(key, g.name)}, cases::pii::mask_name(g.name),
-               store::Blob{cases::pii::seal(key, g.phone)}, cases::pii::mask_phone(g.phone), hash, int64_t{g.day},
-               int64_t{metrics::add_days(g.day, days_after)}, t, who.user_id ? Value(who.user_id) : Value(nullptr)});
-      ++res.imported;
-    }
-    audit::record(tx, who, {"feedback.followup.import", "followup_task", 0, unit.id, unit.path, "", "",
-                            fmt::format("导入 {} 名患者，重复 {} 名，{} 行有误", res.imported,
-                                        res.duplicates, res.errors.size())});
-  });
-  return res;
-}
-
-namespace {
-// The task list's filter (followup_tasks t joined to its node n): one definition for the list
-// and its count.
-std::string task_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& status,
-                       int due_until, Params& p) {
+std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& scope, const std::string& node_path,
+                                                const std::string& status, int due_until, int64_t cursor, int limit) {
+  Params p;
   std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
@@ -364,13 +253,13 @@ void register_followup_routes(App& app, const Services& S) {
   auto fu = S.followups;
   auto svc = S.svc;
 
-  // Body: the CSV text (Content-Type text/csv) — or JSON {"csv": "…"}.
+  // Body: the file's bytes as uploaded (.xlsx, or CSV in UTF-8 or GBK) — or JSON {"csv": "…"}.
   auto& imp = r.add("POST", "/api/v1/followups/import", "followup.handle", [fu, svc](http::Ctx& c) {
-    auto unit = scope_node(c, *svc, "followup.handle");
-    std::string csv = c.req.body;
+    auto at = scope_node(c, *svc, "followup.handle");
+    std::string file = c.req.body;
     if (c.req.header("content-type").find("json") != std::string::npos) {
       auto j = jv::parse_object(c.req.body);
-      csv = jv::req_str(j, "csv", 4'000'000);
+      file = jv::req_str(j, "csv", 4'000'000);
     }
     int days = fu->default_days();
     if (auto d = c.req.q("days")) {
@@ -378,14 +267,27 @@ void register_followup_routes(App& app, const Services& S) {
       if (std::to_string(days) != *d) throw invalid("days", "days must be a whole number");
     }
     bool valid_only = c.req.q("valid_rows_only").value_or("") == "true";
-    auto res = fu->import_csv(actor_of(c), unit, csv, days, valid_only,
-                              [&](const std::string& path) { return c.can_path("followup.handle", path); });
+    auto res = fu->import_file(actor_of(c), at, file, days, valid_only,
+                               [&](const std::string& path) { return c.can_path("followup.handle", path); });
     json errs = json::array();
-    for (auto& e : res.errors) errs.push_back({{"row", e.row}, {"field", e.field}, {"message", e.message}});
-    return json_response({{"imported", res.imported}, {"duplicates", res.duplicates}, {"errors", errs}},
-                         res.errors.empty() || valid_only ? 200 : 422);
+    for (auto& e : res.errors)
+      errs.push_back({{"row", e.row}, {"field", e.field}, {"code", e.code}, {"value", e.value}, {"message", e.message}});
+    json out = {{"imported", res.imported}, {"duplicates", res.duplicates}, {"errors", errs}};
+    bool rejected = !res.errors.empty() && !valid_only;
+    if (rejected)
+      out["error"] = {{"code", "import_rejected"},
+                      {"message", fmt::format("{} row(s) have errors; nothing was imported", res.errors.size())},
+                      {"field", "file"}};
+    return json_response(out, rejected ? 422 : 200);
   });
   imp.max_body = 4 * 1024 * 1024;
+
+  r.add("GET", "/api/v1/followups/import/template", "followup.handle", [fu, svc](http::Ctx& c) {
+    auto at = scope_node(c, *svc, "followup.handle");
+    auto res = http::Response::text(200, fu->import_template(at), "text/csv; charset=utf-8");
+    res.header("Content-Disposition", "attachment; filename=\"followup-patients.csv\"; filename*=UTF-8''%E5%87%BA%E9%99%A2%E6%82%A3%E8%80%85%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv");
+    return res;
+  });
 
   r.add("GET", "/api/v1/followups/tasks", "followup.handle", [fu, svc](http::Ctx& c) {
     std::string node_path;

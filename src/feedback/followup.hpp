@@ -1,5 +1,5 @@
-// Follow-up visits (出院回访): discharged patients are imported from CSV (name, phone,
-// department code, discharge date); each becomes a task due N days after discharge. The call
+// Follow-up visits (出院回访): discharged patients are imported from a medical-records
+// export (.xlsx or CSV: name, mobile or landline, department code or name, discharge date); each becomes a task due N days after discharge. The call
 // screen reveals the number (audited) with a script; the outcome is reached / not_reached /
 // refused, and a reached patient's answers are stored as a rating with channel `followup`.
 // Follow-up rate per department = contacted (reached or refused) / tasks due, against a
@@ -12,6 +12,7 @@
 
 #include "audit/audit.hpp"
 #include "feedback/service.hpp"
+#include "org/service.hpp"
 
 namespace manyi::feedback {
 
@@ -26,11 +27,7 @@ struct FollowupTask {
 
 struct FollowupImport {
   int imported = 0, duplicates = 0;
-  struct Error {
-    int row;
-    std::string field, message;
-  };
-  std::vector<Error> errors;
+  std::vector<org::ImportError> errors;  // row, field, code, value, message
 };
 
 struct CallScreen {
@@ -52,11 +49,15 @@ class FollowupService {
   FollowupService(FeedbackService& fb, int default_days = 7) : fb_(fb), default_days_(default_days) {}
   int default_days() const { return default_days_; }
 
-  // CSV header: name,phone,department,discharge_date (department = org node code inside unit).
-  // can_use(path) limits the departments the caller may import into. With valid_rows_only
-  // false, any error imports nothing.
-  FollowupImport import_csv(const audit::Actor& who, const org::Node& unit, const std::string& csv, int days_after,
-                            bool valid_rows_only, const std::function<bool(const std::string&)>& can_use);
+  // A file read by core/table_file with columns 姓名/name, 手机号/phone, 出院科室/department
+  // (code or name of a department under `at`) and 出院日期/discharge_date; other columns (住院号 …)
+  // are ignored. `at` is an institution or a department in one (a department head imports into
+  // their own department). can_use(path) limits the departments the caller may import into.
+  // With valid_rows_only false, any error imports nothing.
+  FollowupImport import_file(const audit::Actor& who, const org::Node& at, const std::string& file, int days_after,
+                             bool valid_rows_only, const std::function<bool(const std::string&)>& can_use);
+  // The import template: Chinese headers and an example row in a department under `at`.
+  std::string import_template(const org::Node& at);
   std::vector<FollowupTask> list(const std::vector<std::string>& scope, const std::string& node_path,
                                  const std::string& status, int due_until, int64_t cursor, int limit);
   // The number of tasks list() returns for the same filter (all pages).

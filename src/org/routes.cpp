@@ -243,14 +243,23 @@ void register_org_routes(App& app) {
                               jv::opt_bool(j, "active"));
     return json_response(staff_json(s));
   });
+  // Body: the file's bytes as uploaded (.xlsx, or CSV in UTF-8 or GBK). ?node= names the
+  // institution or department whose departments a row may name by name (default: all the
+  // caller may write to).
   r.add("POST", "/api/v1/staff/import", "staff.write", [&](http::Ctx& c) {
     std::string mode = c.req.q("mode").value_or("all_or_nothing");
     if (mode != "all_or_nothing" && mode != "valid_rows")
       throw invalid("mode", "mode must be all_or_nothing or valid_rows");
+    std::string within;
+    if (auto node = c.id_query("node")) {
+      c.require("staff.write", *node);
+      within = *c.authorizer().node_path(*node);
+    }
     auto res = org.import_staff(actor_of(c), c.req.body, mode == "valid_rows",
-                                [&](const std::string& path) { return c.can_path("staff.write", path); });
+                                [&](const std::string& path) { return c.can_path("staff.write", path); }, within);
     json errors = json::array();
-    for (auto& e : res.errors) errors.push_back({{"row", e.row}, {"field", e.field}, {"message", e.message}});
+    for (auto& e : res.errors)
+      errors.push_back({{"row", e.row}, {"field", e.field}, {"code", e.code}, {"value", e.value}, {"message", e.message}});
     int status = !res.errors.empty() && mode == "all_or_nothing" ? 422 : 200;
     json out = {{"imported", res.imported}, {"errors", errors}};
     if (status == 422)
@@ -259,6 +268,21 @@ void register_org_routes(App& app) {
                       {"field", "file"}};
     return json_response(out, status);
   }).max_body = 4 * 1024 * 1024;
+  // The import template (CSV, Chinese headers) with an example row in one of the caller's
+  // own departments (under ?node= when given).
+  r.add("GET", "/api/v1/staff/import/template", "staff.write", [&](http::Ctx& c) {
+    std::string within;
+    if (auto node = c.id_query("node")) {
+      c.require("staff.write", *node);
+      within = *c.authorizer().node_path(*node);
+    } else {
+      auto roots = c.scope_paths("staff.write");
+      if (!roots.empty()) within = roots[0];
+    }
+    auto res = http::Response::text(200, org.staff_template(within), "text/csv; charset=utf-8");
+    res.header("Content-Disposition", "attachment; filename=\"staff-template.csv\"; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv");
+    return res;
+  });
 
   // ---- users ----
   // A role may be granted or revoked only by someone who holds all of its permissions there.

@@ -1,4 +1,4 @@
-// OrgService: the org tree, staff and users — the rules (codes, kinds, moves, CSV import,
+// OrgService: the org tree, staff and users — the rules (codes, kinds, moves, staff import,
 // password policy) over the store. Every change is audited in the same transaction.
 #pragma once
 #include <functional>
@@ -24,9 +24,13 @@ struct StaffFilter {
   int limit = 50;
 };
 
+// A row an import refuses: its row number in the file (header = 1), the column's key, a
+// code the console shows in Chinese (required, too_long, bad_value, bad_phone, bad_date,
+// unknown_department, ambiguous_department, department_inactive, duplicate_in_file,
+// already_exists), an English message and the offending value (shortened).
 struct ImportError {
   int row;
-  std::string field, message;
+  std::string field, message, code, value;
 };
 struct ImportResult {
   int imported = 0;
@@ -63,9 +67,23 @@ class OrgService {
   Staff update_staff(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
                      const std::optional<std::string>& category, const std::optional<std::string>& title,
                      const std::optional<int64_t>& node_id, const std::optional<bool>& active);
-  // CSV: employee_no,name,category,title,node_code. can_use(node path) limits target nodes.
-  ImportResult import_staff(const audit::Actor& who, const std::string& csv, bool valid_rows_only,
-                            const std::function<bool(const std::string&)>& can_use);
+  // An .xlsx or CSV (see core/table_file.hpp) with columns 工号/employee_no, 姓名/name,
+  // 类别/category (医师 or doctor …), 职称/title and 科室编码/node_code or 科室/department
+  // (a node's code, or its name under `within`; within = "" searches all the caller may use).
+  // can_use(node path) limits target nodes. With valid_rows_only false any error stores nothing.
+  ImportResult import_staff(const audit::Actor& who, const std::string& file, bool valid_rows_only,
+                            const std::function<bool(const std::string&)>& can_use, const std::string& within = "");
+  // The import template: Chinese headers and an example row in a department under `within`.
+  std::string staff_template(const std::string& within);
+  // A node named in an imported row: the node with that code, else the one node with that name,
+  // among those accept() allows. ambiguous when several share the name.
+  struct NodeMatch {
+    std::optional<Node> node;
+    bool ambiguous = false;
+  };
+  NodeMatch find_for_import(const std::string& code_or_name, const std::function<bool(const Node&)>& accept);
+  // The first active department under a path (for templates' example rows).
+  std::optional<Node> example_department(const std::string& under);
 
   // ---- users ----
   std::optional<User> user(int64_t id);
@@ -98,15 +116,10 @@ void check_password_policy(const std::string& password, const std::string& usern
 // argon2id (libsodium); hashing is bounded to a few at a time (64 MiB each).
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
-// A valid hash with the parameters hash_password uses: checking a password of an unknown user
-// against it costs what a real check costs.
-const std::string& unknown_user_hash();
-// True only in tests that set MANYI_TEST_FAST_HASH=1: hashes use libsodium's minimum cost.
-bool test_fast_hash();
-// Minimal RFC 4180 CSV parser: rows of fields.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string node_json_text(const Node& n);
-// The ids on a materialised path "/a/b/c/", root first.
-std::vector<int64_t> path_ids(const std::string& path);
+// Throws invalid(field, …) for a staff member's bad employee_no, name, category or title.
+void check_staff_fields(const Staff& s);
+// A staff category from an imported cell: the code (doctor) or its Chinese name (医师); "" if neither.
+std::string staff_category_of(const std::string& text);
 
 }  // namespace manyi::org

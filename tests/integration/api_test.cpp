@@ -377,7 +377,8 @@ TEST_P(Api, StaffImportRejectsAllOnABadRowOrKeepsTheValidOnes) {
   EXPECT_EQ(c.request("POST", "/api/v1/staff/import?mode=some", csv).status, 422);
   auto header = c.request("POST", "/api/v1/staff/import", "name,employee_no\nx,y\n");
   EXPECT_EQ(header.status, 422);
-  EXPECT_EQ(header.js()["error"]["field"], "file");
+  EXPECT_EQ(header.js()["error"]["code"], "missing_column");  // names the missing column
+  EXPECT_EQ(header.js()["error"]["field"], "category");
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.import' AND username = 'hosp1'"), 1);
 }
 

@@ -368,6 +368,11 @@ TEST_P(Walk, Hosp1CannotChangeH002WithValidRequests) {
   EXPECT_EQ(c.patch("/api/v1/staff/" + std::to_string(h2.staff), {{"name", "李四"}}).status, 403);
   EXPECT_EQ(c.patch("/api/v1/staff/" + std::to_string(side_[0].staff), {{"node_id", n}}).status, 403);
   EXPECT_EQ(c.request("POST", "/api/v1/staff/import", "employee_no,name,category,title,node_code\nZ8,王五,doctor,,H002-NK\n").status, 422);
+  // The imports' node parameter and templates stay within the caller's units.
+  EXPECT_EQ(c.request("POST", "/api/v1/staff/import?node=" + u, "工号,姓名,类别,科室\nZ7,王五,医师,内科\n").status, 403);
+  EXPECT_EQ(c.get("/api/v1/staff/import/template?node=" + u).status, 403);
+  EXPECT_EQ(c.request("POST", "/api/v1/followups/import?node=" + u, "姓名,手机号,出院科室,出院日期\n王五,13800001111,内科,2025-01-02\n").status, 403);
+  EXPECT_EQ(c.get("/api/v1/followups/import/template?node=" + u).status, 403);
   EXPECT_EQ(c.post("/api/v1/users", {{"username", "x_h2"}, {"display_name", "X"}, {"password", "Abcdefg-123"}, {"node_id", n}}).status, 403);
   EXPECT_EQ(c.patch("/api/v1/users/" + std::to_string(h2.user), {{"active", false}}).status, 403);
   EXPECT_EQ(c.post("/api/v1/users/" + std::to_string(h2.user) + "/password", {{"password", "Abcdefg-123"}}).status, 403);

@@ -128,8 +128,9 @@ TEST_P(BadInput, EveryBadRequestGetsA4xxInTheDocumentedShapeAndStoresNothing) {
       {"POST", "/api/v1/users", json{{"username", "abc"}, {"display_name", "x"}, {"password", "Abcdef-12"}, {"node_id", nk}, {"must_change_password", "no"}}.dump(), {422, "invalid_field", "must_change_password"}},
       {"POST", "/api/v1/auth/login", "{\"username\": 1, \"password\": \"x\"}", {422, "invalid_field", "username"}},
       {"POST", "/api/v1/auth/login", "not json", {400, "malformed_json", ""}},
-      {"POST", "/api/v1/staff/import", "employee_no,name,category,title,node_code\nX1,\xff\xfe,doctor,,H001-NK\n", {422, "invalid_field", "file"}},
-      {"POST", "/api/v1/staff/import", "", {422, "invalid_field", "file"}},
+      // neither UTF-8 nor GB18030 text, and an empty file: coded file errors (shown in Chinese by code)
+      {"POST", "/api/v1/staff/import", "employee_no,name,category,title,node_code\nX1,\xff\xfe,doctor,,H001-NK\n", {422, "unsupported_file", "file"}},
+      {"POST", "/api/v1/staff/import", "", {422, "empty_file", "file"}},
       // query strings
       {"GET", "/api/v1/staff?limit=abc", "", {422, "invalid_field", "limit"}},
       {"GET", "/api/v1/staff?limit=1e3", "", {422, "invalid_field", "limit"}},

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "core/table_file.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
@@ -331,22 +332,22 @@ TEST(Passwords, Argon2idHashAndVerify) {
   EXPECT_TRUE(org::verify_password(zh, "满意度-密码-1"));
 }
 
-// ---- CSV ----
+// ---- CSV (the import reader's CSV side) ----
 
 TEST(Csv, QuotesCrlfBomAndBlankFields) {
   using Rows = std::vector<std::vector<std::string>>;
-  EXPECT_EQ(org::parse_csv("a,b\n1,2\n"), (Rows{{"a", "b"}, {"1", "2"}}));
-  EXPECT_EQ(org::parse_csv("a,b\r\n1,2"), (Rows{{"a", "b"}, {"1", "2"}}));
-  EXPECT_EQ(org::parse_csv("\xEF\xBB\xBF" "a,b\r\n"), (Rows{{"a", "b"}}));
-  EXPECT_EQ(org::parse_csv("\"x, y\",\"say \"\"hi\"\"\",\"\"\n"), (Rows{{"x, y", "say \"hi\"", ""}}));
-  EXPECT_EQ(org::parse_csv("\"two\nlines\",z\n"), (Rows{{"two\nlines", "z"}}));
-  EXPECT_EQ(org::parse_csv("\"crlf\r\ninside\",z\r\n"), (Rows{{"crlf\r\ninside", "z"}}));
-  EXPECT_EQ(org::parse_csv(",,\n"), (Rows{{"", "", ""}}));
-  EXPECT_EQ(org::parse_csv("a\n\nb\n"), (Rows{{"a"}, {""}, {"b"}}));
-  EXPECT_EQ(org::parse_csv("a\rb\r"), (Rows{{"a"}, {"b"}}));  // old Mac line ends
-  EXPECT_EQ(org::parse_csv("满意,度\n"), (Rows{{"满意", "度"}}));
-  EXPECT_TRUE(org::parse_csv("").empty());
-  EXPECT_TRUE(org::parse_csv("\xEF\xBB\xBF").empty());
+  EXPECT_EQ(table::read_csv("a,b\n1,2\n"), (Rows{{"a", "b"}, {"1", "2"}}));
+  EXPECT_EQ(table::read_csv("a,b\r\n1,2"), (Rows{{"a", "b"}, {"1", "2"}}));
+  EXPECT_EQ(table::read_csv("\xEF\xBB\xBF" "a,b\r\n"), (Rows{{"a", "b"}}));
+  EXPECT_EQ(table::read_csv("\"x, y\",\"say \"\"hi\"\"\",\"\"\n"), (Rows{{"x, y", "say \"hi\"", ""}}));
+  EXPECT_EQ(table::read_csv("\"two\nlines\",z\n"), (Rows{{"two\nlines", "z"}}));
+  EXPECT_EQ(table::read_csv("\"crlf\r\ninside\",z\r\n"), (Rows{{"crlf\r\ninside", "z"}}));
+  EXPECT_EQ(table::read_csv(",,\n"), (Rows{{"", "", ""}}));
+  EXPECT_EQ(table::read_csv("a\n\nb\n"), (Rows{{"a"}, {""}, {"b"}}));
+  EXPECT_EQ(table::read_csv("a\rb\r"), (Rows{{"a"}, {"b"}}));  // old Mac line ends
+  EXPECT_EQ(table::read_csv("满意,度\n"), (Rows{{"满意", "度"}}));
+  EXPECT_TRUE(table::read_csv("").empty());
+  EXPECT_TRUE(table::read_csv("\xEF\xBB\xBF").empty());
 }
 
 // ---- router ----

@@ -328,7 +328,7 @@ describe('satisfaction', () => {
     const errors = byTestId(admin, 'followup-import-errors')
     await errors.locator('.el-table__body tr').first().waitFor()
     expect(await errors.locator('.el-table__body tr').count()).toBe(1)
-    await poll(() => errors.innerText()).toContain('phone')
+    await poll(() => errors.innerText()).toContain('手机号「12ab」无效')
     await poll(() => byTestId(admin, 'followup-import-result').innerText()).toContain('未导入任何记录')
     await shot(admin, '32-followup-import-errors')
     await byTestId(admin, 'followup-import-valid-only').click()

@@ -144,7 +144,7 @@ describe('foundation', () => {
     const errors = byTestId(page, 'staff-import-errors')
     await errors.locator('.el-table__body tr').first().waitFor()
     expect(await errors.locator('.el-table__body tr').count()).toBe(1)
-    await poll(() => errors.innerText()).toContain('category')
+    await poll(() => errors.innerText()).toContain('「类别」的值「surgeon」无法识别')
     expect(await byTestId(page, 'staff-import-result').innerText()).not.toContain('成功导入 1')
     await shot(page, '12-staff-import-errors')
     // valid rows only: the good row goes in

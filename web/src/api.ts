@@ -221,31 +221,3 @@ export interface AuditEntry {
   detail: unknown
 }
 
-export interface ImportError {
-  row: number
-  field: string
-  message: string
-}
-
-export interface ImportResult {
-  imported: number
-  errors: ImportError[]
-}
-
-/** Staff CSV import: a 422 carrying the same {imported, errors} body is a result, not a failure. */
-export async function importStaff(csv: string, mode: 'all_or_nothing' | 'valid_rows'): Promise<ImportResult> {
-  try {
-    const r = await request<ImportResult>('POST', '/api/v1/staff/import', {
-      query: { mode },
-      text: csv,
-      contentType: 'text/csv; charset=utf-8',
-    })
-    return { imported: r?.imported ?? 0, errors: r?.errors ?? [] }
-  } catch (e) {
-    const body = e instanceof ApiError ? (e.body as Partial<ImportResult> | undefined) : undefined
-    if (e instanceof ApiError && body && Array.isArray(body.errors)) {
-      return { imported: body.imported ?? 0, errors: body.errors }
-    }
-    throw e
-  }
-}

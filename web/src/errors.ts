@@ -83,6 +83,15 @@ export const CODE_ZH: Record<string, string> = {
   reply_required: '须先答复投诉人，才能办结此案件',
   already_closed: '案件已办结',
   already_merged: '案件已合并',
+  // imports (staff, discharged patients)
+  import_rejected: '文件中有错误，未导入任何记录，请按提示修改后重新导入',
+  unsupported_file: '无法读取该文件：请上传 Excel（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）',
+  empty_file: '文件是空的',
+  file_too_large: '文件过大，请分批导入',
+  too_many_rows: '文件行数过多（每次最多 20000 行），请分批导入',
+  too_many_columns: '文件列数过多，请删除无关的列',
+  cell_too_long: '文件中有单元格内容过长',
+  missing_column: '文件表头缺少必需的列，请使用下载的模板',
   // attachments
   unsupported_type: '只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件；文件类型按内容识别，改扩展名无效',
   too_many_attachments: '附件数量已达上限，不能再上传',

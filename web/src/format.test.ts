@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest'
 import { formatTime, shanghaiDayStart, shanghaiDayEnd, formatDetail } from './format'
-import { decodeCsv } from './csv'
 
 describe('time in Asia/Shanghai', () => {
   it('formats epoch ms in Shanghai time whatever the machine zone', () => {
@@ -18,17 +17,5 @@ describe('time in Asia/Shanghai', () => {
     expect(formatDetail({ name: '内科' })).toBe('{"name":"内科"}')
     expect(formatDetail('x')).toBe('x')
     expect(formatDetail(null)).toBe('')
-  })
-})
-
-describe('CSV decoding', () => {
-  it('reads UTF-8 with a BOM', () => {
-    const bytes = new TextEncoder().encode('\uFEFFemployee_no,name\nA1,张三\n')
-    expect(decodeCsv(bytes)).toBe('employee_no,name\nA1,张三\n')
-  })
-  it('falls back to GBK (Excel)', () => {
-    // "张三" in GBK
-    const bytes = new Uint8Array([0x41, 0x31, 0x2c, 0xd5, 0xc5, 0xc8, 0xfd])
-    expect(decodeCsv(bytes)).toBe('A1,张三')
   })
 })

@@ -6,7 +6,6 @@ import {
   answerItemOfField,
   cleanAnswers,
   defaultPeriod,
-  followupTemplateCsv,
   freshId,
   interval,
   newItem,
@@ -140,11 +139,6 @@ describe('survey definitions', () => {
     expect(answerItemOfField('answers.q7')).toBe('q7')
     expect(answerItemOfField('overall')).toBeNull()
     expect(answerItemOfField(undefined)).toBeNull()
-  })
-  it('offers an import template with the header the server reads', () => {
-    const csv = followupTemplateCsv('H001-NK')
-    expect(csv.startsWith('\uFEFFname,phone,department,discharge_date\n')).toBe(true)
-    expect(csv).toContain(',H001-NK,')
   })
 })
 

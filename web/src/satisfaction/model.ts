@@ -231,17 +231,6 @@ export interface FollowupRate {
   met: boolean
 }
 
-export interface ImportRowError {
-  row: number
-  field: string
-  message: string
-}
-
-export interface FollowupImportResult {
-  imported: number
-  duplicates: number
-  errors: ImportRowError[]
-}
 
 // ---------------------------------------------------------------- levels, channels, flags
 /** The 5-level scale: 1 = 非常不满意 … 5 = 非常满意 (i18n keys sat.level.1 … sat.level.5). */
@@ -543,11 +532,6 @@ export function checkDefinition(def: Definition): string[] {
 }
 
 // ---------------------------------------------------------------- follow-up import file
-export const FOLLOWUP_CSV_HEADER = 'name,phone,department,discharge_date'
-
-export function followupTemplateCsv(deptCode: string): string {
-  return `\uFEFF${FOLLOWUP_CSV_HEADER}\n张三,13800138000,${deptCode},2025-01-05\n`
-}
 
 // ---------------------------------------------------------------- answers (call screen, console entry)
 export type AnswerValue = number | string | string[] | null | undefined
