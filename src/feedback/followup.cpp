@@ -58,11 +58,10 @@ FollowupTask task_from(const store::Row& r) {
 
 std::string day_text(int d) { return fmt::format("{:04d}-{:02d}-{:02d}", d / 10000, d / 100 % 100, d % 100); }
 
-}  // namespace
-
-std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& scope, const std::string& node_path,
-                                                const std::string& status, int due_until, int64_t cursor, int limit) {
-  Params p;
+// The task list's filter (followup_tasks t joined to its node n): one definition for the list
+// and its count.
+std::string task_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& status,
+                       int due_until, Params& p) {
   std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
