@@ -116,7 +116,14 @@ void check_password_policy(const std::string& password, const std::string& usern
 // argon2id (libsodium); hashing is bounded to a few at a time (64 MiB each).
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
+// A valid hash with the parameters hash_password uses: checking a password of an unknown user
+// against it costs what a real check costs.
+const std::string& unknown_user_hash();
+// True only in tests that set MANYI_TEST_FAST_HASH=1: hashes use libsodium's minimum cost.
+bool test_fast_hash();
 std::string node_json_text(const Node& n);
+// The ids on a materialised path "/a/b/c/", root first.
+std::vector<int64_t> path_ids(const std::string& path);
 // Throws invalid(field, …) for a staff member's bad employee_no, name, category or title.
 void check_staff_fields(const Staff& s);
 // A staff category from an imported cell: the code (doctor) or its Chinese name (医师); "" if neither.
