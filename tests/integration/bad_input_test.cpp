@@ -173,8 +173,8 @@ TEST_P(BadInput, OversizeBodiesGet413) {
   std::string csv = "employee_no,name,category,title,node_code\n";
   while (csv.size() < 5 * 1024 * 1024) csv += "Z1,某某,doctor,,H001-NK\n";
   check(c.request("POST", "/api/v1/staff/import", csv), {413, "body_too_large", ""}, "5 MiB import");
-  // Unknown routes get the small default limit.
-  check(c.request("POST", "/api/v1/nope", std::string(100 * 1024, 'x')), {413, "body_too_large", ""}, "100 KiB to nowhere");
+  // An unknown route is refused from its path, before its body is read.
+  check(c.request("POST", "/api/v1/nope", std::string(100 * 1024, 'x')), {404, "not_found", ""}, "100 KiB to nowhere");
   // Unauthenticated too: the limit applies before anything else.
   auto anon = srv.client();
   check(anon.request("POST", "/api/v1/auth/login", big), {413, "body_too_large", ""}, "300 KiB login");

@@ -506,6 +506,7 @@ TEST(Router, AsynchronousRoutesReplyLaterThroughOneAnswer) {
   r.method = "POST";
   r.path = "/api/v1/public/later";
   r.body = "x";
+  r.headers["content-type"] = "application/json";  // public posts accept JSON only
   r.remote_ip = "9.9.9.9";
   auto res = f.router.dispatch(r);  // waits for the late answer
   EXPECT_EQ(res.status, 201);

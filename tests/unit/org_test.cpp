@@ -270,7 +270,7 @@ TEST_P(Org, CsvImportAllOrNothingOrValidRows) {
   EXPECT_EQ(r.errors[2].field, "node_code");
   EXPECT_EQ(r.errors[3].field, "employee_no");  // repeated in the file
   EXPECT_EQ(r.errors[4].field, "employee_no");  // already stored
-  EXPECT_EQ(r.errors[5].field, "");             // wrong column count
+  EXPECT_EQ(r.errors[5].field, "node_code");    // a short row: its department is missing
   EXPECT_EQ(audits("staff.import"), 0);
 
   auto ok = org_->import_staff(kWho, csv, true, in_a);
@@ -281,13 +281,15 @@ TEST_P(Org, CsvImportAllOrNothingOrValidRows) {
   EXPECT_EQ(db_->query("SELECT title FROM staff WHERE employee_no = 'I-7'")[0].str(0), "科员");
   EXPECT_EQ(audits("staff.import"), 1);
 
-  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "", false, in_a); }), "invalid_field:file");
-  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "no,header\n", false, in_a); }), "invalid_field:file");
-  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "employee_no,name,category,title,node_code\nX,\xC0\xAF,doctor,,A\n", false, in_a); }),
-            "invalid_field:file");
+  // File-level refusals carry their own codes (the console words each one).
+  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "", false, in_a); }), "empty_file:file");
+  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "no,header\n", false, in_a); }), "missing_column:employee_no");
+  // Bytes that are neither UTF-8 nor GB18030 (text that is not UTF-8 is read as GB18030).
+  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, "employee_no,name,category,title,node_code\nX,\xFF\xFE\xFF,doctor,,A\n", false, in_a); }),
+            "unsupported_file:file");
   std::string big = "employee_no,name,category,title,node_code\n";
   for (int i = 0; i < 20001; ++i) big += "B" + std::to_string(i) + ",名,doctor,,A-NK\n";
-  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, big, false, in_a); }), "invalid_field:file");
+  EXPECT_EQ(error_field([&] { org_->import_staff(kWho, big, false, in_a); }), "too_many_rows:file");
   // 20000 rows are fine and go in as one bulk insert.
   big = "employee_no,name,category,title,node_code\n";
   for (int i = 0; i < 20000; ++i) big += "B" + std::to_string(i) + ",名,doctor,,A-NK\n";
