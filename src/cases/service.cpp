@@ -686,7 +686,8 @@ Opened open_case(Tx& tx, const NewCase& in) {
             true);
   audit::record(tx, actor,
                 {"case.open", "case", c.id, c.owner_node_id, c.owner_path, "", c.tracking_code,
-                 fmt::format("{} {} {}（{}）{}", c.tracking_code, zh(types(), c.type), c.category, zh(channels(), c.channel), c.sensitive ? " 涉及廉洁" : "")});
+                 fmt::format("{} {} {}（{}）{}", c.tracking_code, zh(types(), c.type),
+                             cat ? cat->name : c.category, zh(channels(), c.channel), c.sensitive ? " 涉及廉洁" : "")});
   notify(tx, c.owner_node_id, "case.new", fmt::format("新{}：{}", zh(types(), c.type), node->name),
          c.sensitive ? "涉及医德医风（廉洁）问题，请按规定处理" : utf8_prefix(c.content, 120), c.id);
   return Opened{c.id, c.tracking_code};
@@ -1634,7 +1635,8 @@ Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, int64_t use
   return a;
 }
 std::string attachment_detail(const Attachment& a) {
-  return fmt::format("{}（{}，{} 字节，SHA-256 {}）", a.name, a.content_type, a.size, a.sha256.substr(0, 16));
+  // The file's name says its kind; the digest identifies the exact bytes.
+  return fmt::format("{}（{} 字节，SHA-256 {}）", a.name, a.size, a.sha256.substr(0, 16));
 }
 }  // namespace
 

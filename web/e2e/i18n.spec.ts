@@ -9,11 +9,12 @@ import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, poll, shot } f
 
 /**
  * ASCII words a Chinese page may show. Keep it small: file types and keys named as such, the
- * acronyms IP and ID, and data — the demo's usernames (people type them to sign in; "demo" is the
+ * extensions of users' file names (情况说明.pdf), the acronyms IP and ID, and data — the demo's usernames (people type them to sign in; "demo" is the
  * demo generator's name in the audit log) and the shipped survey templates' codes (编码 column).
  */
 const ALLOWED = new Set([
   ...['PDF', 'JPG', 'PNG', 'GIF', 'WebP', 'CSV', 'Excel', 'Enter', 'Ctrl', 'IP', 'ID'],
+  ...['pdf', 'jpg', 'jpeg', 'png', 'gif', 'webp'],
   ...['bureau', 'inspector', 'handler', 'dept', 'staff', 'demo'],
   ...['outpatient', 'inpatient', 'window'],
 ])
@@ -33,10 +34,17 @@ function englishWords(text: string): string[] {
   return [...words].sort()
 }
 
-/** What a person can read on the page: the rendered text, placeholders of visible fields, and messages. */
+/** What a person can read on the page, less what users wrote: the rendered text, placeholders of visible fields, and messages. */
 async function visibleText(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const parts = [document.body.innerText]
+    // What people wrote (a complaint's words, a comment) is theirs, in whatever language: the
+    // console marks it with data-user-text and only the console's own words are checked.
+    let own = document.body.innerText
+    for (const el of Array.from(document.querySelectorAll('[data-user-text]'))) {
+      const words = (el as HTMLElement).innerText
+      if (words) own = own.split(words).join(' ')
+    }
+    const parts = [own]
     for (const el of Array.from(document.querySelectorAll('input[placeholder], textarea[placeholder]'))) {
       const h = el as HTMLElement
       if (h.offsetParent !== null) parts.push(h.getAttribute('placeholder') ?? '')

@@ -219,6 +219,7 @@ export default {
     revoked: 'Grant revoked',
   },
   audit: {
+    public: 'The public (not signed in)',
     time: 'Time',
     user: 'User',
     ip: 'IP',
