@@ -12,6 +12,7 @@
 
 #include "app/app.hpp"
 #include "audit/audit.hpp"
+#include "cases/data_key.hpp"
 #include "core/error.hpp"
 #include "demo/demo.hpp"
 #include "demo/demo_feedback.hpp"
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
   cfg.web_dir = env_or("MANYI_WEB", std::filesystem::exists("web/dist/index.html") ? "web/dist" : "");
   if (auto tp = std::getenv("MANYI_TRUSTED_PROXY"); tp && *tp) cfg.trusted_proxies.push_back(tp);
   cli.add_option("--db", cfg.db_url, "database: sqlite:PATH or postgresql://… (env MANYI_DB)")->capture_default_str();
+  std::string key_file = env_or("MANYI_DATA_KEY_FILE", "");
+  cli.add_option("--data-key-file", key_file,
+                 "file holding the key that seals personal data (env MANYI_DATA_KEY_FILE; default: DB-FILE.key beside "
+                 "a SQLite file, manyi-data.key in the working directory for PostgreSQL; MANYI_DATA_KEY overrides)");
 
   auto serve = cli.add_subcommand("serve", "serve the platform over HTTP");
   serve->add_option("--listen", cfg.listen, "address:port (env MANYI_LISTEN)")->capture_default_str();
@@ -140,11 +145,18 @@ int main(int argc, char** argv) {
   auto backup = cli.add_subcommand("backup", "online backup to a file (SQLite's backup API; pg_dump on PostgreSQL)");
   std::string backup_out;
   backup->add_option("--out", backup_out, "backup file")->required();
+  bool backup_with_key = false;
+  backup->add_flag("--with-key", backup_with_key, "also copy the data key to OUT.key (keep it apart from the backup)");
+  auto keycmd = cli.add_subcommand("data-key", "the key that seals names and phone numbers (数据密钥)");
+  keycmd->require_subcommand(1);
+  auto key_status = keycmd->add_subcommand("status", "where the key is and its fingerprint (never the key)");
+  auto key_rotate = keycmd->add_subcommand("rotate", "new key; re-seal all personal data (stop every instance first)");
   auto auditc = cli.add_subcommand("audit", "audit log tools");
   auditc->require_subcommand(1);
   auto verify = auditc->add_subcommand("verify", "verify the audit hash chain");
 
   CLI11_PARSE(cli, argc, argv);
+  if (key_file.empty()) key_file = cases::keys::default_key_file(cfg.db_url);
 
   try {
     ensure_parent_dir(cfg.db_url);
@@ -156,6 +168,8 @@ int main(int argc, char** argv) {
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);
+      auto key = cases::keys::load(*app.db, key_file);
+      spdlog::info("data key {} from {}", key.key_id, key.source);
       for (auto& f : app.on_start) f();
       http::ServerOptions so;
       so.host = cfg.listen.substr(0, colon);
@@ -184,9 +198,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     // Commands that only read must not write: they run on standbys and as read-only roles.
-    bool read_only = *points_list || *backup || *verify;
+    bool read_only = *points_list || *backup || *verify || *key_status;
     if (read_only) store::require_current_schema(*db);
     else db->migrate();
+    if (!read_only) cases::keys::load(*db, key_file);
     org::OrgService org(*db);
     if (*demo) {
       auto s = demo::create_org(org, seed);
@@ -237,6 +252,30 @@ int main(int argc, char** argv) {
       std::cout << "backup written to " << backup_out
                 << (db->backend() == store::Backend::postgres ? " (pg_dump custom format; restore with pg_restore)" : "")
                 << "\n";
+      std::string id = cases::keys::stored_key_id(*db);
+      if (backup_with_key) {
+        cases::keys::export_key(key_file, backup_out + ".key");
+        std::cout << fmt::format("data key (id {}) copied to {}.key: store it apart from the backup\n", id, backup_out);
+      } else {
+        std::cout << fmt::format("the backup does not contain the data key (id {}, kept in {}): without it the names "
+                                 "and phone numbers in the backup cannot be read; keep a copy of the key apart from "
+                                 "the backups\n",
+                                 id, std::getenv("MANYI_DATA_KEY") ? "MANYI_DATA_KEY" : key_file);
+      }
+      return 0;
+    }
+    if (*key_status) {
+      std::string id = cases::keys::stored_key_id(*db);
+      std::cout << fmt::format("database sealed with data key id {}; key source: {}\n", id.empty() ? "(none yet)" : id,
+                               std::getenv("MANYI_DATA_KEY") ? "MANYI_DATA_KEY" : key_file);
+      return 0;
+    }
+    if (*key_rotate) {
+      auto r = cases::keys::rotate(*db, key_file, cli_actor);
+      std::cout << fmt::format("data key rotated: {} -> {}; {} values re-sealed; the key is in {}\n", r.old_id, r.new_id,
+                               r.resealed, r.key_file);
+      if (std::getenv("MANYI_DATA_KEY"))
+        std::cout << "MANYI_DATA_KEY is set: replace it with the contents of " << r.key_file << " on every instance\n";
       return 0;
     }
     if (*verify) {

@@ -3,8 +3,10 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
 
-#include "core/clock.hpp"
 #include "core/error.hpp"
 
 namespace manyi::cases::pii {
@@ -16,21 +18,13 @@ std::string to_hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-std::string from_hex(const std::string& hex) {
-  std::string out(hex.size() / 2, '\0');
-  size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(), nullptr, &len,
-                     nullptr) != 0 ||
-      len != crypto_secretbox_KEYBYTES)
-    throw Error(500, "bad_data_key", "the data key must be 64 hex digits");
-  out.resize(len);
-  return out;
-}
-
 std::string env_key() {
   const char* k = std::getenv("MANYI_DATA_KEY");
-  return k && *k ? from_hex(k) : std::string();
+  return k && *k ? key_from_hex(k) : std::string();
 }
+
+std::mutex key_mu;
+std::string installed;  // guarded by key_mu
 
 // UTF-8 code points of a string (names are short).
 std::vector<std::string> code_points(const std::string& s) {
@@ -46,26 +40,56 @@ std::vector<std::string> code_points(const std::string& s) {
 
 }  // namespace
 
-std::string data_key(store::Tx& tx) {
-  if (auto k = env_key(); !k.empty()) return k;
-  auto r = tx.query("SELECT value FROM settings WHERE key = 'pii.key'");
-  if (!r.empty()) return from_hex(r[0].str(0));
-  unsigned char key[crypto_secretbox_KEYBYTES];
-  crypto_secretbox_keygen(key);
-  tx.exec("INSERT INTO settings(key, value, updated_at) VALUES ('pii.key', ?, ?) ON CONFLICT (key) DO NOTHING",
-          {to_hex(key, sizeof key), now_ms()});
-  // Another instance may have won the race: read back what is stored.
-  return from_hex(tx.query("SELECT value FROM settings WHERE key = 'pii.key'")[0].str(0));
+std::string key_from_hex(const std::string& hex) {
+  std::string out(hex.size() / 2, '\0');
+  size_t len = 0;
+  std::string_view h(hex);
+  while (!h.empty() && (h.back() == '\n' || h.back() == '\r' || h.back() == ' ')) h.remove_suffix(1);
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), h.data(), h.size(), nullptr, &len,
+                     nullptr) != 0 ||
+      len != crypto_secretbox_KEYBYTES || h.size() != 2 * crypto_secretbox_KEYBYTES)
+    throw Error(500, "bad_data_key", "the data key must be 64 hex digits");
+  out.resize(len);
+  return out;
 }
 
-std::string data_key(store::Db& db) {
-  if (auto k = env_key(); !k.empty()) return k;
-  auto r = db.query("SELECT value FROM settings WHERE key = 'pii.key'");
-  if (!r.empty()) return from_hex(r[0].str(0));
-  std::string key;
-  db.write([&](store::Tx& tx) { key = data_key(tx); });
-  return key;
+std::string key_to_hex(const std::string& key) {
+  return to_hex(reinterpret_cast<const unsigned char*>(key.data()), key.size());
 }
+
+std::string new_key() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  std::string k(crypto_secretbox_KEYBYTES, '\0');
+  crypto_secretbox_keygen(reinterpret_cast<unsigned char*>(k.data()));
+  return k;
+}
+
+std::string key_id(const std::string& key) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  unsigned char h[8];
+  static const char kContext[] = "manyi data key id";
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(kContext), sizeof kContext - 1,
+                     reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  return to_hex(h, sizeof h);
+}
+
+void install_key(const std::string& key) {
+  if (key.size() != crypto_secretbox_KEYBYTES) throw Error(500, "bad_data_key", "the data key must be 32 bytes");
+  std::lock_guard lock(key_mu);
+  installed = key;
+}
+
+std::string data_key() {
+  {
+    std::lock_guard lock(key_mu);
+    if (!installed.empty()) return installed;
+  }
+  if (auto k = env_key(); !k.empty()) return k;
+  throw Error(500, "no_data_key", "no data key is loaded (MANYI_DATA_KEY or the key file beside the database)");
+}
+
+std::string data_key(store::Tx&) { return data_key(); }
+std::string data_key(store::Db&) { return data_key(); }
 
 std::string seal(const std::string& key, const std::string& plain) {
   std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
@@ -93,9 +117,12 @@ std::string phone_hash(const std::string& key, const std::string& phone) {
   for (char c : phone)
     if (c >= '0' && c <= '9') digits += c;
   if (digits.empty()) return {};
+  unsigned char sub[crypto_generichash_KEYBYTES];
+  crypto_kdf_derive_from_key(sub, sizeof sub, 1, "mnyphone", reinterpret_cast<const unsigned char*>(key.data()));
   unsigned char h[16];
-  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(digits.data()), digits.size(),
-                     reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(digits.data()), digits.size(), sub,
+                     sizeof sub);
+  sodium_memzero(sub, sizeof sub);
   return to_hex(h, sizeof h);
 }
 

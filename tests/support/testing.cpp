@@ -1,5 +1,7 @@
 #include "testing.hpp"
 
+#include "cases/pii.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,6 +21,14 @@
 #include <thread>
 
 namespace manyi::testing {
+
+// Every test process and the servers and commands it starts share one data key
+// (MANYI_DATA_KEY), so a database made by `manyi demo` opens in-process and in every spawned
+// server; the data-key test unsets it to exercise the key file.
+const bool kSharedDataKey = [] {
+  setenv("MANYI_DATA_KEY", cases::pii::key_to_hex(cases::pii::new_key()).c_str(), 0);
+  return true;
+}();
 
 // A TCP connection to 127.0.0.1:port; -1 when refused.
 int connect_loopback(int port) {
@@ -82,7 +92,7 @@ TempDb::TempDb(const std::string& backend) : backend_(backend) {
 
 TempDb::~TempDb() {
   if (!path_.empty()) {
-    for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+    for (auto ext : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path_ + ext);
   } else if (!dbname_.empty()) {
     try {
       pg_admin("DROP DATABASE IF EXISTS " + dbname_ + " WITH (FORCE)");
