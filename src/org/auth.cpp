@@ -23,8 +23,13 @@ std::string random_token(size_t bytes) {
   return out;
 }
 
+namespace {
+// The condition of a session that is still open, for `s`; binds the two cut-off times.
+constexpr const char* kOpen = "s.revoked = 0 AND s.last_seen > ? AND s.created_at > ?";
+}  // namespace
+
 LoginResult Auth::login(const std::string& username, const std::string& password, const std::string& ip,
-                        const std::string& user_agent) {
+                        const std::string& user_agent, bool end_others) {
   // Unknown user, wrong password and deactivated account answer alike (401 after one password
   // check); a throttled name answers alike whether or not the account exists (429, unchecked).
   auto& db = org_.db();
@@ -54,9 +59,60 @@ LoginResult Auth::login(const std::string& username, const std::string& password
             "VALUES (?,?,?,?,?,?,?,?,0)",
             {sid, audit::sha256_hex(res.token), uid, csrf, ip, utf8_prefix(user_agent, 200), t, t});
     audit::record(tx, {uid, username, ip}, {"auth.login", "session", sid, r[0].i64(3), "", "", "", ""});
+    if (end_others) {
+      int64_t n = tx.exec("UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ? AND revoked = 0", {uid, sid});
+      if (n)
+        audit::record(tx, {uid, username, ip},
+                      {"auth.sessions.end_others", "session", sid, r[0].i64(3), "", "", "",
+                       fmt::format("登录时结束了其他 {} 个会话", n)});
+    }
+    res.other_sessions = store::scalar_i64(
+        tx.query(fmt::format("SELECT COUNT(*) FROM sessions s WHERE s.user_id = ? AND s.id <> ? AND {}", kOpen),
+                 {uid, sid, t - opts_.idle_timeout_ms, t - opts_.absolute_timeout_ms}))
+                             .value_or(0);
   });
   res.principal = *principal_for_token(res.token);
   return res;
+}
+
+std::vector<SessionInfo> Auth::sessions_of(const http::Principal& p) {
+  int64_t t = now_ms();
+  std::vector<SessionInfo> out;
+  for (const auto& r : org_.db().query(
+           fmt::format("SELECT s.id, s.ip, s.user_agent, s.created_at, s.last_seen FROM sessions s "
+                       "WHERE s.user_id = ? AND {} ORDER BY s.last_seen DESC, s.id DESC LIMIT 100",
+                       kOpen),
+           {p.user_id, t - opts_.idle_timeout_ms, t - opts_.absolute_timeout_ms}))
+    out.push_back({r.i64(0), r.str(1), r.str(2), r.i64(3), r.i64(4), r.i64(0) == p.session_id});
+  return out;
+}
+
+bool Auth::end_session(const http::Principal& p, int64_t session_id, const std::string& ip) {
+  bool ended = false;
+  org_.db().write([&](store::Tx& tx) {
+    ended = tx.exec("UPDATE sessions SET revoked = 1 WHERE id = ? AND user_id = ? AND revoked = 0",
+                    {session_id, p.user_id}) > 0;
+    if (!ended) return;
+    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    audit::record(tx, {p.user_id, p.username, ip},
+                  {"auth.session.end", "session", session_id, home, "", "", "",
+                   session_id == p.session_id ? "结束了当前会话" : "结束了另一个会话"});
+  });
+  return ended;
+}
+
+int64_t Auth::end_other_sessions(const http::Principal& p, const std::string& ip) {
+  int64_t n = 0;
+  org_.db().write([&](store::Tx& tx) {
+    n = tx.exec("UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ? AND revoked = 0",
+                {p.user_id, p.session_id});
+    if (!n) return;
+    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    audit::record(tx, {p.user_id, p.username, ip},
+                  {"auth.sessions.end_others", "session", p.session_id, home, "", "", "",
+                   fmt::format("结束了其他 {} 个会话", n)});
+  });
+  return n;
 }
 
 void Auth::logout(const http::Principal& p) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/ratelimit.hpp"
 #include "org/login_throttle.hpp"
@@ -22,6 +23,15 @@ struct AuthOptions {
 struct LoginResult {
   std::string token;  // cookie value
   http::Principal principal;
+  int64_t other_sessions = 0;  // the user's other sessions still open after this sign-in
+};
+
+// One of a user's open sessions, as the user sees it on 登录设备.
+struct SessionInfo {
+  int64_t id = 0;
+  std::string ip, user_agent;
+  int64_t created_at = 0, last_seen = 0;
+  bool current = false;
 };
 
 class Auth : public http::Authorizer {
@@ -29,9 +39,16 @@ class Auth : public http::Authorizer {
   Auth(OrgService& org, http::RateLimiter& limiter, AuthOptions opts = {})
       : org_(org), throttle_(org.db(), limiter), opts_(opts) {}
 
+  // end_others: revoke the user's other sessions in the same transaction (结束其他设备上的登录).
   LoginResult login(const std::string& username, const std::string& password, const std::string& ip,
-                    const std::string& user_agent);
+                    const std::string& user_agent, bool end_others = false);
   void logout(const http::Principal& p);
+  // The caller's open sessions (not ended, not timed out), newest first; at most 100.
+  std::vector<SessionInfo> sessions_of(const http::Principal& p);
+  // Ends one of the caller's own sessions; false when it is not theirs or not open.
+  bool end_session(const http::Principal& p, int64_t session_id, const std::string& ip);
+  // Ends all the caller's sessions but the current one; returns how many.
+  int64_t end_other_sessions(const http::Principal& p, const std::string& ip);
   // https: the request reached us over HTTPS (app/security.hpp) — the cookie gets Secure.
   std::string session_cookie(const std::string& token, bool https) const;
   std::string clear_cookie(bool https) const;

@@ -56,8 +56,11 @@ void register_org_routes(App& app) {
     auto j = jv::parse_object(c.req.body);
     auto username = jv::req_str(j, "username", 64);
     auto password = jv::req_str(j, "password", 128);
-    auto res = auth.login(username, password, c.req.remote_ip, c.req.header("user-agent"));
-    auto out = json_response({{"csrf_token", res.principal.csrf}, {"user", principal_json(res.principal)}});
+    bool end_others = jv::opt_bool(j, "end_other_sessions").value_or(false);
+    auto res = auth.login(username, password, c.req.remote_ip, c.req.header("user-agent"), end_others);
+    auto out = json_response({{"csrf_token", res.principal.csrf},
+                              {"user", principal_json(res.principal)},
+                              {"other_sessions", res.other_sessions}});
     out.header("Set-Cookie", auth.session_cookie(res.token, request_is_https(app.cfg, c.req)));
     return out;
   }).limit_class = "";  // throttled inside login (per address and per account)
@@ -69,6 +72,21 @@ void register_org_routes(App& app) {
   });
   r.add("GET", "/api/v1/me", "login", [&](http::Ctx& c) {
     return json_response({{"csrf_token", c.me().csrf}, {"user", principal_json(c.me())}});
+  });
+  // 登录设备: the caller's own open sessions; one can be ended, or all but this one.
+  r.add("GET", "/api/v1/me/sessions", "login", [&](http::Ctx& c) {
+    json items = json::array();
+    for (const auto& s : auth.sessions_of(c.me()))
+      items.push_back({{"id", id_str(s.id)}, {"ip", s.ip}, {"user_agent", s.user_agent},
+                       {"created_at", s.created_at}, {"last_seen", s.last_seen}, {"current", s.current}});
+    return json_response({{"items", items}});
+  });
+  r.add("DELETE", "/api/v1/me/sessions/{id}", "login", [&](http::Ctx& c) {
+    if (!auth.end_session(c.me(), c.id_param("id"), c.req.remote_ip)) throw not_found("session");
+    return http::Response::no_content();
+  });
+  r.add("POST", "/api/v1/me/sessions/end-others", "login", [&](http::Ctx& c) {
+    return json_response({{"ended", auth.end_other_sessions(c.me(), c.req.remote_ip)}});
   });
   r.add("POST", "/api/v1/auth/password", "login", [&](http::Ctx& c) {
     auto j = jv::parse_object(c.req.body);

@@ -74,7 +74,12 @@ bool reviewed_login(const RouteInfo& r) {
                                               // the home page's to-do counts: each part is counted
                                               // in the caller's own scope of its permission, and
                                               // the staff figures are the caller's own
-                                              "GET /api/v1/me/todo"};
+                                              "GET /api/v1/me/todo",
+                                              // 登录设备: the caller's own sessions only (a
+                                              // session of another user is 404, tested in
+                                              // integration_signin_test)
+                                              "GET /api/v1/me/sessions", "DELETE /api/v1/me/sessions/{id}",
+                                              "POST /api/v1/me/sessions/end-others"};
   return exact.count(r.method + " " + r.pattern) > 0;
 }
 

@@ -272,4 +272,72 @@ TEST_P(SignIn, SecureCookieAndHstsOnlyOverHttps) {
   }
 }
 
+// 登录设备: a user sees their own open sessions (this one marked), ends another one — which is
+// then signed out — or all but this one, and can end the others when signing in again. Another
+// user's session cannot be ended (404), and each ending is audited.
+TEST_P(SignIn, AUserSeesAndEndsTheirOwnSessions) {
+  start();
+  auto phone = server->client(), desk = server->client(), other = server->client();
+  auto first = phone.request("POST", "/api/v1/auth/login", json{{"username", "handler"}, {"password", "Manyi-demo-1"}}.dump(),
+                             {{"User-Agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0"}});
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.js()["other_sessions"], 0);
+  auto sc = first.headers["set-cookie"];
+  phone.cookie = sc.substr(sc.find('=') + 1, sc.find(';') - sc.find('=') - 1);
+  phone.csrf = first.js()["csrf_token"];
+  auto second = desk.login("handler");
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.js()["other_sessions"], 1);
+  ASSERT_EQ(other.login("dept").status, 200);
+
+  auto list = desk.get("/api/v1/me/sessions");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto items = list.js()["items"];
+  ASSERT_EQ(items.size(), 2u) << list.body;  // only handler's own
+  std::string phone_session;
+  int current = 0;
+  for (auto& s : items) {
+    if (s["current"].get<bool>()) ++current;
+    else phone_session = s["id"];
+    EXPECT_EQ(s["ip"], "127.0.0.1");
+  }
+  EXPECT_EQ(items[1]["user_agent"], "Mozilla/5.0 (iPhone) MicroMessenger/8.0");  // newest first
+  EXPECT_EQ(current, 1);
+  ASSERT_FALSE(phone_session.empty());
+
+  // dept cannot end handler's session; handler ends the phone's.
+  EXPECT_EQ(other.del("/api/v1/me/sessions/" + phone_session).status, 404);
+  EXPECT_EQ(phone.get("/api/v1/me").status, 200);
+  EXPECT_EQ(desk.del("/api/v1/me/sessions/" + phone_session).status, 204);
+  EXPECT_EQ(phone.get("/api/v1/me").status, 401);
+  EXPECT_EQ(desk.del("/api/v1/me/sessions/" + phone_session).status, 404);  // already ended
+  EXPECT_EQ(desk.get("/api/v1/me/sessions").js()["items"].size(), 1u);
+
+  // Signing in again elsewhere with 结束其他设备上的登录 ends the desk's session.
+  auto third = server->client();
+  auto r = third.request("POST", "/api/v1/auth/login",
+                         json{{"username", "handler"}, {"password", "Manyi-demo-1"}, {"end_other_sessions", true}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["other_sessions"], 0);
+  EXPECT_EQ(desk.get("/api/v1/me").status, 401);
+  EXPECT_EQ(other.get("/api/v1/me").status, 200);  // another user's session is untouched
+
+  // End all others from the sessions page.
+  ASSERT_EQ(phone.login("handler").status, 200);
+  auto fourth = server->client();
+  ASSERT_EQ(fourth.login("handler").status, 200);
+  ASSERT_EQ(third.login("handler").status, 200);  // keeps a fresh cookie for `third`
+  auto ended = third.post("/api/v1/me/sessions/end-others", json::object());
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_GE(ended.js()["ended"].get<int>(), 2);
+  EXPECT_EQ(phone.get("/api/v1/me").status, 401);
+  EXPECT_EQ(fourth.get("/api/v1/me").status, 401);
+  EXPECT_EQ(third.get("/api/v1/me").status, 200);
+  EXPECT_EQ(third.get("/api/v1/me/sessions").js()["items"].size(), 1u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.session.end' AND username = 'handler'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sessions.end_others' AND username = 'handler'"),
+            2);
+  EXPECT_EQ(third.post("/api/v1/me/sessions/end-others", json::object()).js()["ended"], 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, SignIn, ::testing::ValuesIn(backends()), backend_name);

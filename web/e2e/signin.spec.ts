@@ -3,7 +3,7 @@
 // Needs a running server with demo data (see foundation.spec.ts). Each run creates its own user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { apiGet, BASE, byTestId, DEMO_PASSWORD, inputOf, launch, login, logout, newPage, poll, shot } from './helpers'
+import { apiGet, BASE, byTestId, DEMO_PASSWORD, inputOf, launch, login, logout, newPage, newPhonePage, poll, shot } from './helpers'
 
 const stamp = Date.now().toString(36)
 const USER = `enter${stamp}`
@@ -124,6 +124,53 @@ describe('sign-in with Enter', () => {
     await page.waitForTimeout(500)
     expect(posts).toBe(1)
     await page.close()
+  })
+})
+
+describe('signed-in devices (登录设备)', () => {
+  it('a user on a phone sees the desk sign-in, ends it, and signing in again can end the others', async () => {
+    // The desk signs in ending every earlier sign-in of this account (the other tests' too).
+    const signIn = async (page: Page, endOthers: boolean) => {
+      await page.goto('/login')
+      await inputOf(page, 'login-username').fill(USER)
+      await inputOf(page, 'login-password').fill(PASSWORD)
+      if (endOthers) await byTestId(page, 'login-end-others').click()
+      await byTestId(page, 'login-submit').click()
+      await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+    }
+    const desk = await newPage(browser)
+    await signIn(desk, true)
+    const phone = await newPhonePage(browser)
+    await signIn(phone, false)
+    // Told at once that the account is signed in elsewhere.
+    await poll(() => phone.locator('.el-message', { hasText: '其他 1 处登录' }).count()).toBe(1)
+
+    await phone.goto('/password')
+    const items = phone.locator('[data-testid="session-item"]')
+    await poll(() => items.count()).toBe(2)
+    expect(await phone.locator('[data-testid="session-item"][data-current="true"]').textContent()).toContain('本设备')
+    expect(await phone.locator('[data-testid="session-item"][data-current="false"]').textContent()).toContain('电脑浏览器')
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth)
+    expect(width).toBeLessThanOrEqual(390)
+    await shot(phone, 'sessions-phone')
+
+    // End the desk's sign-in from the phone: the desk is signed out.
+    await phone.locator('[data-testid="session-item"][data-current="false"] [data-testid="session-end"]').click()
+    await phone.locator('.el-message-box__btns .el-button--primary').click()
+    await poll(() => items.count()).toBe(1)
+    expect((await apiGet(desk, '/api/v1/me')).status).toBe(401)
+    await desk.goto('/')
+    await desk.waitForURL((u) => u.pathname.startsWith('/login'))
+
+    // The desk signs in again and ends the sign-in on the phone while doing so.
+    await signIn(desk, true)
+    expect((await apiGet(phone, '/api/v1/me')).status).toBe(401)
+    await desk.goto('/password')
+    await poll(() => desk.locator('[data-testid="session-item"]').count()).toBe(1)
+    await byTestId(desk, 'sessions-none').waitFor()
+    await shot(desk, 'sessions-desk')
+    await desk.close()
+    await phone.close()
   })
 })
 

@@ -160,6 +160,17 @@ export interface Me {
 export interface SessionInfo {
   csrf_token: string
   user: Me
+  other_sessions?: number // sign-in only: the user's other sessions still open
+}
+
+/** One of the signed-in user's own open sessions (登录设备). */
+export interface OpenSession {
+  id: string
+  ip: string
+  user_agent: string
+  created_at: number
+  last_seen: number
+  current: boolean
 }
 
 export interface OrgNode {

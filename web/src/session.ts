@@ -30,10 +30,16 @@ export async function loadMe(): Promise<Me | null> {
   }
 }
 
-export async function login(username: string, password: string): Promise<Me> {
-  const me = accept(await api.post<SessionInfo>('/api/v1/auth/login', { username, password }, { noAuthRedirect: true }))
+/** Signs in; endOthers also ends the user's sign-ins elsewhere. Returns the user and how many other sessions stay open. */
+export async function login(username: string, password: string, endOthers = false): Promise<{ user: Me; otherSessions: number }> {
+  const info = await api.post<SessionInfo>(
+    '/api/v1/auth/login',
+    { username, password, ...(endOthers ? { end_other_sessions: true } : {}) },
+    { noAuthRedirect: true },
+  )
+  const user = accept(info)
   void markStaffDevice() // ratings from this browser are now held for review (staff_device)
-  return me
+  return { user, otherSessions: info.other_sessions ?? 0 }
 }
 
 export async function logout(): Promise<void> {

@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS: Record<string, Words> = {
   'auth.login': { zh: '登录', en: 'Signed in' },
   'auth.login_failed': { zh: '登录失败', en: 'Failed sign-in' },
   'auth.logout': { zh: '退出登录', en: 'Signed out' },
+  'auth.session.end': { zh: '结束登录设备', en: 'Ended a signed-in device' },
+  'auth.sessions.end_others': { zh: '结束其他设备上的登录', en: 'Ended sign-ins on other devices' },
   'org.node.create': { zh: '新建组织节点', en: 'Created an organisation node' },
   'org.node.update': { zh: '修改组织节点', en: 'Edited an organisation node' },
   'org.node.activate': { zh: '启用组织节点', en: 'Activated an organisation node' },
