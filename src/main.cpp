@@ -6,7 +6,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 
@@ -39,6 +41,23 @@ void raise_descriptor_limit() {
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
     rl.rlim_cur = want;
     setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+// The database may come up after us (boot order, a restarting PostgreSQL): wait for it instead of
+// exiting, saying so once per attempt, for at most `seconds`.
+void wait_for_database(const std::string& url, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (store::open(url)->ping()) return;
+      throw Error(503, "database_unavailable", "the database does not answer");
+    } catch (const Error& e) {
+      if (e.status() != 503 || std::chrono::steady_clock::now() >= deadline) throw;
+      spdlog::warn("waiting for the database {} (attempt {}, up to {} s): {}", store::redacted_url(url), attempt,
+                   seconds, e.what());
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(attempt, 5)));
+    }
   }
 }
 
@@ -78,6 +97,9 @@ int main(int argc, char** argv) {
                     "open client connections at most (0 = below the descriptor limit, at most 16384)")
       ->capture_default_str();
   serve->add_option("--max-body-memory", cfg.max_body_memory_mb, "MiB all request bodies in flight may hold together")
+      ->capture_default_str();
+  int db_wait_s = 60;
+  serve->add_option("--db-wait", db_wait_s, "seconds to wait at start for the database to answer (0 = fail at once)")
       ->capture_default_str();
   serve->add_option("--read-timeout", cfg.read_timeout_s, "seconds a client may take to send a request")
       ->capture_default_str();
@@ -165,6 +187,7 @@ int main(int argc, char** argv) {
       auto colon = cfg.listen.rfind(':');
       if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
       if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
+      wait_for_database(cfg.db_url, db_wait_s);
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/health.hpp"
 #include "audit/audit.hpp"
 #include "http/metrics.hpp"
 #include "http/ratelimit.hpp"
@@ -52,6 +53,7 @@ class App {
   ~App();
   Config cfg;
   std::unique_ptr<store::Db> db;
+  std::unique_ptr<HealthMonitor> health;  // what GET /healthz answers from
   http::RateLimiter limiter;
   http::Metrics metrics;
   std::unique_ptr<org::OrgService> org;

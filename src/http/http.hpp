@@ -22,6 +22,9 @@ struct Request {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_ip;  // client address (X-Forwarded-For honoured only from trusted proxies)
+  // Names the request in the logs and in the answer's X-Request-Id: a trusted proxy's
+  // X-Request-Id when well-formed, else one the server makes. Empty for requests made in-process.
+  std::string request_id;
   // What Router::admit decided from the headers before the body was read, so that dispatch does
   // not match the route, take a rate-limit token or look the session up a second time.
   struct Admission {

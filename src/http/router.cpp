@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "core/log.hpp"
 
 namespace manyi::http {
 
@@ -109,9 +110,9 @@ std::vector<std::string> Ctx::scope_paths(const std::string& perm) const {
   return out;
 }
 
-// The headers every answer carries (security headers) unless the handler set its own, and a
-// Retry-After on every "come back later" answer.
-static void add_common_headers(Response& res, const Router::Headers& common) {
+// The headers every answer carries (security headers) unless the handler set its own, the
+// request's id, and a Retry-After on every "come back later" answer.
+static void add_common_headers(Response& res, const Router::Headers& common, const std::string& request_id) {
   auto has = [&res](const std::string& name) {
     for (auto& [k, v] : res.headers)
       if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
@@ -123,11 +124,12 @@ static void add_common_headers(Response& res, const Router::Headers& common) {
   for (auto& [k, v] : common)
     if (!has(k)) res.header(k, v);
   if ((res.status == 429 || res.status == 503) && !has("Retry-After")) res.header("Retry-After", "1");
+  if (!request_id.empty()) res.header("X-Request-Id", request_id);
 }
 
 // ---- Router ----
 void Router::add_headers(const Request& req, Response& res) const {
-  add_common_headers(res, response_headers_ ? response_headers_(req) : Headers{});
+  add_common_headers(res, response_headers_ ? response_headers_(req) : Headers{}, req.request_id);
 }
 
 Route& Router::add(std::string method, std::string pattern, std::string access, Handler fn) {
@@ -289,14 +291,15 @@ Response error_from(std::exception_ptr e, const Request& req) {
     // Unavailable for a moment (database restarting, server busy, throttled): say when to come back.
     if (e.retry_after() > 0) res.header("Retry-After", std::to_string(e.retry_after()));
     else if (e.status() == 503) res.header("Retry-After", "1");
-    if (e.status() >= 500) spdlog::warn("{} {}: {} {}", req.method, req.path, e.code(), e.what());
+    if (e.status() >= 500)
+      spdlog::warn("{} {} [req {}]: {} {}", req.method, req.path, req.request_id, e.code(), one_line(e.what()));
     return res;
   } catch (const nlohmann::json::exception& e) {
     return error_response(400, "bad_request", std::string("invalid JSON value: ") + e.what());
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", req.method, req.path, e.what());
+    spdlog::error("{} {} [req {}]: {}", req.method, req.path, req.request_id, one_line(e.what()));
   } catch (...) {
-    spdlog::error("{} {}: unknown exception", req.method, req.path);
+    spdlog::error("{} {} [req {}]: unknown exception", req.method, req.path, req.request_id);
   }
   return error_response(500, "internal_error", "internal error; it has been logged");
 }
@@ -322,19 +325,20 @@ void Router::dispatch_async(const Request& req, Offload offload, Reply reply) {
   struct Once {
     std::atomic<bool> done{false};
     Reply reply;
-    std::string method, label;
+    std::string method, label, request_id;
     Headers headers;
   };
   auto once = std::make_shared<Once>();
   if (response_headers_) once->headers = response_headers_(req);
   once->reply = std::move(reply);
   once->method = req.method;
+  once->request_id = req.request_id;
   once->label = route ? route->pattern : "unmatched";
   Reply finish = [this, t0, once](Response res) {
     if (once->done.exchange(true)) return;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     metrics_.observe(once->method, once->label, res.status, secs);
-    add_common_headers(res, once->headers);
+    add_common_headers(res, once->headers, once->request_id);
     once->reply(std::move(res));
   };
   try {

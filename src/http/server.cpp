@@ -18,6 +18,9 @@
 #include <optional>
 
 #include <array>
+#include <cctype>
+#include <random>
+#include <fmt/format.h>
 #include <cstring>
 #include <string_view>
 #include <chrono>
@@ -207,7 +210,29 @@ struct Server::Impl {
       req.headers[name] = std::string(f.value());
     }
     req.remote_ip = client_ip(sock, hdr);
+    req.request_id = request_id(sock, hdr);
     return req;
+  }
+
+  // A trusted proxy's X-Request-Id (1–64 of A–Z a–z 0–9 - _ .), else this process's prefix and a
+  // counter: unique, cheap, and the same id in the log line and the answer.
+  std::string request_id(const tcp::socket& s, const bhttp::request_header<>& h) {
+    if (!proxies.empty()) {
+      boost::system::error_code ec;
+      auto ep = s.remote_endpoint(ec);
+      std::string ip = ec ? "" : ep.address().to_string();
+      if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
+      auto it = h.find("X-Request-Id");
+      if (it != h.end() && trusted(ip)) {
+        std::string_view v(it->value().data(), it->value().size());
+        bool ok = !v.empty() && v.size() <= 64;
+        for (char c : v) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+        if (ok) return std::string(v);
+      }
+    }
+    static const std::string prefix = fmt::format("{:08x}", std::random_device{}());
+    static std::atomic<uint64_t> counter{0};
+    return fmt::format("{}-{:x}", prefix, counter.fetch_add(1, std::memory_order_relaxed));
   }
 
   static constexpr uint64_t kSmallBody = 64 * 1024;  // larger bodies wait for the session check

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "store/sqlite.hpp"  // apply_migrations
 
 namespace manyi::store {
@@ -105,9 +106,8 @@ std::string hex_decode(const char* s, size_t n) {
 
 [[noreturn]] void fail(PGresult* r, PGconn* c, std::string_view sql) {
   std::string state = r && PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
-  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+  std::string msg = one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
   if (r) PQclear(r);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   // The connection is gone or the server is going away: the database is unavailable, not the
   // request at fault (503 with Retry-After; the pool replaces the connection).
   if ((c && PQstatus(c) == CONNECTION_BAD) || state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
@@ -118,15 +118,20 @@ std::string hex_decode(const char* s, size_t n) {
   throw std::runtime_error(fmt::format("postgres [{}]: {} in: {}", state, msg, sql.substr(0, 200)));
 }
 
+// Server notices (WARNING and up, see client_min_messages) as one structured log line each,
+// instead of libpq's default of printing them to stderr as they come, lines and all.
+void log_notice(void*, const char* message) { spdlog::warn("postgresql notice: {}", one_line(message ? message : "")); }
+
 class PgConn {
  public:
   explicit PgConn(const std::string& url) {
     c_ = PQconnectdb(url.c_str());
+    PQsetNoticeProcessor(c_, log_notice, nullptr);
     if (PQstatus(c_) != CONNECTION_OK) {
       std::string m = PQerrorMessage(c_);
       PQfinish(c_);
       while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-      throw Error(503, "database_unavailable", "cannot connect to PostgreSQL: " + m);
+      throw Error(503, "database_unavailable", "cannot connect to PostgreSQL: " + one_line(m));
     }
     PQclear(PQexec(c_, "SET client_min_messages=warning"));
   }

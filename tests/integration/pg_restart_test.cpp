@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -103,8 +105,19 @@ TEST(PostgresRestart, APooledConnectionThatDiedFailsNoRequest) {
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.headers.count("retry-after"), 1u);
 
+  // /healthz tells from its monitor's last check (once a second), without a pooled connection.
+  auto healthz_becomes = [&](int status) {
+    for (int i = 0; i < 100; ++i) {
+      if (HttpClient(srv.port()).get("/healthz").status == status) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  EXPECT_TRUE(healthz_becomes(503)) << "healthz while the database is down";
+
   // Up again: every request succeeds, though every pooled connection died.
   ASSERT_TRUE(pg.start());
+  EXPECT_TRUE(healthz_becomes(200)) << "healthz after the restart";
   auto health = burst(16, [&](int) { return HttpClient(srv.port()).get("/healthz").status; });
   EXPECT_EQ(health[200], 16) << "healthz after the restart";
   EXPECT_EQ(burst(16, me)[200], 16) << "/me after the restart";
@@ -116,4 +129,29 @@ TEST(PostgresRestart, APooledConnectionThatDiedFailsNoRequest) {
   EXPECT_EQ(filed[201], 20) << "public complaints after the restart";
   auto db = store::open(pg.url("manyi"));
   EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM cases WHERE content LIKE '挂号排队太久了，第%'")).value_or(0), 20);
+}
+
+// A server started before its database waits for it (boot order, a database restarting)
+// instead of exiting at once; with --db-wait 0 it fails at once, saying why on one line.
+TEST(PostgresRestart, ServeWaitsForTheDatabaseAtStart) {
+  PrivatePg pg;
+  ASSERT_TRUE(pg.ok()) << "could not start a private PostgreSQL 15 (needs root and postgresql-15)";
+  store::open(pg.url("postgres"))->query("CREATE DATABASE manyi");
+  std::string out;
+  ASSERT_EQ(run_manyi({"--db", pg.url("manyi"), "migrate"}, &out), 0) << out;
+  ASSERT_TRUE(pg.stop());
+  EXPECT_NE(run_manyi({"--db", pg.url("manyi"), "serve", "--listen", "127.0.0.1:0", "--db-wait", "0"}, &out), 0);
+  EXPECT_NE(out.find("cannot connect to PostgreSQL"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;  // one line, not libpq's several
+
+  std::atomic<bool> started{false};
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    started = pg.start();
+  });
+  ServerProcess srv(pg.url("manyi"));  // waits for the "listening" line (up to 60 s)
+  later.join();
+  ASSERT_TRUE(started.load());
+  ASSERT_GT(srv.port(), 0) << "the server gave up before the database came up";
+  EXPECT_EQ(srv.client().get("/healthz").status, 200);
 }

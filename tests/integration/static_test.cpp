@@ -3,6 +3,8 @@
 // back to index.html, API paths never do; /healthz and /metrics content.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <thread>
+#include <future>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <zlib.h>
@@ -12,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "store/db.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
@@ -179,6 +182,57 @@ TEST_P(Static, HeadHasNoBodyOnAKeptAliveConnection) {
     EXPECT_NE(out.substr(0, end).find("Content-Length: "), std::string::npos) << out;
     EXPECT_NE(out.find("\"status\":\"ok\""), std::string::npos) << out;  // the GET after it
   }
+}
+
+// A load balancer's health check is answered ahead of the queue: with every worker thread
+// waiting on a database lock, /healthz still answers (it used to queue behind them until the
+// lock went, i.e. never here: the lock is released only after /healthz has answered).
+TEST_P(Static, HealthzAnswersWhileEveryWorkerWaitsOnTheDatabase) {
+  ServerProcess srv(url_, {"--workers", "2"});
+  std::vector<HttpClient> users;
+  for (int i = 0; i < 4; ++i) {
+    users.push_back(srv.client());
+    ASSERT_EQ(users.back().login("bureau").status, 200);
+  }
+  auto db = store::open(url_);
+  std::promise<void> locked, release;
+  auto released = release.get_future().share();
+  std::thread holder([&] {
+    db->write([&](store::Tx& tx) {
+      if (tx.backend() == store::Backend::postgres) tx.exec("LOCK TABLE sessions IN EXCLUSIVE MODE");
+      else tx.exec("UPDATE sessions SET last_seen = last_seen WHERE id = 0");  // holds SQLite's write lock
+      locked.set_value();
+      released.wait();
+    });
+  });
+  locked.get_future().wait();
+  std::vector<std::thread> writers;
+  for (auto& u : users)
+    writers.emplace_back([&u] { u.post("/api/v1/me/sessions/end-others", json::object()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // they are in the workers now
+
+  auto h = srv.client().get("/healthz");
+  release.set_value();
+  EXPECT_EQ(h.status, 200) << h.body;
+  EXPECT_EQ(h.js()["status"], "ok");
+  EXPECT_GT(h.js()["checked_at"].get<int64_t>(), 0);
+  holder.join();
+  for (auto& w : writers) w.join();
+}
+
+// Every answer names its request (X-Request-Id) as the log lines about it do; a trusted
+// proxy's id is kept, anyone else's is not.
+TEST_P(Static, EveryAnswerCarriesARequestId) {
+  ServerProcess srv(url_, {"--trusted-proxy", "127.0.0.1/32"});
+  auto c = srv.client();
+  auto a = c.get("/healthz"), b = c.get("/api/v1/nope");
+  ASSERT_EQ(a.headers.count("x-request-id"), 1u);
+  ASSERT_EQ(b.headers.count("x-request-id"), 1u);
+  EXPECT_NE(a.headers["x-request-id"], b.headers["x-request-id"]);
+  EXPECT_EQ(c.request("GET", "/healthz", "", {{"X-Request-Id", "lb-42.a_b"}}).headers["x-request-id"], "lb-42.a_b");
+  EXPECT_NE(c.request("GET", "/healthz", "", {{"X-Request-Id", "bad id\"<>"}}).headers["x-request-id"], "bad id\"<>");
+  ServerProcess direct(url_);  // no trusted proxy: the client's own id is not believed
+  EXPECT_NE(direct.client().request("GET", "/healthz", "", {{"X-Request-Id", "lb-42"}}).headers["x-request-id"], "lb-42");
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, Static, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);
