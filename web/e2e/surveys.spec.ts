@@ -252,6 +252,44 @@ describe('survey templates, points and posters', () => {
     await apiSend(hosp, 'PATCH', `/api/v1/points/${made.body.id}`, { active: false })
   })
 
+  it('shows the distribution of a new single-choice question and the survey version on the dashboard', async () => {
+    const tpl = await copyTemplate(hosp, 'outpatient', `门诊分题E2E${stamp}`)
+    const full = await apiGet<{ draft: { sections: { items: unknown[] }[] } }>(hosp, `/api/v1/forms/templates/${tpl.id}`)
+    const def = full.body.draft
+    const label = `您是怎样找到诊室的${stamp}`
+    def.sections[0].items.push({ id: 'found', type: 'single', label, options: [{ value: 'sign', label: '看指示牌' }, { value: 'ask', label: '问导诊' }] })
+    expect((await apiSend(hosp, 'PUT', `/api/v1/forms/templates/${tpl.id}/draft`, { definition: def })).status).toBe(200)
+    expect((await apiSend(hosp, 'POST', `/api/v1/forms/templates/${tpl.id}/publish`)).status).toBe(201)
+    const nk = (await apiGet<{ items: (PointBody & { node_id: string })[] }>(hosp, '/api/v1/points?limit=500')).body.items.find(
+      (p) => p.unit_name === '市第一人民医院' && p.node_name === '内科',
+    )!
+    const made = await apiSend<PointBody>(hosp, 'POST', '/api/v1/points', { node_id: nk.node_id, template_id: tpl.id, name: `内科分题E2E${stamp}` })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    for (const [i, pick] of ['sign', 'sign', 'ask'].entries()) {
+      const r = await hosp.request.post('/api/v1/public/ratings', {
+        data: { point: made.body.code, overall: 4, answers: { found: pick }, device: `e2e-q-${stamp}-${i}`, elapsed_ms: 15000 },
+      })
+      expect(r.status(), await r.text()).toBe(201)
+    }
+    await hosp.goto('/satisfaction')
+    await byTestId(hosp, 'kpi-n-value').waitFor()
+    await poll(() => byTestId(hosp, 'dash-questions-pick').innerText()).toContain('选择一份问卷')
+    await pickOption(hosp, 'dash-template', `${tpl.name} v2`)
+    await byTestId(hosp, 'dash-search').click()
+    await poll(() => byTestId(hosp, 'dash-template-version').innerText()).toBe(`问卷：${tpl.name}（当前版本 v2）`)
+    const q = byTestId(hosp, 'dash-questions').locator('[data-testid="dash-question"]').filter({ hasText: label })
+    await poll(() => q.innerText()).toContain('看指示牌')
+    const text = await q.innerText()
+    expect(text).toContain('作答 3 人')
+    expect(text).toMatch(/看指示牌\s*2（66\.7%）/)
+    expect(text).toMatch(/问导诊\s*1（33\.3%）/)
+    expect(text).not.toContain('found')
+    await poll(() => byTestId(hosp, 'dash-questions-versions').innerText()).toContain('v2（3）')
+    await q.scrollIntoViewIfNeeded()
+    await shot(hosp, 'surveys-13-question-figures')
+    await apiSend(hosp, 'PATCH', `/api/v1/points/${made.body.id}`, { active: false })
+  })
+
   it('shows the rating level in words and the survey score on its scale', async () => {
     const list = await apiGet<{ items: { id: string }[] }>(hosp, '/api/v1/ratings/comments?limit=20')
     let id = ''
