@@ -4,6 +4,7 @@
 #include "feedback/routes.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -624,11 +625,13 @@ std::string poster_html(const std::vector<Point>& points, const PublicAddress& a
     std::string url = addr.url + "/f/" + p.code;
     std::string staff;
     if (p.staff_id) {
-      std::string parts;
-      if (!p.staff_title.empty()) parts += "职称：" + html_escape(p.staff_title);
-      if (!p.staff_no.empty()) parts += (parts.empty() ? "" : " · ") + std::string("工号：") + html_escape(p.staff_no);
-      staff = fmt::format("<div class=\"staff\" data-staff>{} · {}{}</div>", html_escape(p.staff_name),
-                          html_escape(p.node_name), parts.empty() ? "" : " · " + parts);
+      // Who: the name and department unless the point's name already says them, then 职称 · 工号.
+      std::vector<std::string> parts;
+      if (p.name.find(p.staff_name) == std::string::npos) parts.push_back(html_escape(p.staff_name));
+      if (p.name.find(p.node_name) == std::string::npos) parts.push_back(html_escape(p.node_name));
+      if (!p.staff_title.empty()) parts.push_back("职称：" + html_escape(p.staff_title));
+      if (!p.staff_no.empty()) parts.push_back("工号：" + html_escape(p.staff_no));
+      staff = fmt::format("<div class=\"staff\" data-staff>{}</div>", fmt::join(parts, " · "));
     }
     out += fmt::format(
         "<section class=\"poster\">{}<div class=\"unit\">{}</div><div class=\"point\">{}</div>{}"

@@ -635,6 +635,14 @@ TEST_P(FeedbackHttp, PostersOfStaffAndOfTheWholeUnit) {
   auto poster = h1.get("/api/v1/points/" + made.js()["id"].get<std::string>() + "/poster").body;
   EXPECT_NE(poster.find("职称：" + st[0].str(2)), std::string::npos) << poster.substr(0, 3000);
   EXPECT_NE(poster.find("工号：" + st[0].str(3)), std::string::npos);
+  // A staff point with its own name still says who it is for.
+  auto other = db->query("SELECT id, name FROM staff WHERE node_id = ? AND id <> ? ORDER BY id LIMIT 1",
+                         {std::stoll(node("H001-EK")), st[0].i64(0)});
+  ASSERT_FALSE(other.empty());
+  auto named = h1.post("/api/v1/points", {{"staff_id", other[0].str(0)}, {"name", "专家门诊"}});
+  ASSERT_EQ(named.status, 201) << named.body;
+  auto np = h1.get("/api/v1/points/" + named.js()["id"].get<std::string>() + "/poster").body;
+  EXPECT_NE(np.find("data-staff>" + other[0].str(1) + " · 儿科 · "), std::string::npos) << np.substr(0, 3000);
   // 本单位: every department of the hospital, whatever node the page was filtered to.
   std::string nk = point("H001-NK"), yk = point("H001-YK");
   auto only = h1.get("/api/v1/points/posters?node=" + node("H001-YK")).body;

@@ -234,7 +234,9 @@ describe('survey templates, points and posters', () => {
     const line = poster.locator('.poster .staff')
     await poll(() => line.innerText()).toContain(`职称：${staff!.title}`)
     expect(await line.innerText()).toContain(`工号：${staff!.employee_no}`)
-    expect(await line.innerText()).toContain(staff!.name)
+    // The point's name says who (孙涛（内科）); the line adds what it does not.
+    expect(await poster.locator('.poster .point').innerText()).toBe(`${staff!.name}（内科）`)
+    expect(await line.innerText()).not.toContain(staff!.name)
     await shot(poster, 'surveys-09-staff-poster')
     await poster.close()
 
