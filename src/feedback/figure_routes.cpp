@@ -165,8 +165,13 @@ void register_figure_routes(App& app, const Services& S) {
       trend.push_back(x);
     }
     json crumbs = breadcrumbs(c, *svc, n);
+    json tj = nullptr;  // the survey the figures are limited to, with its current version
+    if (tmpl)
+      if (auto t = svc->forms().get(tmpl))
+        tj = {{"id", id_str(t->id)}, {"name", t->name}, {"current_version", t->current_version}};
     return json_response(
         {{"node", {{"id", id_str(n.id)}, {"name", n.name}, {"kind", n.kind}, {"code", n.code}}},
+         {"template", tj},
          {"breadcrumbs", crumbs},
          {"period", {{"label", p.label}, {"from", p.from}, {"to", p.to}}},
          {"overall", overall},

@@ -22,6 +22,8 @@ std::string level_label(int level);                      // 1 -> 非常不满意
 struct Point {
   int64_t id = 0, node_id = 0, unit_id = 0, staff_id = 0, template_id = 0;
   std::string code, name, node_name, node_code, node_kind, node_path, unit_name, staff_name, template_name;
+  std::string staff_title, staff_no;    // 职称 and 工号 of a staff member's point (posters)
+  int template_version = 0;             // the template's current published version (v3)
   bool active = true;
   int64_t created_at = 0;
 };

@@ -4,6 +4,7 @@
 #include "feedback/routes.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -13,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "feedback/embedded.hpp"
+#include "feedback/public_address.hpp"
 #include "feedback/qr.hpp"
 #include "forms/json.hpp"
 #include "http/csp.hpp"
@@ -51,12 +53,14 @@ std::string fmt_time(int64_t ms) {
                      in_day / 60000 % 60);
 }
 
-std::string public_base(const Services& s, const http::Request& req) {
-  if (!s.public_url.empty()) return s.public_url;
-  std::string host = req.header("host");
-  bool ok = !host.empty() && host.size() < 200 &&
-            std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' || c == '[' || c == ']'; });
-  return "http://" + (ok ? host : std::string("127.0.0.1:8080"));
+std::string public_base(const Services& s, const http::Request& req) { return public_address(s, req).url; }
+
+PublicAddress public_address(const Services& s, const http::Request& req) {
+  return resolve_public_address(s.svc->db(), s.public_url, req);
+}
+
+json address_json(const PublicAddress& a) {
+  return {{"url", a.url}, {"source", a.source}, {"stored", a.stored}, {"warning", a.warning}};
 }
 
 org::Node scope_node(http::Ctx& c, FeedbackService& svc, const std::string& perm, const char* param) {
@@ -82,8 +86,11 @@ json point_json(const Point& p, const std::string& base) {
           {"unit_name", p.unit_name},
           {"staff_id", id_json(p.staff_id)},
           {"staff_name", p.staff_name},
+          {"staff_title", p.staff_title},
+          {"staff_no", p.staff_no},
           {"template_id", id_str(p.template_id)},
           {"template_name", p.template_name},
+          {"template_version", p.template_version},
           {"active", p.active},
           {"url", base + "/f/" + p.code},
           {"created_at", p.created_at}};
@@ -170,7 +177,7 @@ std::string script_json(const json& j) {
   return o;
 }
 
-std::string poster_html(const std::vector<Point>& points, const std::string& base, const std::string& title);
+std::string poster_html(const std::vector<Point>& points, const PublicAddress& addr, const std::string& title);
 
 }  // namespace
 
@@ -226,9 +233,10 @@ void register_point_routes(App& app, const Services& S) {
       next = rows.back().id;
     }
     json items = json::array();
-    std::string base = public_base(S, c.req);
-    for (auto& p : rows) items.push_back(point_json(p, base));
-    return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}});
+    auto addr = public_address(S, c.req);
+    for (auto& p : rows) items.push_back(point_json(p, addr.url));
+    return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)},
+                          {"address", address_json(addr)}});
   });
   r.add("GET", "/api/v1/points/{id}", "survey.read", [S](http::Ctx& c) {
     auto p = S.svc->point(c.id_param("id"));
@@ -252,7 +260,8 @@ void register_point_routes(App& app, const Services& S) {
     }
     auto name = jv::opt_str(j, "name", 100).value_or("");
     int64_t tmpl = jv::opt_id(j, "template_id").value_or(0);
-    auto p = S.svc->create_point(actor_of(c), node, staff, name, tmpl);
+    bool allow_duplicate = jv::opt_bool(j, "allow_duplicate").value_or(false);
+    auto p = S.svc->create_point(actor_of(c), node, staff, name, tmpl, allow_duplicate);
     return json_response(point_json(p, public_base(S, c.req)), 201);
   });
   r.add("PATCH", "/api/v1/points/{id}", "point.write", [S](http::Ctx& c) {
@@ -289,19 +298,56 @@ void register_point_routes(App& app, const Services& S) {
     auto p = S.svc->point(c.id_param("id"));
     if (!p) throw not_found("collection point");
     c.require_path("survey.read", p->node_path);
-    return http::Response::text(200, poster_html({*p}, public_base(S, c.req), p->unit_name + " · " + p->name),
+    return http::Response::text(200, poster_html({*p}, public_address(S, c.req), p->unit_name + " · " + p->name),
                                 "text/html; charset=utf-8");
   });
+  // All active points' posters of a node; with whole_unit=1 of the whole institution (本单位)
+  // the node belongs to, as far as the caller may read it.
   r.add("GET", "/api/v1/points/posters", "survey.read", [S](http::Ctx& c) {
     auto n = scope_node(c, *S.svc, "survey.read");
+    if (auto w = c.req.q("whole_unit"); w && *w != "0") {
+      if (*w != "1") throw invalid("whole_unit", "whole_unit must be 1 or 0");
+      if (n.kind != "bureau" && n.kind != "county") {
+        auto unit = S.svc->org().node(S.svc->org().unit_of(n));
+        if (unit && c.can_path("survey.read", unit->path)) n = *unit;
+      }
+    }
     auto all = S.svc->points_in(n.path);
     std::vector<Point> active;
     for (auto& p : all)
       if (p.active) active.push_back(p);
     if (active.size() > 2000) throw invalid("node", "more than 2000 points: print one unit at a time");
-    return http::Response::text(200, poster_html(active, public_base(S, c.req), n.name + " 评价二维码"),
-                                "text/html; charset=utf-8");
+    return http::Response::text(
+        200, poster_html(active, public_address(S, c.req), fmt::format("{} 评价二维码（共 {} 张）", n.name, active.size())),
+        "text/html; charset=utf-8");
   });
+
+  // One survey for many points at once: every point under a node, or those of one kind.
+  r.add("POST", "/api/v1/points/template", "point.write", [S](http::Ctx& c) {
+    auto j = jv::parse_object(c.req.body);
+    int64_t node = jv::req_id(j, "node_id");
+    auto n = S.svc->org().node(node);
+    if (!n) throw invalid("node_id", "no such org node");
+    c.require("point.write", node);
+    int64_t tmpl = jv::req_id(j, "template_id");
+    auto kind = jv::opt_enum(j, "kind", {"all", "department", "point", "staff"}).value_or("all");
+    int64_t changed = S.svc->attach_template(actor_of(c), *n, kind == "all" ? "" : kind, tmpl);
+    return json_response({{"updated", changed}});
+  }).max_body = 4096;
+
+  // The public address of QR codes: read by anyone who prints posters, set by the bureau.
+  r.add("GET", "/api/v1/settings/public-url", "survey.read", [S](http::Ctx& c) {
+    return json_response(address_json(public_address(S, c.req)));
+  });
+  r.add("PUT", "/api/v1/settings/public-url", "settings.write", [S](http::Ctx& c) {
+    auto root = S.svc->db().query("SELECT id FROM org_nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1");
+    if (root.empty()) throw forbidden();
+    c.require("settings.write", root[0].i64(0));
+    auto j = jv::parse_object(c.req.body);
+    auto url = jv::opt_str(j, "url", 300).value_or("");
+    set_public_url(S.svc->db(), actor_of(c), url.empty() ? url : normalise_public_url(url));
+    return json_response(address_json(public_address(S, c.req)));
+  }).max_body = 2048;
 }
 
 // ---------------------------------------------------------------- ratings
@@ -472,7 +518,8 @@ void register_rating_routes(App& app, const Services& S) {
                           {"node_id", id_str(x->node_id)}, {"node_name", x->node_name}, {"unit_id", id_str(x->unit_id)},
                           {"unit_name", x->unit_name}, {"channel", x->channel}, {"channel_label", channel_label(x->channel)},
                           {"overall", x->overall}, {"overall_label", level_label(x->overall)},
-                          {"score", x->score ? json(*x->score) : json(nullptr)}, {"answers", answers},
+                          {"score", x->score ? json(*x->score) : json(nullptr)},
+                          {"score_max", def->scoring.max_score}, {"answers", answers},
                           {"comment", x->comment}, {"phone", x->phone_mask}, {"status", x->status},
                           {"status_label", status_label(x->status)}, {"flags", flags},
                           {"elapsed_ms", x->elapsed_ms ? json(*x->elapsed_ms) : json(nullptr)},
@@ -547,7 +594,18 @@ void register_rating_routes(App& app, const Services& S) {
 }
 
 namespace {
-std::string poster_html(const std::vector<Point>& points, const std::string& base, const std::string& title) {
+// The warning printed on posters whose QR address phones may not reach (public_address.hpp).
+std::string address_warning(const PublicAddress& a) {
+  if (a.warning.empty()) return "";
+  std::string why = a.warning == "not_set"
+                        ? "尚未设置二维码公网地址，二维码使用的是当前浏览器访问的地址 " + a.url
+                        : "二维码地址 " + a.url + " 是本机或内网地址";
+  return "<div class=\"warn\" data-warning=\"" + a.warning + "\">⚠ " + html_escape(why) +
+         "，患者的手机很可能无法打开。请卫健局管理员在“评价点与二维码”页面设置公网地址后再打印。</div>";
+}
+
+std::string poster_html(const std::vector<Point>& points, const PublicAddress& addr, const std::string& title) {
+  std::string warn = address_warning(addr);
   std::string out = fmt::format(
       "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>"
       "@page{{size:A4;margin:0}}*{{box-sizing:border-box}}body{{margin:0;font-family:\"Noto Sans CJK SC\",\"Microsoft "
@@ -555,21 +613,35 @@ std::string poster_html(const std::vector<Point>& points, const std::string& bas
       ".poster{{width:210mm;height:297mm;margin:0 auto 8mm;background:#fff;padding:18mm 16mm;display:flex;"
       "flex-direction:column;align-items:center;text-align:center;page-break-after:always;break-after:page;"
       "border-top:14mm solid #1769aa}}.unit{{font-size:26pt;font-weight:700;margin:4mm 0 2mm}}"
-      ".point{{font-size:20pt;margin-bottom:8mm}}.slogan{{font-size:22pt;color:#1769aa;font-weight:700;margin-bottom:8mm}}"
+      ".point{{font-size:20pt;margin-bottom:2mm}}.staff{{font-size:14pt;color:#445;margin-bottom:6mm}}"
+      ".slogan{{font-size:22pt;color:#1769aa;font-weight:700;margin:4mm 0 8mm}}"
       ".qr{{width:110mm;height:110mm}}.qr svg{{width:100%;height:100%}}.steps{{font-size:14pt;line-height:1.8;"
       "margin-top:8mm;text-align:left}}.code{{margin-top:auto;font-size:11pt;color:#667;word-break:break-all}}"
+      ".warn{{border:3px solid #d93026;background:#fdecea;color:#b3261e;font-size:13pt;font-weight:700;padding:4mm;"
+      "margin-bottom:4mm;text-align:left;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
       "@media print{{body{{background:#fff}}.poster{{margin:0}}}}</style></head><body>",
       html_escape(title));
   for (auto& p : points) {
-    std::string url = base + "/f/" + p.code;
+    std::string url = addr.url + "/f/" + p.code;
+    std::string staff;
+    if (p.staff_id) {
+      // Who: the name and department unless the point's name already says them, then 职称 · 工号.
+      std::vector<std::string> parts;
+      if (p.name.find(p.staff_name) == std::string::npos) parts.push_back(html_escape(p.staff_name));
+      if (p.name.find(p.node_name) == std::string::npos) parts.push_back(html_escape(p.node_name));
+      if (!p.staff_title.empty()) parts.push_back("职称：" + html_escape(p.staff_title));
+      if (!p.staff_no.empty()) parts.push_back("工号：" + html_escape(p.staff_no));
+      staff = fmt::format("<div class=\"staff\" data-staff>{}</div>", fmt::join(parts, " · "));
+    }
     out += fmt::format(
-        "<section class=\"poster\"><div class=\"unit\">{}</div><div class=\"point\">{}</div>"
+        "<section class=\"poster\">{}<div class=\"unit\">{}</div><div class=\"point\">{}</div>{}"
         "<div class=\"slogan\">您的满意是我们的追求</div><div class=\"qr\">{}</div>"
         "<ol class=\"steps\"><li>打开微信或手机相机，扫描上方二维码</li><li>点选“非常满意”到“非常不满意”，一步即可提交</li>"
         "<li>可留下意见或电话，差评我们必定回访</li></ol><div class=\"code\">评价码 {} · {}</div></section>",
-        html_escape(p.unit_name), html_escape(p.name), qr_svg(qr_encode(url)), html_escape(p.code), html_escape(url));
+        warn, html_escape(p.unit_name), html_escape(p.name), staff, qr_svg(qr_encode(url)), html_escape(p.code),
+        html_escape(url));
   }
-  if (points.empty()) out += "<p style=\"padding:20mm\">此范围内没有启用的评价点。</p>";
+  if (points.empty()) out += warn + "<p style=\"padding:20mm\">此范围内没有启用的评价点。</p>";
   out += "</body></html>";
   return out;
 }
@@ -593,6 +665,7 @@ void register_feedback_routes(App& app) {
   feedback::register_point_routes(app, s);
   feedback::register_rating_routes(app, s);
   feedback::register_figure_routes(app, s);
+  feedback::register_question_routes(app, s);
   feedback::register_followup_routes(app, s);
   feedback::register_todo_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.

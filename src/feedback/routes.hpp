@@ -7,6 +7,7 @@
 #include "app/app.hpp"
 #include "core/json.hpp"
 #include "feedback/followup.hpp"
+#include "feedback/public_address.hpp"
 #include "feedback/service.hpp"
 #include "forms/service.hpp"
 
@@ -16,13 +17,14 @@ struct Services {
   std::shared_ptr<forms::FormService> forms;
   std::shared_ptr<FeedbackService> svc;
   std::shared_ptr<FollowupService> followups;
-  std::string public_url;  // base of QR links; empty = from the request's Host header
+  std::string public_url;  // MANYI_PUBLIC_URL / --public-url; empty = the bureau's setting, else the Host header
 };
 
 void register_form_routes(App& app, const Services& s);
 void register_point_routes(App& app, const Services& s);
 void register_rating_routes(App& app, const Services& s);
 void register_figure_routes(App& app, const Services& s);
+void register_question_routes(App& app, const Services& s);  // per-question distributions (question_figures.cpp)
 void register_followup_routes(App& app, const Services& s);
 void register_todo_routes(App& app, const Services& s);  // GET /api/v1/me/todo (todo_routes.cpp)
 
@@ -32,6 +34,9 @@ org::Node scope_node(http::Ctx& c, FeedbackService& svc, const std::string& perm
 json point_json(const Point& p, const std::string& base_url);
 json public_survey_json(const forms::Definition& d);
 std::string public_base(const Services& s, const http::Request& req);
+// The QR address with where it came from and whether posters must warn (public_address.hpp).
+PublicAddress public_address(const Services& s, const http::Request& req);
+json address_json(const PublicAddress& a);
 std::string html_escape(const std::string& s);
 http::Response rate_limited(int wait_s);
 std::string fmt_time(int64_t ms);  // "2025-03-01 08:30" Asia/Shanghai

@@ -36,10 +36,11 @@ Value opt_id(int64_t v) { return v ? Value(v) : Value(nullptr); }
 
 const char* kPointCols =
     "p.id, p.code, p.node_id, p.unit_id, p.staff_id, p.name, p.template_id, p.active, p.created_at, n.name, n.code, "
-    "n.kind, n.path, u.name, s.name, t.name";
+    "n.kind, n.path, u.name, s.name, t.name, s.title, s.employee_no, v.version";
 const char* kPointFrom =
     " FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN org_nodes u ON u.id = p.unit_id "
-    "LEFT JOIN staff s ON s.id = p.staff_id JOIN form_templates t ON t.id = p.template_id";
+    "LEFT JOIN staff s ON s.id = p.staff_id JOIN form_templates t ON t.id = p.template_id "
+    "LEFT JOIN form_versions v ON v.id = t.current_version_id";
 
 Point point_from(const store::Row& r) {
   Point p;
@@ -59,6 +60,9 @@ Point point_from(const store::Row& r) {
   p.unit_name = r.str(13);
   p.staff_name = r.str(14);
   p.template_name = r.str(15);
+  p.staff_title = r.str(16);
+  p.staff_no = r.str(17);
+  p.template_version = static_cast<int>(r.opt_i64(18).value_or(0));
   return p;
 }
 
@@ -254,7 +258,7 @@ int64_t FeedbackService::default_template(const org::Node& n) {
 }
 
 Point FeedbackService::create_point(const audit::Actor& who, int64_t node_id, int64_t staff_id, const std::string& name_in,
-                                    int64_t template_id) {
+                                    int64_t template_id, bool allow_duplicate) {
   forms_.ensure_seeded();
   std::string staff_name;
   if (staff_id) {
@@ -282,6 +286,19 @@ Point FeedbackService::create_point(const audit::Actor& who, int64_t node_id, in
   int64_t id = new_id(), now = now_ms();
   std::string code;
   db_.write([&](store::Tx& tx) {
+    // A second active point for the same place (node, staff member and survey) is made only
+    // when the caller confirms it: two QR codes for one window split its figures.
+    if (!allow_duplicate) {
+      auto same = tx.query("SELECT name, code FROM collection_points WHERE node_id = ? AND COALESCE(staff_id, 0) = ? "
+                           "AND template_id = ? AND active = 1 ORDER BY id LIMIT 1",
+                           {n->id, staff_id, template_id});
+      if (!same.empty())
+        throw conflict("duplicate_point",
+                       fmt::format("an active point for this place and survey exists: {} ({}); send "
+                                   "allow_duplicate to add another",
+                                   same[0].str(0), same[0].str(1)),
+                       staff_id ? "staff_id" : "node_id");
+    }
     for (int attempt = 0;; ++attempt) {
       code = new_code();
       if (tx.query("SELECT 1 FROM collection_points WHERE code = ?", {code}).empty()) break;
@@ -321,6 +338,42 @@ Point FeedbackService::update_point(const audit::Actor& who, int64_t id, const s
   });
   invalidate_points();
   return *point(id);
+}
+
+int64_t FeedbackService::attach_template(const audit::Actor& who, const org::Node& node, const std::string& kind,
+                                         int64_t template_id) {
+  auto t = forms_.get(template_id);
+  if (!t || !t->active || t->kind != "survey" || !t->current_version_id)
+    throw invalid("template_id", "no such published survey template");
+  // A unit's own template serves only that unit's points.
+  if (t->owner_node_id && node.path.compare(0, t->owner_path.size(), t->owner_path) != 0)
+    throw invalid("template_id", "this template belongs to another unit");
+  std::string where = "n.path >= ? AND n.path < ?";
+  Params p{Value(template_id), Value(now_ms()), Value(node.path), Value(http::subtree_upper(node.path))};
+  if (kind == "staff") where += " AND p.staff_id IS NOT NULL";
+  else if (kind == "department" || kind == "point") {
+    where += " AND p.staff_id IS NULL AND n.kind = ?";
+    p.emplace_back(kind);
+  } else if (!kind.empty()) throw invalid("kind", "kind must be department, point or staff");
+  int64_t changed = 0;
+  db_.write([&](store::Tx& tx) {
+    Params count_p(p.begin() + 2, p.end());
+    count_p.emplace_back(template_id);
+    changed = tx.query("SELECT COUNT(*) FROM collection_points p JOIN org_nodes n ON n.id = p.node_id WHERE " + where +
+                           " AND p.template_id <> ?",
+                       count_p)[0].i64(0);
+    if (!changed) return;
+    tx.exec("UPDATE collection_points SET template_id = ?, updated_at = ? WHERE id IN (SELECT p.id FROM "
+            "collection_points p JOIN org_nodes n ON n.id = p.node_id WHERE " + where + ")",
+            p);
+    audit::record(tx, who, {"feedback.point.attach_template", "form_template", template_id, node.id, node.path, "",
+                            t->name, fmt::format("{} 下{}评价点 {} 个改用问卷「{}」", node.name,
+                                                 kind == "staff" ? "医务人员" : kind == "point" ? "窗口" :
+                                                 kind == "department" ? "科室" : "全部",
+                                                 changed, t->name)});
+  });
+  invalidate_points();
+  return changed;
 }
 
 // ---------------------------------------------------------------- tickets

@@ -63,10 +63,16 @@ class FeedbackService {
   std::vector<Point> points(const std::vector<std::string>& scope, const std::string& node_path, int64_t cursor,
                             int limit);
   std::vector<Point> points_in(const std::string& node_path);  // all of a subtree, by node code
+  // 409 duplicate_point (field node_id or staff_id) when an active point for the same node,
+  // staff member and survey exists, unless allow_duplicate.
   Point create_point(const audit::Actor& who, int64_t node_id, int64_t staff_id, const std::string& name,
-                     int64_t template_id);
+                     int64_t template_id, bool allow_duplicate = false);
   Point update_point(const audit::Actor& who, int64_t id, const std::optional<std::string>& name,
                      const std::optional<int64_t>& template_id, const std::optional<bool>& active);
+  // Attaches a published survey template to every point in the subtree of `node` (kind "" all;
+  // "department" / "point" the points of departments / windows; "staff" the staff members'
+  // points), in one transaction with one audit entry. Returns how many points changed.
+  int64_t attach_template(const audit::Actor& who, const org::Node& node, const std::string& kind, int64_t template_id);
   // The shipped template a new point on this node uses by default (window / outpatient).
   int64_t default_template(const org::Node& n);
   void invalidate_points();

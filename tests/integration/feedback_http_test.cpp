@@ -129,7 +129,9 @@ TEST_P(FeedbackHttp, ScriptTagsAreStoredAndReturnedAsText) {
     }
   EXPECT_TRUE(found);
   // A point whose name carries markup is escaped on the printable poster.
-  auto p = admin.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"name", "<script>alert(2)</script>诊室"}});
+  // (内科 has its outpatient point already: the second is confirmed.)
+  auto p = admin.post("/api/v1/points",
+                      {{"node_id", node("H001-NK")}, {"name", "<script>alert(2)</script>诊室"}, {"allow_duplicate", true}});
   ASSERT_EQ(p.status, 201) << p.body;
   auto poster = admin.get("/api/v1/points/" + p.js()["id"].get<std::string>() + "/poster");
   ASSERT_EQ(poster.status, 200);
@@ -466,7 +468,9 @@ TEST_P(FeedbackHttp, PublicPageIsSmallAndCarriesThePoint) {
 TEST_P(FeedbackHttp, PointsQrAndPostersWithinTheUnit) {
   start();
   auto h1 = as("hosp1");
-  auto made = h1.post("/api/v1/points", {{"node_id", node("H001-YK")}, {"name", "眼科诊室3"}});
+  // The department already has its outpatient point: a second one is made only when confirmed
+  // (DuplicatePointIsRefusedUntilConfirmed).
+  auto made = h1.post("/api/v1/points", {{"node_id", node("H001-YK")}, {"name", "眼科诊室3"}, {"allow_duplicate", true}});
   ASSERT_EQ(made.status, 201) << made.body;
   auto p = made.js();
   EXPECT_EQ(p["code"].get<std::string>().size(), 10u);
@@ -503,6 +507,220 @@ TEST_P(FeedbackHttp, PointsQrAndPostersWithinTheUnit) {
   auto list = h1.get("/api/v1/points?node=" + node("H001-YK"));
   ASSERT_EQ(list.status, 200);
   EXPECT_GE(list.js()["items"].size(), 3u);
+}
+
+TEST_P(FeedbackHttp, DuplicatePointIsRefusedUntilConfirmed) {
+  start();
+  auto h1 = as("hosp1");
+  int64_t before = count("SELECT COUNT(*) FROM collection_points");
+  // 内科 already has an active outpatient point (demo).
+  auto dup = h1.post("/api/v1/points", {{"node_id", node("H001-NK")}});
+  ASSERT_EQ(dup.status, 409) << dup.body;
+  EXPECT_EQ(dup.js()["error"]["code"], "duplicate_point");
+  EXPECT_EQ(dup.js()["error"]["field"], "node_id");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM collection_points"), before);
+  // Confirmed: made.
+  auto ok = h1.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"allow_duplicate", true}});
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  // Another survey on the same department is another place in the figures: no confirmation.
+  auto staff_tpl = db->query("SELECT id FROM form_templates WHERE code = 'staff'")[0].str(0);
+  EXPECT_EQ(h1.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"template_id", staff_tpl}}).status, 201);
+  // A staff member's point: the second for the same person names the staff field.
+  auto sid = db->query("SELECT id FROM staff WHERE node_id = ? ORDER BY id LIMIT 1", {std::stoll(node("H001-WK"))})[0].str(0);
+  ASSERT_EQ(h1.post("/api/v1/points", {{"staff_id", sid}}).status, 201);
+  auto again = h1.post("/api/v1/points", {{"staff_id", sid}});
+  ASSERT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.js()["error"]["field"], "staff_id");
+}
+
+TEST_P(FeedbackHttp, AttachTemplateToAllPointsOfAUnitAtOnce) {
+  start();
+  auto h1 = as("hosp1");
+  std::string outpatient = db->query("SELECT id FROM form_templates WHERE code = 'outpatient'")[0].str(0);
+  auto copy = h1.post("/api/v1/forms/templates/" + outpatient + "/copy", {{"node_id", node("H001")}, {"name", "一院门诊满意度"}});
+  ASSERT_EQ(copy.status, 201) << copy.body;
+  std::string cid = copy.js()["id"];
+  int64_t h1_path_points = count(
+      "SELECT COUNT(*) FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN org_nodes u ON u.id = p.unit_id "
+      "WHERE u.code = 'H001' AND n.kind = 'department' AND p.staff_id IS NULL");
+  ASSERT_GT(h1_path_points, 2);
+  int64_t h2_before = count("SELECT COUNT(*) FROM collection_points p JOIN org_nodes u ON u.id = p.unit_id WHERE u.code = 'H002' "
+                            "AND p.template_id = ?", {std::stoll(cid)});
+  // Not another unit's node, not another unit's template.
+  EXPECT_EQ(as("hosp2").post("/api/v1/points/template", {{"node_id", node("H001")}, {"template_id", cid}}).status, 403);
+  auto foreign = as("bureau").post("/api/v1/points/template", {{"node_id", node("H002")}, {"template_id", cid}});
+  EXPECT_EQ(foreign.status, 422) << foreign.body;
+  EXPECT_EQ(foreign.js()["error"]["field"], "template_id");
+  auto bad = h1.post("/api/v1/points/template", {{"node_id", node("H001")}, {"template_id", cid}, {"kind", "ward"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.js()["error"]["field"], "kind");
+  // Every department point of the unit, in one action.
+  auto r = h1.post("/api/v1/points/template", {{"node_id", node("H001")}, {"template_id", cid}, {"kind", "department"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["updated"], h1_path_points);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM collection_points p JOIN org_nodes n ON n.id = p.node_id JOIN org_nodes u ON u.id = "
+                  "p.unit_id WHERE u.code = 'H001' AND n.kind = 'department' AND p.staff_id IS NULL AND p.template_id = ?",
+                  {std::stoll(cid)}),
+            h1_path_points);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM collection_points p JOIN org_nodes u ON u.id = p.unit_id WHERE u.code = 'H002' AND "
+                  "p.template_id = ?", {std::stoll(cid)}),
+            h2_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.point.attach_template'"), 1);
+  // The points' public pages serve the new survey at once.
+  auto code = point("H001-NK", "outpatient");
+  EXPECT_TRUE(code.empty());  // none left on the shipped template
+  auto list = h1.get("/api/v1/points?node=" + node("H001-NK")).js();
+  bool seen = false;
+  for (auto& p : list["items"])
+    if (p["template_id"] == cid) {
+      seen = true;
+      EXPECT_EQ(p["template_version"], 1);
+      EXPECT_EQ(server->client().get("/api/v1/public/points/" + p["code"].get<std::string>()).js()["survey"]["name"],
+                "一院门诊满意度");
+    }
+  EXPECT_TRUE(seen);
+}
+
+TEST_P(FeedbackHttp, PublicAddressIsTheBureausSettingAndPostersWarn) {
+  start();
+  auto h1 = as("hosp1");
+  auto bureau = as("bureau");
+  std::string pid = h1.get("/api/v1/points?node=" + node("H001-NK")).js()["items"][0]["id"];
+  // Not set: the console's own address, and a loud warning on the page and every poster.
+  auto list = h1.get("/api/v1/points?node=" + node("H001-NK")).js();
+  EXPECT_EQ(list["address"]["source"], "request");
+  EXPECT_EQ(list["address"]["warning"], "not_set");
+  auto poster = h1.get("/api/v1/points/" + pid + "/poster");
+  ASSERT_EQ(poster.status, 200);
+  EXPECT_NE(poster.body.find("data-warning=\"not_set\""), std::string::npos);
+  EXPECT_NE(poster.body.find("尚未设置二维码公网地址"), std::string::npos);
+  // Only the bureau sets it; a malformed address names the field.
+  EXPECT_EQ(h1.request("PUT", "/api/v1/settings/public-url", json{{"url", "https://evil.example.com"}}.dump()).status, 403);
+  auto bad = bureau.request("PUT", "/api/v1/settings/public-url", json{{"url", "ftp://x y"}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.js()["error"]["field"], "url");
+  auto set = bureau.request("PUT", "/api/v1/settings/public-url", json{{"url", "https://manyi.example.gov.cn/"}}.dump());
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.js()["url"], "https://manyi.example.gov.cn");
+  EXPECT_EQ(set.js()["source"], "setting");
+  EXPECT_EQ(set.js()["warning"], "");
+  list = h1.get("/api/v1/points?node=" + node("H001-NK")).js();
+  EXPECT_EQ(list["items"][0]["url"].get<std::string>().rfind("https://manyi.example.gov.cn/f/", 0), 0u);
+  poster = h1.get("/api/v1/points/" + pid + "/poster");
+  EXPECT_EQ(poster.body.find("data-warning"), std::string::npos);
+  EXPECT_NE(poster.body.find("https://manyi.example.gov.cn/f/"), std::string::npos);
+  // An intranet address is kept but still warned about.
+  ASSERT_EQ(bureau.request("PUT", "/api/v1/settings/public-url", json{{"url", "http://192.168.10.5:8080"}}.dump()).status, 200);
+  EXPECT_EQ(h1.get("/api/v1/settings/public-url").js()["warning"], "private");
+  EXPECT_NE(h1.get("/api/v1/points/posters?node=" + node("H001-NK")).body.find("data-warning=\"private\""), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'settings.public_url'"), 2);
+  // MANYI_PUBLIC_URL / --public-url override the setting.
+  start({"--public-url", "https://override.example.cn"});
+  auto over = as("hosp1").get("/api/v1/settings/public-url").js();
+  EXPECT_EQ(over["source"], "config");
+  EXPECT_EQ(over["url"], "https://override.example.cn");
+  EXPECT_EQ(over["stored"], "http://192.168.10.5:8080");
+}
+
+TEST_P(FeedbackHttp, PostersOfStaffAndOfTheWholeUnit) {
+  start();
+  auto h1 = as("hosp1");
+  auto st = db->query("SELECT id, name, title, employee_no FROM staff WHERE node_id = ? AND title <> '' ORDER BY id LIMIT 1",
+                      {std::stoll(node("H001-EK"))});
+  ASSERT_FALSE(st.empty());
+  auto made = h1.post("/api/v1/points", {{"staff_id", st[0].str(0)}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.js()["staff_title"], st[0].str(2));
+  EXPECT_EQ(made.js()["staff_no"], st[0].str(3));
+  auto poster = h1.get("/api/v1/points/" + made.js()["id"].get<std::string>() + "/poster").body;
+  EXPECT_NE(poster.find("职称：" + st[0].str(2)), std::string::npos) << poster.substr(0, 3000);
+  EXPECT_NE(poster.find("工号：" + st[0].str(3)), std::string::npos);
+  // A staff point with its own name still says who it is for.
+  auto other = db->query("SELECT id, name FROM staff WHERE node_id = ? AND id <> ? ORDER BY id LIMIT 1",
+                         {std::stoll(node("H001-EK")), st[0].i64(0)});
+  ASSERT_FALSE(other.empty());
+  auto named = h1.post("/api/v1/points", {{"staff_id", other[0].str(0)}, {"name", "专家门诊"}});
+  ASSERT_EQ(named.status, 201) << named.body;
+  auto np = h1.get("/api/v1/points/" + named.js()["id"].get<std::string>() + "/poster").body;
+  EXPECT_NE(np.find("data-staff>" + other[0].str(1) + " · 儿科 · "), std::string::npos) << np.substr(0, 3000);
+  // 本单位: every department of the hospital, whatever node the page was filtered to.
+  std::string nk = point("H001-NK"), yk = point("H001-YK");
+  auto only = h1.get("/api/v1/points/posters?node=" + node("H001-YK")).body;
+  EXPECT_NE(only.find(yk), std::string::npos);
+  EXPECT_EQ(only.find(nk), std::string::npos);
+  auto whole = h1.get("/api/v1/points/posters?node=" + node("H001-YK") + "&whole_unit=1");
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_NE(whole.body.find(nk), std::string::npos);
+  EXPECT_NE(whole.body.find(yk), std::string::npos);
+  EXPECT_NE(whole.body.find("<title>市第一人民医院 评价二维码"), std::string::npos);
+  EXPECT_EQ(whole.body.find(point("H002-NK")), std::string::npos);
+  // A department head's 本单位 is what they may read: their department only.
+  auto dept = as("dept").get("/api/v1/points/posters?node=" + node("H001-NK") + "&whole_unit=1");
+  ASSERT_EQ(dept.status, 200);
+  EXPECT_NE(dept.body.find(nk), std::string::npos);
+  EXPECT_EQ(dept.body.find(yk), std::string::npos);
+  EXPECT_EQ(as("hosp2").get("/api/v1/points/posters?node=" + node("H001-NK") + "&whole_unit=1").status, 403);
+  EXPECT_EQ(h1.get("/api/v1/points/posters?node=" + node("H001-NK") + "&whole_unit=yes").status, 422);
+}
+
+TEST_P(FeedbackHttp, EveryQuestionHasItsDistribution) {
+  start();
+  auto h1 = as("hosp1");
+  std::string outpatient = db->query("SELECT id FROM form_templates WHERE code = 'outpatient'")[0].str(0);
+  auto copy = h1.post("/api/v1/forms/templates/" + outpatient + "/copy", {{"node_id", node("H001")}, {"name", "一院门诊"}});
+  ASSERT_EQ(copy.status, 201) << copy.body;
+  std::string cid = copy.js()["id"];
+  auto def = h1.get("/api/v1/forms/templates/" + cid).js()["draft"];
+  def["sections"][0]["items"].push_back({{"id", "found"},
+                                         {"type", "single"},
+                                         {"label", "您是怎样找到诊室的"},
+                                         {"options", {{{"value", "sign"}, {"label", "看指示牌"}}, {{"value", "ask"}, {"label", "问导诊"}}}}});
+  ASSERT_EQ(h1.request("PUT", "/api/v1/forms/templates/" + cid + "/draft", json{{"definition", def}}.dump()).status, 200);
+  ASSERT_EQ(h1.post("/api/v1/forms/templates/" + cid + "/publish", json::object()).status, 201);
+  auto p = h1.post("/api/v1/points", {{"node_id", node("H001-NK")}, {"template_id", cid}});
+  ASSERT_EQ(p.status, 201) << p.body;
+  auto pub = server->client();
+  std::string rid;
+  const char* picks[] = {"sign", "sign", "ask"};
+  for (int i = 0; i < 3; ++i) {
+    auto r = pub.post("/api/v1/public/ratings", rating(p.js()["code"], 4, device(90 + i), {{"answers", {{"found", picks[i]}}}}));
+    ASSERT_EQ(r.status, 201) << r.body;
+    rid = r.js()["id"];
+  }
+  auto q = h1.get("/api/v1/satisfaction/questions?node=" + node("H001") + "&template=" + cid + "&period=year&year=" + this_year());
+  ASSERT_EQ(q.status, 200) << q.body;
+  auto qj = q.js();
+  EXPECT_EQ(qj["n"], 3);
+  EXPECT_EQ(qj["template"]["current_version"], 2);
+  ASSERT_EQ(qj["versions"].size(), 1u);
+  EXPECT_EQ(qj["versions"][0]["version"], 2);
+  bool found = false;
+  for (auto& it : qj["items"])
+    if (it["label"] == "您是怎样找到诊室的") {
+      found = true;
+      EXPECT_EQ(it["type"], "single");
+      EXPECT_EQ(it["answered"], 3);
+      ASSERT_EQ(it["options"].size(), 2u);
+      EXPECT_EQ(it["options"][0]["label"], "看指示牌");
+      EXPECT_EQ(it["options"][0]["n"], 2);
+      EXPECT_EQ(it["options"][1]["n"], 1);
+    } else if (it["type"] == "rating") {
+      EXPECT_EQ(it["options"].size(), 5u);  // by level, 非常满意 first
+      EXPECT_EQ(it["options"][0]["label"], "非常满意");
+    }
+  EXPECT_TRUE(found) << q.body.substr(0, 500);
+  // The template must be named; the other hospital sees neither the node nor the template.
+  auto none = h1.get("/api/v1/satisfaction/questions?node=" + node("H001"));
+  EXPECT_EQ(none.status, 422);
+  EXPECT_EQ(none.js()["error"]["field"], "template");
+  EXPECT_EQ(as("hosp2").get("/api/v1/satisfaction/questions?node=" + node("H001") + "&template=" + cid).status, 403);
+  EXPECT_EQ(as("hosp2").get("/api/v1/satisfaction/questions?node=" + node("H002") + "&template=" + cid).status, 422);
+  // The dashboard names the survey's version; the rating shows its score's scale.
+  auto d = h1.get("/api/v1/satisfaction/dashboard?node=" + node("H001") + "&template=" + cid + "&period=year&year=" + this_year());
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.js()["template"]["current_version"], 2);
+  auto rd = h1.get("/api/v1/ratings/" + rid).js();
+  EXPECT_EQ(rd["score_max"], 100);
 }
 
 TEST_P(FeedbackHttp, ConsoleEntryRecordsTheChannel) {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog } from './helpers'
+import { answerMessageBox, apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog } from './helpers'
 
 interface Figure {
   n: number
@@ -259,7 +259,11 @@ describe('satisfaction', () => {
     await pickNode(admin, 'point-add-node', ['市第一人民医院'], '内科')
     await inputOf(admin, 'point-add-name').fill(`内科E2E诊室${stamp}`)
     await shot(admin, '27-point-add')
-    await submitDialog(admin, 'point-add-submit', 'point-add-dialog')
+    // 内科 already has its outpatient point: a second one is made only once confirmed (it used to
+    // be made silently).
+    await byTestId(admin, 'point-add-submit').click()
+    expect(await answerMessageBox(admin, true)).toContain('已有使用同一问卷的评价点')
+    await byTestId(admin, 'point-add-dialog').waitFor({ state: 'hidden' })
     const qr = byTestId(admin, 'point-qr-dialog')
     await qr.waitFor()
     await poll(() => qr.innerText()).toContain(`内科E2E诊室${stamp}`)

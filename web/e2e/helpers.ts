@@ -189,6 +189,29 @@ export interface NodeInfo {
   path?: { id: string; name: string }[]
 }
 
+/** Send a JSON request with the page's session and its CSRF token (from /me). */
+export async function apiSend<T = unknown>(page: Page, method: string, url: string, body: unknown = {}): Promise<{ status: number; body: T }> {
+  const me = await (await page.request.get('/api/v1/me')).json()
+  const r = await page.request.fetch(url, { method, data: body, headers: { 'X-CSRF-Token': me.csrf_token } })
+  let out: unknown = undefined
+  try {
+    out = await r.json()
+  } catch {
+    /* no body */
+  }
+  return { status: r.status(), body: out as T }
+}
+
+/** Click the primary (confirm) or the cancel button of the Element Plus message box on screen. */
+export async function answerMessageBox(page: Page, confirm: boolean): Promise<string> {
+  const box = page.locator('.el-message-box:visible').last()
+  await box.waitFor()
+  const text = await box.innerText()
+  await box.locator(confirm ? '.el-message-box__btns .el-button--primary' : '.el-message-box__btns .el-button:not(.el-button--primary)').click()
+  await box.waitFor({ state: 'hidden' })
+  return text
+}
+
 /** Names of the ancestors of a node, from the top of the user's tree down, excluding the node itself. */
 export function ancestorNames(n: NodeInfo): string[] {
   const p = (n.path ?? []).filter((x) => x.id !== n.id)

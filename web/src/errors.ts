@@ -71,6 +71,7 @@ export const CODE_ZH: Record<string, string> = {
   already_rejected: '该评价已被剔除',
   not_pending: '只有待审核的评价可以执行此操作',
   no_point: '该科室没有可用的评价点',
+  duplicate_point: '该科室/窗口（或人员）已有使用同一问卷的评价点',
   no_template: '缺少系统内置的问卷模板',
   unpublished: '该模板尚未发布',
   closed: '该记录已办结，不能再修改',
@@ -177,6 +178,7 @@ export const CODE_EN: Record<string, string> = {
   too_many_attachments: 'The maximum number of attachments has been reached',
   attachment_window_closed: 'The time for adding attachments has passed',
   receipt_not_found: 'No such rating (unknown receipt)',
+  duplicate_point: 'This department/window (or person) already has a point with the same survey',
   // imports (staff, discharged patients)
   import_rejected: 'The file has errors and nothing was imported; correct them and import again',
   unsupported_file: 'The file cannot be read: upload an Excel (.xlsx) or CSV file (UTF-8 or GBK)',
@@ -197,6 +199,7 @@ const EN_OWN_SENTENCE = new Set(['network_error', 'internal_error', 'csrf_failed
 /** Chinese names of request fields (JSON body fields and query parameters). */
 export const FIELD_ZH: Record<string, string> = {
   active: '状态',
+  allow_duplicate: '重复确认',
   answers: '答题内容',
   approve: '审批结果',
   attachment: '附件',
@@ -284,10 +287,12 @@ export const FIELD_ZH: Record<string, string> = {
   tracking_code: '查询码',
   type: '类型',
   unit: '单位',
+  url: '公网地址',
   user_id: '用户',
   username: '用户名',
   version_id: '版本',
   warn_ratio: '预警比例',
+  whole_unit: '打印范围',
   workday: '工作日',
   year: '年份',
   years: '年份',

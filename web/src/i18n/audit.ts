@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS: Record<string, Words> = {
   'feedback.rating.reject': { zh: '剔除评价', en: 'Rejected a rating' },
   'feedback.point.create': { zh: '新建评价点', en: 'Created a rating point' },
   'feedback.point.update': { zh: '修改评价点', en: 'Edited a rating point' },
+  'feedback.point.attach_template': { zh: '批量更换评价点问卷', en: 'Changed the survey of many rating points' },
+  'settings.public_url': { zh: '设置二维码公网地址', en: 'Set the public address of QR codes' },
   'feedback.device.mark': { zh: '标记员工设备', en: 'Marked a staff device' },
   'feedback.target.set': { zh: '设置满意度目标', en: 'Set a satisfaction target' },
   'feedback.followup.import': { zh: '导入出院回访名单', en: 'Imported follow-up patients' },
@@ -86,6 +88,7 @@ export const AUDIT_ENTITIES: Record<string, Words> = {
   satisfaction_target: { zh: '满意度目标', en: 'Satisfaction target' },
   followup_task: { zh: '出院回访', en: 'Follow-up call' },
   form_template: { zh: '问卷模板', en: 'Survey template' },
+  setting: { zh: '系统设置', en: 'Setting' },
 }
 
 /** The action in words; an action this console does not know yet reads as a generic phrase. */

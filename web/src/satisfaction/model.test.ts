@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  formScore,
+  pointLabel,
+  templateLabel,
   CHANNELS,
   FLAGS,
   checkDefinition,
@@ -157,5 +160,23 @@ describe('vocabulary', () => {
     expect(zh.channel.opinion_box).toBe('意见箱')
     expect(zh.channel.followup).toBe('回访')
     expect(zh.menu.group).toBe('满意度')
+  })
+})
+
+describe('labels of points and scores', () => {
+  it('joins a point and its survey without doubled brackets', () => {
+    const l = pointLabel({ name: '冯浩然（内科）', template_name: '门诊患者满意度', template_version: 2 })
+    expect(l).toBe('冯浩然（内科） · 门诊患者满意度 v2')
+    expect(l).not.toMatch(/）（/)
+    expect(pointLabel({ name: '内科', template_name: '' })).toBe('内科')
+  })
+  it('names a survey with its version', () => {
+    expect(templateLabel('门诊患者满意度', 3)).toBe('门诊患者满意度 v3')
+    expect(templateLabel('门诊患者满意度', 0)).toBe('门诊患者满意度')
+  })
+  it('formats form scores without a trailing .0', () => {
+    expect(formScore(50)).toBe('50')
+    expect(formScore(87.54)).toBe('87.5')
+    expect(formScore(null)).toBe('—')
   })
 })

@@ -57,6 +57,8 @@ export interface PeriodInfo {
 
 export interface Dashboard {
   node: { id: string; name: string; kind: string; code: string }
+  /** The survey the figures are limited to (null: all surveys). */
+  template?: { id: string; name: string; current_version: number } | null
   breadcrumbs: { id: string; name: string }[]
   period: PeriodInfo
   overall: DashOverall
@@ -106,6 +108,8 @@ export interface RatingDetail {
   overall: number
   overall_label: string
   score: number | null
+  /** The survey's full score (100 unless the template says otherwise). */
+  score_max?: number
   answers: RatingAnswer[]
   comment: string
   phone: string
@@ -147,11 +151,64 @@ export interface Point {
   unit_name: string
   staff_id: string | null
   staff_name: string
+  staff_title?: string
+  staff_no?: string
   template_id: string
   template_name: string
+  template_version?: number
   active: boolean
   url: string
   created_at: number
+}
+
+/** Where the QR address comes from and whether posters warn (GET /api/v1/settings/public-url). */
+export interface PublicAddress {
+  url: string
+  source: 'config' | 'setting' | 'request'
+  stored: string
+  warning: '' | 'not_set' | 'private'
+}
+
+/** One question's distribution (GET /api/v1/satisfaction/questions). */
+export interface QuestionFigure {
+  key: string
+  section: string
+  label: string
+  type: string
+  answered: number
+  options: { label: string; n: number }[]
+  mean?: number
+  min?: number
+  max?: number
+}
+
+export interface QuestionFigures {
+  template: { id: string; name: string; current_version: number }
+  versions: { version: number; n: number }[]
+  n: number
+  items: QuestionFigure[]
+}
+
+/**
+ * A point as one readable label for pickers: "冯浩然（内科） · 门诊患者满意度 v2". The point's
+ * name may already carry brackets (a staff member's point is "name（department）"), so the
+ * survey is joined with a middle dot, never wrapped in another pair of brackets.
+ */
+export function pointLabel(p: Pick<Point, 'name' | 'template_name'> & { template_version?: number }): string {
+  const survey = p.template_name ? `${p.template_name}${p.template_version ? ' v' + p.template_version : ''}` : ''
+  return survey ? `${p.name} · ${survey}` : p.name
+}
+
+/** A survey's name with its current version: "门诊患者满意度 v3" (no version: the name alone). */
+export function templateLabel(name: string, version?: number | null): string {
+  return version ? `${name} v${version}` : name
+}
+
+/** A form score for people: whole numbers without decimals, others with one ("87.5"). */
+export function formScore(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—'
+  const r = Math.round(v * 10) / 10
+  return Number.isInteger(r) ? String(r) : r.toFixed(1)
 }
 
 export interface FormTemplate {
