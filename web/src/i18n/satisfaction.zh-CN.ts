@@ -286,7 +286,7 @@ export default {
     statusOpen: '待处理',
     statusAll: '全部',
     dueToday: '今日应访',
-    overdue: '逾期未访',
+    overdue: '已逾期',
     due: '应回访日期',
     discharge: '出院日期',
     patient: '患者',
