@@ -99,6 +99,7 @@ describe('出院回访: the call screen', () => {
     await byTestId(page, 'call-outcome-unreachable').waitFor()
     await poll(() => byTestId(page, 'call-outcome-unreachable').innerText()).toContain('标记为无法联系')
     await page.setViewportSize(PHONE)
+    await byTestId(page, 'call-outcome-unreachable').scrollIntoViewIfNeeded()
     await shot(page, 'followup-call-offer-phone')
     await byTestId(page, 'call-history').scrollIntoViewIfNeeded()
     await shot(page, 'followup-call-history-phone')
