@@ -888,6 +888,7 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
     where += ")";
   }
   eq("channel", f.channel);
+  eq("phone_hash", f.phone_hash);
   if (!f.tracking_code.empty()) eq("tracking_code", normalise_code(f.tracking_code));
   if (!f.q.empty()) {
     where += " AND c.content LIKE ? ESCAPE '\\'";

@@ -67,6 +67,7 @@ struct ListFilter {
   int64_t from_ms = 0, to_ms = 0;  // received in [from, to)
   int64_t cursor = 0;              // ids below this
   int limit = 50;
+  std::string phone_hash;          // only the complainant with this number (pii::phone_hash)
 };
 
 struct Stats {

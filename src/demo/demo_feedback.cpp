@@ -141,6 +141,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
   std::vector<DemoPoint> pts;
   std::vector<Params> point_rows;
   int64_t now = now_ms();
+  int64_t since = metrics::day_start_ms(metrics::add_days(metrics::local_day(now), -730));
   auto add_point = [&](const org::Node& n, int64_t unit, const std::string& kind, const std::string& name, double weight,
                        double quality) {
     DemoPoint p;
@@ -168,7 +169,8 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
           p.dims.push_back(it.dimension);
           p.dim_items.push_back(it.id);
         }
-    point_rows.push_back({p.info.point.id, p.info.point.code, n.id, unit, nullptr, name, t, int64_t{1}, now, now});
+    // Created before the two years of demo ratings (a paper form may be dated back to then).
+    point_rows.push_back({p.info.point.id, p.info.point.code, n.id, unit, nullptr, name, t, int64_t{1}, since, now});
     pts.push_back(std::move(p));
   };
   for (auto& n : nodes) {
@@ -462,15 +464,19 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     auto res = fu.import_file(sys, *h1, csv, 7, true, [](const std::string&) { return true; });
     sum.followups = res.imported;
     // Calls already made for tasks due before today.
-    auto tasks = fu.list({h1->path}, "", "open", metrics::add_days(today, -1), 0, 500);
+    feedback::TaskFilter open;
+    open.scope = {h1->path};
+    open.due_until = metrics::add_days(today, -1);
+    auto tasks = fu.list(open, 0, 500);
     for (auto& t : tasks) {
       if (rng() % 10 == 0) continue;  // a few still waiting
       double x = U(rng);
-      std::string outcome = x < 0.84 ? "reached" : x < 0.92 ? "refused" : "not_reached";
-      std::optional<int> overall;
-      if (outcome == "reached") overall = draw_level(0.93, rng);
-      fu.record_outcome(sys, t.id, outcome, overall, {}, overall && *overall <= 2 ? kBad[rng() % std::size(kBad)] : "",
-                        outcome == "not_reached" ? "无人接听" : "");
+      feedback::OutcomeInput in;
+      in.outcome = x < 0.84 ? "reached" : x < 0.92 ? "refused" : "not_reached";
+      if (in.outcome == "reached") in.overall = draw_level(0.93, rng);
+      if (in.overall && *in.overall <= 2) in.comment = kBad[rng() % std::size(kBad)];
+      if (in.outcome == "not_reached") in.note = "无人接听";
+      fu.record_outcome(sys, t.id, in);
     }
   }
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

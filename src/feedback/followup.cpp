@@ -31,7 +31,7 @@ std::string followup_status_label(const std::string& s) {
 namespace {
 const char* kTaskCols =
     "t.id, t.unit_id, t.node_id, t.rating_id, t.handled_by, t.handled_at, t.created_at, n.name, n.code, u.name, "
-    "t.name_mask, t.phone_mask, t.status, t.note, t.discharge_day, t.due_day, t.attempts";
+    "t.name_mask, t.phone_mask, t.status, t.note, t.discharge_day, t.due_day, t.attempts, t.call_day, t.callback_at";
 const char* kTaskFrom = " FROM followup_tasks t JOIN org_nodes n ON n.id = t.node_id JOIN org_nodes u ON u.id = t.unit_id";
 
 FollowupTask task_from(const store::Row& r) {
@@ -53,51 +53,56 @@ FollowupTask task_from(const store::Row& r) {
   t.discharge_day = static_cast<int>(r.i64(14));
   t.due_day = static_cast<int>(r.i64(15));
   t.attempts = static_cast<int>(r.i64(16));
+  t.call_day = static_cast<int>(r.i64(17));
+  t.callback_at = r.i64(18);
   return t;
 }
 
-std::string day_text(int d) { return fmt::format("{:04d}-{:02d}-{:02d}", d / 10000, d / 100 % 100, d % 100); }
-
-// The task list's filter (followup_tasks t joined to its node n): one definition for the list
-// and its count.
-std::string task_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& status,
-                       int due_until, Params& p) {
-  std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
-  if (!node_path.empty()) {
+// The task list's filter (followup_tasks t joined to its node n): one definition for the list,
+// its count, the quick-filter counts and the home page's to-do.
+std::string task_where(const TaskFilter& f, Params& p) {
+  std::string where = "(" + http::subtree_condition("n.path", f.scope, p) + ")";
+  if (!f.node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
-    p.emplace_back(node_path);
-    p.emplace_back(http::subtree_upper(node_path));
+    p.emplace_back(f.node_path);
+    p.emplace_back(http::subtree_upper(f.node_path));
   }
-  if (status == "open") where += " AND t.status IN ('pending', 'not_reached')";
-  else if (!status.empty()) {
+  if (f.status == "open") where += " AND t.status IN ('pending', 'not_reached')";
+  else if (!f.status.empty()) {
     where += " AND t.status = ?";
-    p.emplace_back(status);
+    p.emplace_back(f.status);
   }
-  if (due_until) {
-    where += " AND t.due_day <= ?";
-    p.emplace_back(int64_t{due_until});
+  int today = metrics::local_day(now_ms());
+  if (f.due == "today") {
+    where += " AND t.call_day = ?";
+    p.emplace_back(int64_t{today});
+  } else if (f.due == "overdue") {
+    where += " AND t.call_day < ?";
+    p.emplace_back(int64_t{today});
+  }
+  if (f.due_until) {
+    where += " AND t.call_day <= ?";
+    p.emplace_back(int64_t{f.due_until});
   }
   return where;
 }
 }  // namespace
 
-int64_t FollowupService::count(const std::vector<std::string>& scope, const std::string& node_path,
-                               const std::string& status, int due_until) {
+std::string day_text(int d) { return fmt::format("{:04d}-{:02d}-{:02d}", d / 10000, d / 100 % 100, d % 100); }
+
+int64_t FollowupService::count(const TaskFilter& f) {
   Params p;
-  std::string where = task_where(scope, node_path, status, due_until, p);
-  return fb_.db()
-      .query(std::string("SELECT COUNT(*)") + kTaskFrom + " WHERE " + where, p)[0]
-      .i64(0);
+  std::string where = task_where(f, p);
+  return fb_.db().query(std::string("SELECT COUNT(*)") + kTaskFrom + " WHERE " + where, p)[0].i64(0);
 }
 
-std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& scope, const std::string& node_path,
-                                                const std::string& status, int due_until, int64_t cursor, int limit) {
+std::vector<FollowupTask> FollowupService::list(const TaskFilter& f, int64_t cursor, int limit) {
   Params p;
-  std::string where = task_where(scope, node_path, status, due_until, p);
+  std::string where = task_where(f, p);
   if (cursor) {
-    auto c = fb_.db().query("SELECT due_day FROM followup_tasks WHERE id = ?", {cursor});
+    auto c = fb_.db().query("SELECT call_day FROM followup_tasks WHERE id = ?", {cursor});
     if (c.empty()) throw invalid("cursor", "cursor is not valid");
-    where += " AND (t.due_day > ? OR (t.due_day = ? AND t.id > ?))";
+    where += " AND (t.call_day > ? OR (t.call_day = ? AND t.id > ?))";
     p.emplace_back(c[0].i64(0));
     p.emplace_back(c[0].i64(0));
     p.emplace_back(cursor);
@@ -105,7 +110,7 @@ std::vector<FollowupTask> FollowupService::list(const std::vector<std::string>& 
   p.emplace_back(int64_t{limit});
   std::vector<FollowupTask> out;
   for (auto& r : fb_.db().query(
-           fmt::format("SELECT {}{} WHERE {} ORDER BY t.due_day, t.id LIMIT ?", kTaskCols, kTaskFrom, where), p))
+           fmt::format("SELECT {}{} WHERE {} ORDER BY t.call_day, t.id LIMIT ?", kTaskCols, kTaskFrom, where), p))
     out.push_back(task_from(r));
   return out;
 }
@@ -158,50 +163,129 @@ CallScreen FollowupService::call_screen(const audit::Actor& who, int64_t id) {
   return cs;
 }
 
-FollowupTask FollowupService::record_outcome(const audit::Actor& who, int64_t id, const std::string& outcome,
-                                             std::optional<int> overall, const forms::Answers& answers,
-                                             const std::string& comment, const std::string& note) {
-  if (std::find(kFollowupOutcomes.begin(), kFollowupOutcomes.end(), outcome) == kFollowupOutcomes.end())
-    throw invalid("outcome", "outcome must be reached, not_reached or refused");
+OutcomeResult FollowupService::record_outcome(const audit::Actor& who, int64_t id, const OutcomeInput& in) {
+  if (std::find(kFollowupOutcomes.begin(), kFollowupOutcomes.end(), in.outcome) == kFollowupOutcomes.end())
+    throw invalid("outcome", "outcome must be reached, not_reached, refused or unreachable");
   auto t = get(id);
   if (!t) throw not_found("follow-up task");
   if (t->status != "pending" && t->status != "not_reached")
     throw conflict("closed", "this follow-up is already " + followup_status_label(t->status));
+  if (in.callback_at) {
+    if (in.outcome != "not_reached")
+      throw invalid("callback_at", "a call-back time is set on an attempt that did not reach the patient");
+    int64_t now = now_ms();
+    if (in.callback_at < now - 60'000) throw Error(422, "callback_in_past", "the call-back time has passed", "callback_at");
+    if (in.callback_at > now + 90LL * 86'400'000)
+      throw invalid("callback_at", "the call-back time is at most 90 days ahead");
+  }
   std::shared_ptr<const PointInfo> p;
-  if (outcome == "reached") {
-    if (!overall) throw invalid("overall", "a reached patient's overall rating (1…5) is required");
+  if (in.outcome == "reached") {
+    if (!in.overall) throw invalid("overall", "a reached patient's overall rating (1…5) is required");
     p = point_for(who, t->node_id);
   }
+  OutcomeResult res;
   fb_.db().write([&](store::Tx& tx) {
     auto cur = tx.query("SELECT status, attempts FROM followup_tasks WHERE id = ?", {id});
     std::string st = cur[0].str(0);
     if (st != "pending" && st != "not_reached") throw conflict("closed", "this follow-up was just closed by someone else");
-    int attempts = static_cast<int>(cur[0].i64(1)) + 1;
-    std::string next = outcome;
-    int64_t rating_id = 0;
-    if (outcome == "not_reached" && attempts >= 3) next = "unreachable";
-    if (outcome == "reached") {
+    int failed = static_cast<int>(cur[0].i64(1));  // attempts so far: all failed while the task is open
+    if (in.outcome == "unreachable" && failed < kUnreachableAfter)
+      throw Error(409, "too_few_attempts",
+                  fmt::format("a patient is marked unreachable only after {} failed calls", kUnreachableAfter), "outcome");
+    int64_t now = now_ms();
+    if (in.outcome == "reached") {
       NewRating nr;
-      nr.overall = *overall;
-      nr.answers = answers;
-      nr.comment = comment;
+      nr.overall = *in.overall;
+      nr.answers = in.answers;
+      nr.comment = in.comment;
       nr.channel = "followup";
       nr.entered_by = who.user_id;
       nr.entered_by_name = who.username;
       nr.ip = who.ip;
       auto ph = tx.query("SELECT phone_enc FROM followup_tasks WHERE id = ?", {id});
       nr.phone = cases::pii::open(cases::pii::data_key(tx), ph[0].str(0));
-      rating_id = fb_.submit_in(tx, who, *p, nr).id;
+      auto sub = fb_.submit_in(tx, who, *p, nr);
+      res.rating_id = sub.id;
+      res.case_id = sub.case_id;
     }
+    // An unreachable mark is a decision, not a call: it does not count as an attempt.
+    int attempts = failed + (in.outcome == "unreachable" ? 0 : 1);
+    auto opt = [](int64_t v) { return v ? Value(v) : Value(nullptr); };
+    if (in.callback_at)
+      tx.exec("UPDATE followup_tasks SET call_day = ?, callback_at = ? WHERE id = ?",
+              {int64_t{metrics::local_day(in.callback_at)}, in.callback_at, id});
     tx.exec("UPDATE followup_tasks SET status = ?, attempts = ?, rating_id = ?, note = ?, handled_by = ?, handled_at = ? "
             "WHERE id = ?",
-            {next, int64_t{attempts}, rating_id ? Value(rating_id) : Value(nullptr), note,
-             who.user_id ? Value(who.user_id) : Value(nullptr), now_ms(), id});
+            {in.outcome, int64_t{attempts}, opt(res.rating_id), in.note, opt(who.user_id), now, id});
+    tx.exec("INSERT INTO followup_attempts(id, task_id, outcome, note, callback_at, rating_id, case_id, by_user, "
+            "by_name, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            {new_id(), id, in.outcome, in.note, opt(in.callback_at), opt(res.rating_id), opt(res.case_id),
+             opt(who.user_id), who.username, now});
     auto n = fb_.org().node(t->node_id);
-    audit::record(tx, who, {"feedback.followup.outcome", "followup_task", id, t->node_id, n ? n->path : "", st, next,
-                            followup_status_label(next)});
+    std::string detail = followup_status_label(in.outcome);
+    if (in.callback_at) detail += "，预约回访 " + fmt_time(in.callback_at);
+    audit::record(tx, who, {"feedback.followup.outcome", "followup_task", id, t->node_id, n ? n->path : "", st,
+                            in.outcome, detail});
   });
-  return *get(id);
+  res.task = *get(id);
+  return res;
+}
+
+std::vector<FollowupAttempt> FollowupService::attempts(int64_t task_id) {
+  std::vector<FollowupAttempt> out;
+  for (auto& r : fb_.db().query(
+           "SELECT a.id, a.outcome, a.note, a.callback_at, a.rating_id, a.case_id, a.by_user, "
+           "COALESCE(u.display_name, a.by_name), a.at FROM followup_attempts a LEFT JOIN users u ON u.id = a.by_user "
+           "WHERE a.task_id = ? ORDER BY a.id",
+           {task_id})) {
+    FollowupAttempt a;
+    a.id = r.i64(0);
+    a.outcome = r.str(1);
+    a.note = r.str(2);
+    a.callback_at = r.i64(3);
+    a.rating_id = r.i64(4);
+    a.case_id = r.i64(5);
+    a.by_user = r.i64(6);
+    a.by_name = r.str(7);
+    a.at = r.i64(8);
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::string FollowupService::phone_hash(int64_t task_id) {
+  auto r = fb_.db().query("SELECT phone_hash FROM followup_tasks WHERE id = ?", {task_id});
+  return r.empty() ? std::string() : r[0].str(0);
+}
+
+std::vector<PatientRating> FollowupService::earlier_ratings(int64_t task_id, const std::vector<std::string>& scope,
+                                                            int limit) {
+  std::string hash = phone_hash(task_id);
+  std::vector<PatientRating> out;
+  if (hash.empty() || scope.empty()) return out;
+  Params p = {hash};
+  std::string in_scope = http::subtree_condition("n.path", scope, p);
+  p.emplace_back(int64_t{limit});
+  for (auto& r : fb_.db().query(
+           "SELECT r.id, r.created_at, r.case_id, r.overall, r.day, r.channel, n.name, u.name, r.comment, r.status "
+           "FROM rating_phones h JOIN ratings r ON r.id = h.rating_id JOIN org_nodes n ON n.id = h.node_id "
+           "JOIN org_nodes u ON u.id = r.unit_id WHERE h.phone_hash = ? AND (" + in_scope + ") "
+           "ORDER BY h.rating_id DESC LIMIT ?",
+           p)) {
+    PatientRating x;
+    x.id = r.i64(0);
+    x.created_at = r.i64(1);
+    x.case_id = r.i64(2);
+    x.overall = static_cast<int>(r.i64(3));
+    x.day = static_cast<int>(r.i64(4));
+    x.channel = r.str(5);
+    x.node_name = r.str(6);
+    x.unit_name = r.str(7);
+    x.comment = r.str(8);
+    x.status = r.str(9);
+    out.push_back(x);
+  }
+  return out;
 }
 
 std::vector<FollowupRate> FollowupService::rates(const org::Node& parent, const metrics::Period& p) {
@@ -226,141 +310,15 @@ std::vector<FollowupRate> FollowupService::rates(const org::Node& parent, const 
       if (st == "reached" || st == "refused") r.contacted += n;
       if (st == "reached") r.reached += n;
       if (st == "pending" || st == "not_reached") r.pending += n;
+      if (st == "unreachable") r.unreachable += n;
     }
+    // Unreachable patients stay in the denominator (docs/glossary.md, 回访率).
     r.rate = r.due ? static_cast<double>(r.contacted) / r.due : 0;
     r.target = fb_.followup_target_for(k);
     r.met = r.due > 0 && r.rate + 1e-9 >= r.target;
     if (r.due || k.kind == "department") out.push_back(r);
   }
   return out;
-}
-
-// ---------------------------------------------------------------- routes
-namespace {
-json task_json(const FollowupTask& t) {
-  return {{"id", id_str(t.id)}, {"unit_id", id_str(t.unit_id)}, {"unit_name", t.unit_name},
-          {"node_id", id_str(t.node_id)}, {"node_name", t.node_name}, {"node_code", t.node_code},
-          {"name", t.name_mask}, {"phone", t.phone_mask}, {"discharge_date", day_text(t.discharge_day)},
-          {"due_date", day_text(t.due_day)}, {"status", t.status}, {"status_label", followup_status_label(t.status)},
-          {"attempts", t.attempts}, {"rating_id", id_json(t.rating_id)}, {"note", t.note},
-          {"handled_at", t.handled_at ? json(t.handled_at) : json(nullptr)}};
-}
-}  // namespace
-
-void register_followup_routes(App& app, const Services& S) {
-  auto& r = *app.router;
-  auto fu = S.followups;
-  auto svc = S.svc;
-
-  // Body: the file's bytes as uploaded (.xlsx, or CSV in UTF-8 or GBK) — or JSON {"csv": "…"}.
-  auto& imp = r.add("POST", "/api/v1/followups/import", "followup.handle", [fu, svc](http::Ctx& c) {
-    auto at = scope_node(c, *svc, "followup.handle");
-    std::string file = c.req.body;
-    if (c.req.header("content-type").find("json") != std::string::npos) {
-      auto j = jv::parse_object(c.req.body);
-      file = jv::req_str(j, "csv", 4'000'000);
-    }
-    int days = fu->default_days();
-    if (auto d = c.req.q("days")) {
-      days = std::atoi(d->c_str());
-      if (std::to_string(days) != *d) throw invalid("days", "days must be a whole number");
-    }
-    bool valid_only = c.req.q("valid_rows_only").value_or("") == "true";
-    auto res = fu->import_file(actor_of(c), at, file, days, valid_only,
-                               [&](const std::string& path) { return c.can_path("followup.handle", path); });
-    json errs = json::array();
-    for (auto& e : res.errors)
-      errs.push_back({{"row", e.row}, {"field", e.field}, {"code", e.code}, {"value", e.value}, {"message", e.message}});
-    json out = {{"imported", res.imported}, {"duplicates", res.duplicates}, {"errors", errs}};
-    bool rejected = !res.errors.empty() && !valid_only;
-    if (rejected)
-      out["error"] = {{"code", "import_rejected"},
-                      {"message", fmt::format("{} row(s) have errors; nothing was imported", res.errors.size())},
-                      {"field", "file"}};
-    return json_response(out, rejected ? 422 : 200);
-  });
-  imp.max_body = 4 * 1024 * 1024;
-
-  r.add("GET", "/api/v1/followups/import/template", "followup.handle", [fu, svc](http::Ctx& c) {
-    auto at = scope_node(c, *svc, "followup.handle");
-    auto res = http::Response::text(200, fu->import_template(at), "text/csv; charset=utf-8");
-    res.header("Content-Disposition", "attachment; filename=\"followup-patients.csv\"; filename*=UTF-8''%E5%87%BA%E9%99%A2%E6%82%A3%E8%80%85%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv");
-    return res;
-  });
-
-  r.add("GET", "/api/v1/followups/tasks", "followup.handle", [fu, svc](http::Ctx& c) {
-    std::string node_path;
-    if (auto n = c.id_query("node")) {
-      c.require("followup.handle", *n);
-      node_path = *c.authorizer().node_path(*n);
-    }
-    std::string status = c.req.q("status").value_or("open");
-    if (status == "all") status.clear();
-    else if (status != "open" && followup_status_label(status) == status)
-      throw invalid("status", "status must be open, all, pending, reached, not_reached, refused or unreachable");
-    int due_until = 0;
-    if (auto d = c.req.q("due_until")) due_until = metrics::custom_period(*d, *d).from;
-    else if (c.req.q("due").value_or("") == "today") due_until = metrics::local_day(now_ms());
-    int limit = page_limit(c.req);
-    auto rows = fu->list(c.scope_paths("followup.handle"), node_path, status, due_until, page_cursor(c.req), limit + 1);
-    int64_t next = 0;
-    if (static_cast<int>(rows.size()) > limit) {
-      rows.pop_back();
-      next = rows.back().id;
-    }
-    json items = json::array();
-    for (auto& t : rows) items.push_back(task_json(t));
-    return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}});
-  });
-
-  // The call screen: patient contact (audited), script and the survey to ask.
-  r.add("GET", "/api/v1/followups/tasks/{id}", "followup.handle", [fu](http::Ctx& c) {
-    auto t = fu->get(c.id_param("id"));
-    if (!t) throw not_found("follow-up task");
-    c.require("followup.handle", t->node_id);
-    auto cs = fu->call_screen(actor_of(c), t->id);
-    json j = task_json(cs.task);
-    j["patient_name"] = cs.name;
-    j["patient_phone"] = cs.phone;
-    j["script"] = cs.script;
-    j["point_id"] = id_str(cs.point->point.id);
-    j["survey"] = public_survey_json(*cs.point->def);
-    j["outcomes"] = json::array({{{"code", "reached"}, {"label", "已接通"}},
-                                 {{"code", "not_reached"}, {"label", "未接通"}},
-                                 {{"code", "refused"}, {"label", "拒绝回访"}}});
-    return json_response(j);
-  });
-
-  r.add("POST", "/api/v1/followups/tasks/{id}/outcome", "followup.handle", [fu](http::Ctx& c) {
-    auto t = fu->get(c.id_param("id"));
-    if (!t) throw not_found("follow-up task");
-    c.require("followup.handle", t->node_id);
-    auto j = jv::parse_object(c.req.body);
-    auto outcome = jv::req_enum(j, "outcome", kFollowupOutcomes);
-    std::optional<int> overall;
-    if (auto o = jv::opt_int(j, "overall", 1, 5)) overall = static_cast<int>(*o);
-    forms::Answers answers;
-    if (outcome == "reached" && j.contains("answers")) {
-      auto p = fu->point_for(actor_of(c), t->node_id);
-      answers = forms::parse_answers(*p->def, j["answers"]);
-    }
-    auto out = fu->record_outcome(actor_of(c), t->id, outcome, overall, answers,
-                                  jv::opt_str(j, "comment", 500).value_or(""), jv::opt_str(j, "note", 500).value_or(""));
-    return json_response(task_json(out));
-  }).max_body = 16 * 1024;
-
-  r.add("GET", "/api/v1/followups/rates", "followup.handle", [fu, svc](http::Ctx& c) {
-    auto n = scope_node(c, *svc, "followup.handle");
-    auto p = metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
-    json items = json::array();
-    for (auto& x : fu->rates(n, p))
-      items.push_back({{"node_id", id_str(x.node_id)}, {"name", x.name}, {"due", x.due}, {"contacted", x.contacted},
-                       {"reached", x.reached}, {"pending", x.pending}, {"rate", x.rate}, {"target", x.target},
-                       {"met", x.met}});
-    return json_response({{"node", {{"id", id_str(n.id)}, {"name", n.name}}},
-                          {"period", {{"label", p.label}, {"from", p.from}, {"to", p.to}}},
-                          {"items", items}});
-  });
 }
 
 }  // namespace manyi::feedback

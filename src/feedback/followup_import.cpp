@@ -161,11 +161,13 @@ FollowupImport FollowupService::import_file(const audit::Actor& who, const org::
         ++res.duplicates;
         continue;
       }
+      int64_t due = metrics::add_days(g.day, days_after);
       tx.exec("INSERT INTO followup_tasks(id, unit_id, node_id, name_enc, name_mask, phone_enc, phone_mask, phone_hash, "
-              "discharge_day, due_day, status, attempts, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)",
+              "discharge_day, due_day, call_day, status, attempts, created_at, created_by) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)",
               {new_id(), unit->id, g.node, store::Blob{cases::pii::seal(key, g.name)}, cases::pii::mask_name(g.name),
-               store::Blob{cases::pii::seal(key, g.phone)}, cases::pii::mask_phone(g.phone), hash, int64_t{g.day},
-               int64_t{metrics::add_days(g.day, days_after)}, t, who.user_id ? Value(who.user_id) : Value(nullptr)});
+               store::Blob{cases::pii::seal(key, g.phone)}, cases::pii::mask_phone(g.phone), hash, int64_t{g.day}, due,
+               due, t, who.user_id ? Value(who.user_id) : Value(nullptr)});
       ++res.imported;
     }
     audit::record(tx, who, {"feedback.followup.import", "followup_task", 0, at.id, at.path, "", "",

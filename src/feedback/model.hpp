@@ -49,6 +49,7 @@ struct NewRating {
   int64_t entered_by = 0;               // console user, 0 = public
   std::string entered_by_name;
   int64_t at_ms = 0;                    // 0 = now
+  std::string form_no;                  // 纸质表单编号 (console entry of paper forms), unique per point
 };
 
 struct Submitted {

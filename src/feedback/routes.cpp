@@ -10,6 +10,7 @@
 
 #include "app/respond.hpp"
 #include "cases/pii.hpp"
+#include "cases/service.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
@@ -409,7 +410,7 @@ void register_rating_routes(App& app, const Services& S) {
   });
 
   // Console entry: kiosk, opinion-box transcription (意见箱), phone, follow-up call.
-  auto& entry = r.add("POST", "/api/v1/ratings", "followup.handle", [svc](http::Ctx& c) {
+  auto& entry = r.add("POST", "/api/v1/ratings", "followup.handle", [&app, svc](http::Ctx& c) {
     auto j = jv::parse_object(c.req.body);
     std::shared_ptr<const PointInfo> p;
     if (auto pid = jv::opt_id(j, "point_id")) {
@@ -426,8 +427,30 @@ void register_rating_routes(App& app, const Services& S) {
     nr.entered_by = c.me().user_id;
     nr.entered_by_name = c.me().display_name;
     nr.ip = c.req.remote_ip;
+    // A paper form: the date it was filled in (the rating counts on that day) and its number.
+    if (auto d = jv::opt_str(j, "filled_on", 10)) {
+      auto day = metrics::parse_day(*d);
+      if (!day) throw invalid("filled_on", "filled_on must be a date YYYY-MM-DD");
+      int64_t now = now_ms();
+      int today = metrics::local_day(now);
+      if (*day > today) throw Error(422, "future_date", "the form cannot have been filled in after today", "filled_on");
+      if (*day < metrics::local_day(p->point.created_at))
+        throw Error(422, "before_point", "the form is dated before the collection point existed", "filled_on");
+      // Earlier days: at noon of that day (its id and day fall in that day's period).
+      if (*day < today) nr.at_ms = metrics::day_start_ms(*day) + 12 * 3600 * 1000;
+    }
+    if (auto no = jv::opt_str(j, "form_no", 40)) {
+      std::string v = *no;
+      while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+      v.erase(0, std::min(v.size(), v.find_first_not_of(" \t")));
+      if (!jv::valid_text(v)) throw invalid("form_no", "form_no is not valid text");
+      nr.form_no = v;
+    }
     auto out = svc->submit_console(actor_of(c), *p, std::move(nr));
-    return json_response({{"id", id_str(out.id)}, {"status", out.status}, {"case_id", id_json(out.case_id)}}, 201);
+    json res = {{"id", id_str(out.id)}, {"status", out.status}, {"case_id", id_json(out.case_id)}, {"case_code", nullptr}};
+    if (out.case_id && app.cases)
+      if (auto k = app.cases->find(out.case_id)) res["case_code"] = k->tracking_code;
+    return json_response(res, 201);
   });
   entry.max_body = 16 * 1024;
 

@@ -86,7 +86,7 @@ struct FeedbackService::Prepared {
   const audit::Actor* who = nullptr;
   Submitted out;
   int day = 0;
-  std::string phone, phone_mask, answers, net, flags_text;
+  std::string phone, phone_mask, phone_hash, answers, net, flags_text;
   Value phone_enc = nullptr, score = nullptr;
   std::vector<metrics::Observation> obs;
   // Queued public ratings own their point and rating, and are answered through done.
@@ -578,6 +578,7 @@ void FeedbackService::prepare(Prepared& x) {
     x.phone = cases::pii::normalise_phone(r.phone, "phone");
     x.phone_mask = cases::pii::mask_phone(x.phone);
     x.phone_enc = store::Blob{cases::pii::seal(phone_key(), x.phone)};
+    x.phone_hash = cases::pii::phone_hash(phone_key(), x.phone);
   }
   auto sc = forms::score(def, r.answers);
   if (sc.scored) x.score = sc.score;
@@ -606,8 +607,19 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
     x->out.case_id = 0;
     if (needs_case(*x) && !x->case_later) x->out.case_id = open_bad_review(tx, *x->p, *x->r, x->out.id, x->phone);
   }
-  std::vector<store::Params> ratings, comments, reviews;
+  std::vector<store::Params> ratings, comments, reviews, phones;
   std::vector<metrics::RollupInput> rollups;
+  for (auto* x : items) {
+    // A paper form's number (纸质表单编号) is entered once per point.
+    if (!x->r->form_no.empty()) {
+      if (!tx.query("SELECT 1 FROM rating_forms WHERE point_id = ? AND form_no = ?", {x->p->point.id, x->r->form_no})
+               .empty())
+        throw conflict("duplicate_form_no",
+                       "form " + x->r->form_no + " of this collection point has already been entered", "form_no");
+      tx.exec("INSERT INTO rating_forms(point_id, form_no, rating_id) VALUES (?, ?, ?)",
+              {x->p->point.id, x->r->form_no, x->out.id});
+    }
+  }
   for (auto* x : items) {
     auto& p = *x->p;
     auto& r = *x->r;
@@ -617,6 +629,7 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                        r.elapsed_ms ? Value(*r.elapsed_ms) : Value(nullptr), x->out.status, x->flags_text,
                        int64_t{x->day}, r.at_ms, opt_id(r.entered_by), opt_id(x->out.case_id),
                        int64_t{needs_case(*x) && x->case_later}});
+    if (!x->phone_hash.empty()) phones.push_back({x->out.id, x->phone_hash, p.point.node_id});
     if (!r.comment.empty())
       comments.push_back({x->out.id, p.point.node_id, p.point.unit_id, int64_t{r.overall}, r.channel, x->out.status,
                           r.comment, x->phone_mask});
@@ -641,6 +654,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
       tx.exec_deferred("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at) "
                        "VALUES (?,?,?,?,?,?)",
                        row);
+    for (auto& row : phones)
+      tx.exec_deferred("INSERT INTO rating_phones(rating_id, phone_hash, node_id) VALUES (?,?,?)", row);
   } else {
     tx.insert_rows("ratings", kRatingCols, ratings);
     if (!comments.empty())
@@ -648,6 +663,7 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                      {"rating_id", "node_id", "unit_id", "overall", "channel", "status", "comment", "phone_mask"}, comments);
     if (!reviews.empty())
       tx.insert_rows("rating_reviews", {"rating_id", "node_id", "unit_id", "flags", "state", "created_at"}, reviews);
+    if (!phones.empty()) tx.insert_rows("rating_phones", {"rating_id", "phone_hash", "node_id"}, phones);
   }
   if (!rollups.empty()) metrics::apply_rollups_batch(tx, rollups);
 }

@@ -1,6 +1,6 @@
 // GET /api/v1/me/todo: what the console's home page shows each signed-in user as their work —
 // the case inbox queues (我的, 临期, 逾期, 督办), suspect ratings waiting for review, follow-up
-// calls due by today — each counted by the same function, with the same filter, as the list
+// calls due today (今日应访) and overdue (逾期未访) — each counted by the same function, with the same filter, as the list
 // the home page links to (cases::queue_sql via CaseService::inbox_counts, review_count,
 // FollowupService::count), so a count always equals the length of its list. A part the caller
 // has no permission for is null. A user bound to a staff record (医务人员) also gets this
@@ -49,8 +49,14 @@ void register_todo_routes(App& app, const Services& s) {
     if (c.can("rating.review"))
       out["reviews"] = {{"pending", svc->review_count(c.scope_paths("rating.review"), "", "pending")}};
     int today = metrics::local_day(now_ms());
-    if (c.can("followup.handle"))
-      out["followups"] = {{"due_today", fu->count(c.scope_paths("followup.handle"), "", "open", today)}};
+    if (c.can("followup.handle")) {
+      TaskFilter f;
+      f.scope = c.scope_paths("followup.handle");
+      f.due = "today";
+      int64_t due_today = fu->count(f);
+      f.due = "overdue";
+      out["followups"] = {{"due_today", due_today}, {"overdue", fu->count(f)}};
+    }
     if (c.me().staff_id) {
       if (auto st = svc->org().staff(c.me().staff_id)) {
         int first = today / 100 * 100 + 1;

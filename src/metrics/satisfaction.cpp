@@ -96,6 +96,8 @@ std::optional<int> parse_ymd(const std::string& s) {
 std::string fmt_day(int ymd) { return fmt::format("{:04d}-{:02d}-{:02d}", ymd / 10000, ymd / 100 % 100, ymd % 100); }
 }  // namespace
 
+std::optional<int> parse_day(const std::string& s) { return parse_ymd(s); }
+
 int local_day(int64_t utc_ms) {
   int64_t t = utc_ms + kOffsetMs;
   int64_t days = t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs;

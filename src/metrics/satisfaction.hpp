@@ -61,6 +61,7 @@ Period parse_period(const std::function<std::string(const std::string&)>& get, i
 // Rollup key ranges covering the period: whole months as yyyymm, other days as yyyymmdd.
 std::vector<std::pair<int, int>> period_ranges(const Period& p);
 
+std::optional<int> parse_day(const std::string& s);  // YYYY-MM-DD -> yyyymmdd (nullopt if not a date)
 int local_day(int64_t utc_ms);                 // yyyymmdd in Asia/Shanghai
 int64_t day_start_ms(int yyyymmdd);            // first UTC ms of that local date
 int add_days(int yyyymmdd, int days);

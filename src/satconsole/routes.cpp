@@ -1,5 +1,6 @@
 // Console helpers for the satisfaction pages (web/src/views/satisfaction): the counts shown in
-// the badges of the suspect-review queue and of the follow-up task list. Read-only, scoped to
+// the badges of the suspect-review queue (the follow-up list's counts are in
+// feedback/followup_routes.cpp, with the list's own filter). Read-only, scoped to
 // the caller's grants like the lists they summarise.
 #include <string>
 
@@ -41,31 +42,6 @@ void register_satconsole_routes(App& app) {
                                    where + " GROUP BY v.state",
                                p))
       out[row.str(0)] = row.i64(1);
-    return json_response(out);
-  });
-
-  // Follow-up tasks: {"open", "due_today" (open and due by today), "overdue" (open, due before
-  // today), "done" (reached)} — the quick filters of GET /api/v1/followups/tasks.
-  r.add("GET", "/api/v1/followups/counts", "followup.handle", [db](http::Ctx& c) {
-    store::Params p;
-    int64_t today = metrics::local_day(now_ms());
-    store::Params head = {today, today};
-    std::string where = scoped_where(c, "followup.handle", p);
-    for (auto& v : p) head.push_back(v);
-    auto rows = db->query(
-        "SELECT COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') AND t.due_day <= ? THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN t.status IN ('pending', 'not_reached') AND t.due_day < ? THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN t.status = 'reached' THEN 1 ELSE 0 END), 0) "
-        "FROM followup_tasks t JOIN org_nodes n ON n.id = t.node_id WHERE " + where,
-        head);
-    json out = {{"open", 0}, {"due_today", 0}, {"overdue", 0}, {"done", 0}};
-    if (!rows.empty()) {
-      out["open"] = rows[0].i64(0);
-      out["due_today"] = rows[0].i64(1);
-      out["overdue"] = rows[0].i64(2);
-      out["done"] = rows[0].i64(3);
-    }
     return json_response(out);
   });
 }

@@ -72,8 +72,11 @@ TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
   auto due_today = [&](const std::string& user) {
     return as(user).get("/api/v1/me/todo").js()["followups"]["due_today"].get<int64_t>();
   };
+  auto overdue = [&](const std::string& user) {
+    return as(user).get("/api/v1/me/todo").js()["followups"]["overdue"].get<int64_t>();
+  };
   int64_t handler0 = due_today("handler"), dept0 = due_today("dept"), bureau0 = due_today("bureau"),
-          hosp2_0 = due_today("hosp2");
+          hosp2_0 = due_today("hosp2"), handler_late0 = overdue("handler");
   auto h1 = as("hosp1");
   std::string csv = "name,phone,department,discharge_date\n王大明,13800001111,H001-NK," + days_ago(10) +
                     "\n李小红,13800002222,H001-NK," + days_ago(7) + "\n赵小刚,13800003333,H001-WK," + days_ago(2) +
@@ -113,9 +116,13 @@ TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
       EXPECT_EQ(c.get("/api/v1/ratings/reviews/counts").js()["pending"], n);
     }
     if (w.followups) {
-      int64_t n = todo["followups"]["due_today"];
+      // 今日应访 and 逾期未访 link to ?due=today and ?due=overdue (SatFollowupView).
+      int64_t n = todo["followups"]["due_today"], late = todo["followups"]["overdue"];
       EXPECT_EQ(rows(c, "/api/v1/followups/tasks?status=open&due=today"), n);
-      EXPECT_EQ(c.get("/api/v1/followups/counts").js()["due_today"], n);
+      EXPECT_EQ(rows(c, "/api/v1/followups/tasks?status=open&due=overdue"), late);
+      auto counts = c.get("/api/v1/followups/counts").js();
+      EXPECT_EQ(counts["due_today"], n);
+      EXPECT_EQ(counts["overdue"], late);
     }
   }
   // The fixture's work, seen by whom it belongs to.
@@ -124,9 +131,11 @@ TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
   EXPECT_GE(handler_todo["cases"]["due_soon"], 2);
   EXPECT_GE(handler_todo["cases"]["overdue"], 2);  // not the waiting one (its clock is paused)
   EXPECT_GE(handler_todo["cases"]["supervised"], 1);
-  // 内科 ×3 due by today (one overdue); 外科's not yet.
-  EXPECT_EQ(handler_todo["followups"]["due_today"], handler0 + 3);
-  EXPECT_EQ(due_today("dept"), dept0 + 3);
+  // 内科: two due today and one overdue, which is not 今日应访 (was: due_today counted all three,
+  // overdue ones included); 外科's not yet.
+  EXPECT_EQ(handler_todo["followups"]["due_today"], handler0 + 2);
+  EXPECT_EQ(handler_todo["followups"]["overdue"], handler_late0 + 1);
+  EXPECT_EQ(due_today("dept"), dept0 + 2);
   // Another hospital sees none of H001's work.
   auto h2 = as("hosp2").get("/api/v1/me/todo").js();
   EXPECT_EQ(h2["cases"]["mine"], 0);
@@ -135,7 +144,7 @@ TEST_P(TodoHttp, EachCountEqualsTheListItLinksTo) {
   for (auto id : ids) EXPECT_EQ(h2_cases.find(std::to_string(id)), std::string::npos);
   auto b = as("bureau").get("/api/v1/me/todo").js();
   EXPECT_GE(b["cases"]["overdue"], handler_todo["cases"]["overdue"]);
-  EXPECT_EQ(b["followups"]["due_today"], bureau0 + 3);
+  EXPECT_EQ(b["followups"]["due_today"], bureau0 + 2);
   // The queue names are checked.
   auto bad = as("handler").get("/api/v1/cases?queue=everything");
   EXPECT_EQ(bad.status, 422);

@@ -99,6 +99,26 @@ export async function apiGet<T = unknown>(page: Page, url: string): Promise<{ st
   return { status: r.status(), body: body as T }
 }
 
+/** POST with the page's session: JSON (an object) or raw text with its content type. */
+export async function apiPost<T = unknown>(page: Page, url: string, data: unknown, contentType?: string): Promise<{ status: number; body: T }> {
+  const me = await apiGet<{ csrf_token: string }>(page, '/api/v1/me')
+  const headers: Record<string, string> = { 'X-CSRF-Token': me.body.csrf_token }
+  if (contentType) headers['Content-Type'] = contentType
+  const r = await page.request.post(url, { data: data as string | Record<string, unknown>, headers })
+  let body: unknown = undefined
+  try {
+    body = await r.json()
+  } catch {
+    /* no body */
+  }
+  return { status: r.status(), body: body as T }
+}
+
+/** The local date (Asia/Shanghai) `days` from today as YYYY-MM-DD. */
+export function shanghaiDay(days = 0): string {
+  return new Date(Date.now() + 8 * 3600_000 + days * 86400_000).toISOString().slice(0, 10)
+}
+
 /** A visible tree node row (el-tree-node__content) whose name is exactly `name`. */
 export function treeRow(scope: Locator, name: string): Locator {
   return scope.locator('.el-tree-node__content').filter({ has: scope.page().locator('.node-name', { hasText: exact(name) }) }).first()

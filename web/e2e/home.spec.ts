@@ -93,7 +93,7 @@ describe('patient: 查询码 after a bad review', () => {
 interface Todo {
   cases: { mine: number; due_soon: number; overdue: number; supervised: number } | null
   reviews: { pending: number } | null
-  followups: { due_today: number } | null
+  followups: { due_today: number; overdue: number } | null
   staff: { own: { n: number }; department: { n: number } | null } | null
 }
 
@@ -104,14 +104,15 @@ const LISTS: Record<string, { table: string; next: string; size: number; badge?:
   overdue: { table: 'cases-table', next: 'cases-next', size: 30, badge: 'cases-count-overdue', path: '/cases' },
   supervised: { table: 'cases-table', next: 'cases-next', size: 30, badge: 'cases-count-supervised', path: '/cases' },
   reviews: { table: 'reviews-table', next: 'reviews-next', size: 50, badge: 'reviews-count-pending', path: '/sat-reviews' },
-  followups: { table: 'followup-table', next: 'followup-next', size: 50, path: '/sat-followups' },
+  followups: { table: 'followup-table', next: 'followup-next', size: 50, badge: 'followup-count-today', path: '/sat-followups' },
+  followupsOverdue: { table: 'followup-table', next: 'followup-next', size: 50, badge: 'followup-count-overdue', path: '/sat-followups' },
 }
 
 function counts(t: Todo): Record<string, number> {
   const out: Record<string, number> = {}
   if (t.cases) Object.assign(out, { mine: t.cases.mine, dueSoon: t.cases.due_soon, overdue: t.cases.overdue, supervised: t.cases.supervised })
   if (t.reviews) out.reviews = t.reviews.pending
-  if (t.followups) out.followups = t.followups.due_today
+  if (t.followups) Object.assign(out, { followups: t.followups.due_today, followupsOverdue: t.followups.overdue })
   return out
 }
 

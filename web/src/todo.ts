@@ -8,7 +8,7 @@ export interface TodoFigure {
 export interface Todo {
   cases: { mine: number; due_soon: number; overdue: number; supervised: number } | null
   reviews: { pending: number } | null
-  followups: { due_today: number } | null
+  followups: { due_today: number; overdue: number } | null
   staff: { name: string; node_name: string; month: string; own: TodoFigure; department: TodoFigure | null } | null
 }
 export interface TodoItem {
@@ -30,6 +30,9 @@ export function todoItems(t: Todo): TodoItem[] {
     out.push({ key: 'supervised', count: t.cases.supervised, to: '/cases?tab=supervised', alert: true })
   }
   if (t.reviews) out.push({ key: 'reviews', count: t.reviews.pending, to: '/sat-reviews', alert: false })
-  if (t.followups) out.push({ key: 'followups', count: t.followups.due_today, to: '/sat-followups?due=today', alert: false })
+  if (t.followups) {
+    out.push({ key: 'followups', count: t.followups.due_today, to: '/sat-followups?due=today', alert: false })
+    out.push({ key: 'followupsOverdue', count: t.followups.overdue, to: '/sat-followups?due=overdue', alert: true })
+  }
   return out
 }

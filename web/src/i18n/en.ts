@@ -115,6 +115,7 @@ export default {
       supervised: 'Supervised cases',
       reviews: 'Ratings to review',
       followups: 'Follow-up calls due today',
+      followupsOverdue: 'Overdue follow-up calls',
     },
     staff: {
       title: 'My ratings ({month})',

@@ -115,7 +115,8 @@ export default {
       overdue: '已超期案件',
       supervised: '督办案件',
       reviews: '待审核评价',
-      followups: '今日待回访',
+      followups: '今日应访',
+      followupsOverdue: '逾期未访',
     },
     staff: {
       title: '我的评价（{month}）',

@@ -180,3 +180,16 @@ describe('labels of points and scores', () => {
     expect(formScore(null)).toBe('—')
   })
 })
+
+describe('normalizeDay (评价录入 填表日期)', () => {
+  it('reads the ways a clerk types a date and refuses what is not one', async () => {
+    const { normalizeDay } = await import('./model')
+    expect(normalizeDay('2025-03-01')).toBe('2025-03-01')
+    expect(normalizeDay('2025/3/1')).toBe('2025-03-01')
+    expect(normalizeDay('20250301')).toBe('2025-03-01')
+    expect(normalizeDay(' 2025年3月1日 ')).toBe('2025-03-01')
+    expect(normalizeDay('2025-02-30')).toBeNull()
+    expect(normalizeDay('上个月')).toBeNull()
+    expect(normalizeDay('')).toBeNull()
+  })
+})

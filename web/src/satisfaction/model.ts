@@ -248,6 +248,9 @@ export interface FollowupTask {
   phone: string
   discharge_date: string
   due_date: string
+  /** 应访日期: the due date, or the day of the latest 预约回访时间 */
+  call_date: string
+  callback_at: number | null
   status: string
   status_label: string
   attempts: number
@@ -273,7 +276,24 @@ export interface CallScreen extends FollowupTask {
   script: string
   point_id: string
   survey: PublicSurvey
+  /** The outcomes the caller may record now (unreachable after unreachable_after failed calls). */
   outcomes: { code: string; label: string }[]
+  unreachable_after: number
+  history: FollowupAttempt[]
+  earlier_ratings: { id: string; date: string; created_at: number; overall: number; channel: string; node_name: string; unit_name: string; comment: string; status: string; case_id: string | null }[]
+  earlier_cases: { id: string; tracking_code: string; type: string; type_name: string; status: string; status_name: string; received_at: number; node_name: string; summary: string }[]
+}
+
+export interface FollowupAttempt {
+  id: string
+  outcome: string
+  outcome_label: string
+  note: string
+  callback_at: number | null
+  rating_id: string | null
+  case_id: string | null
+  by: string
+  at: number
 }
 
 export interface FollowupRate {
@@ -283,6 +303,7 @@ export interface FollowupRate {
   contacted: number
   reached: number
   pending: number
+  unreachable: number
   rate: number
   target: number
   met: boolean
@@ -412,6 +433,17 @@ export interface PeriodValue {
 const pad = (n: number) => String(n).padStart(2, '0')
 
 /** The Shanghai calendar date of an instant: "2025-05-01". */
+/** A typed date as YYYY-MM-DD: 2025-03-01, 2025/3/1, 2025.3.1 or 20250301; null when not a date. */
+export function normalizeDay(text: string): string | null {
+  const s = text.trim()
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s)
+  if (!m) return null
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const dt = new Date(Date.UTC(y, mo - 1, d))
+  if (y < 2000 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) return null
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+}
+
 export function shanghaiDate(ms: number): string {
   const d = new Date(ms + 8 * 3600 * 1000)
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
