@@ -105,20 +105,24 @@ void put_setting(store::Tx& tx, const char* key, const std::string& value) {
           {std::string(key), value, now_ms()});
 }
 
-// One sealed column: its table, the column, and (when it holds a phone) the hash column to
-// recompute with the new key's phone-hash key. `json_phone` means the sealed text is the case's
-// {"name","phone"} JSON rather than the bare number.
+// One sealed column: its table, the column, and (when it holds a phone) where its hash lives
+// to recompute with the new key's phone-hash key: a column of the same row, or (for ratings) the
+// rating_phones index, upserted so that ratings stored before that index existed join it.
+// `json_phone` means the sealed text is the case's {"name","phone"} JSON, not the bare number.
 struct Sealed {
   const char* table;
   const char* column;
   const char* hash_column;  // nullptr when none
   bool json_phone;
+  const char* hash_upsert = nullptr;  // binds (hash, id)
 };
 constexpr Sealed kSealed[] = {
     {"cases", "complainant_enc", "phone_hash", true},
     {"followup_tasks", "name_enc", nullptr, false},
     {"followup_tasks", "phone_enc", "phone_hash", false},
-    {"ratings", "phone_enc", nullptr, false},
+    {"ratings", "phone_enc", nullptr, false,
+     "INSERT INTO rating_phones(rating_id, phone_hash, node_id) SELECT id, ?, node_id FROM ratings WHERE id = ? "
+     "ON CONFLICT (rating_id) DO UPDATE SET phone_hash = excluded.phone_hash"},
 };
 
 // Re-seals every sealed value with `to` (a fresh nonce even when the keys are equal) and
@@ -148,6 +152,8 @@ int64_t reseal_all(store::Tx& tx, const std::string& from, const std::string& to
         }
         p.emplace_back(after);
         tx.exec(fmt::format("UPDATE {} SET {} WHERE id = ?", s.table, set), p);
+        if (s.hash_upsert)
+          if (auto hash = pii::phone_hash(to, plain); !hash.empty()) tx.exec(s.hash_upsert, {hash, after});
         ++n;
       }
     }

@@ -168,6 +168,12 @@ TEST_P(DataKey, PersonalDataIsSealedWithAKeyKeptOutsideTheDatabaseAndItsBackups)
   EXPECT_NE(sealed[0].str(1), cases::pii::phone_hash(key, phone));
   for (const auto& r : db->query("SELECT phone_enc FROM ratings WHERE phone_enc IS NOT NULL"))
     EXPECT_THROW(cases::pii::open(key, r.str(0)), Error);
+  // The call screen's index of raters' phones follows the new key, for every rating with a phone.
+  auto indexed = db->query(
+      "SELECT r.phone_enc, h.phone_hash FROM ratings r LEFT JOIN rating_phones h ON h.rating_id = r.id "
+      "WHERE r.phone_enc IS NOT NULL");
+  ASSERT_GT(indexed.size(), 10u);
+  for (const auto& r : indexed) EXPECT_EQ(r.str(1), cases::pii::phone_hash(new_key, cases::pii::open(new_key, r.str(0))));
   EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM audit_log WHERE action = 'data_key.rotate'")).value_or(0),
             1);
   {

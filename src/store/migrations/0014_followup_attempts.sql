@@ -27,7 +27,8 @@ CREATE INDEX followup_tasks_call ON followup_tasks(unit_id, call_day, id);
 
 -- Ratings that carry a phone number, by its keyed hash (cases::pii::phone_hash): the call
 -- screen lists a patient's earlier ratings. Written only for ratings with a number, so intake
--- of the others is unchanged; ratings stored before this migration are not listed.
+-- of the others is unchanged; ratings stored before this migration join it when the data key
+-- re-hashes every phone (the first start of this version, and every `manyi data-key rotate`).
 CREATE TABLE rating_phones (
   rating_id BIGINT PRIMARY KEY,
   phone_hash TEXT NOT NULL,
