@@ -643,7 +643,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
   auto line = lineage(tx, *node, in.owner_node_id);
   c.unit_id = line.unit_id;
   auto cfg = config_of(tx);
-  c.category = in.category.empty() ? cfg->suggest(in.content).category : in.category;
+  c.category = in.category.empty() ? cfg->suggest(in.category_text.value_or(in.content)).category : in.category;
   auto cat = cfg->category(c.category);
   if (!cat || !cat->active) throw invalid("category", "unknown category: " + c.category);
   c.sensitive = cat->sensitive;

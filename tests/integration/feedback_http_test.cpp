@@ -506,6 +506,29 @@ TEST_P(FeedbackHttp, PointsQrAndPostersWithinTheUnit) {
   EXPECT_GE(list.js()["items"].size(), 3u);
 }
 
+// A bad review's category comes from what the patient said — the comment, else the dimensions
+// rated lowest — never from the header that names the unit and the point: a bare 不满意 on a
+// 收费窗口 is not a charges complaint, and one at a 卫生院 is not about hygiene.
+TEST_P(FeedbackHttp, BadReviewCategoryComesFromWhatThePatientSaid) {
+  start();
+  auto h = as("handler");
+  std::string window = point("H001-SFC-1", "window");
+  ASSERT_FALSE(window.empty());
+  auto category_of = [&](const json& body) {
+    auto r = h.post("/api/v1/ratings", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto id = r.js()["case_id"];
+    if (!id.is_string()) return std::string("(no case) ") + r.body;
+    return db->query("SELECT category FROM cases WHERE id = ?", {std::stoll(id.get<std::string>())})[0].str(0);
+  };
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 1}}), "other");
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 2}, {"comment", "窗口的人态度很差，问两句就不耐烦"}}),
+            "attitude");
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 1},
+                         {"answers", {{"efficiency", 1}, {"attitude", 4}, {"service_level", 3}}}}),
+            "waiting");
+}
+
 TEST_P(FeedbackHttp, ConsoleEntryRecordsTheChannel) {
   start();
   auto h = as("handler");

@@ -7,7 +7,7 @@
 --  * New: 隐私保护 (privacy), a top category, and 药品供应 (drug supply) under 管理流程.
 -- Only rules an administrator never edited (updated_at = 0) are replaced; the suggestion weighs
 -- each matched word by its length, so a specific phrase outweighs a one-character word.
-UPDATE case_categories SET keywords = '态度,冷漠,冷淡,冷冰冰,不耐烦,没耐心,不耐心,没有耐心,脸色,板着脸,翻白眼,爱理不理,爱答不理,不理人,不搭理,不理会,没好气,傲慢,高高在上,阴阳怪气,嫌我,嫌病人,嫌弃,玩手机,聊天,服务意识,粗鲁,不认真,不听' WHERE code = 'attitude' AND updated_at = 0;
+UPDATE case_categories SET keywords = '态度,冷漠,冷淡,冷冰冰,不耐烦,没耐心,不耐心,没有耐心,脸色,板着脸,翻白眼,爱理不理,爱答不理,不理人,不搭理,不理会,没好气,傲慢,高高在上,阴阳怪气,嫌我,嫌病人,嫌弃,玩手机,聊天,服务意识,粗鲁,不认真,不听,沟通' WHERE code = 'attitude' AND updated_at = 0;
 UPDATE case_categories SET keywords = '骂,训斥,呵斥,凶,吼,态度恶劣,语气,辱骂,脏话,出言不逊,大吼大叫,发火,滚,数落,吵架,吵起来,难听,恐吓,威胁' WHERE code = 'attitude_rude' AND updated_at = 0;
 UPDATE case_categories SET keywords = '推诿,敷衍,踢皮球,不理,不管,推来推去,互相推,推给,不归,没下文,没有下文,拖着,不肯' WHERE code = 'attitude_shirk' AND updated_at = 0;
 UPDATE case_categories SET keywords = '误诊,漏诊,延误,耽误,水平太差,水平差,技术不行,技术差,医术,不负责,草率,不专业,不仔细,没仔细,没看好,看不好,治不好,治疗方案,不必要的检查,不必要' WHERE code = 'quality' AND updated_at = 0;
@@ -19,7 +19,7 @@ UPDATE case_categories SET keywords = '跌倒,坠床,摔倒,滑倒,摔了,摔下
 UPDATE case_categories SET keywords = '收费,价格,费用,药费,检查费,挂号费,床位费,材料费,护理费,手术费,贵,自费,收钱,明细,清单,花了,负担' WHERE code = 'charges' AND updated_at = 0;
 UPDATE case_categories SET keywords = '乱收费,乱收,多收,重复收费,收费不合理,不合理收费,超标准,收了钱' WHERE code = 'charges_over' AND updated_at = 0;
 UPDATE case_categories SET keywords = '退费,退款,退钱,退回,退号,结算,报销,医保,新农合,发票,押金,到账,扣款,医保卡' WHERE code = 'charges_refund' AND updated_at = 0;
-UPDATE case_categories SET keywords = '排队,等候,等待,等了,太久,很久,好久,太慢,很慢,迟迟,干等,半天,个小时,个多小时,个钟头,挂号难,号源,预约,迟到,插队,拖了,等到' WHERE code = 'waiting' AND updated_at = 0;
+UPDATE case_categories SET keywords = '排队,等候,等待,等了,太久,很久,好久,太慢,很慢,迟迟,干等,半天,个小时,个多小时,个钟头,挂号难,号源,预约,迟到,插队,拖了,等到,效率' WHERE code = 'waiting' AND updated_at = 0;
 UPDATE case_categories SET keywords = '排队,候诊,等了,太久,插队,叫号,排长队,队伍,轮到,干等,开诊' WHERE code = 'waiting_queue' AND updated_at = 0;
 UPDATE case_categories SET keywords = '挂号难,挂号太难,号源,预约,抢号,抢不到,挂不上,挂不到,约不到,放号,没有号,没号,专家号,停诊,床位,排号' WHERE code = 'waiting_booking' AND updated_at = 0;
 UPDATE case_categories SET keywords = '卫生间,厕所,不卫生,卫生差,脏,脏乱,杂物,打扫,清理,垃圾,臭,异味,蟑螂,污渍,噪音,吵,隔音,停车,车位,环境,空调,暖气,太冷,特别冷,很冷,太热,闷,空气,热水,电梯,座位,抽烟,指示牌,食堂,饭菜,无障碍,设施,坏了' WHERE code = 'environment' AND updated_at = 0;
