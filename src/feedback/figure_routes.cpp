@@ -33,16 +33,17 @@ metrics::Period period_of(http::Ctx& c) {
   return metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
 }
 
-// The surveys whose figures are shown: ?template=ID[,ID…] (at most 10 surveys), else the default
-// survey alone — the shipped patient survey (门诊患者满意度), else the first shipped survey. One
-// survey's figures stand alone: another survey's dimensions (the staff survey's 薪酬待遇) are
-// never mixed in unless the user picks several surveys.
+// The surveys whose figures are shown: ?template=ID[,ID…] (at most 10 surveys), else one survey
+// — the shipped patient survey (门诊患者满意度), or, for a node that does not collect it (a
+// window, 收费处), the shipped survey most of its collection points collect. One survey's figures
+// stand alone: another survey's dimensions (the staff survey's 薪酬待遇) are never mixed in
+// unless the user picks several surveys.
 const char* kDefaultSurvey = "outpatient";
 struct Surveys {
   std::vector<int64_t> ids;
   std::vector<forms::Template> items;
 };
-Surveys surveys_of(http::Ctx& c, FeedbackService& svc) {
+Surveys surveys_of(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
   Surveys s;
   std::string v = c.req.q("template").value_or("");
   size_t from = 0;
@@ -60,16 +61,32 @@ Surveys surveys_of(http::Ctx& c, FeedbackService& svc) {
     s.items.push_back(*t);
   }
   if (s.ids.empty()) {
-    auto t = svc.forms().by_code(kDefaultSurvey);
-    if (!t || t->kind != "survey" || t->owner_node_id != 0)
-      for (auto& x : svc.forms().list("survey", {}))
-        if (x.owner_node_id == 0) {
-          t = x;
-          break;
-        }
-    if (t) {
-      s.ids.push_back(t->id);
-      s.items.push_back(*t);
+    // Decided by the node's collection points, not by the period's answers, so the survey shown
+    // does not change as answers arrive: the patient survey wherever it is collected, else the
+    // survey most of the node's points collect (a 收费处 has only windows).
+    std::map<int64_t, int64_t> points;  // template -> active points in the subtree
+    for (auto& r : svc.db().query("SELECT p.template_id, COUNT(*) FROM collection_points p JOIN org_nodes n ON "
+                                  "n.id = p.node_id WHERE n.path >= ? AND n.path < ? AND p.active = 1 "
+                                  "GROUP BY p.template_id",
+                                  {n.path, http::subtree_upper(n.path)}))
+      points[r.i64(0)] = r.i64(1);
+    std::optional<forms::Template> pick;
+    int64_t most = 0;
+    for (auto& t : svc.forms().list("survey", {})) {
+      if (t.owner_node_id != 0) continue;
+      int64_t k = points.count(t.id) ? points[t.id] : 0;
+      if (t.code == kDefaultSurvey && (k > 0 || points.empty())) {
+        pick = t;
+        break;
+      }
+      if (!pick || k > most) {
+        pick = t;
+        most = k;
+      }
+    }
+    if (pick) {
+      s.ids.push_back(pick->id);
+      s.items.push_back(*pick);
     }
   }
   return s;
@@ -177,7 +194,7 @@ void register_figure_routes(App& app, const Services& S) {
   r.add("GET", "/api/v1/satisfaction/dashboard", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
     auto p = period_of(c);
-    auto sv = surveys_of(c, *svc);
+    auto sv = surveys_of(c, *svc, n);
     auto& tmpl = sv.ids;
     int64_t min_n = min_n_of(c, *svc);
     metrics::Query q;
@@ -236,7 +253,7 @@ void register_figure_routes(App& app, const Services& S) {
   r.add("GET", "/api/v1/satisfaction/ranking", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
     auto p = period_of(c);
-    auto sv = surveys_of(c, *svc);
+    auto sv = surveys_of(c, *svc, n);
     int64_t min_n = min_n_of(c, *svc);
     auto ar = around(c, *svc, n);
     json j = ranking_json(ranking(*svc, n, ar, p, sv.ids, min_n), min_n, ar.kids);
@@ -250,7 +267,7 @@ void register_figure_routes(App& app, const Services& S) {
     auto n = scope_node(c, *svc, "report.read");
     c.require("rating.read", n.id);
     auto p = period_of(c);
-    auto sv = surveys_of(c, *svc);
+    auto sv = surveys_of(c, *svc, n);
     int64_t min_n = min_n_of(c, *svc);
     auto e = ranking(*svc, n, around(c, *svc, n), p, sv.ids, min_n);
     std::string names;

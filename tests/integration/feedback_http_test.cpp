@@ -660,6 +660,12 @@ TEST_P(FeedbackHttp, DashboardShowsOneSurveyUnlessSeveralArePicked) {
     if (x["code"] == "environment") EXPECT_EQ(by_label["门诊患者满意度·环境卫生"]["n"], x["n"]);
   for (auto& x : st["dimensions"])
     if (x["code"] == "environment") EXPECT_EQ(by_label["医务人员满意度·工作环境"]["n"], x["n"]);
+  // A node without patient-survey answers (收费处: windows only) shows the one survey it has.
+  auto win = as("hosp1").get("/api/v1/satisfaction/dashboard?period=year&year=" + this_year() + "&node=" + node("H001-SFC"));
+  ASSERT_EQ(win.status, 200) << win.body;
+  ASSERT_EQ(win.js()["surveys"].size(), 1u);
+  EXPECT_EQ(win.js()["surveys"][0]["name"], "窗口服务好差评");
+  EXPECT_GT(win.js()["overall"]["n"].get<int64_t>(), 0);
   // Bad input names the field.
   for (std::string bad : std::vector<std::string>{"abc", "1", outpatient + ",x"}) {
     auto r = bureau.get(q + "&template=" + bad);
