@@ -3,6 +3,7 @@
 // record and its case commit together or not at all.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "store/db.hpp"
@@ -15,6 +16,10 @@ struct NewCase {
   int64_t node_id = 0;  // the org node the case is about (point, department or institution)
   std::string content;
   std::string category;           // category code; empty = suggest from the text
+  // The text the category is suggested from when it is not the content: a bad review's content
+  // opens with a header naming the unit and the point (收费窗口, 卫生院), which says nothing of
+  // the complaint; its category comes from what the patient said.
+  std::optional<std::string> category_text;
   std::string complainant_name;   // stored encrypted
   std::string complainant_phone;  // stored encrypted
   int64_t source_rating_id = 0;   // for bad_review: one case per rating (a second call returns the first)

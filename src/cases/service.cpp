@@ -427,15 +427,18 @@ struct Config {
   // every distinct word once, and per category the indexes of its own words and, per top
   // category, of its own and its active sub-categories' words, each word once.
   std::vector<std::string> words;
+  std::vector<int> weight;  // characters (code points) of each word
   std::vector<std::vector<size_t>> own_words, group_words;
   void prepare_keywords() {
     words.clear();
+    weight.clear();
     own_words.clear();
     group_words.clear();
     auto word_ix = [&](const std::string& w) {
       auto it = std::find(words.begin(), words.end(), w);
       if (it != words.end()) return static_cast<size_t>(it - words.begin());
       words.push_back(w);
+      weight.push_back(static_cast<int>(std::count_if(w.begin(), w.end(), [](char ch) { return (ch & 0xC0) != 0x80; })));
       return words.size() - 1;
     };
     auto add_unique = [&](std::vector<size_t>& to, const std::string& list) {
@@ -451,7 +454,7 @@ struct Config {
     }
   }
   // Two levels: the top category whose keywords (its own and its sub-categories', each word
-  // once) occur most often in the text — ties go to an integrity category, which must reach
+  // once) occur most often in the text, each occurrence weighed by the word's length — ties go to an integrity category, which must reach
   // the discipline office — then, inside it, the sub-category with the most hits, if any.
   Suggestion suggest(const std::string& content) const {
     std::vector<int> seen(words.size(), -1);  // occurrences of each keyword, counted once
@@ -464,9 +467,10 @@ struct Config {
       }
       return seen[i];
     };
+    // A match weighs its length in characters: 等报告 says more than 等, 态度恶劣 more than 凶.
     auto hits_of = [&](const std::vector<size_t>& ix) {
       int n = 0;
-      for (size_t i : ix) n += count(i);
+      for (size_t i : ix) n += count(i) * weight[i];
       return n;
     };
     const Category* top = nullptr;
@@ -639,7 +643,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
   auto line = lineage(tx, *node, in.owner_node_id);
   c.unit_id = line.unit_id;
   auto cfg = config_of(tx);
-  c.category = in.category.empty() ? cfg->suggest(in.content).category : in.category;
+  c.category = in.category.empty() ? cfg->suggest(in.category_text.value_or(in.content)).category : in.category;
   auto cat = cfg->category(c.category);
   if (!cat || !cat->active) throw invalid("category", "unknown category: " + c.category);
   c.sensitive = cat->sensitive;

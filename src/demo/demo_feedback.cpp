@@ -244,6 +244,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
       int overall;
       std::string comment, phone;
       int64_t id;
+      forms::Answers answers;  // the dimensions rated, which the case's category comes from without a comment
     };
     std::vector<BadCase> bad_cases;
     int64_t id_seq = 0;
@@ -253,6 +254,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
           feedback::NewRating nr;
           nr.overall = b.overall;
           nr.comment = b.comment;
+          nr.answers = b.answers;
           nr.channel = "qr";
           int64_t cid = svc.open_bad_review(tx, pts[b.point].info, nr, b.id, b.phone);
           if (cid) {
@@ -431,7 +433,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
           for (auto& [dim, lvl] : forms::dimension_levels(*dp.info.def, answers)) obs.push_back({dim, lvl});
           rollups.add(dp.info.point.node_id, dp.info.tree, dp.info.point.template_id, rday, obs);
           if (pr.overall <= 2 && rday >= case_from)
-            bad_cases.push_back({rating_rows.size() - 1, pr.point, pr.overall, comment, phone, id});
+            bad_cases.push_back({rating_rows.size() - 1, pr.point, pr.overall, comment, phone, id, answers});
         }
         ++sum.ratings;
       }

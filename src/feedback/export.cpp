@@ -65,8 +65,8 @@ std::string time_text(int64_t ms) {
 
 }  // namespace
 
-std::string ranking_xlsx(const std::string& node_name, const std::string& period_label,
-                         const std::vector<metrics::RankEntry>& e, int64_t min_n) {
+std::string ranking_xlsx(const std::string& node_name, const std::string& period_label, const std::string& surveys,
+                         const std::vector<metrics::RankGroup>& groups, int64_t min_n) {
   std::string path = temp_path();
   {
     Book b(path);
@@ -77,33 +77,44 @@ std::string ranking_xlsx(const std::string& node_name, const std::string& period
     format_set_num_format(pct, "0.0%");
     lxw_format* num = workbook_add_format(b.wb);
     format_set_num_format(num, "0.0");
-    worksheet_set_column(ws, 1, 1, 28, nullptr);
-    worksheet_set_column(ws, 2, 9, 12, nullptr);
+    worksheet_set_column(ws, 0, 0, 20, nullptr);
+    worksheet_set_column(ws, 1, 1, 8, nullptr);
+    worksheet_set_column(ws, 2, 2, 28, nullptr);
+    worksheet_set_column(ws, 3, 10, 12, nullptr);
     worksheet_write_string(ws, 0, 0, (node_name + " 满意度排名（" + period_label + "）").c_str(), bold);
-    const char* head[] = {"排名", "单位", "样本量", "满意率", "置信下限(95%)", "置信上限(95%)", "均分(0-100)", "目标", "是否达标"};
-    for (int i = 0; i < 9; ++i) worksheet_write_string(ws, 2, static_cast<lxw_col_t>(i), head[i], bold);
+    worksheet_write_string(ws, 1, 0, ("问卷：" + surveys).c_str(), nullptr);
+    const char* head[] = {"类别", "排名", "单位", "样本量", "满意率", "置信下限(95%)", "置信上限(95%)", "均分(0-100)", "目标", "是否达标"};
     lxw_row_t row = 3;
     int hidden = 0;
-    for (auto& x : e) {
-      if (x.ranked) worksheet_write_number(ws, row, 0, x.rank, nullptr);
-      else {
-        worksheet_write_string(ws, row, 0, "—", nullptr);
-        ++hidden;
+    for (auto& g : groups) {
+      // Each kind its own block: a county bureau is never ranked against a single hospital.
+      std::string title = fmt::format("{}（{} 个，组内排名）", g.name, g.entries.size());
+      worksheet_write_string(ws, row++, 0, title.c_str(), bold);
+      for (int i = 0; i < 10; ++i) worksheet_write_string(ws, row, static_cast<lxw_col_t>(i), head[i], bold);
+      ++row;
+      for (auto& x : g.entries) {
+        worksheet_write_string(ws, row, 0, g.name.c_str(), nullptr);
+        if (x.ranked) worksheet_write_number(ws, row, 1, x.rank, nullptr);
+        else {
+          worksheet_write_string(ws, row, 1, "—", nullptr);
+          ++hidden;
+        }
+        worksheet_write_string(ws, row, 2, x.name.c_str(), nullptr);
+        worksheet_write_number(ws, row, 3, static_cast<double>(x.fig.n), nullptr);
+        if (x.fig.n) {
+          worksheet_write_number(ws, row, 4, x.fig.rate, pct);
+          worksheet_write_number(ws, row, 5, x.fig.ci.low, pct);
+          worksheet_write_number(ws, row, 6, x.fig.ci.high, pct);
+          worksheet_write_number(ws, row, 7, x.fig.mean_score, num);
+        }
+        worksheet_write_number(ws, row, 8, x.target, pct);
+        worksheet_write_string(ws, row, 9, x.fig.n == 0 ? "无评价" : x.fig.rate >= x.target ? "达标" : "未达标", nullptr);
+        ++row;
       }
-      worksheet_write_string(ws, row, 1, x.name.c_str(), nullptr);
-      worksheet_write_number(ws, row, 2, static_cast<double>(x.fig.n), nullptr);
-      if (x.fig.n) {
-        worksheet_write_number(ws, row, 3, x.fig.rate, pct);
-        worksheet_write_number(ws, row, 4, x.fig.ci.low, pct);
-        worksheet_write_number(ws, row, 5, x.fig.ci.high, pct);
-        worksheet_write_number(ws, row, 6, x.fig.mean_score, num);
-      }
-      worksheet_write_number(ws, row, 7, x.target, pct);
-      worksheet_write_string(ws, row, 8, x.fig.n == 0 ? "无评价" : x.fig.rate >= x.target ? "达标" : "未达标", nullptr);
       ++row;
     }
-    ++row;
-    std::string note = fmt::format("说明：按满意率 95% 置信区间下限排序；样本量不足 {} 的单位不参与排名（本表 {} 个）。", min_n, hidden);
+    std::string note = fmt::format(
+        "说明：同类单位组内按满意率 95% 置信区间下限排序；样本量不足 {} 的单位不参与排名（本表 {} 个）。", min_n, hidden);
     worksheet_write_string(ws, row, 0, note.c_str(), nullptr);
     b.close();
   }

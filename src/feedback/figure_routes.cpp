@@ -3,11 +3,13 @@
 // .xlsx exports of the ranking and the comments.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "app/respond.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/id.hpp"
 #include "feedback/export.hpp"
 #include "feedback/routes.hpp"
 #include "http/download.hpp"
@@ -31,11 +33,68 @@ metrics::Period period_of(http::Ctx& c) {
   return metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
 }
 
-int64_t template_of(http::Ctx& c, FeedbackService& svc) {
-  auto t = c.id_query("template");
-  if (!t) return 0;
-  if (!svc.forms().get(*t)) throw invalid("template", "no such template");
-  return *t;
+// The surveys whose figures are shown: ?template=ID[,ID…] (at most 10 surveys), else one survey
+// — the shipped patient survey (门诊患者满意度), or, for a node that does not collect it (a
+// window, 收费处), the shipped survey most of its collection points collect. One survey's figures
+// stand alone: another survey's dimensions (the staff survey's 薪酬待遇) are never mixed in
+// unless the user picks several surveys.
+const char* kDefaultSurvey = "outpatient";
+struct Surveys {
+  std::vector<int64_t> ids;
+  std::vector<forms::Template> items;
+};
+Surveys surveys_of(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
+  Surveys s;
+  std::string v = c.req.q("template").value_or("");
+  size_t from = 0;
+  while (from < v.size()) {
+    size_t comma = v.find(',', from);
+    std::string one = v.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    from = comma == std::string::npos ? v.size() : comma + 1;
+    if (one.empty()) continue;
+    int64_t id = parse_id(one);
+    auto t = id ? svc.forms().get(id) : std::nullopt;
+    if (!t || t->kind != "survey") throw invalid("template", "no such survey: " + one);
+    if (std::find(s.ids.begin(), s.ids.end(), t->id) != s.ids.end()) continue;
+    if (s.ids.size() == 10) throw invalid("template", "at most 10 surveys at once");
+    s.ids.push_back(t->id);
+    s.items.push_back(*t);
+  }
+  if (s.ids.empty()) {
+    // Decided by the node's collection points, not by the period's answers, so the survey shown
+    // does not change as answers arrive: the patient survey wherever it is collected, else the
+    // survey most of the node's points collect (a 收费处 has only windows).
+    std::map<int64_t, int64_t> points;  // template -> active points in the subtree
+    for (auto& r : svc.db().query("SELECT p.template_id, COUNT(*) FROM collection_points p JOIN org_nodes n ON "
+                                  "n.id = p.node_id WHERE n.path >= ? AND n.path < ? AND p.active = 1 "
+                                  "GROUP BY p.template_id",
+                                  {n.path, http::subtree_upper(n.path)}))
+      points[r.i64(0)] = r.i64(1);
+    std::optional<forms::Template> pick;
+    int64_t most = 0;
+    for (auto& t : svc.forms().list("survey", {})) {
+      if (t.owner_node_id != 0) continue;
+      int64_t k = points.count(t.id) ? points[t.id] : 0;
+      if (t.code == kDefaultSurvey && (k > 0 || points.empty())) {
+        pick = t;
+        break;
+      }
+      if (!pick || k > most) {
+        pick = t;
+        most = k;
+      }
+    }
+    if (pick) {
+      s.ids.push_back(pick->id);
+      s.items.push_back(*pick);
+    }
+  }
+  return s;
+}
+json surveys_json(const Surveys& s) {
+  json out = json::array();
+  for (auto& t : s.items) out.push_back({{"id", id_str(t.id)}, {"code", t.code}, {"name", t.name}});
+  return out;
 }
 
 int64_t min_n_of(http::Ctx& c, FeedbackService& svc) {
@@ -64,8 +123,8 @@ Around around(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
   return a;
 }
 
-std::vector<metrics::RankEntry> ranking(FeedbackService& svc, const org::Node& n, const Around& a,
-                                        const metrics::Period& p, int64_t tmpl, int64_t min_n) {
+std::vector<metrics::RankGroup> ranking(FeedbackService& svc, const org::Node& n, const Around& a,
+                                        const metrics::Period& p, const std::vector<int64_t>& tmpl, int64_t min_n) {
   std::vector<metrics::Child> kids;
   for (auto& [id, k] : a.kids) kids.push_back({k.id, k.path, metrics::tree_kind(k.kind)});
   auto figs = svc.figures().per_child(n.path, kids, p, tmpl);
@@ -76,34 +135,39 @@ std::vector<metrics::RankEntry> ranking(FeedbackService& svc, const org::Node& n
     metrics::RankEntry x;
     x.node_id = k.id;
     x.name = by_id.at(k.id).name;
+    x.kind = by_id.at(k.id).kind;
     x.fig = figs[k.id];
     x.target = targets.at(k.id);
     e.push_back(std::move(x));
   }
-  metrics::rank_entries(e, min_n);
-  return e;
+  return metrics::rank_by_kind(std::move(e), min_n);
 }
 
-json ranking_json(FeedbackService& svc, const std::vector<metrics::RankEntry>& e, int64_t min_n,
-                  const std::map<int64_t, org::Node>& nodes) {
-  json items = json::array();
+// The ranking as groups of one node kind each (rank is within the group), and the same entries
+// flat with their group, for clients that list them.
+json ranking_json(const std::vector<metrics::RankGroup>& groups, int64_t min_n, const std::map<int64_t, org::Node>& nodes) {
+  json items = json::array(), gj = json::array();
   int hidden = 0;
-  for (auto& x : e) {
-    json j = figure_json(x.fig);
-    auto it = nodes.find(x.node_id);
-    j["node_id"] = id_str(x.node_id);
-    j["name"] = x.name;
-    j["kind"] = it != nodes.end() ? it->second.kind : "";
-    j["has_children"] = it != nodes.end() && it->second.has_children;
-    j["rank"] = x.rank ? json(x.rank) : json(nullptr);
-    j["ranked"] = x.ranked;
-    j["target"] = x.target;
-    j["met"] = x.fig.n > 0 && x.fig.rate >= x.target;
-    if (!x.ranked) ++hidden;
-    items.push_back(j);
+  for (auto& g : groups) {
+    gj.push_back({{"kind", g.kind}, {"name", g.name}, {"count", g.entries.size()}, {"hidden", g.hidden}});
+    for (auto& x : g.entries) {
+      json j = figure_json(x.fig);
+      auto it = nodes.find(x.node_id);
+      j["node_id"] = id_str(x.node_id);
+      j["name"] = x.name;
+      j["kind"] = it != nodes.end() ? it->second.kind : "";
+      j["has_children"] = it != nodes.end() && it->second.has_children;
+      j["rank"] = x.rank ? json(x.rank) : json(nullptr);
+      j["ranked"] = x.ranked;
+      j["target"] = x.target;
+      j["met"] = x.fig.n > 0 && x.fig.rate >= x.target;
+      j["group"] = g.kind;
+      if (!x.ranked) ++hidden;
+      items.push_back(j);
+    }
   }
   std::string note = hidden ? fmt::format("{} 个单位样本量不足 {}（或无评价），未参与排名", hidden, min_n) : "";
-  return {{"min_n", min_n}, {"sort", "ci_low"}, {"hidden", hidden}, {"note", note}, {"items", items}};
+  return {{"min_n", min_n}, {"sort", "ci_low"}, {"hidden", hidden}, {"note", note}, {"groups", gj}, {"items", items}};
 }
 
 // Breadcrumb of the node: the ancestors the caller may read, in one query.
@@ -130,16 +194,14 @@ void register_figure_routes(App& app, const Services& S) {
   r.add("GET", "/api/v1/satisfaction/dashboard", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
     auto p = period_of(c);
-    int64_t tmpl = template_of(c, *svc);
+    auto sv = surveys_of(c, *svc, n);
+    auto& tmpl = sv.ids;
     int64_t min_n = min_n_of(c, *svc);
     metrics::Query q;
     q.node_path = n.path;
     if (metrics::tree_kind(n.kind)) q.tree_node = n.id;
     q.period = p;
-    q.template_id = tmpl;
-    auto dims = svc->dimensions(tmpl);
-    q.dimensions = {"overall"};
-    for (auto& d : dims) q.dimensions.push_back(d.first);
+    q.templates = tmpl;
     auto figs = svc->figures().by_dimension(q);
     auto ar = around(c, *svc, n);
     double target = ar.targets.at(n.id);
@@ -147,13 +209,25 @@ void register_figure_routes(App& app, const Services& S) {
     overall["target"] = target;
     overall["met"] = figs["overall"].n > 0 && figs["overall"].rate >= target;
     overall["met_with_confidence"] = figs["overall"].n > 0 && figs["overall"].ci.low >= target;
+    // Each survey's own dimensions from its own answers: two surveys may use one code for
+    // different questions (环境卫生 for patients, 工作环境 for staff).
     json dj = json::array();
-    for (auto& [code, name] : dims) {
-      if (!figs[code].n) continue;
-      json x = figure_json(figs[code]);
-      x["code"] = code;
-      x["name"] = name;
-      dj.push_back(x);
+    for (auto& t : sv.items) {
+      metrics::Query dq = q;
+      dq.templates = {t.id};
+      dq.dimensions.clear();
+      auto dims = svc->dimensions(t.id);
+      for (auto& d : dims) dq.dimensions.push_back(d.first);
+      auto dfigs = svc->figures().by_dimension(dq);
+      for (auto& [code, name] : dims) {
+        if (!dfigs[code].n) continue;
+        json x = figure_json(dfigs[code]);
+        x["code"] = code;
+        x["name"] = name;
+        x["template_id"] = id_str(t.id);
+        x["template_name"] = t.name;
+        dj.push_back(x);
+      }
     }
     int end_month = metrics::month_of(p.to);
     json trend = json::array();
@@ -165,28 +239,31 @@ void register_figure_routes(App& app, const Services& S) {
       trend.push_back(x);
     }
     json crumbs = breadcrumbs(c, *svc, n);
-    json tj = nullptr;  // the survey the figures are limited to, with its current version
-    if (tmpl)
-      if (auto t = svc->forms().get(tmpl))
+    json tj = nullptr;  // the one survey the figures are limited to, with its current version
+    if (tmpl.size() == 1)
+      if (auto t = svc->forms().get(tmpl[0]))
         tj = {{"id", id_str(t->id)}, {"name", t->name}, {"current_version", t->current_version}};
     return json_response(
         {{"node", {{"id", id_str(n.id)}, {"name", n.name}, {"kind", n.kind}, {"code", n.code}}},
          {"template", tj},
          {"breadcrumbs", crumbs},
          {"period", {{"label", p.label}, {"from", p.from}, {"to", p.to}}},
+         {"surveys", surveys_json(sv)},
          {"overall", overall},
          {"dimensions", dj},
          {"trend", trend},
-         {"ranking", ranking_json(*svc, ranking(*svc, n, ar, p, tmpl, min_n), min_n, ar.kids)}});
+         {"ranking", ranking_json(ranking(*svc, n, ar, p, tmpl, min_n), min_n, ar.kids)}});
   });
 
   r.add("GET", "/api/v1/satisfaction/ranking", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
     auto p = period_of(c);
-    int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
+    auto sv = surveys_of(c, *svc, n);
+    int64_t min_n = min_n_of(c, *svc);
     auto ar = around(c, *svc, n);
-    json j = ranking_json(*svc, ranking(*svc, n, ar, p, tmpl, min_n), min_n, ar.kids);
+    json j = ranking_json(ranking(*svc, n, ar, p, sv.ids, min_n), min_n, ar.kids);
     j["node"] = {{"id", id_str(n.id)}, {"name", n.name}};
+    j["surveys"] = surveys_json(sv);
     j["period"] = {{"label", p.label}, {"from", p.from}, {"to", p.to}};
     return json_response(j);
   });
@@ -195,9 +272,12 @@ void register_figure_routes(App& app, const Services& S) {
     auto n = scope_node(c, *svc, "report.read");
     c.require("rating.read", n.id);
     auto p = period_of(c);
-    int64_t tmpl = template_of(c, *svc), min_n = min_n_of(c, *svc);
-    auto e = ranking(*svc, n, around(c, *svc, n), p, tmpl, min_n);
-    auto bytes = ranking_xlsx(n.name, p.label, e, min_n);
+    auto sv = surveys_of(c, *svc, n);
+    int64_t min_n = min_n_of(c, *svc);
+    auto e = ranking(*svc, n, around(c, *svc, n), p, sv.ids, min_n);
+    std::string names;
+    for (auto& t : sv.items) names += (names.empty() ? "" : "、") + t.name;
+    auto bytes = ranking_xlsx(n.name, p.label, names, e, min_n);
     auto res = http::Response::text(200, std::move(bytes),
                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     res.header("Content-Disposition",

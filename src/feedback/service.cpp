@@ -540,6 +540,17 @@ int64_t FeedbackService::open_bad_review(store::Tx& tx, const PointInfo& p, cons
   c.content = fmt::format("【{}】{} · {}：总体评价“{}”。{}{}", channel_label(r.channel), p.point.unit_name,
                           p.point.name, level_label(r.overall), r.comment.empty() ? "（未留言）" : "留言：",
                           r.comment);
+  // The category from what the patient said: the comment, else the dimensions rated lowest
+  // (服务态度差, 等候时间差; 一般 or worse) — never the header's unit and point names.
+  std::string said = r.comment;
+  if (said.empty() && p.def) {
+    auto levels = forms::dimension_levels(*p.def, r.answers);
+    int lowest = 4;
+    for (auto& [dim, level] : levels) lowest = std::min(lowest, level);
+    for (auto& [dim, level] : levels)
+      if (level == lowest) said += p.def->dimension_name(dim) + "差。";
+  }
+  c.category_text = said;
   c.complainant_phone = phone;
   c.source_rating_id = rating_id;
   c.registered_by = r.entered_by;

@@ -486,6 +486,12 @@ void add_row(Counts& into, const store::Row& r, size_t first, int satisfied_min)
   add_counts(into, r.i64(first), {r.i64(first + 1), r.i64(first + 2), r.i64(first + 3), r.i64(first + 4), r.i64(first + 5)},
              r.i64(first + 6), satisfied_min);
 }
+// " AND r.template_id IN (?, …)" for the surveys asked for, nothing for every survey.
+std::string template_filter(const std::vector<int64_t>& templates, store::Params& p) {
+  if (templates.empty()) return "";
+  for (int64_t t : templates) p.emplace_back(t);
+  return fmt::format(" AND r.template_id IN ({})", in_list(templates.size()));
+}
 }  // namespace
 
 std::map<std::string, Figure> Figures::by_dimension(const Query& q) {
@@ -505,11 +511,7 @@ std::map<std::string, Figure> Figures::by_dimension(const Query& q) {
     for (auto& d : q.dimensions) p.emplace_back(d);
     p.emplace_back(int64_t{lo});
     p.emplace_back(int64_t{hi});
-    std::string tf;
-    if (q.template_id) {
-      tf = " AND r.template_id = ?";
-      p.emplace_back(q.template_id);
-    }
+    std::string tf = template_filter(q.templates, p);
     auto rows = db_.query(fmt::format("SELECT r.dimension, r.template_id, {} {} AND r.dimension IN ({}) AND r.period "
                                       "BETWEEN ? AND ?{} GROUP BY r.dimension, r.template_id",
                                       kSums, from, in_list(q.dimensions.size()), tf),
@@ -528,7 +530,7 @@ Figure Figures::overall(const Query& q) {
 }
 
 std::vector<std::pair<int, Figure>> Figures::trend(const std::string& path, int from_month, int to_month,
-                                                   int64_t template_id, int64_t tree_node) {
+                                                   const std::vector<int64_t>& templates, int64_t tree_node) {
   store::Params p;
   std::string from;
   if (tree_node) {
@@ -541,11 +543,7 @@ std::vector<std::pair<int, Figure>> Figures::trend(const std::string& path, int 
   }
   p.emplace_back(int64_t{from_month});
   p.emplace_back(int64_t{to_month});
-  std::string tf;
-  if (template_id) {
-    tf = " AND r.template_id = ?";
-    p.emplace_back(template_id);
-  }
+  std::string tf = template_filter(templates, p);
   auto rows = db_.query(fmt::format("SELECT r.period, r.template_id, {} {} AND r.dimension = 'overall' AND r.period "
                                     "BETWEEN ? AND ?{} GROUP BY r.period, r.template_id",
                                     kSums, from, tf),
@@ -559,19 +557,18 @@ std::vector<std::pair<int, Figure>> Figures::trend(const std::string& path, int 
 }
 
 std::map<int64_t, Figure> Figures::per_child(const std::string& parent_path, const std::vector<Child>& children,
-                                             const Period& period, int64_t template_id) {
+                                             const Period& period, const std::vector<int64_t>& templates) {
   std::map<int64_t, Counts> acc;
   std::vector<Child> joined;  // children summed over their subtree of per-node rows
   std::vector<int64_t> tree;  // children with their own tree rows
   for (auto& c : children) (c.tree ? tree.push_back(c.id) : joined.push_back(c));
   std::sort(joined.begin(), joined.end(), [](auto& a, auto& b) { return a.path < b.path; });
   for (auto [lo, hi] : period_ranges(period)) {
-    std::string tf = template_id ? " AND r.template_id = ?" : "";
     if (!tree.empty()) {
       store::Params p(tree.begin(), tree.end());
       p.emplace_back(int64_t{lo});
       p.emplace_back(int64_t{hi});
-      if (template_id) p.emplace_back(template_id);
+      std::string tf = template_filter(templates, p);
       for (auto& r : db_.query(fmt::format("SELECT r.node_id, r.template_id, {} FROM rating_rollups_tree r WHERE r.node_id IN "
                                            "({}) AND r.dimension = 'overall' AND r.period BETWEEN ? AND ?{} "
                                            "GROUP BY r.node_id, r.template_id",
@@ -581,7 +578,7 @@ std::map<int64_t, Figure> Figures::per_child(const std::string& parent_path, con
     }
     if (!joined.empty()) {
       store::Params p{parent_path, http::subtree_upper(parent_path), int64_t{lo}, int64_t{hi}};
-      if (template_id) p.emplace_back(template_id);
+      std::string tf = template_filter(templates, p);
       auto rows = db_.query(fmt::format("SELECT n.path, r.template_id, {} FROM org_nodes n JOIN rating_rollups r ON "
                                         "r.node_id = n.id WHERE n.path >= ? AND n.path < ? AND r.dimension = 'overall' "
                                         "AND r.period BETWEEN ? AND ?{} GROUP BY n.path, r.template_id",
@@ -622,6 +619,44 @@ void rank_entries(std::vector<RankEntry>& e, int64_t min_n) {
     if (i == 0 || std::abs(e[i].fig.ci.low - e[i - 1].fig.ci.low) > 1e-12) rank = static_cast<int>(i) + 1;
     e[i].rank = rank;
   }
+}
+
+namespace {
+const std::vector<std::pair<std::string, std::string>>& kind_groups() {
+  static const std::vector<std::pair<std::string, std::string>> k = {
+      {"bureau", "卫生健康局"}, {"county", "县（区）卫生健康局"}, {"institution", "医疗机构"},
+      {"department", "科室"},   {"point", "服务窗口"}};
+  return k;
+}
+}  // namespace
+
+std::string kind_group_name(const std::string& kind) {
+  for (auto& [k, name] : kind_groups())
+    if (k == kind) return name;
+  return kind;
+}
+
+std::vector<RankGroup> rank_by_kind(std::vector<RankEntry> entries, int64_t min_n) {
+  auto order = [](const std::string& kind) {
+    auto& k = kind_groups();
+    for (size_t i = 0; i < k.size(); ++i)
+      if (k[i].first == kind) return i;
+    return k.size();
+  };
+  std::stable_sort(entries.begin(), entries.end(), [&](auto& a, auto& b) {
+    auto oa = order(a.kind), ob = order(b.kind);
+    return oa != ob ? oa < ob : a.kind < b.kind;
+  });
+  std::vector<RankGroup> out;
+  for (auto& e : entries) {
+    if (out.empty() || out.back().kind != e.kind) out.push_back({e.kind, kind_group_name(e.kind), {}, 0});
+    out.back().entries.push_back(std::move(e));
+  }
+  for (auto& g : out) {
+    rank_entries(g.entries, min_n);
+    for (auto& e : g.entries) g.hidden += e.ranked ? 0 : 1;
+  }
+  return out;
 }
 
 }  // namespace manyi::metrics

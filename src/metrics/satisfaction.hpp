@@ -138,7 +138,7 @@ struct Query {
   int64_t tree_node = 0;  // set for an institution or above: read its tree rollups instead
   Period period;
   std::vector<std::string> dimensions = {"overall"};
-  int64_t template_id = 0;  // 0 = every template
+  std::vector<int64_t> templates;  // the surveys summed; empty = every template
 };
 
 struct Child {
@@ -155,10 +155,10 @@ class Figures {
   Figure overall(const Query& q);
   // Monthly overall figures for the months [from_month, to_month] (yyyymm).
   std::vector<std::pair<int, Figure>> trend(const std::string& node_path, int from_month, int to_month,
-                                            int64_t template_id = 0, int64_t tree_node = 0);
+                                            const std::vector<int64_t>& templates = {}, int64_t tree_node = 0);
   // Overall figure of each child's subtree.
   std::map<int64_t, Figure> per_child(const std::string& parent_path, const std::vector<Child>& children,
-                                      const Period& p, int64_t template_id = 0);
+                                      const Period& p, const std::vector<int64_t>& templates = {});
 
  private:
   store::Db& db_;
@@ -169,6 +169,7 @@ class Figures {
 struct RankEntry {
   int64_t node_id = 0;
   std::string name;
+  std::string kind;     // the org node's kind: entries are ranked only against their own kind
   Figure fig;
   double target = 0;
   int rank = 0;         // 1-based; 0 = not ranked (n below the minimum)
@@ -177,5 +178,18 @@ struct RankEntry {
 // Sorts by the Wilson lower bound (then rate, then n); entries with n < min_n are placed after
 // the ranked ones with rank 0. Ties on the lower bound share a rank.
 void rank_entries(std::vector<RankEntry>& entries, int64_t min_n);
+
+// Like is ranked with like: a county bureau's figure sums many hospitals, so it is never ranked
+// against a single hospital, nor a window against a department. One group per node kind, in the
+// tree's order (bureau, county, institution, department, point), each ranked on its own.
+struct RankGroup {
+  std::string kind;
+  std::string name;  // 县（区）卫生健康局, 医疗机构, 科室, …
+  std::vector<RankEntry> entries;
+  int hidden = 0;    // entries below the minimum n
+};
+std::vector<RankGroup> rank_by_kind(std::vector<RankEntry> entries, int64_t min_n);
+// The Chinese name of a ranking group of nodes of this kind.
+std::string kind_group_name(const std::string& kind);
 
 }  // namespace manyi::metrics

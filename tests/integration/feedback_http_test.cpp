@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/table_file.hpp"
 #include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
 #include "support/testing.hpp"
@@ -723,6 +724,29 @@ TEST_P(FeedbackHttp, EveryQuestionHasItsDistribution) {
   EXPECT_EQ(rd["score_max"], 100);
 }
 
+// A bad review's category comes from what the patient said — the comment, else the dimensions
+// rated lowest — never from the header that names the unit and the point: a bare 不满意 on a
+// 收费窗口 is not a charges complaint, and one at a 卫生院 is not about hygiene.
+TEST_P(FeedbackHttp, BadReviewCategoryComesFromWhatThePatientSaid) {
+  start();
+  auto h = as("handler");
+  std::string window = point("H001-SFC-1", "window");
+  ASSERT_FALSE(window.empty());
+  auto category_of = [&](const json& body) {
+    auto r = h.post("/api/v1/ratings", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto id = r.js()["case_id"];
+    if (!id.is_string()) return std::string("(no case) ") + r.body;
+    return db->query("SELECT category FROM cases WHERE id = ?", {std::stoll(id.get<std::string>())})[0].str(0);
+  };
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 1}}), "other");
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 2}, {"comment", "窗口的人态度很差，问两句就不耐烦"}}),
+            "attitude");
+  EXPECT_EQ(category_of({{"point", window}, {"channel", "opinion_box"}, {"overall", 1},
+                         {"answers", {{"efficiency", 1}, {"attitude", 4}, {"service_level", 3}}}}),
+            "waiting");
+}
+
 TEST_P(FeedbackHttp, ConsoleEntryRecordsTheChannel) {
   start();
   auto h = as("handler");
@@ -754,10 +778,17 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   EXPECT_EQ(j["trend"].size(), 12u);
   EXPECT_GT(j["ranking"]["items"].size(), 0u);
   EXPECT_EQ(j["ranking"]["min_n"], 30);
-  // Ranked entries come first, ordered by the interval's lower bound.
+  // Within each group of like units, ranked entries come first, ordered by the interval's lower
+  // bound (the flat order used to span all children; the ranking is now per group).
   double prev = 2;
   bool unranked_seen = false;
+  std::string group;
   for (auto& it : j["ranking"]["items"]) {
+    if (it["group"] != group) {
+      group = it["group"];
+      prev = 2;
+      unranked_seen = false;
+    }
     if (!it["ranked"].get<bool>()) {
       unranked_seen = true;
       EXPECT_LT(it["n"].get<int64_t>(), 30);
@@ -800,6 +831,113 @@ TEST_P(FeedbackHttp, DashboardRankingTargetsAndExports) {
   ASSERT_EQ(cx.status, 200) << cx.body.substr(0, 200);
   EXPECT_EQ(cx.body.substr(0, 2), "PK");
   EXPECT_EQ(as("handler").get("/api/v1/ratings/comments.xlsx").status, 403);  // no report.read
+}
+
+// The default dashboard is one survey's figures (the patient survey): never the staff survey's
+// dimensions (薪酬待遇, 职业发展) or its answers. Several surveys only when picked, each dimension
+// labelled with its survey; a code two surveys share (environment) is not summed across them.
+TEST_P(FeedbackHttp, DashboardShowsOneSurveyUnlessSeveralArePicked) {
+  start();
+  auto bureau = as("bureau");
+  std::string q = "/api/v1/satisfaction/dashboard?period=year&year=" + this_year() + "&min_n=30";
+  auto tid = [&](const char* code) {
+    return std::to_string(db->query("SELECT id FROM form_templates WHERE code = ?", {std::string(code)})[0].i64(0));
+  };
+  std::string outpatient = tid("outpatient"), staff = tid("staff");
+  auto d = bureau.get(q);
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto j = d.js();
+  ASSERT_EQ(j["surveys"].size(), 1u) << d.body.substr(0, 300);
+  EXPECT_EQ(j["surveys"][0]["name"], "门诊患者满意度");
+  EXPECT_EQ(j["surveys"][0]["id"], outpatient);
+  ASSERT_GT(j["dimensions"].size(), 0u);
+  for (auto& x : j["dimensions"]) {
+    EXPECT_NE(x["name"], "薪酬待遇");
+    EXPECT_NE(x["name"], "职业发展");
+    EXPECT_EQ(x["template_name"], "门诊患者满意度");
+  }
+  auto only = bureau.get(q + "&template=" + outpatient).js();
+  EXPECT_EQ(j["overall"]["n"], only["overall"]["n"]);
+  EXPECT_EQ(j["trend"], only["trend"]);
+  EXPECT_EQ(j["dimensions"], only["dimensions"]);
+  auto st = bureau.get(q + "&template=" + staff).js();
+  int64_t n_staff = st["overall"]["n"].get<int64_t>(), n_out = j["overall"]["n"].get<int64_t>();
+  ASSERT_GT(n_staff, 0);
+  // Both picked: the sum of the two, and each dimension labelled with its survey.
+  auto both = bureau.get(q + "&template=" + outpatient + "," + staff);
+  ASSERT_EQ(both.status, 200) << both.body;
+  auto b = both.js();
+  EXPECT_EQ(b["surveys"].size(), 2u);
+  EXPECT_EQ(b["overall"]["n"].get<int64_t>(), n_out + n_staff);
+  std::map<std::string, json> by_label;
+  for (auto& x : b["dimensions"]) by_label[x["template_name"].get<std::string>() + "·" + x["name"].get<std::string>()] = x;
+  ASSERT_TRUE(by_label.count("医务人员满意度·薪酬待遇"));
+  ASSERT_TRUE(by_label.count("门诊患者满意度·环境卫生"));
+  ASSERT_TRUE(by_label.count("医务人员满意度·工作环境"));
+  for (auto& x : j["dimensions"])
+    if (x["code"] == "environment") EXPECT_EQ(by_label["门诊患者满意度·环境卫生"]["n"], x["n"]);
+  for (auto& x : st["dimensions"])
+    if (x["code"] == "environment") EXPECT_EQ(by_label["医务人员满意度·工作环境"]["n"], x["n"]);
+  // A node without patient-survey answers (收费处: windows only) shows the one survey it has.
+  auto win = as("hosp1").get("/api/v1/satisfaction/dashboard?period=year&year=" + this_year() + "&node=" + node("H001-SFC"));
+  ASSERT_EQ(win.status, 200) << win.body;
+  ASSERT_EQ(win.js()["surveys"].size(), 1u);
+  EXPECT_EQ(win.js()["surveys"][0]["name"], "窗口服务好差评");
+  EXPECT_GT(win.js()["overall"]["n"].get<int64_t>(), 0);
+  // Bad input names the field.
+  for (std::string bad : std::vector<std::string>{"abc", "1", outpatient + ",x"}) {
+    auto r = bureau.get(q + "&template=" + bad);
+    EXPECT_EQ(r.status, 422) << bad;
+    EXPECT_EQ(r.js()["error"]["field"], "template") << bad;
+  }
+}
+
+// The bureau's ranking ranks like with like: county bureaus in one group, hospitals directly
+// under the city in another, each ranked from 1; the export shows the same groups.
+TEST_P(FeedbackHttp, RankingGroupsLikeUnitsInTheDashboardAndTheExport) {
+  start();
+  auto bureau = as("bureau");
+  std::string q = "period=year&year=" + this_year() + "&min_n=1";
+  auto d = bureau.get("/api/v1/satisfaction/ranking?" + q);
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto j = d.js();
+  ASSERT_EQ(j["groups"].size(), 2u) << d.body.substr(0, 400);
+  EXPECT_EQ(j["groups"][0]["kind"], "county");
+  EXPECT_EQ(j["groups"][0]["name"], "县（区）卫生健康局");
+  EXPECT_EQ(j["groups"][0]["count"], 3);
+  EXPECT_EQ(j["groups"][1]["kind"], "institution");
+  EXPECT_EQ(j["groups"][1]["name"], "医疗机构");
+  EXPECT_EQ(j["groups"][1]["count"], 3);
+  std::map<std::string, std::vector<int>> ranks;
+  for (auto& it : j["items"]) {
+    EXPECT_EQ(it["group"], it["kind"]);
+    ranks[it["group"]].push_back(it["rank"].get<int>());
+  }
+  EXPECT_EQ(ranks["county"].front(), 1);
+  EXPECT_EQ(ranks["institution"].front(), 1);
+  EXPECT_EQ(ranks["county"].size() + ranks["institution"].size(), j["items"].size());
+  // The dashboard's ranking is the same.
+  auto dash = bureau.get("/api/v1/satisfaction/dashboard?" + q).js();
+  EXPECT_EQ(dash["ranking"]["groups"], j["groups"]);
+  // A hospital's ranking: its departments only, one group.
+  auto h = as("hosp1").get("/api/v1/satisfaction/ranking?node=" + node("H001") + "&" + q).js();
+  ASSERT_EQ(h["groups"].size(), 1u);
+  EXPECT_EQ(h["groups"][0]["kind"], "department");
+  // The export: one block per group with its heading and a 类别 column; no block mixes kinds.
+  auto x = bureau.get("/api/v1/satisfaction/ranking.xlsx?" + q);
+  ASSERT_EQ(x.status, 200);
+  auto rows = table::read_xlsx(x.body);
+  std::vector<std::string> headings;
+  std::map<std::string, std::string> group_of;  // unit name -> 类别 cell
+  for (auto& r : rows) {
+    if (r.size() == 1 && r[0].find("组内排名") != std::string::npos) headings.push_back(r[0]);
+    if (r.size() >= 3 && r[0] != "类别" && !r[0].empty() && r[0].find("组内排名") == std::string::npos) group_of[r[2]] = r[0];
+  }
+  ASSERT_EQ(headings.size(), 2u);
+  EXPECT_EQ(headings[0], "县（区）卫生健康局（3 个，组内排名）");
+  EXPECT_EQ(headings[1], "医疗机构（3 个，组内排名）");
+  EXPECT_EQ(group_of["河西县卫生健康局"], "县（区）卫生健康局");
+  EXPECT_EQ(group_of["市第一人民医院"], "医疗机构");
 }
 
 TEST_P(FeedbackHttp, ExportsAreNamedInChineseWithTheUnitAndPeriod) {

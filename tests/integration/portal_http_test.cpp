@@ -151,6 +151,54 @@ TEST_P(PortalHttp, CountsAndStatisticsAreScopedToTheCaller) {
   EXPECT_GE(store::scalar_i64(db->query("SELECT COUNT(*) FROM audit_log WHERE action = 'case.export'")).value_or(0), 3);
 }
 
+// 投诉统计 by department (科室): a case about a window counts under the window's department,
+// the figures match the cases table, the rows add up to the total, and a hospital sees only
+// its own departments.
+TEST_P(PortalHttp, StatisticsBreakDownByDepartmentWithinTheCallersScope) {
+  complain("H001-NK", "内科医生态度生硬，问两句就不耐烦");
+  complain("H001-SFC-1", "收费窗口多收了挂号费，要求退费");
+  complain("H002-NK", "内科候诊排队两个小时");
+  auto hosp1 = as("hosp1"), hosp2 = as("hosp2");
+  std::string all = "?from=2000-01-01&to=2100-12-31";
+  auto r = hosp1.get("/api/v1/case-reports/stats" + all);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto s1 = r.js();
+  ASSERT_TRUE(s1["by_department"].is_array());
+  int64_t sum = 0;
+  std::map<std::string, json> by_name;
+  for (auto& d : s1["by_department"]) {
+    sum += d["count"].get<int64_t>();
+    EXPECT_EQ(d["unit_name"], "市第一人民医院");
+    EXPECT_TRUE(d.contains("on_time_rate") && d.contains("avg_handling_days") && d.contains("reopen_rate") &&
+                d.contains("satisfaction_rate") && d.contains("overdue"));
+    by_name[d["name"].get<std::string>()] = d;
+  }
+  EXPECT_EQ(sum, s1["total"].get<int64_t>());
+  auto count_about = [&](const std::string& dept_code) {
+    return store::scalar_i64(db->query("SELECT COUNT(*) FROM cases c JOIN org_nodes n ON n.id = c.node_id "
+                                       "LEFT JOIN org_nodes d ON d.id = n.parent_id WHERE c.sensitive = 0 AND "
+                                       "(n.code = ? OR (n.kind = 'point' AND d.code = ?))",
+                                       {dept_code, dept_code}))
+        .value_or(-1);
+  };
+  ASSERT_TRUE(by_name.count("内科"));
+  ASSERT_TRUE(by_name.count("收费处"));
+  EXPECT_EQ(by_name["内科"]["id"], node("H001-NK"));
+  EXPECT_GE(by_name["收费处"]["count"].get<int64_t>(), 1);
+  // hosp1 may see the integrity cases too; compare the non-integrity count as a floor.
+  EXPECT_GE(by_name["内科"]["count"].get<int64_t>(), count_about("H001-NK"));
+  EXPECT_GE(by_name["收费处"]["count"].get<int64_t>(), count_about("H001-SFC"));
+  // Another hospital never sees the first one's departments.
+  auto s2 = hosp2.get("/api/v1/case-reports/stats" + all).js();
+  ASSERT_GT(s2["by_department"].size(), 0u);
+  for (auto& d : s2["by_department"]) EXPECT_NE(d["unit_name"], "市第一人民医院");
+  // Narrowed to one department: that department only.
+  auto nk = hosp1.get("/api/v1/case-reports/stats" + all + "&node=" + node("H001-NK")).js();
+  ASSERT_EQ(nk["by_department"].size(), 1u) << nk["by_department"].dump();
+  EXPECT_EQ(nk["by_department"][0]["name"], "内科");
+  EXPECT_EQ(nk["by_department"][0]["count"], nk["total"]);
+}
+
 TEST_P(PortalHttp, CaseExportsAreNamedInChineseWithTheUnitAndPeriod) {
   auto hosp1 = as("hosp1");
   auto x = hosp1.get("/api/v1/case-reports/cases.xlsx?from=2026-11-01&to=2026-11-30");

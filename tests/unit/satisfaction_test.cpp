@@ -91,6 +91,45 @@ TEST(Satisfaction, RankingUsesTheLowerBoundAndHidesSmallUnits) {
   EXPECT_EQ(t[2].rank, 3);
 }
 
+// Like with like: county bureaus and hospitals under one city bureau are ranked in separate
+// groups, each from rank 1; the groups follow the tree's order.
+TEST(Satisfaction, RankingGroupsUnitsOfOneKind) {
+  auto entry = [](int64_t id, const char* kind, int64_t k, int64_t n) {
+    RankEntry e;
+    e.node_id = id;
+    e.kind = kind;
+    Counts c;
+    c.n = n;
+    c.satisfied = k;
+    c.c[4] = k;
+    c.c[0] = n - k;
+    c.total = 5 * k + (n - k);
+    e.fig = figure(c);
+    return e;
+  };
+  auto g = rank_by_kind({entry(1, "institution", 99, 100), entry(2, "county", 800, 1000), entry(3, "county", 900, 1000),
+                         entry(4, "institution", 10, 20), entry(5, "institution", 50, 100)},
+                        30);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].kind, "county");
+  EXPECT_EQ(g[0].name, "县（区）卫生健康局");
+  ASSERT_EQ(g[0].entries.size(), 2u);
+  EXPECT_EQ(g[0].entries[0].node_id, 3);
+  EXPECT_EQ(g[0].entries[0].rank, 1);
+  EXPECT_EQ(g[0].entries[1].rank, 2);
+  EXPECT_EQ(g[1].kind, "institution");
+  EXPECT_EQ(g[1].name, "医疗机构");
+  ASSERT_EQ(g[1].entries.size(), 3u);
+  EXPECT_EQ(g[1].entries[0].node_id, 1);
+  EXPECT_EQ(g[1].entries[0].rank, 1);  // ranked against hospitals only, not the counties
+  EXPECT_EQ(g[1].entries[1].rank, 2);
+  EXPECT_FALSE(g[1].entries[2].ranked);
+  EXPECT_EQ(g[1].hidden, 1);
+  EXPECT_EQ(g[0].hidden, 0);
+  for (auto& x : g)
+    for (auto& e : x.entries) EXPECT_EQ(e.kind, x.kind);
+}
+
 TEST(Satisfaction, PeriodsAndRollupRanges) {
   auto get = [](std::map<std::string, std::string> m) {
     return [m](const std::string& k) { auto it = m.find(k); return it == m.end() ? std::string() : it->second; };
@@ -288,7 +327,7 @@ TEST_P(SatisfactionDb, SubtreeFiguresEqualABruteForceCount) {
   EXPECT_GT(dsum, 0);
   // The monthly trend equals month figures, both ways.
   auto trend = figs.trend(nodes[0].path, 202501, 202503);
-  auto ttrend = figs.trend(nodes[0].path, 202501, 202503, 0, nodes[0].id);
+  auto ttrend = figs.trend(nodes[0].path, 202501, 202503, {}, nodes[0].id);
   ASSERT_EQ(trend.size(), 3u);
   Query feb = all;
   feb.period = month_period(2025, 2);
@@ -296,6 +335,23 @@ TEST_P(SatisfactionDb, SubtreeFiguresEqualABruteForceCount) {
   EXPECT_EQ(trend[1].second.n, figs.overall(feb).n);
   EXPECT_EQ(trend[1].second.satisfied, figs.overall(feb).satisfied);
   EXPECT_EQ(ttrend[1].second.n, trend[1].second.n);
+  // A set of surveys sums exactly those surveys: each alone, and both, on every path.
+  Query t1 = all, t2 = all, t12 = all;
+  t1.templates = {1};
+  t2.templates = {2};
+  t12.templates = {1, 2};
+  EXPECT_GT(figs.overall(t1).n, 0);
+  EXPECT_GT(figs.overall(t2).n, 0);
+  EXPECT_EQ(figs.overall(t1).n + figs.overall(t2).n, figs.overall(all).n);
+  EXPECT_EQ(figs.overall(t12).n, figs.overall(all).n);
+  int64_t k1 = 0, k2 = 0;
+  for (auto& [id, f] : figs.per_child(nodes[0].path, kids, all.period, {1})) k1 += f.n;
+  for (auto& [id, f] : figs.per_child(nodes[0].path, kids, all.period, {2})) k2 += f.n;
+  EXPECT_EQ(k1, figs.overall(t1).n);
+  EXPECT_EQ(k1 + k2, sum);
+  auto tr1 = figs.trend(nodes[0].path, 202501, 202503, {1}, nodes[0].id);
+  auto tr2 = figs.trend(nodes[0].path, 202501, 202503, {2});
+  EXPECT_EQ(tr1[1].second.n + tr2[1].second.n, trend[1].second.n);
   // Rebuilding the tree rollups from the per-node rows gives the same figures.
   db->write([&](store::Tx& tx) { tx.exec("UPDATE rating_rollups_tree SET n = 0"); });
   EXPECT_GT(rebuild_tree_rollups(*db), 0);

@@ -178,6 +178,19 @@ export interface CaseStats {
     reopen_rate?: number | null
     satisfaction_rate?: number | null
   }[]
+  /** By department (科室) in the caller's scope; id null = about the institution as a whole. */
+  by_department?: {
+    id: string | null
+    name: string
+    unit_id: string
+    unit_name: string
+    count: number
+    overdue: number
+    on_time_rate: number | null
+    avg_handling_days: number | null
+    reopen_rate: number | null
+    satisfaction_rate: number | null
+  }[]
   avg_handling_days?: number | null
   reopen_rate?: number | null
   reopened?: number

@@ -326,6 +326,9 @@ export default {
     export: 'Export Excel',
     table: 'By unit',
     unitName: 'Unit',
+    deptTable: 'By department',
+    deptName: 'Department',
+    noDepartment: '(no department)',
     none: '—',
   },
   attachments: {

@@ -326,6 +326,9 @@ export default {
     export: '导出 Excel',
     table: '分单位统计',
     unitName: '单位',
+    deptTable: '分科室统计',
+    deptName: '科室',
+    noDepartment: '（未指定科室）',
     none: '—',
   },
   attachments: {

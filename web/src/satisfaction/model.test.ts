@@ -21,6 +21,8 @@ import {
   shanghaiDate,
   unansweredRequired,
   sortRanking,
+  dimensionLabel,
+  rankingGroups,
   wilson,
   type Definition,
 } from './model'
@@ -191,5 +193,30 @@ describe('normalizeDay (评价录入 填表日期)', () => {
     expect(normalizeDay('2025-02-30')).toBeNull()
     expect(normalizeDay('上个月')).toBeNull()
     expect(normalizeDay('')).toBeNull()
+  })
+})
+
+describe('surveys and ranking groups', () => {
+  it('labels a dimension with its survey only when several surveys are shown', () => {
+    const d = { name: '服务态度', template_name: '门诊患者满意度' }
+    expect(dimensionLabel(d, 1)).toBe('服务态度')
+    expect(dimensionLabel(d, 2)).toBe('门诊患者满意度 · 服务态度')
+  })
+  it('splits the ranking into its groups, each sorted, none mixing kinds', () => {
+    const item = (name: string, group: string, ci_low: number) => ({
+      node_id: name, name, kind: group, group, has_children: false, rank: 1, ranked: true, target: 0.9, met: true,
+      n: 100, satisfied: 90, rate: 0.9, mean_score: 80, ci_low, ci_high: 0.95,
+    })
+    const g = rankingGroups({
+      groups: [
+        { kind: 'county', name: '县（区）卫生健康局', count: 2, hidden: 0 },
+        { kind: 'institution', name: '医疗机构', count: 2, hidden: 0 },
+      ],
+      items: [item('甲医院', 'institution', 0.8), item('乙县', 'county', 0.7), item('丙医院', 'institution', 0.85), item('丁县', 'county', 0.9)],
+    })
+    expect(g.map((x) => x.kind)).toEqual(['county', 'institution'])
+    expect(g[0].items.map((x) => x.name)).toEqual(['丁县', '乙县'])
+    expect(g[1].items.map((x) => x.name)).toEqual(['丙医院', '甲医院'])
+    expect(rankingGroups(undefined)).toEqual([])
   })
 })

@@ -23,6 +23,16 @@ export interface DashOverall extends Figure {
 export interface DimFigure extends Figure {
   code: string
   name: string
+  /** The survey the dimension belongs to: figures of one survey never mix with another's. */
+  template_id: string
+  template_name: string
+}
+
+/** A survey whose figures the dashboard shows. */
+export interface SurveyRef {
+  id: string
+  code: string
+  name: string
 }
 
 export interface TrendPoint extends Figure {
@@ -39,6 +49,16 @@ export interface RankItem extends Figure {
   ranked: boolean
   target: number
   met: boolean
+  /** The group of like units it is ranked in (its node kind); rank is within the group. */
+  group: string
+}
+
+/** Units of one kind, ranked among themselves (县级卫健局 never against a single hospital). */
+export interface RankGroup {
+  kind: string
+  name: string
+  count: number
+  hidden: number
 }
 
 export interface Ranking {
@@ -46,6 +66,7 @@ export interface Ranking {
   sort: string
   hidden: number
   note: string
+  groups: RankGroup[]
   items: RankItem[]
 }
 
@@ -61,6 +82,7 @@ export interface Dashboard {
   template?: { id: string; name: string; current_version: number } | null
   breadcrumbs: { id: string; name: string }[]
   period: PeriodInfo
+  surveys: SurveyRef[]
   overall: DashOverall
   dimensions: DimFigure[]
   trend: TrendPoint[]
@@ -401,6 +423,17 @@ export function wilson(satisfied: number, n: number, z = 1.959963984540054): { l
  * Ranking order: units with enough responses first, by the interval's lower bound
  * (then rate, then n, then name); units below the minimum n after them, by n.
  */
+/** A dimension's label: with its survey's name when several surveys are shown. */
+export function dimensionLabel(d: Pick<DimFigure, 'name' | 'template_name'>, surveys: number): string {
+  return surveys > 1 ? `${d.template_name} · ${d.name}` : d.name
+}
+
+/** The ranking's groups in the server's order, each with its items sorted. */
+export function rankingGroups(r: Pick<Ranking, 'groups' | 'items'> | undefined): (RankGroup & { items: RankItem[] })[] {
+  if (!r) return []
+  return (r.groups ?? []).map((g) => ({ ...g, items: sortRanking(r.items.filter((i) => i.group === g.kind)) }))
+}
+
 export function sortRanking<T extends Pick<RankItem, 'ranked' | 'ci_low' | 'rate' | 'n' | 'name'>>(items: T[]): T[] {
   return [...items].sort((a, b) => {
     if (a.ranked !== b.ranked) return a.ranked ? -1 : 1
