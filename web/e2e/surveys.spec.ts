@@ -275,8 +275,12 @@ describe('survey templates, points and posters', () => {
     }
     await hosp.goto('/satisfaction')
     await byTestId(hosp, 'kpi-n-value').waitFor()
-    await poll(() => byTestId(hosp, 'dash-questions-pick').innerText()).toContain('选择一份问卷')
-    await pickOption(hosp, 'dash-template', `${tpl.name} v2`)
+    // The one survey on screen (the patient survey by default) has its questions shown at once.
+    await byTestId(hosp, 'dash-questions').locator('[data-testid="dash-question"]').first().waitFor()
+    await byTestId(hosp, 'dash-template').click()
+    await hosp.locator('.el-select-dropdown__item:visible', { hasText: '门诊患者满意度' }).first().click()
+    await hosp.locator('.el-select-dropdown__item:visible', { hasText: `${tpl.name} v2` }).first().click()
+    await hosp.keyboard.press('Escape')
     await byTestId(hosp, 'dash-search').click()
     await poll(() => byTestId(hosp, 'dash-template-version').innerText()).toBe(`问卷：${tpl.name}（当前版本 v2）`)
     const q = byTestId(hosp, 'dash-questions').locator('[data-testid="dash-question"]').filter({ hasText: label })

@@ -103,7 +103,7 @@ export default {
     trendN: 'Responses',
     templateShown: 'Survey: {name} (current version v{n})',
     questions: 'Answers by question',
-    questionsPick: 'Choose a survey above to see how each of its questions was answered',
+    questionsPick: 'Per-question figures are not shown for several surveys together; choose one survey above to see how each of its questions was answered',
     questionsNone: 'No valid ratings on this survey in the period',
     questionsVersions: 'Versions used in the period: {list}',
     questionsAnswered: '{n} answered',

@@ -102,7 +102,7 @@ export default {
     trendN: '样本量',
     templateShown: '问卷：{name}（当前版本 v{n}）',
     questions: '各题分布',
-    questionsPick: '在上方“问卷”中选择一份问卷，即可查看其每道题的作答分布',
+    questionsPick: '同时查看多份问卷时不显示各题分布；在上方“问卷”中只选一份问卷，即可查看其每道题的作答分布',
     questionsNone: '本期该问卷没有有效评价',
     questionsVersions: '本期评价所用版本：{list}',
     questionsAnswered: '作答 {n} 人',
