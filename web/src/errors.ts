@@ -270,6 +270,7 @@ export const FIELD_ZH: Record<string, string> = {
   parent: '上级分类',
   parent_id: '上级节点',
   password: '密码',
+  end_other_sessions: '结束其他设备上的登录',
   period: '统计周期',
   phone: '手机号',
   phone_last4: '手机号后四位',
