@@ -1,0 +1,32 @@
+// What the server makes of a request's line and headers before routing: the Request (method,
+// decoded path, query, lower-case headers) and the client address (X-Forwarded-For honoured only
+// through trusted proxies). Outside input, parsed by Beast first; fuzz/http_request_fuzz.cpp
+// runs Beast's parser, this and Router::admit on raw bytes. Beast stays inside src/http.
+#pragma once
+#include <boost/beast/http/message.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/http.hpp"
+
+namespace manyi::http {
+
+// A network ("10.0.0.0/8", "::1/128", a bare address); family 0 when unparsable (matches nothing).
+struct Cidr {
+  int family = 0;
+  unsigned char net[16] = {};
+  int bits = 0;
+};
+Cidr parse_cidr(const std::string& cidr);
+bool in(const Cidr& c, std::string_view addr_text);
+
+// The request line and headers as a Request (no body, no remote_ip).
+Request request_head(const boost::beast::http::request_header<>& hdr);
+// The client behind the proxies: peer when it is not a trusted proxy or there is no
+// X-Forwarded-For, else the right-most hop of xff that is not itself a trusted proxy.
+std::string forwarded_client(const std::string& peer, const boost::beast::http::request_header<>& hdr,
+                             const std::vector<Cidr>& proxies);
+
+}  // namespace manyi::http
