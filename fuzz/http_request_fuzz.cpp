@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/json.hpp"
 #include "http/request_head.hpp"
 #include "http/router.hpp"
 
@@ -91,6 +92,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (target.refusal->status < 400 || target.refusal->status > 499) std::abort();
     return 0;
   }
+  // What routing lets through is text: path parameters and query values go to the database
+  // as such (PostgreSQL refuses bytes that are not UTF-8; regression seed non-utf8-path.http).
+  for (auto& [k, v] : req.admitted.params)
+    if (!jv::valid_text(v)) std::abort();
+  for (auto& [k, v] : req.query)
+    if (!jv::valid_text(k) || !jv::valid_text(v)) std::abort();
   if (parser.is_done()) req.body = parser.get().body();
   if (req.admitted.route && !http::body_type_ok(req.admitted.route->body, req)) return 0;
   auto res = w.router.dispatch(req);
