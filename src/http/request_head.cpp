@@ -57,6 +57,17 @@ Request request_head(const boost::beast::http::request_header<>& hdr) {
   return req;
 }
 
+namespace {
+bool is_address(std::string_view text) {
+  if (text.size() >= INET6_ADDRSTRLEN) return false;
+  char buf[INET6_ADDRSTRLEN];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = 0;
+  unsigned char a[16];
+  return inet_pton(text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET, buf, a) == 1;
+}
+}  // namespace
+
 std::string forwarded_client(const std::string& peer, const boost::beast::http::request_header<>& hdr,
                              const std::vector<Cidr>& proxies) {
   auto trusted = [&](std::string_view ip) {
@@ -78,6 +89,9 @@ std::string forwarded_client(const std::string& peer, const boost::beast::http::
     while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
     while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
     if (!hop.empty()) {
+      // Not an address (a proxy passing on what a client made up): the walk ends at the last
+      // address known, which is stored and rate-limited as the client's.
+      if (!is_address(hop)) break;
       ip = std::string(hop);
       if (!trusted(hop)) break;
     }

@@ -25,7 +25,8 @@ bool in(const Cidr& c, std::string_view addr_text);
 // The request line and headers as a Request (no body, no remote_ip).
 Request request_head(const boost::beast::http::request_header<>& hdr);
 // The client behind the proxies: peer when it is not a trusted proxy or there is no
-// X-Forwarded-For, else the right-most hop of xff that is not itself a trusted proxy.
+// X-Forwarded-For, else the right-most hop of xff that is not itself a trusted proxy (a hop that
+// is not an IP address ends the walk at the last address before it).
 std::string forwarded_client(const std::string& peer, const boost::beast::http::request_header<>& hdr,
                              const std::vector<Cidr>& proxies);
 

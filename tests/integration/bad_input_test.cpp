@@ -205,6 +205,19 @@ TEST_P(BadInput, RequestTargetsThatAreNotUtf8TextAre4xx) {
   EXPECT_EQ(c.get("/healthz").status, 200);
 }
 
+// Header text the server keeps is made storable: a sign-in whose User-Agent is not UTF-8 was
+// answered 500 on PostgreSQL (the session row keeps the agent as text).
+TEST_P(BadInput, SignInWithAUserAgentThatIsNotUtf8) {
+  ServerProcess srv(url_);
+  auto c = srv.client();
+  auto r = c.request("POST", "/api/v1/auth/login", R"({"username":"hosp1","password":"Manyi-demo-1"})",
+                     {{"Content-Type", "application/json"}, {"User-Agent", "Mozilla \xff\xfe 微信"}});
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+  auto ua = db_->query("SELECT user_agent FROM sessions ORDER BY created_at DESC LIMIT 1");
+  ASSERT_FALSE(ua.empty());
+  EXPECT_EQ(ua[0].str(0), "Mozilla  微信");
+}
+
 TEST_P(BadInput, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   ServerProcess srv(url_);
   auto c = srv.client();
