@@ -6,6 +6,8 @@ APT_PACKAGES=(g++ cmake ninja-build pkg-config ccache git
   libsodium-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libqrencode-dev libxlsxwriter-dev libcurl4-openssl-dev libzip-dev libexpat1-dev
   zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev robin-map-dev nodejs npm)
 APT_TEST_PACKAGES=(chromium fonts-noto-cjk wrk)
+# libFuzzer targets (scripts/fuzz, a short run in scripts/test): clang and its runtime libraries.
+APT_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # Clones at other paths share the compiler cache (ccache rewrites paths below ROOT).
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1

@@ -10,6 +10,7 @@
 #include "cases/public_text.hpp"
 #include "cases/service.hpp"
 #include "cases/track_lock_http.hpp"
+#include "cases/public_input.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -161,19 +162,13 @@ int64_t date_query(const http::Request& req, const char* name, int64_t def) {
 
 // The node a public submission is about: `point` (a department's or collection point's code)
 // inside `unit` (an institution's code), or `node_id` as the console gives it.
-int64_t public_target(store::Db& db, const json& j) {
-  auto unit = jv::opt_str(j, "unit", 64), point = jv::opt_str(j, "point", 64);
-  if (!unit && !point) {
-    if (!j.contains("node_id")) throw invalid("unit", "unit is required: the code of the institution concerned");
-    return jv::req_id(j, "node_id");
-  }
-  auto t = portal::resolve_target(db, unit, point);
-  if (unit && !t.unit) throw invalid("unit", "no active unit has this code");
-  if (point && !t.point) throw invalid("point", "no active point or department with this code in the unit");
+int64_t public_target(store::Db& db, const cases::PublicCase& p) {
+  if (!p.unit && !p.point) return p.node_id;
+  auto t = portal::resolve_target(db, p.unit, p.point);
+  if (p.unit && !t.unit) throw invalid("unit", "no active unit has this code");
+  if (p.point && !t.point) throw invalid("point", "no active point or department with this code in the unit");
   return t.point ? t.point->id : t.unit->id;
 }
-
-const std::vector<std::string> kPublicTypes = {"complaint", "suggestion", "praise", "consultation", "report"};
 
 }  // namespace
 
@@ -185,7 +180,7 @@ void register_cases_routes(App& app) {
   r.add("GET", "/api/v1/public/cases/options", "public", [&](http::Ctx&) {
     json types = json::array();
     for (auto& t : cases::types())
-      if (std::find(kPublicTypes.begin(), kPublicTypes.end(), t.code) != kPublicTypes.end())
+      if (auto& pt = cases::public_types(); std::find(pt.begin(), pt.end(), t.code) != pt.end())
         types.push_back({{"code", t.code}, {"name", t.zh}, {"name_en", t.en}});
     json cats = json::array();
     for (auto& c : svc.categories())
@@ -194,16 +189,9 @@ void register_cases_routes(App& app) {
         {{"types", types}, {"categories", cats}, {"callback_results", labels_json(cases::callback_results())}});
   });
   r.add("POST", "/api/v1/public/cases", "public", [&](http::Ctx& c) {
-     auto j = jv::parse_object(c.req.body);
-     cases::NewCase in;
-     in.type = jv::req_enum(j, "type", kPublicTypes);
-     in.channel = jv::opt_enum(j, "channel", {"web", "mobile"}).value_or("web");
-     in.node_id = public_target(*app.db, j);
-     in.content = jv::req_str(j, "content", 6000);
-     in.category = opt_text(j, "category", 32);
-     in.complainant_name = opt_text(j, "name", 200);
-     // The phone is required: it is how the 查询码 is checked and the callback made.
-     in.complainant_phone = cases::pii::normalise_phone(jv::req_str(j, "phone", 40), "phone");
+     auto p = cases::parse_public_case(c.req.body);
+     auto& in = p.in;
+     in.node_id = public_target(*app.db, p);
      in.ip = c.req.remote_ip;
      cases::Opened o;
      try {
@@ -251,12 +239,9 @@ void register_cases_routes(App& app) {
     });
   });
   r.add("POST", "/api/v1/public/cases/{code}/callback", "public", [&](http::Ctx& c) {
-     auto j = jv::parse_object(c.req.body);
-     auto result = jv::req_enum(j, "result", cases::codes(cases::callback_results()));
-     auto comment = opt_text(j, "comment", 2000);
-     auto last4 = jv::opt_str(j, "phone_last4", 4).value_or(c.req.q("phone_last4").value_or(""));
+     auto cb = cases::parse_public_callback(c.req.body, c.req.q("phone_last4").value_or(""));
      return cases::unless_track_locked([&] {
-       auto k = svc.public_callback(c.param("code"), last4, result, comment, c.req.remote_ip);
+       auto k = svc.public_callback(c.param("code"), cb.phone_last4, cb.result, cb.comment, c.req.remote_ip);
        return json_response({{"status", k.status}, {"status_name", cases::zh(cases::statuses(), k.status)}});
      });
    }).max_body = 8 * 1024;

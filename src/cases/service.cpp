@@ -14,8 +14,10 @@
 #include <unordered_map>
 
 #include "cases/pii.hpp"
+#include "cases/public_input.hpp"
 #include "cases/public_text.hpp"
 #include "notify/outbox.hpp"
+#include "core/calendar_import.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
@@ -593,15 +595,6 @@ std::string generate_tracking_code() {
   return out;
 }
 
-std::string normalise_code(const std::string& code) {
-  std::string out;
-  for (char ch : code) {
-    if (ch == '-' || ch == ' ') continue;
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  }
-  return out;
-}
-
 bool types_need_outcome(const std::string& type) {
   return type == "complaint" || type == "report" || type == "bad_review" || type == "hotline";
 }
@@ -745,7 +738,7 @@ Case CaseService::get(const Who& who, int64_t id) {
 }
 
 std::optional<Case> CaseService::by_tracking_code(const std::string& code) {
-  auto norm = normalise_code(code);
+  auto norm = normalise_tracking_code(code);
   if (norm.size() != 10) return std::nullopt;
   auto r = db_.query(select_named() + "WHERE c.tracking_code = ?", {norm});
   if (r.empty()) return std::nullopt;
@@ -893,7 +886,7 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
   }
   eq("channel", f.channel);
   eq("phone_hash", f.phone_hash);
-  if (!f.tracking_code.empty()) eq("tracking_code", normalise_code(f.tracking_code));
+  if (!f.tracking_code.empty()) eq("tracking_code", normalise_tracking_code(f.tracking_code));
   if (!f.q.empty()) {
     where += " AND c.content LIKE ? ESCAPE '\\'";
     p.push_back(store::contains_pattern(f.q));
@@ -1879,61 +1872,24 @@ void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day,
 }
 
 int import_calendar(store::Db& db, const audit::Actor& who, const std::string& json_text) {
-  auto doc = jv::parse_object(json_text);
-  if (!doc.contains("years") || !doc["years"].is_object() || doc["years"].empty())
-    throw invalid("years", "years must be an object of year → {holidays, workdays}");
-  std::vector<std::tuple<int, std::string, bool, std::string>> rows;  // year, date, workday, name
-  std::set<int> years;
-  for (auto& [ytext, y] : doc["years"].items()) {
-    int year = std::atoi(ytext.c_str());
-    if (std::to_string(year) != ytext || year < 2000 || year > 2100) throw invalid("years", "bad year: " + ytext);
-    if (!y.is_object()) throw invalid("years." + ytext, "must be an object");
-    years.insert(year);
-    auto in_year = [&](const std::string& field, const std::string& s) {
-      auto d = calendar::parse_date(s);
-      if (!d || calendar::year_of(*d) != year) throw invalid(field, "not a date of " + ytext + ": " + s);
-      return *d;
-    };
-    std::string hf = "years." + ytext + ".holidays";
-    if (y.contains("holidays")) {
-      if (!y["holidays"].is_array()) throw invalid(hf, "must be a list");
-      for (auto& h : y["holidays"]) {
-        if (!h.is_object()) throw invalid(hf, "each holiday is {name, from, to}");
-        auto name = jv::req_str(h, "name", 50);
-        auto from = in_year(hf, jv::req_str(h, "from", 10));
-        auto to = in_year(hf, jv::req_str(h, "to", 10));
-        if (to < from || to - from > 15) throw invalid(hf, "holiday " + name + " has a bad date range");
-        for (auto d = from; d <= to; ++d) rows.emplace_back(year, calendar::format_date(d), false, name);
-      }
-    }
-    std::string wf = "years." + ytext + ".workdays";
-    if (y.contains("workdays")) {
-      if (!y["workdays"].is_array()) throw invalid(wf, "must be a list of dates");
-      for (auto& w : y["workdays"]) {
-        if (!w.is_string()) throw invalid(wf, "must be a list of dates");
-        rows.emplace_back(year, calendar::format_date(in_year(wf, w.get<std::string>())), true, "调休上班");
-      }
-    }
-  }
-  std::set<std::string> seen;
-  for (auto& r : rows)
-    if (!seen.insert(std::get<1>(r)).second) throw invalid("years", "date listed twice: " + std::get<1>(r));
+  auto file = calendar::parse_import(json_text);
+  const auto& years = file.years;
   db.write([&](Tx& tx) {
     for (int y : years)
       tx.exec("DELETE FROM calendar_days WHERE day >= ? AND day <= ?",
               {fmt::format("{}-01-01", y), fmt::format("{}-12-31", y)});
     int64_t now = now_ms();
     std::vector<Params> ins;
-    for (auto& [y, date, workday, name] : rows) ins.push_back({date, int64_t{workday}, name, now});
+    for (auto& d : file.days) ins.push_back({calendar::format_date(d.day), int64_t{d.workday}, d.name, now});
     if (!ins.empty()) tx.insert_rows("calendar_days", {"day", "workday", "name", "updated_at"}, ins);
     std::string ys;
     for (int y : years) ys += (ys.empty() ? "" : ",") + std::to_string(y);
     config_changed(tx);
     audit::record(
         tx, who,
-        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("{} 年：{} 天", ys, rows.size())});
+        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("{} 年：{} 天", ys, file.days.size())});
   });
-  return static_cast<int>(rows.size());
+  return static_cast<int>(file.days.size());
 }
 
 }  // namespace manyi::cases

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/id.hpp"
 
@@ -11,6 +13,23 @@ std::string utf8_prefix(const std::string& s, size_t max_bytes) {
   size_t n = max_bytes;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;  // s[n] starts the cut-off character
   return s.substr(0, n);
+}
+
+std::string storable_text(const std::string& s, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(s.size(), max_bytes + 4));
+  for (size_t i = 0; i < s.size() && out.size() <= max_bytes;) {
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    std::string ch = len && i + len <= s.size() ? s.substr(i, len) : std::string();
+    if (!ch.empty() && jv::valid_text(ch) && ch != "\n" && ch != "\r" && ch != "\t") {
+      out += ch;
+      i += len;
+    } else {
+      ++i;  // a stray byte or a control character: dropped
+    }
+  }
+  return utf8_prefix(out, max_bytes);
 }
 }  // namespace manyi
 

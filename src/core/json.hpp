@@ -34,6 +34,9 @@ std::optional<std::string> opt_enum(const json& j, const char* field, const std:
 
 // The first max_bytes bytes of s, cut back to a UTF-8 character boundary (never splits a character).
 std::string utf8_prefix(const std::string& s, size_t max_bytes);
+// Outside text kept for information (a User-Agent header): bytes that are not UTF-8 and control
+// characters dropped, then utf8_prefix. PostgreSQL refuses text that is not UTF-8.
+std::string storable_text(const std::string& s, size_t max_bytes);
 
 inline std::string id_str(int64_t id) { return std::to_string(id); }
 inline json id_json(int64_t id) { return id ? json(std::to_string(id)) : json(nullptr); }

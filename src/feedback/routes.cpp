@@ -16,6 +16,7 @@
 #include "core/id.hpp"
 #include "feedback/embedded.hpp"
 #include "feedback/public_address.hpp"
+#include "feedback/public_input.hpp"
 #include "feedback/qr.hpp"
 #include "forms/json.hpp"
 #include "http/csp.hpp"
@@ -134,24 +135,6 @@ json public_point_json(FeedbackService& svc, const PointInfo& p, int64_t now) {
           {"survey", public_survey_json(*p.def)},
           {"ticket", svc.issue_ticket(p.point.code, now)},
           {"dup_window_s", svc.integrity().options().dup_window_ms / 1000}};
-}
-
-bool valid_device(const std::string& d) {
-  if (d.size() < 8 || d.size() > 64) return false;
-  return std::all_of(d.begin(), d.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
-}
-
-// Fields shared by public and console intake.
-NewRating parse_rating(const json& j, const PointInfo& p) {
-  NewRating r;
-  r.overall = static_cast<int>(jv::req_int(j, "overall", 1, 5));
-  if (auto a = j.find("answers"); a != j.end()) r.answers = forms::parse_answers(*p.def, *a);
-  r.comment = jv::opt_str(j, "comment", 500).value_or("");
-  while (!r.comment.empty() && std::isspace(static_cast<unsigned char>(r.comment.back()))) r.comment.pop_back();
-  r.comment.erase(0, std::min(r.comment.size(), r.comment.find_first_not_of(" \t\r\n")));
-  r.phone = jv::opt_str(j, "phone", 30).value_or("");
-  if (!r.phone.empty()) r.phone = cases::pii::normalise_phone(r.phone, "phone");
-  return r;
 }
 
 std::string h5_page() {
@@ -368,14 +351,8 @@ void register_rating_routes(App& app, const Services& S) {
     auto code = jv::req_str(*j, "point", 20);
     auto submit = [svc, limiter, j, now, &req = c.req, reply](std::shared_ptr<const PointInfo> p) {
       if (!p) throw Error(404, "point_not_found", "此二维码无效或已停用 (unknown or inactive point)");
-      NewRating nr = parse_rating(*j, *p);
+      NewRating nr = parse_public_rating(*j, *p->def);
       nr.point_code = p->point.code;
-      nr.device = jv::opt_str(*j, "device", 64).value_or("");
-      if (!nr.device.empty() && !valid_device(nr.device))
-        throw invalid("device", "device must be 8–64 letters, digits, '-' or '_'");
-      nr.elapsed_ms = jv::opt_int(*j, "elapsed_ms", 0, 7LL * 86400000);
-      nr.ticket = jv::opt_str(*j, "ticket", 64).value_or("");
-      nr.channel = jv::opt_enum(*j, "channel", kPublicChannels).value_or("qr");
       nr.ip = req.remote_ip;
       nr.at_ms = now;
       if (!nr.device.empty())
@@ -422,7 +399,7 @@ void register_rating_routes(App& app, const Services& S) {
     }
     if (!p) throw invalid("point", "no such active collection point");
     c.require_path("followup.handle", p->point.node_path);
-    NewRating nr = parse_rating(j, *p);
+    NewRating nr = parse_rating(j, *p->def);
     nr.channel = jv::req_enum(j, "channel", kConsoleChannels);
     nr.entered_by = c.me().user_id;
     nr.entered_by_name = c.me().display_name;

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 
 namespace manyi::http {
@@ -209,14 +210,24 @@ Router::Target Router::target(const std::string& method, const std::string& path
 
 Router::Target Router::admit(Request& req) {
   auto t0 = std::chrono::steady_clock::now();
-  bool method_mismatch = false;
-  const Route* route = match(req, req.admitted.params, method_mismatch);
   auto refuse = [&](Response res, const std::string& label) {
     metrics_.observe(req.method, label, res.status,
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     add_headers(req, res);
     return Target{64 * 1024, false, false, std::move(res)};
   };
+  // Path parameters and query values are text all the way to the database (PostgreSQL refuses
+  // bytes that are not UTF-8): a target that decodes to anything else is refused here.
+  if (!jv::valid_text(req.path) || req.path.find_first_of("\r\n\t") != std::string::npos)
+    return refuse(error_response(400, "bad_request", "the request path is not valid UTF-8 text"), "unmatched");
+  for (auto& [k, v] : req.query)
+    if (!jv::valid_text(k) || !jv::valid_text(v)) {
+      std::string field = jv::valid_text(k) ? k : "query";
+      return refuse(error_response(422, "invalid_field", "query parameter " + field + " is not valid UTF-8 text", field),
+                    "unmatched");
+    }
+  bool method_mismatch = false;
+  const Route* route = match(req, req.admitted.params, method_mismatch);
   if (!route) {
     // Static files and the console's fallback are decided by dispatch (no body to protect).
     if (!matches_api(req.path) && (req.method == "GET" || req.method == "HEAD") && fallback_)

@@ -1,5 +1,6 @@
 #include <utility>  // before asio awaitable (GCC 12)
 #include "http/server.hpp"
+#include "http/request_head.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,9 +19,6 @@
 #include <optional>
 
 #include <array>
-#include <cctype>
-#include <random>
-#include <fmt/format.h>
 #include <cstring>
 #include <string_view>
 #include <chrono>
@@ -33,43 +31,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-
-namespace {
-struct Cidr {
-  int family = 0;  // 0: unparsable, matches nothing
-  unsigned char net[16] = {};
-  int bits = 0;
-};
-Cidr parse_cidr(const std::string& cidr) {
-  Cidr c;
-  auto slash = cidr.find('/');
-  std::string net = cidr.substr(0, slash);
-  int fam = net.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-  if (inet_pton(fam, net.c_str(), c.net) != 1) return c;
-  int maxbits = fam == AF_INET ? 32 : 128;
-  int bits = slash == std::string::npos ? maxbits : std::atoi(cidr.c_str() + slash + 1);
-  if (bits < 0 || bits > maxbits) return c;
-  c.family = fam;
-  c.bits = bits;
-  return c;
-}
-bool in(const Cidr& c, std::string_view addr_text) {
-  if (!c.family || addr_text.size() >= INET6_ADDRSTRLEN) return false;
-  char text[INET6_ADDRSTRLEN];
-  std::memcpy(text, addr_text.data(), addr_text.size());
-  text[addr_text.size()] = 0;
-  int fam = addr_text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET;
-  unsigned char a[16];
-  if (fam != c.family || inet_pton(fam, text, a) != 1) return false;
-  for (int i = 0; i < c.bits; ++i) {
-    int byte = i / 8, bit = 7 - i % 8;
-    if (((a[byte] >> bit) & 1) != ((c.net[byte] >> bit) & 1)) return false;
-  }
-  return true;
-}
-}  // namespace
-
-bool in_cidr(const std::string& addr, const std::string& cidr) { return in(parse_cidr(cidr), addr); }
 
 struct Server::Impl {
   Router& router;
@@ -89,36 +50,11 @@ struct Server::Impl {
 
   std::vector<Cidr> proxies;  // opts.trusted_proxies, parsed once
 
-  bool trusted(std::string_view ip) const {
-    for (auto& c : proxies)
-      if (in(c, ip)) return true;
-    return false;
-  }
-
-  std::string client_ip(const tcp::socket& s, const bhttp::request_header<>& h) {
+  static std::string peer_of(const tcp::socket& s) {
     boost::system::error_code ec;
     auto ep = s.remote_endpoint(ec);
     std::string ip = ec ? "" : ep.address().to_string();
     if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
-    if (proxies.empty() || !trusted(ip)) return ip;
-    auto it = h.find("X-Forwarded-For");
-    if (it == h.end()) return ip;
-    // The right-most address not itself a trusted proxy is the client.
-    std::string_view v(it->value().data(), it->value().size());
-    size_t end = v.size();
-    for (;;) {
-      size_t comma = end == 0 ? std::string_view::npos : v.rfind(',', end - 1);
-      size_t begin = comma == std::string_view::npos ? 0 : comma + 1;
-      std::string_view hop = v.substr(begin, end - begin);
-      while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
-      while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
-      if (!hop.empty()) {
-        ip = std::string(hop);
-        if (!trusted(hop)) break;
-      }
-      if (comma == std::string_view::npos) break;
-      end = comma;
-    }
     return ip;
   }
 
@@ -195,44 +131,11 @@ struct Server::Impl {
 
   // The request line and headers as a Request (the body comes later, if it is admitted).
   Request head_of(const bhttp::request_header<>& hdr, const tcp::socket& sock) {
-    Request req;
-    req.method = std::string(hdr.method_string());
-    std::string target(hdr.target());
-    auto qpos = target.find('?');
-    req.path = url_decode(target.substr(0, qpos), false);
-    if (qpos != std::string::npos) {
-      req.query_string = target.substr(qpos + 1);
-      req.query = parse_query(req.query_string);
-    }
-    for (auto& f : hdr) {
-      std::string name(f.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      req.headers[name] = std::string(f.value());
-    }
-    req.remote_ip = client_ip(sock, hdr);
-    req.request_id = request_id(sock, hdr);
+    Request req = request_head(hdr);
+    std::string peer = peer_of(sock);
+    req.remote_ip = forwarded_client(peer, hdr, proxies);
+    req.request_id = request_id_for(peer, hdr, proxies);
     return req;
-  }
-
-  // A trusted proxy's X-Request-Id (1–64 of A–Z a–z 0–9 - _ .), else this process's prefix and a
-  // counter: unique, cheap, and the same id in the log line and the answer.
-  std::string request_id(const tcp::socket& s, const bhttp::request_header<>& h) {
-    if (!proxies.empty()) {
-      boost::system::error_code ec;
-      auto ep = s.remote_endpoint(ec);
-      std::string ip = ec ? "" : ep.address().to_string();
-      if (ip.rfind("::ffff:", 0) == 0) ip = ip.substr(7);
-      auto it = h.find("X-Request-Id");
-      if (it != h.end() && trusted(ip)) {
-        std::string_view v(it->value().data(), it->value().size());
-        bool ok = !v.empty() && v.size() <= 64;
-        for (char c : v) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-        if (ok) return std::string(v);
-      }
-    }
-    static const std::string prefix = fmt::format("{:08x}", std::random_device{}());
-    static std::atomic<uint64_t> counter{0};
-    return fmt::format("{}-{:x}", prefix, counter.fetch_add(1, std::memory_order_relaxed));
   }
 
   static constexpr uint64_t kSmallBody = 64 * 1024;  // larger bodies wait for the session check

@@ -57,7 +57,7 @@ LoginResult Auth::login(const std::string& username, const std::string& password
     tx.exec("UPDATE users SET last_login_ip = ? WHERE id = ?", {ip, uid});
     tx.exec("INSERT INTO sessions(id, token_hash, user_id, csrf, ip, user_agent, created_at, last_seen, revoked) "
             "VALUES (?,?,?,?,?,?,?,?,0)",
-            {sid, audit::sha256_hex(res.token), uid, csrf, ip, utf8_prefix(user_agent, 200), t, t});
+            {sid, audit::sha256_hex(res.token), uid, csrf, ip, storable_text(user_agent, 200), t, t});
     audit::record(tx, {uid, username, ip}, {"auth.login", "session", sid, r[0].i64(3), "", "", "", ""});
     if (end_others) {
       int64_t n = tx.exec("UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ? AND revoked = 0", {uid, sid});

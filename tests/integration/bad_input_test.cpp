@@ -147,7 +147,8 @@ TEST_P(BadInput, EveryBadRequestGetsA4xxInTheDocumentedShapeAndStoresNothing) {
       {"GET", "/api/v1/staff/123456789", "", {404, "not_found", ""}},
       {"GET", "/api/v1/users/0", "", {404, "not_found", ""}},
       {"GET", N + "/" + h1 + "/extra/segments", "", {404, "not_found", ""}},
-      {"GET", "/api/v1/org/nodes/%00", "", {404, "not_found", ""}},
+      // a NUL is not text: refused before routing (RequestTargetsThatAreNotUtf8TextAre4xx)
+      {"GET", "/api/v1/org/nodes/%00", "", {400, "bad_request", ""}},
       // wrong methods
       {"DELETE", N, "", {405, "method_not_allowed", ""}},
       {"PUT", N + "/" + h1, "{}", {405, "method_not_allowed", ""}},
@@ -180,6 +181,41 @@ TEST_P(BadInput, OversizeBodiesGet413) {
   check(anon.request("POST", "/api/v1/auth/login", big), {413, "body_too_large", ""}, "300 KiB login");
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(c.get("/healthz").status, 200);  // the server is fine
+}
+
+// A request target whose decoded path or query is not UTF-8 text is refused before any
+// handler: path parameters and query values reach the database as text, and PostgreSQL
+// refused the bytes with an error the server answered 500 (GET /f/%FF, a point code of
+// %FF%FE). Found by probing what the HTTP fuzz target lets through to routing.
+TEST_P(BadInput, RequestTargetsThatAreNotUtf8TextAre4xx) {
+  ServerProcess srv(url_);
+  auto c = srv.client();
+  for (std::string path : {"/api/v1/public/points/%FF%FE", "/f/%FF", "/api/v1/public/units/%C0%AF/departments",
+                           "/api/v1/public/cases/AB%FFCD3456", "/api/v1/public/receipts/1.%ED%A0%80",
+                           "/f/P%00001", "/%FF"})
+    check(c.get(path), {400, "bad_request", ""}, "GET " + path);
+  check(c.get("/api/v1/public/units?q=%FF"), {422, "invalid_field", "q"}, "GET units?q=%FF");
+  check(c.get("/c?unit=%FF%FE"), {422, "invalid_field", "unit"}, "GET /c?unit=%FF%FE");
+  check(c.get("/api/v1/public/cases/AB12CD3456?phone_last4=%FF"), {422, "invalid_field", "phone_last4"},
+        "GET case?phone_last4=%FF");
+  // Text that is valid UTF-8 still gets through (a search for 医院 finds the demo's hospitals).
+  auto ok = c.get("/api/v1/public/units?q=%E5%8C%BB%E9%99%A2");
+  EXPECT_EQ(ok.status, 200) << ok.body.substr(0, 200);
+  // The server carries on.
+  EXPECT_EQ(c.get("/healthz").status, 200);
+}
+
+// Header text the server keeps is made storable: a sign-in whose User-Agent is not UTF-8 was
+// answered 500 on PostgreSQL (the session row keeps the agent as text).
+TEST_P(BadInput, SignInWithAUserAgentThatIsNotUtf8) {
+  ServerProcess srv(url_);
+  auto c = srv.client();
+  auto r = c.request("POST", "/api/v1/auth/login", R"({"username":"hosp1","password":"Manyi-demo-1"})",
+                     {{"Content-Type", "application/json"}, {"User-Agent", "Mozilla \xff\xfe 微信"}});
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+  auto ua = db_->query("SELECT user_agent FROM sessions ORDER BY created_at DESC LIMIT 1");
+  ASSERT_FALSE(ua.empty());
+  EXPECT_EQ(ua[0].str(0), "Mozilla  微信");
 }
 
 TEST_P(BadInput, DeeplyNestedJsonIsRejectedWithoutCrashing) {

@@ -1,8 +1,12 @@
 // Durability: every write the server acknowledged survives SIGKILL, on SQLite and PostgreSQL;
-// SIGTERM lets in-flight requests finish and exits 0.
+// SIGTERM lets in-flight requests finish and exits 0. The soak (SoakKillRestartUnderMixedLoad)
+// repeats kill/restart rounds under mixed load: MANYI_SOAK_ROUNDS rounds (2 by default;
+// bench/soak.sh runs 20 and more).
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -187,6 +191,169 @@ TEST_P(Durability, RestartOnTheSameDatabaseKeepsSessions) {
   auto me = c.get("/api/v1/me");
   EXPECT_EQ(me.status, 200);  // sessions live in the database, not in the process
   EXPECT_EQ(me.js()["user"]["username"], "bureau");
+}
+
+namespace {
+
+const std::vector<std::string> kSoakLimits = {"--rating-net-rate", "100000", "--rating-net-burst", "100000",
+                                              "--rating-device-rate", "100000", "--rating-device-burst", "100000",
+                                              "--public-rate", "100000", "--public-burst", "100000"};
+
+// What the server acknowledged in the soak, by kind.
+struct Acked {
+  std::mutex mu;
+  std::set<std::string> ratings, cases, staff;  // rating ids, 查询码, staff ids
+  size_t total() const { return ratings.size() + cases.size() + staff.size(); }
+};
+
+// Structural checks after a kill: SQLite's own integrity and foreign-key checks; on PostgreSQL
+// no invalid index or unvalidated constraint, and no row whose (single-column) foreign key
+// points at nothing.
+void expect_database_sound(store::Db& db, bool sqlite) {
+  if (sqlite) {
+    auto ic = db.query("PRAGMA integrity_check");
+    ASSERT_FALSE(ic.empty());
+    EXPECT_EQ(ic[0].str(0), "ok");
+    auto fk = db.query("PRAGMA foreign_key_check");
+    for (auto& r : fk) ADD_FAILURE() << "foreign key broken: " << r.str(0) << " rowid " << r.str(1) << " -> " << r.str(2);
+    return;
+  }
+  EXPECT_EQ(store::scalar_i64(db.query("SELECT COUNT(*) FROM pg_index WHERE NOT indisvalid OR NOT indisready")).value_or(-1), 0);
+  EXPECT_EQ(store::scalar_i64(db.query("SELECT COUNT(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                                       "WHERE n.nspname = current_schema() AND NOT c.convalidated"))
+                .value_or(-1),
+            0);
+  auto fks = db.query(
+      "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, af.attname FROM pg_constraint c "
+      "JOIN pg_namespace n ON n.oid = c.connamespace "
+      "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+      "JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = c.confkey[1] "
+      "WHERE c.contype = 'f' AND n.nspname = current_schema() AND array_length(c.conkey, 1) = 1");
+  EXPECT_FALSE(fks.empty());
+  for (auto& f : fks) {
+    std::string t = f.str(0), col = f.str(1), rt = f.str(2), rcol = f.str(3);
+    auto orphans = store::scalar_i64(db.query("SELECT COUNT(*) FROM " + t + " x WHERE x." + col + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + rt + " y WHERE y." + rcol + " = x." + col + ")"));
+    EXPECT_EQ(orphans.value_or(-1), 0) << t << "." << col << " -> " << rt << "." << rcol;
+  }
+}
+
+int soak_rounds() {
+  const char* v = std::getenv("MANYI_SOAK_ROUNDS");
+  int n = v ? std::atoi(v) : 0;
+  return n > 0 ? n : 2;
+}
+
+}  // namespace
+
+// Kill/restart rounds under mixed load: public ratings, public complaints and staff writes
+// from the console run together; the server is SIGKILLed at a different point of each round.
+// After every round every acknowledged write of every round so far is there, the database is
+// structurally sound (SQLite integrity_check and foreign_key_check; PostgreSQL indexes,
+// constraints and foreign keys), each staff row has its audit entry, and `manyi audit verify`
+// passes. It prints "soak <db>: R rounds, N acknowledged writes (…), lost L".
+TEST_P(Durability, SoakKillRestartUnderMixedLoad) {
+  const bool sqlite = GetParam() == "sqlite";
+  const int rounds = soak_rounds();
+  std::string nk, point;
+  {
+    auto db = store::open(url_);
+    nk = node(*db, "H001-NK");
+    auto p = db->query("SELECT p.code FROM collection_points p JOIN org_nodes n ON n.id = p.node_id "
+                       "WHERE n.code = 'H001-NK' AND p.active = 1 ORDER BY p.id LIMIT 1");
+    ASSERT_FALSE(p.empty()) << "the demo has a collection point in H001-NK";
+    point = p[0].str(0);
+  }
+  Acked acked;
+  size_t lost = 0;
+  for (int round = 0; round < rounds; ++round) {
+    {
+      ServerProcess srv(url_, kSoakLimits);
+      auto staff_client = srv.client();
+      ASSERT_EQ(staff_client.login("hosp1").status, 200);
+      std::atomic<bool> stop{false};
+      std::atomic<int> count{0};
+      std::vector<std::thread> ts;
+      // kind 0, 1: public raters; 2: a public complainant; 3: a staff administrator.
+      for (int t = 0; t < 4; ++t) {
+        ts.emplace_back([&, t] {
+          HttpClient c = t == 3 ? staff_client : srv.client();
+          for (int i = 0; !stop; ++i) {
+            std::string tag = std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
+            try {
+              if (t < 2) {
+                auto r = c.post("/api/v1/public/ratings", {{"point", point},
+                                                           {"overall", 1 + (i % 5)},
+                                                           {"device", "soak-dev-" + tag},
+                                                           {"elapsed_ms", 15000},
+                                                           {"comment", "浸泡测试 " + tag}});
+                if (r.status != 201) continue;
+                std::lock_guard lk(acked.mu);
+                acked.ratings.insert(r.js()["id"].get<std::string>());
+              } else if (t == 2) {
+                auto r = c.post("/api/v1/public/cases", {{"type", "complaint"},
+                                                         {"unit", "H001"},
+                                                         {"point", "H001-NK"},
+                                                         {"content", "浸泡测试投诉 " + tag},
+                                                         {"name", "浸泡"},
+                                                         {"phone", "1391234" + std::to_string(1000 + i % 9000)}});
+                if (r.status != 201) continue;
+                std::lock_guard lk(acked.mu);
+                acked.cases.insert(r.js()["tracking_code"].get<std::string>());
+              } else {
+                auto r = c.post("/api/v1/staff", {{"employee_no", "S" + tag},
+                                                  {"name", "浸泡" + tag},
+                                                  {"category", "nurse"},
+                                                  {"node_id", nk}});
+                if (r.status != 201) continue;
+                std::lock_guard lk(acked.mu);
+                acked.staff.insert(r.js()["id"].get<std::string>());
+              }
+              ++count;
+            } catch (const std::exception&) {
+              return;  // the server is gone
+            }
+          }
+        });
+      }
+      // A different moment each round: after 40 to 160 acknowledged writes.
+      const int kill_at = 40 + (round * 37) % 121;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (count < kill_at && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      srv.kill9();
+      stop = true;
+      for (auto& t : ts) t.join();
+      EXPECT_GE(count.load(), kill_at) << "round " << round << ": the server answered too few writes";
+    }
+    // Every write acknowledged so far, in every round, is there.
+    auto db = store::open(url_);
+    std::set<std::string> ratings, cases, staff;
+    for (auto& r : db->query("SELECT id FROM ratings WHERE comment LIKE '浸泡测试 %'")) ratings.insert(std::to_string(r.i64(0)));
+    for (auto& r : db->query("SELECT tracking_code FROM cases WHERE content LIKE '浸泡测试投诉 %'")) cases.insert(r.str(0));
+    for (auto& r : db->query("SELECT id FROM staff WHERE employee_no LIKE 'S%-%-%'")) staff.insert(std::to_string(r.i64(0)));
+    size_t missing = 0;
+    for (auto& id : acked.ratings) missing += !ratings.count(id);
+    for (auto& code : acked.cases) missing += !cases.count(code);
+    for (auto& id : acked.staff) missing += !staff.count(id);
+    lost = missing;
+    EXPECT_EQ(missing, 0u) << "round " << round << ": acknowledged writes lost";
+    // Nothing half-written: each staff row with its audit entry (same transaction).
+    EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM staff s WHERE s.employee_no LIKE 'S%-%-%' AND NOT EXISTS "
+                                          "(SELECT 1 FROM audit_log a WHERE a.action = 'staff.create' AND a.entity_id = s.id)"))
+                  .value_or(-1),
+              0);
+    expect_database_sound(*db, sqlite);
+    db.reset();
+    std::string out;
+    EXPECT_EQ(run_manyi({"--db", url_, "audit", "verify"}, &out), 0) << "round " << round << ": " << out;
+    if (::testing::Test::HasFailure()) break;
+  }
+  std::cout << "soak " << GetParam() << ": " << rounds << " rounds, " << acked.total() << " acknowledged writes ("
+            << acked.ratings.size() << " public ratings, " << acked.cases.size() << " public complaints, "
+            << acked.staff.size() << " staff), lost " << lost << std::endl;
+  EXPECT_GT(acked.ratings.size(), 0u);
+  EXPECT_GT(acked.cases.size(), 0u);
+  EXPECT_GT(acked.staff.size(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, Durability, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);

@@ -103,7 +103,7 @@ TEST_P(PortalHttp, PublicUnitLookupsRejectBadInput) {
   }
   EXPECT_TRUE(nk);
   EXPECT_EQ(pub.get("/api/v1/public/units/H001-NK/departments").status, 404);  // not an institution
-  EXPECT_EQ(pub.get("/api/v1/public/units/%FF/departments").status, 404);
+  EXPECT_EQ(pub.get("/api/v1/public/units/%FF/departments").status, 400);  // not UTF-8 text: refused before routing
   EXPECT_EQ(pub.get("/api/v1/public/units/NOPE/departments").status, 404);
 }
 

@@ -17,6 +17,7 @@
 #include "core/id.hpp"
 #include "core/json.hpp"
 #include "core/keyhash.hpp"
+#include "http/request_head.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "org/service.hpp"
@@ -257,6 +258,34 @@ TEST(KeyHash, PartsAreLengthPrefixed) {
 }
 
 // ---- CIDR ----
+
+// The client behind trusted proxies: the right-most hop that is not a proxy; a hop that is not
+// an address (made up by a client and passed on) ends the walk at the last address before it,
+// so what is stored and rate-limited as the client's address is always an address.
+TEST(ForwardedClient, RightMostUntrustedAddressAndNothingElse) {
+  std::vector<http::Cidr> proxies = {http::parse_cidr("10.0.0.0/8")};
+  auto client = [&](const std::string& peer, const std::string& xff) {
+    boost::beast::http::request_header<> h;
+    if (!xff.empty()) h.set("X-Forwarded-For", xff);
+    return http::forwarded_client(peer, h, proxies);
+  };
+  EXPECT_EQ(client("10.0.0.2", "198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(client("10.0.0.2", "1.2.3.4, 198.51.100.7, 10.0.0.3"), "198.51.100.7");
+  EXPECT_EQ(client("203.0.113.9", "198.51.100.7"), "203.0.113.9");  // not from a proxy: ignored
+  EXPECT_EQ(client("10.0.0.2", ""), "10.0.0.2");
+  EXPECT_EQ(client("10.0.0.2", "198.51.100.7, 10.0.0.3, \xff\xfe"), "10.0.0.2");
+  EXPECT_EQ(client("10.0.0.2", "not-an-address"), "10.0.0.2");
+  EXPECT_EQ(client("10.0.0.2", "2001:db8::1, 10.0.0.5"), "2001:db8::1");
+}
+
+TEST(StorableText, DropsBytesThatAreNotUtf8AndControlCharacters) {
+  EXPECT_EQ(storable_text("Mozilla/5.0 (iPhone) 微信", 200), "Mozilla/5.0 (iPhone) 微信");
+  EXPECT_EQ(storable_text("Mozilla \xff\xfe\xc0\xaf 5\x01\n", 200), "Mozilla  5");
+  EXPECT_EQ(storable_text("\xed\xa0\x80x", 200), "x");  // an encoded surrogate
+  EXPECT_EQ(storable_text("微信微信", 7), "微信");         // cut at a character boundary
+  EXPECT_TRUE(jv::valid_text(storable_text(std::string("\xe5\xbe", 2), 200)));
+}
+
 
 TEST(Cidr, V4AndV6) {
   EXPECT_TRUE(http::in_cidr("10.1.2.3", "10.0.0.0/8"));
