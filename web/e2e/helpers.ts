@@ -181,6 +181,18 @@ export async function pickNode(page: Page, testid: string, pathNames: string[], 
   )
 }
 
+/**
+ * Opens an Element Plus select by its arrow (right edge): a click in the middle of a multi-select
+ * can land on a chosen tag's close icon and remove the tag instead of opening the list.
+ */
+export async function openSelect(page: Page, testid: string): Promise<void> {
+  const sel = byTestId(page, testid)
+  const box = await sel.boundingBox()
+  if (!box) throw new Error(`select ${testid} is not on screen`)
+  await sel.click({ position: { x: box.width - 12, y: box.height / 2 } })
+  await page.locator('.el-select-dropdown:visible').first().waitFor()
+}
+
 /** Click a dialog's submit button and wait for the dialog to close; on failure report the message shown. */
 export async function submitDialog(page: Page, submitId: string, dialogId: string): Promise<void> {
   await byTestId(page, submitId).click()

@@ -13,7 +13,7 @@ import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, poll, shot } f
  * demo generator's name in the audit log) and the shipped survey templates' codes (编码 column).
  */
 const ALLOWED = new Set([
-  ...['PDF', 'JPG', 'PNG', 'GIF', 'WebP', 'CSV', 'Excel', 'Enter', 'Ctrl', 'IP', 'ID'],
+  ...['PDF', 'JPG', 'PNG', 'GIF', 'WebP', 'CSV', 'Excel', 'Enter', 'Tab', 'Ctrl', 'IP', 'ID'],
   ...['pdf', 'jpg', 'jpeg', 'png', 'gif', 'webp'],
   ...['bureau', 'inspector', 'handler', 'dept', 'staff', 'demo'],
   ...['outpatient', 'inpatient', 'window'],

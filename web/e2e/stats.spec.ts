@@ -4,7 +4,7 @@
 // 投诉统计 breaks the hospital's cases down by department. Needs a running server with demo data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { apiGet, byTestId, launch, login, newPage, poll, shot } from './helpers'
+import { apiGet, byTestId, launch, login, newPage, openSelect, poll, shot } from './helpers'
 
 interface Dash {
   surveys: { id: string; name: string }[]
@@ -40,8 +40,8 @@ describe('statistics', () => {
     await page.waitForTimeout(1000)
     await shot(page, 'stats-01-dashboard-default')
     // pick the staff survey as well: both named, each dimension labelled with its survey
-    await byTestId(page, 'dash-template').click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '医务人员满意度' }).first().click()
+    await openSelect(page, 'dash-template')
+    await page.locator('.el-select-dropdown__item:visible', { hasText: /^\s*医务人员满意度 v\d+\s*$/ }).first().click()
     await page.keyboard.press('Escape')
     await byTestId(page, 'dash-search').click()
     await poll(() => byTestId(page, 'dash-surveys').innerText()).toMatch(/门诊患者满意度.*医务人员满意度|医务人员满意度.*门诊患者满意度/)

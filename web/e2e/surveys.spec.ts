@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { answerMessageBox, apiGet, apiSend, byTestId, inputOf, launch, login, newPage, newPhonePage, pickNode, pickOption, poll, shot } from './helpers'
+import { answerMessageBox, apiGet, apiSend, byTestId, inputOf, launch, login, newPage, newPhonePage, openSelect, pickNode, pickOption, poll, shot } from './helpers'
 
 interface Template {
   id: string
@@ -277,8 +277,8 @@ describe('survey templates, points and posters', () => {
     await byTestId(hosp, 'kpi-n-value').waitFor()
     // The one survey on screen (the patient survey by default) has its questions shown at once.
     await byTestId(hosp, 'dash-questions').locator('[data-testid="dash-question"]').first().waitFor()
-    await byTestId(hosp, 'dash-template').click()
-    await hosp.locator('.el-select-dropdown__item:visible', { hasText: '门诊患者满意度' }).first().click()
+    await openSelect(hosp, 'dash-template')
+    await hosp.locator('.el-select-dropdown__item:visible', { hasText: /^\s*门诊患者满意度 v\d+\s*$/ }).first().click()
     await hosp.locator('.el-select-dropdown__item:visible', { hasText: `${tpl.name} v2` }).first().click()
     await hosp.keyboard.press('Escape')
     await byTestId(hosp, 'dash-search').click()

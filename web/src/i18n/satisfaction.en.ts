@@ -442,6 +442,7 @@ export default {
     dateFuture: 'The date cannot be after today',
     formNo: 'Paper form number',
     formNoHint: 'Optional; each number is entered once per collection point',
+    datePlaceholder: 'YYYY-MM-DD',
     keysHint: 'Keyboard entry: Tab or Enter moves to the next field, number keys 1, 2, 3… pick that option and move on, Ctrl+Enter saves.',
     noPoints: 'No active points under this node',
     pointRequired: 'Choose a point',

@@ -441,6 +441,7 @@ export default {
     dateFuture: '填表日期不能晚于今天',
     formNo: '纸质表单编号',
     formNoHint: '选填；同一评价点的同一编号只能录入一次',
+    datePlaceholder: '年-月-日，如 2025-03-01',
     keysHint: '键盘录入：Tab 或回车到下一项，数字键 1、2、3… 选择第几个选项并跳到下一项，Ctrl+回车 保存。',
     noPoints: '该节点下没有启用的评价点',
     pointRequired: '请选择评价点',
