@@ -89,13 +89,10 @@ void replace_key_file(const std::string& path, const std::string& key) {
   fsync_dir(path);
 }
 
-std::string setting(store::Db& db, const char* key) {
-  auto r = db.query("SELECT value FROM settings WHERE key = ?", {std::string(key)});
-  return r.empty() ? std::string() : r[0].str(0);
-}
-
-std::string setting_in(store::Tx& tx, const char* key) {
-  auto r = tx.query("SELECT value FROM settings WHERE key = ?", {std::string(key)});
+// A setting's value ("" when absent), read through a database or inside a transaction.
+template <class Source>
+std::string setting(Source& from, const char* key) {
+  auto r = from.query("SELECT value FROM settings WHERE key = ?", {std::string(key)});
   return r.empty() ? std::string() : r[0].str(0);
 }
 
@@ -275,7 +272,7 @@ Loaded load(store::Db& db, const std::string& key_file) {
       // Another instance may be storing another key's id at the same moment: the first wins.
       if (tx.exec("INSERT INTO settings(key, value, updated_at) VALUES ('pii.key_id', ?, ?) ON CONFLICT (key) DO NOTHING",
                   {pii::key_id(*key), now_ms()}) == 0 &&
-          setting_in(tx, "pii.key_id") != pii::key_id(*key))
+          setting(tx, "pii.key_id") != pii::key_id(*key))
         throw Error(500, "data_key_mismatch", "another instance started on this database with another data key at the "
                                               "same time; start one instance first, then copy its key file");
       reseal_all(tx, *key, *key);

@@ -70,17 +70,18 @@ bool is_address(std::string_view text) {
   unsigned char a[16];
   return inet_pton(text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET, buf, a) == 1;
 }
+
+bool trusted(const std::vector<Cidr>& proxies, std::string_view ip) {
+  for (auto& c : proxies)
+    if (in(c, ip)) return true;
+  return false;
+}
 }  // namespace
 
 std::string forwarded_client(const std::string& peer, const boost::beast::http::request_header<>& hdr,
                              const std::vector<Cidr>& proxies) {
-  auto trusted = [&](std::string_view ip) {
-    for (auto& c : proxies)
-      if (in(c, ip)) return true;
-    return false;
-  };
   std::string ip = peer;
-  if (proxies.empty() || !trusted(ip)) return ip;
+  if (!trusted(proxies, ip)) return ip;
   auto it = hdr.find("X-Forwarded-For");
   if (it == hdr.end()) return ip;
   // The right-most address not itself a trusted proxy is the client.
@@ -97,7 +98,7 @@ std::string forwarded_client(const std::string& peer, const boost::beast::http::
       // address known, which is stored and rate-limited as the client's.
       if (!is_address(hop)) break;
       ip = std::string(hop);
-      if (!trusted(hop)) break;
+      if (!trusted(proxies, hop)) break;
     }
     if (comma == std::string_view::npos) break;
     end = comma;
@@ -107,9 +108,7 @@ std::string forwarded_client(const std::string& peer, const boost::beast::http::
 
 std::string request_id_for(const std::string& peer, const boost::beast::http::request_header<>& hdr,
                            const std::vector<Cidr>& proxies) {
-  bool trusted = false;
-  for (const auto& c : proxies) trusted = trusted || in(c, peer);
-  if (trusted) {
+  if (trusted(proxies, peer)) {
     auto it = hdr.find("X-Request-Id");
     if (it != hdr.end()) {
       std::string_view v(it->value().data(), it->value().size());

@@ -24,6 +24,11 @@ std::string random_token(size_t bytes) {
 }
 
 namespace {
+// The user's home node: where their sign-ins and session endings are filed in the audit log.
+int64_t home_node(store::Tx& tx, int64_t user_id) {
+  return store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {user_id})).value_or(0);
+}
+
 // The condition of a session that is still open, for `s`; binds the two cut-off times.
 constexpr const char* kOpen = "s.revoked = 0 AND s.last_seen > ? AND s.created_at > ?";
 }  // namespace
@@ -93,7 +98,7 @@ bool Auth::end_session(const http::Principal& p, int64_t session_id, const std::
     ended = tx.exec("UPDATE sessions SET revoked = 1 WHERE id = ? AND user_id = ? AND revoked = 0",
                     {session_id, p.user_id}) > 0;
     if (!ended) return;
-    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    auto home = home_node(tx, p.user_id);
     audit::record(tx, {p.user_id, p.username, ip},
                   {"auth.session.end", "session", session_id, home, "", "", "",
                    session_id == p.session_id ? "结束了当前会话" : "结束了另一个会话"});
@@ -107,7 +112,7 @@ int64_t Auth::end_other_sessions(const http::Principal& p, const std::string& ip
     n = tx.exec("UPDATE sessions SET revoked = 1 WHERE user_id = ? AND id <> ? AND revoked = 0",
                 {p.user_id, p.session_id});
     if (!n) return;
-    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    auto home = home_node(tx, p.user_id);
     audit::record(tx, {p.user_id, p.username, ip},
                   {"auth.sessions.end_others", "session", p.session_id, home, "", "", "",
                    fmt::format("结束了其他 {} 个会话", n)});
@@ -119,7 +124,7 @@ void Auth::logout(const http::Principal& p) {
   org_.db().write([&](store::Tx& tx) {
     tx.exec("UPDATE sessions SET revoked = 1 WHERE id = ?", {p.session_id});
     // Filed under the user's home node, like the sign-in, so the audit page can show it.
-    auto home = store::scalar_i64(tx.query("SELECT node_id FROM users WHERE id = ?", {p.user_id})).value_or(0);
+    auto home = home_node(tx, p.user_id);
     audit::record(tx, {p.user_id, p.username, ""}, {"auth.logout", "session", p.session_id, home, "", "", "", ""});
   });
 }
