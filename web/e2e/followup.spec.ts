@@ -16,6 +16,7 @@ let page: Page // hosp1
 interface Task {
   id: string
   name: string
+  phone: string
   call_date: string
   status: string
   attempts: number
@@ -30,9 +31,30 @@ async function importPatient(name: string, phone: string, ago: number): Promise<
   expect(r.status, JSON.stringify(r.body)).toBe(200)
   expect(r.body.imported).toBe(1)
   const all = await apiGet<{ items: Task[] }>(page, '/api/v1/followups/tasks?status=open&limit=500&due_until=' + shanghaiDay(30))
-  const task = all.body.items.find((x) => x.name.startsWith(name.slice(0, 1)) && x.status === 'pending' && x.attempts === 0 && x.call_date === shanghaiDay(7 - ago))
+  // The list shows the number masked (139****1234); earlier runs leave tasks of the same name.
+  const masked = phone.slice(0, 3) + '****' + phone.slice(-4)
+  const task = all.body.items.find((x) => x.name.startsWith(name.slice(0, 1)) && x.phone === masked && x.status === 'pending' && x.attempts === 0 && x.call_date === shanghaiDay(7 - ago))
   expect(task, 'the imported task').toBeTruthy()
   return task!
+}
+
+/**
+ * The list row holding the task's call link, paging on with 下一页 as the nurse does: the list
+ * is ordered by call day (oldest first), so a task due yesterday can sit behind a full page of
+ * older 逾期未访 tasks.
+ */
+async function findTaskRow(taskId: string) {
+  const table = byTestId(page, 'followup-table')
+  const link = table.locator(`[data-testid="followup-call-${taskId}"]`)
+  await table.locator('.el-table__body tr').first().waitFor()
+  for (let pages = 0; !(await link.count()); pages++) {
+    const next = byTestId(page, 'followup-next')
+    expect(await next.isDisabled(), `task ${taskId} on one of ${pages + 1} pages`).toBe(false)
+    const first = await table.locator('.el-table__body tr').first().innerText()
+    await next.click()
+    await poll(() => table.locator('.el-table__body tr').first().innerText()).not.toBe(first)
+  }
+  return table.locator('.el-table__body tr', { has: page.locator(`[data-testid="followup-call-${taskId}"]`) })
 }
 
 async function openCall(taskId: string) {
@@ -64,13 +86,14 @@ describe('出院回访: the call screen', () => {
 
     // The list: 逾期未访 is its own filter; 今日应访 does not hold it.
     await page.goto('/sat-followups?due=overdue')
-    const row = byTestId(page, 'followup-table').locator('.el-table__body tr', { has: page.locator(`[data-testid="followup-call-${task.id}"]`) })
-    await row.waitFor()
+    const row = await findTaskRow(task.id)
     await poll(() => row.innerText()).toContain('已逾期')
     const counts = await apiGet<{ due_today: number; overdue: number }>(page, '/api/v1/followups/counts')
     await poll(() => byTestId(page, 'followup-count-overdue').innerText()).toBe(String(counts.body.overdue))
     await byTestId(page, 'followup-quick-today').click()
     await poll(() => byTestId(page, 'followup-table').locator(`[data-testid="followup-call-${task.id}"]`).count()).toBe(0)
+    const today = await apiGet<{ items: Task[] }>(page, '/api/v1/followups/tasks?status=open&limit=500&due=today')
+    expect(today.body.items.map((x) => x.id)).not.toContain(task.id)
 
     // First call: not reached, with a note.
     await openCall(task.id)
@@ -129,9 +152,7 @@ describe('出院回访: the call screen', () => {
   it('a call back at a later time moves the task out of 今日应访 to that day', async () => {
     const task = await importPatient(`何约访${stamp.slice(-3)}`, uniquePhone(), 7) // due today
     await page.goto('/sat-followups?due=today')
-    const link = byTestId(page, 'followup-table').locator(`[data-testid="followup-call-${task.id}"]`)
-    await link.waitFor()
-    await link.click()
+    await (await findTaskRow(task.id)).locator(`[data-testid="followup-call-${task.id}"]`).click()
     await byTestId(page, 'call-patient-name').waitFor()
     await byTestId(page, 'call-outcome-not_reached').click()
     const tomorrow = shanghaiDay(1)
