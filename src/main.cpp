@@ -96,6 +96,12 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", cfg.max_connections,
                     "open client connections at most (0 = below the descriptor limit, at most 16384)")
       ->capture_default_str();
+  serve->add_option("--max-connections-per-address", cfg.max_connections_per_address,
+                    "open connections one client address may hold (trusted proxies exempt; 0 = no cap)")
+      ->capture_default_str();
+  serve->add_option("--flood-delay", cfg.flood_delay_ms,
+                    "milliseconds a 429 to an address that keeps sending after its refusals waits (0 = never)")
+      ->capture_default_str();
   serve->add_option("--max-body-memory", cfg.max_body_memory_mb, "MiB all request bodies in flight may hold together")
       ->capture_default_str();
   int db_wait_s = 60;
@@ -200,6 +206,8 @@ int main(int argc, char** argv) {
       so.worker_threads = cfg.worker_threads;
       so.io_threads = cfg.io_threads;
       so.max_connections = cfg.max_connections;
+      so.max_connections_per_address = cfg.max_connections_per_address;
+      so.flood_delay_ms = cfg.flood_delay_ms;
       so.max_body_memory = cfg.max_body_memory_mb << 20;
       so.read_timeout_s = std::max(1, cfg.read_timeout_s);
       raise_descriptor_limit();

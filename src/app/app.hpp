@@ -33,6 +33,8 @@ struct Config {
   int worker_threads = 48;
   int io_threads = 0;  // 0 = one per core
   int max_connections = 0;                   // 0 = below the descriptor limit (see ServerOptions)
+  int max_connections_per_address = 256;     // 0 = no per-address cap (see ServerOptions)
+  int flood_delay_ms = 1000;                 // 429s to a flooding address wait this long; 0 = never
   int64_t max_body_memory_mb = 256;          // all request bodies in flight together
   int read_timeout_s = 30;
   int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off

@@ -50,9 +50,13 @@ std::string Metrics::render() {
       "# HELP manyi_http_body_memory_refusals_total Requests refused because in-flight bodies reached their memory cap.\n"
       "# TYPE manyi_http_body_memory_refusals_total counter\nmanyi_http_body_memory_refusals_total {}\n"
       "# HELP manyi_http_body_memory_bytes Bytes held by request bodies being read or handled.\n"
-      "# TYPE manyi_http_body_memory_bytes gauge\nmanyi_http_body_memory_bytes {}\n",
+      "# TYPE manyi_http_body_memory_bytes gauge\nmanyi_http_body_memory_bytes {}\n"
+      "# HELP manyi_http_address_cap_refusals_total Connections not served because their address had its cap open (held unread, then closed).\n"
+      "# TYPE manyi_http_address_cap_refusals_total counter\nmanyi_http_address_cap_refusals_total {}\n"
+      "# HELP manyi_http_flood_delays_total 429 answers held back because their address kept sending after refusals.\n"
+      "# TYPE manyi_http_flood_delays_total counter\nmanyi_http_flood_delays_total {}\n",
       connections_open.load(), connection_limit_waits.load(), accept_errors.load(), body_memory_refusals.load(),
-      body_memory_bytes.load());
+      body_memory_bytes.load(), address_cap_refusals.load(), flood_delays.load());
   for (auto& g : gauges_) out += g();
   return out;
 }

@@ -23,6 +23,8 @@ class Metrics {
   std::atomic<int64_t> accept_errors{0};           // accept() failures (EMFILE and the like)
   std::atomic<int64_t> body_memory_refusals{0};    // 503s because in-flight bodies hit their cap
   std::atomic<int64_t> body_memory_bytes{0};       // bytes reserved by bodies being read or handled
+  std::atomic<int64_t> address_cap_refusals{0};    // connections not served: their address held its cap
+  std::atomic<int64_t> flood_delays{0};            // 429s held back because their address kept flooding
 
  private:
   struct Hist {

@@ -9,13 +9,16 @@ void RateLimiter::configure(const std::string& cls, Limit l) { limits_[cls] = l;
 bool RateLimiter::has_class(const std::string& cls) const { return limits_.count(cls) > 0; }
 
 int RateLimiter::take(const std::string& cls, const std::string& key, int64_t now_ms) {
-  return use(cls, key, now_ms, true);
+  return use(cls, key, now_ms, Use::take);
 }
 int RateLimiter::wait(const std::string& cls, const std::string& key, int64_t now_ms) {
-  return use(cls, key, now_ms, false);
+  return use(cls, key, now_ms, Use::look);
+}
+int RateLimiter::charge(const std::string& cls, const std::string& key, int64_t now_ms) {
+  return use(cls, key, now_ms, Use::charge);
 }
 
-int RateLimiter::use(const std::string& cls, const std::string& key, int64_t now_ms, bool take) {
+int RateLimiter::use(const std::string& cls, const std::string& key, int64_t now_ms, Use how) {
   auto lit = limits_.find(cls);
   if (lit == limits_.end()) return 0;
   const Limit& l = lit->second;
@@ -25,7 +28,7 @@ int RateLimiter::use(const std::string& cls, const std::string& key, int64_t now
   if (now_ms - sh.last_sweep > 60000 && sh.buckets.size() > 10000) {
     // Drop buckets that have refilled completely; they carry no information.
     for (auto it = sh.buckets.begin(); it != sh.buckets.end();) {
-      if ((now_ms - it.value().at_ms) / 1000.0 * l.per_second >= l.burst) it = sh.buckets.erase(it);
+      if (it.value().tokens + (now_ms - it.value().at_ms) / 1000.0 * l.per_second >= l.burst) it = sh.buckets.erase(it);
       else ++it;
     }
     sh.last_sweep = now_ms;
@@ -37,9 +40,10 @@ int RateLimiter::use(const std::string& cls, const std::string& key, int64_t now
     b.at_ms = now_ms;
   }
   if (b.tokens >= 1.0) {
-    if (take) b.tokens -= 1.0;
+    if (how != Use::look) b.tokens -= 1.0;
     return 0;
   }
+  if (how == Use::charge) b.tokens = std::max(-l.burst, b.tokens - 1.0);
   return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / l.per_second)));
 }
 

@@ -27,6 +27,9 @@ class RateLimiter {
   // The seconds take() would ask to wait now, without taking a token (0 = a token is there).
   // For limits that charge only some outcomes (sign-in failures): check first, take after.
   int wait(const std::string& cls, const std::string& key, int64_t now_ms);
+  // Like take(), but an empty bucket still loses the token, down to a debt of one burst: a key
+  // that keeps going stays refused until it has been quiet long enough to pay the debt back.
+  int charge(const std::string& cls, const std::string& key, int64_t now_ms);
   bool has_class(const std::string& cls) const;
 
  private:
@@ -35,7 +38,8 @@ class RateLimiter {
     int64_t at_ms;
   };
   static constexpr int kShards = 16;
-  int use(const std::string& cls, const std::string& key, int64_t now_ms, bool take);
+  enum class Use { take, look, charge };
+  int use(const std::string& cls, const std::string& key, int64_t now_ms, Use how);
   struct Shard {
     std::mutex mu;
     tsl::robin_map<uint64_t, Bucket, KeyHashIdentity> buckets;

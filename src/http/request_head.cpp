@@ -70,13 +70,13 @@ bool is_address(std::string_view text) {
   unsigned char a[16];
   return inet_pton(text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET, buf, a) == 1;
 }
+}  // namespace
 
 bool trusted(const std::vector<Cidr>& proxies, std::string_view ip) {
   for (auto& c : proxies)
     if (in(c, ip)) return true;
   return false;
 }
-}  // namespace
 
 std::string forwarded_client(const std::string& peer, const boost::beast::http::request_header<>& hdr,
                              const std::vector<Cidr>& proxies) {

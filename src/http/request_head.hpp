@@ -21,6 +21,8 @@ struct Cidr {
 };
 Cidr parse_cidr(const std::string& cidr);
 bool in(const Cidr& c, std::string_view addr_text);
+// True when ip lies in one of the trusted proxies' networks.
+bool trusted(const std::vector<Cidr>& proxies, std::string_view ip);
 
 // The request line and headers as a Request (no body, no remote_ip).
 Request request_head(const boost::beast::http::request_header<>& hdr);

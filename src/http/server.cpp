@@ -1,5 +1,6 @@
 #include <utility>  // before asio awaitable (GCC 12)
 #include "http/server.hpp"
+#include "http/ratelimit.hpp"
 #include "http/request_head.hpp"
 
 #include <boost/asio.hpp>
@@ -24,6 +25,9 @@
 #include <chrono>
 #include <limits>
 #include <thread>
+#include <unordered_map>
+
+#include "core/clock.hpp"
 
 namespace manyi::http {
 
@@ -42,10 +46,55 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> inflight{0};
   int max_conns = 0;  // opts.max_connections, resolved by bind()
+  RateLimiter refusals;  // "refused": 429s per client address (the flood detector)
 
   Impl(Router& r, ServerOptions o)
       : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {
     for (auto& c : opts.trusted_proxies) proxies.push_back(parse_cidr(c));
+    refusals.configure("refused", {ServerOptions::kFloodRefusalRate, ServerOptions::kFloodRefusalBurst});
+  }
+
+  // Connections per peer address (trusted proxies are not counted): those served, and those
+  // beyond the cap held unread for a moment before they are closed.
+  class AddressCounts {
+   public:
+    enum Admit { serve, hold, close };
+    // Counts a connection from ip: served below cap; beyond it held (at most cap more), so that a
+    // client reconnecting at once waits instead of costing an accept and a close in a loop;
+    // beyond that closed at once.
+    Admit enter(const std::string& ip, int cap) {
+      std::lock_guard lk(mu_);
+      auto& n = open_[ip];
+      if (n.served < cap) return ++n.served, serve;
+      if (n.held < cap) return ++n.held, hold;
+      return close;
+    }
+    void leave(const std::string& ip, Admit how) {
+      std::lock_guard lk(mu_);
+      auto it = open_.find(ip);
+      if (it == open_.end()) return;
+      --(how == serve ? it->second.served : it->second.held);
+      if (it->second.served <= 0 && it->second.held <= 0) open_.erase(it);
+    }
+
+   private:
+    struct Count {
+      int served = 0;
+      int held = 0;
+    };
+    std::mutex mu_;
+    std::unordered_map<std::string, Count> open_;
+  };
+  AddressCounts per_address;
+
+  // A connection beyond its address's cap: nothing is read; it is closed after flood_delay_ms.
+  asio::awaitable<void> hold_then_close(tcp::socket sock, std::string ip) {
+    OpenConnection counted(*this, std::move(ip), AddressCounts::hold);
+    asio::steady_timer t(sock.get_executor());
+    t.expires_after(std::chrono::milliseconds(std::max(opts.flood_delay_ms, 1)));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    sock.close(ec);
   }
 
   std::vector<Cidr> proxies;  // opts.trusted_proxies, parsed once
@@ -96,12 +145,28 @@ struct Server::Impl {
     }
   }
 
-  // Counts a connection for the cap from accept to close.
+  // Counts a connection for the caps from accept to close (address empty: not counted per address).
   struct OpenConnection {
-    std::atomic<int64_t>& open;
-    explicit OpenConnection(std::atomic<int64_t>& o) : open(o) {}
-    ~OpenConnection() { --open; }
+    Impl& s;
+    std::string address;
+    AddressCounts::Admit how;
+    OpenConnection(Impl& server, std::string a, AddressCounts::Admit h) : s(server), address(std::move(a)), how(h) {}
+    ~OpenConnection() {
+      --s.metrics().connections_open;
+      if (!address.empty()) s.per_address.leave(address, how);
+    }
   };
+
+  // A 429 to an address that keeps sending after its refusals waits before it is sent: the
+  // flood's connection then costs a timer, not a core.
+  asio::awaitable<void> hold_flood(beast::tcp_stream& stream, const Request& req) {
+    if (opts.flood_delay_ms <= 0 || !refusals.charge("refused", req.remote_ip, now_ms())) co_return;
+    ++metrics().flood_delays;
+    asio::steady_timer t(stream.get_executor());
+    t.expires_after(std::chrono::milliseconds(opts.flood_delay_ms));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 
   // Bytes of one request body counted against opts.max_body_memory while it is read and handled.
   class BodyReservation {
@@ -140,8 +205,8 @@ struct Server::Impl {
 
   static constexpr uint64_t kSmallBody = 64 * 1024;  // larger bodies wait for the session check
 
-  asio::awaitable<void> session(tcp::socket sock) {
-    OpenConnection counted(metrics().connections_open);
+  asio::awaitable<void> session(tcp::socket sock, std::string counted_address) {
+    OpenConnection counted(*this, std::move(counted_address), AddressCounts::serve);
     beast::tcp_stream stream(std::move(sock));
     beast::flat_buffer buf;
     for (;;) {
@@ -251,6 +316,7 @@ struct Server::Impl {
       out.keep_alive(keep_alive);
       out.prepare_payload();
       if (head) out.body().clear();  // HEAD: the GET's headers (Content-Length included), no body
+      if (res.status == 429) co_await hold_flood(stream, req);
       stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
       co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && unread_body) co_await drain_input(stream);
@@ -308,10 +374,30 @@ struct Server::Impl {
         }
         continue;
       }
+      // One address may hold only so many connections: the next is not read from, and closed.
+      std::string counted_address;
+      if (opts.max_connections_per_address > 0) {
+        std::string ip = peer_of(s);
+        if (!trusted(proxies, ip)) {
+          auto how = per_address.enter(ip, opts.max_connections_per_address);
+          if (how != AddressCounts::serve) {
+            ++metrics().address_cap_refusals;
+            if (how == AddressCounts::hold) {
+              ++metrics().connections_open;
+              auto ex = s.get_executor();
+              asio::co_spawn(ex, hold_then_close(std::move(s), std::move(ip)), asio::detached);
+            } else {
+              s.close(ec);
+            }
+            continue;
+          }
+          counted_address = std::move(ip);
+        }
+      }
       s.set_option(tcp::no_delay(true), ec);
       ++metrics().connections_open;
       auto ex = s.get_executor();
-      asio::co_spawn(ex, session(std::move(s)), asio::detached);
+      asio::co_spawn(ex, session(std::move(s), std::move(counted_address)), asio::detached);
     }
   }
 

@@ -4,7 +4,9 @@
 // holding a thread (public rating intake: answered when its batch commits). Each connection
 // runs on its own strand (its timer and its socket operations never run at once). What the
 // headers decide (route, method, size, rate limit, session for large bodies) is decided before
-// the body is read, and all bodies in flight share one memory cap. Graceful stop: stop
+// the body is read, and all bodies in flight share one memory cap. A flood from one address is
+// refused before it costs the server: at most max_connections_per_address connections, and its
+// 429s held back (flood_delay_ms). Graceful stop: stop
 // accepting, finish in-flight requests, then return.
 #pragma once
 #include <atomic>
@@ -31,6 +33,18 @@ struct ServerOptions {
   // Bytes all request bodies being read or handled may hold together; a body that would pass it
   // is refused (503 server_busy, Retry-After) before it is read.
   int64_t max_body_memory = 256ll << 20;
+  // Open connections one client address may hold (trusted proxies exempt); a connection beyond
+  // it is never read from: it is held for flood_delay_ms, then closed (beyond twice the cap,
+  // closed at once). 0 = no per-address cap.
+  int max_connections_per_address = 256;
+  // A flood's answers cost time, not CPU: once an address has been refused (429) more than
+  // kFloodRefusalBurst times faster than kFloodRefusalRate a second, each further 429 to it is
+  // sent only after this many milliseconds (the connection waits on a timer; a client that
+  // waits for answers then sends about one request a second per connection), until the address
+  // has been quiet for as long again as its excess took (RateLimiter::charge). 0 = never held.
+  int flood_delay_ms = 1000;
+  static constexpr double kFloodRefusalRate = 10;   // refusals a second an address may get at once
+  static constexpr double kFloodRefusalBurst = 50;  // … and in a burst
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
 };
 

@@ -7,6 +7,8 @@
 // the memory that bodies hold within its cap.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +68,31 @@ bool healthy_within(int port, std::chrono::seconds limit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
+}
+
+// The status of one request sent from the loopback address `source` (another client than
+// 127.0.0.1), over its own connection; 0 when there was no answer.
+int status_from(int port, const std::string& source, const std::string& method, const std::string& path,
+                const std::string& body = "") {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in s{}, a{};
+  s.sin_family = a.sin_family = AF_INET;
+  inet_pton(AF_INET, source.c_str(), &s.sin_addr);
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&s), sizeof s) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return 0;
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  if (!body.empty()) req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  char buf[64] = {};
+  ssize_t n = recv(fd, buf, sizeof buf - 1, MSG_WAITALL);
+  close(fd);
+  return n >= 12 && std::string(buf, 9) == "HTTP/1.1 " ? std::atoi(buf + 9) : 0;
 }
 
 class Connections : public ::testing::TestWithParam<std::string> {
@@ -159,6 +186,83 @@ TEST_P(Connections, ParallelLargeUploadsStayWithinTheBodyMemoryCap) {
   auto c = srv.client();
   ASSERT_EQ(c.login("handler").status, 200);
   EXPECT_EQ(c.get("/api/v1/me").status, 200);
+}
+
+// One address opening connection after connection: it is served on its first `cap` only; the
+// rest are never read from (held, then closed), so a reconnecting flood waits instead of
+// costing the server. Another address is served at once all the while.
+TEST_P(Connections, OneAddressIsServedOnItsCapOfConnectionsAndOthersAreServedBeside) {
+  ServerProcess srv(url_, {"--max-connections-per-address", "8", "--flood-delay", "1500", "--io-threads", "2"});
+  ASSERT_TRUE(healthy_within(srv.port(), std::chrono::seconds(5)));
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto fds = open_silent(srv.port(), 24, get);  // keep-alive: each stays open after its answer
+  ASSERT_EQ(fds.size(), 24u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int answered = 0, silent = 0, closed_at_once = 0;
+  std::vector<int> held;
+  for (int fd : fds) {
+    char buf[512];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0 && std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 200", 0) == 0) ++answered;
+    else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ++silent, held.push_back(fd);
+    else if (n == 0 || (n < 0 && errno == ECONNRESET)) ++closed_at_once;
+  }
+  EXPECT_EQ(answered, 8) << "served beyond the per-address cap";
+  // The next 8 are held unread (a reconnecting client waits); beyond twice the cap, closed at once.
+  EXPECT_EQ(silent, 8) << "the connections beyond the cap are held unread";
+  EXPECT_EQ(closed_at_once, 8);
+  // Another client address is not affected, and is answered at once.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(status_from(srv.port(), "127.0.0.2", "GET", "/healthz"), 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000));
+  // The held ones are closed without an answer after the delay.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int closed = 0;
+  for (int fd : held) {
+    char buf[64];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    closed += n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+  EXPECT_EQ(closed, 8) << "a held connection was answered or left open";
+  for (int fd : fds) close(fd);
+  // Once its connections close, the address is served again.
+  EXPECT_TRUE(healthy_within(srv.port(), std::chrono::seconds(5)));
+  EXPECT_GE(metric(srv.client(), "manyi_http_address_cap_refusals_total"), 16);
+}
+
+// A flood of public submissions from one address: after a burst of refusals its 429s are held
+// back (the connection waits on a timer), so the flood sends about one request a second per
+// connection; another address's submission is answered at once meanwhile.
+TEST_P(Connections, AFloodOfRefusedRequestsWaitsForItsAnswersWhileOthersAreAnsweredAtOnce) {
+  ServerProcess srv(url_, {"--public-rate", "1", "--public-burst", "1", "--flood-delay", "400", "--io-threads", "2"});
+  ASSERT_TRUE(healthy_within(srv.port(), std::chrono::seconds(5)));
+  HttpClient flood(srv.port());
+  auto ms_of = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::vector<long> took;
+  int refused = 0;
+  for (int i = 0; i < 70; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = flood.post("/api/v1/public/cases/NOSUCHCODE/callback", {{"phone_last4", "1234"}, {"result", "satisfied"}});
+    took.push_back(ms_of(std::chrono::steady_clock::now() - t0));
+    refused += r.status == 429;
+    if (r.status == 429) EXPECT_FALSE(r.headers["retry-after"].empty());
+  }
+  EXPECT_GE(refused, 68);
+  // The first refusals are answered at once. Past the burst of 50, the address gets at most 10
+  // quick refusals a second (ServerOptions::kFloodRefusalRate); the rest wait 400 ms each. So
+  // the last 15 requests (D held, 15 - D quick within 0.4·D s: 15 - D <= 4·D + 1) took at least
+  // 2.8 held delays, 1.1 s; answered at once they would take a few milliseconds.
+  EXPECT_LT(took[5], 300) << "an early refusal was held";
+  long last15 = 0;
+  for (size_t i = took.size() - 15; i < took.size(); ++i) last15 += took[i];
+  EXPECT_GE(last15, 1100) << "the flood's refusals were answered at once";
+  EXPECT_GE(metric(srv.client(), "manyi_http_flood_delays_total"), 3);
+  auto t0 = std::chrono::steady_clock::now();
+  int other = status_from(srv.port(), "127.0.1.3", "POST", "/api/v1/public/cases/NOSUCHCODE/callback",
+                          R"({"phone_last4":"1234","result":"satisfied"})");
+  EXPECT_NE(other, 429);
+  EXPECT_NE(other, 0);
+  EXPECT_LT(ms_of(std::chrono::steady_clock::now() - t0), 300);
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, Connections, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);

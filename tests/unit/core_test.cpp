@@ -215,6 +215,25 @@ TEST(RateLimiter, TokenBucketBurstRefillAndRetryAfter) {
   EXPECT_FALSE(l.has_class("none"));
 }
 
+// charge(): a key that keeps going after its bucket is empty runs into debt (down to one burst)
+// and stays refused until it has been quiet long enough to pay it back; take() would let it
+// through again after one token's time.
+TEST(RateLimiter, ChargeKeepsAFloodRefusedUntilItsDebtIsPaid) {
+  http::RateLimiter l;
+  l.configure("c", {1.0, 3});
+  int64_t t = 1'000'000;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(l.charge("c", "ip", t), 0);
+  for (int i = 0; i < 10; ++i) EXPECT_GT(l.charge("c", "ip", t), 0);  // empty: debt, down to -3
+  EXPECT_GT(l.take("c", "ip", t + 1000), 0);   // a take() bucket would have a token again here
+  EXPECT_GT(l.take("c", "ip", t + 3500), 0);   // -3 + 3.5 = 0.5: still short
+  EXPECT_EQ(l.take("c", "ip", t + 4000), 0);   // the debt is paid and one token is back
+  // A flood charged on and on never gets through, however long it runs.
+  int64_t f = t + 10'000'000;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(l.charge("c", "flood", f), 0);
+  for (int s = 0; s < 100; ++s)
+    for (int i = 0; i < 5; ++i) ASSERT_GT(l.charge("c", "flood", f + s * 1000), 0) << s << " " << i;
+}
+
 TEST(RateLimiter, ManyThreadsNeverExceedTheBurst) {
   http::RateLimiter l;
   l.configure("c", {0.001, 100});
