@@ -301,8 +301,11 @@ class SqliteDb : public Db {
       sqlite3_close(dest);
       throw std::runtime_error("backup failed: " + m);
     }
+    // All pages in one step: the step reads one snapshot (in WAL mode writers go on meanwhile).
+    // Copying in chunks would release the snapshot between them, and every commit by the server
+    // in between would restart the copy: under steady writes it might never finish.
     int rc;
-    while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
       sqlite3_sleep(5);
     sqlite3_backup_finish(b);
     int err = sqlite3_errcode(dest);
