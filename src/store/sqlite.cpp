@@ -259,13 +259,13 @@ class SqliteDb : public Db {
     submit(std::move(job));
   }
 
-  int migrate() override {
+  int migrate_to(int version) override {
     return apply_migrations(*this, [](const std::string& sql) {
       std::string s = sql;
       for (size_t p; (p = s.find("{{BLOB}}")) != std::string::npos;) s.replace(p, 8, "BLOB");
       for (size_t p; (p = s.find("{{COLLATE_C}}")) != std::string::npos;) s.replace(p, 13, "");
       return s;
-    });
+    }, version);
   }
 
   Stats stats() override {
