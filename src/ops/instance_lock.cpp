@@ -21,13 +21,20 @@ int open_lock_file(const std::string& path) {
 
 }  // namespace
 
+std::optional<std::string> sqlite_path(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
+  if (url.find("://") == std::string::npos && url.size() > 3 && url.substr(url.size() - 3) == ".db") return url;
+  return std::nullopt;
+}
+
 InstanceLock::~InstanceLock() {
   if (fd_ >= 0) ::close(fd_);  // closing drops the flock
 }
 
 InstanceLock InstanceLock::serving(const std::string& db_url) {
-  if (db_url.rfind("sqlite:", 0) != 0) return InstanceLock();
-  std::string path = lock_file(db_url.substr(7));
+  auto db_path = sqlite_path(db_url);
+  if (!db_path) return InstanceLock();
+  std::string path = lock_file(*db_path);
   int fd = open_lock_file(path);
   if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
     spdlog::warn("{} is locked by `manyi restore`: waiting for it to finish", path);

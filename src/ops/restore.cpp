@@ -101,13 +101,14 @@ std::string stamp() {
 }  // namespace
 
 std::string restore_sqlite(const RestoreRequest& r) {
-  if (r.db_url.rfind("sqlite:", 0) != 0)
+  auto sqlite_file = sqlite_path(r.db_url);
+  if (!sqlite_file)
     throw Error(400, "restore_not_sqlite",
                 "manyi restore restores SQLite databases only; on PostgreSQL restore the pg_dump backup with "
                 "pg_restore into a new database as docs/operations.md (Backup and restore, PostgreSQL) describes, "
                 "then point --db at it",
                 "db");
-  std::string path = r.db_url.substr(7);
+  const std::string& path = *sqlite_file;
   if (!fs::is_regular_file(r.from)) throw invalid("from", "no backup file " + r.from);
   std::error_code same_ec;
   if (fs::equivalent(r.from, path, same_ec))

@@ -16,7 +16,9 @@
 #include <set>
 #include <thread>
 
+#include "core/error.hpp"
 #include "metrics/satisfaction.hpp"
+#include "ops/backup_schedule.hpp"
 #include "store/migrations.hpp"
 #include "support/testing.hpp"
 
@@ -193,6 +195,33 @@ TEST_P(ScheduledBackup, WrittenWhileRatingsArePostedKeptByRetentionAndRestorable
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, ScheduledBackup, ::testing::ValuesIn(backends()), backend_name);
+
+// The daily slot is --backup-at in Beijing time whatever the machine's zone; file names carry
+// the slot's local time; retention's pattern is exactly those names.
+TEST(BackupScheduleMath, DailySlotsInBeijingTimeAndTheirNames) {
+  ops::BackupSchedule s;
+  s.at = "02:30";
+  const int64_t h = 3600000;
+  int64_t dec7_0300_utc = metrics::day_start_ms(20261207) + 8 * h + 3 * h;  // 11:00 in Beijing
+  int64_t dec7_0230_bj = metrics::day_start_ms(20261207) + 2 * h + h / 2;    // 2026-12-06 18:30 UTC
+  EXPECT_EQ(ops::slot_start(s, dec7_0300_utc), dec7_0230_bj);
+  EXPECT_EQ(ops::next_slot(s, dec7_0300_utc), dec7_0230_bj + 24 * h);
+  EXPECT_EQ(ops::next_slot(s, dec7_0230_bj - 1), dec7_0230_bj);  // 02:29:59.999 in Beijing
+  EXPECT_EQ(ops::next_slot(s, dec7_0230_bj), dec7_0230_bj + 24 * h);
+  EXPECT_EQ(ops::backup_file_name(dec7_0230_bj, store::Backend::sqlite), "manyi-backup-20261207-023000.db");
+  EXPECT_EQ(ops::backup_file_name(dec7_0230_bj, store::Backend::postgres), "manyi-backup-20261207-023000.dump");
+  s.every_seconds = 5;
+  EXPECT_EQ(ops::next_slot(s, dec7_0300_utc + 7001), dec7_0300_utc + 10000);
+  for (auto bad : {"", "2:30", "24:00", "02:60", "02:30:00", "0230", "ab:cd"})
+    EXPECT_THROW(ops::parse_backup_at(bad), Error) << bad;
+  EXPECT_EQ(ops::parse_backup_at("23:59"), 23 * 60 + 59);
+  EXPECT_TRUE(ops::is_scheduled_backup_name("manyi-backup-20261207-023000.db"));
+  EXPECT_TRUE(ops::is_scheduled_backup_name("manyi-backup-20261207-023000.dump"));
+  for (auto other : {"manyi-backup-20261207-023000.db.tmp", "manyi-backup-20261207-023000.db.tmp.partial",
+                     "manyi-backup-latest.db", "x-manyi-backup-20261207-023000.db", "manyi-backup-20261207-023000.db.key",
+                     "manyi.db", "manyi-backup-2026120-023000.db"})
+    EXPECT_FALSE(ops::is_scheduled_backup_name(other)) << other;
+}
 
 // Two instances on one database with the same schedule: each slot is backed up by one of them.
 TEST(ScheduledBackupPostgres, OneInstanceBacksUpEachSlot) {
