@@ -210,8 +210,8 @@ int main(int argc, char** argv) {
       auto colon = cfg.listen.rfind(':');
       if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
       if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
-      wait_for_database(cfg.db_url, db_wait_s);
       auto serving = ops::InstanceLock::serving(cfg.db_url);  // `manyi restore` refuses while it is held
+      wait_for_database(cfg.db_url, db_wait_s);
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);
