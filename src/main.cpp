@@ -1,4 +1,4 @@
-// manyi: the one binary. serve, migrate, demo, user, backup, audit verify.
+// manyi: the one binary. serve, migrate, demo, user, backup, restore, audit verify.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -22,6 +22,10 @@
 #include "metrics/satisfaction.hpp"
 #include "http/server.hpp"
 #include "org/roles.hpp"
+#include "ops/backup_file.hpp"
+#include "ops/backup_schedule.hpp"
+#include "ops/instance_lock.hpp"
+#include "ops/restore.hpp"
 
 using namespace manyi;
 
@@ -132,6 +136,21 @@ int main(int argc, char** argv) {
   cfg.public_url = env_or("MANYI_PUBLIC_URL", "");
   serve->add_option("--public-url", cfg.public_url, "base URL printed in QR codes, e.g. https://manyi.example.gov.cn (env MANYI_PUBLIC_URL)");
 
+  ops::BackupSchedule backup_schedule;
+  backup_schedule.dir = env_or("MANYI_BACKUP_DIR", "");
+  backup_schedule.at = env_or("MANYI_BACKUP_AT", backup_schedule.at);
+  backup_schedule.keep = std::atoi(env_or("MANYI_BACKUP_KEEP", std::to_string(backup_schedule.keep)).c_str());
+  serve->add_option("--backup-dir", backup_schedule.dir,
+                    "take scheduled online backups into this directory (env MANYI_BACKUP_DIR; empty = none)");
+  serve->add_option("--backup-at", backup_schedule.at, "daily backup time HH:MM, Asia/Shanghai (env MANYI_BACKUP_AT)")
+      ->capture_default_str();
+  serve->add_option("--backup-keep", backup_schedule.keep,
+                    "scheduled backups kept; older ones it wrote are deleted (env MANYI_BACKUP_KEEP)")
+      ->capture_default_str();
+  serve->add_option("--backup-every-seconds", backup_schedule.every_seconds,
+                    "a backup every N seconds instead of daily (restore drills and tests; 0 = daily)")
+      ->capture_default_str();
+
   auto migrate = cli.add_subcommand("migrate", "apply schema migrations (idempotent)");
   auto demo = cli.add_subcommand("demo", "create the demo organisation in an empty database");
   uint64_t seed = 20261122;
@@ -175,6 +194,10 @@ int main(int argc, char** argv) {
   backup->add_option("--out", backup_out, "backup file")->required();
   bool backup_with_key = false;
   backup->add_flag("--with-key", backup_with_key, "also copy the data key to OUT.key (keep it apart from the backup)");
+  auto restore = cli.add_subcommand("restore", "SQLite: put a backup in place of the database (every server stopped)");
+  ops::RestoreRequest restore_req;
+  restore->add_option("--from", restore_req.from, "the backup file")->required();
+  restore->add_option("--key", restore_req.key, "the backup's data key file (BACKUP.key), put in place of the key file");
   auto keycmd = cli.add_subcommand("data-key", "the key that seals names and phone numbers (数据密钥)");
   keycmd->require_subcommand(1);
   auto key_status = keycmd->add_subcommand("status", "where the key is and its fingerprint (never the key)");
@@ -193,6 +216,7 @@ int main(int argc, char** argv) {
       auto colon = cfg.listen.rfind(':');
       if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
       if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
+      auto serving = ops::InstanceLock::serving(cfg.db_url);  // `manyi restore` refuses while it is held
       wait_for_database(cfg.db_url, db_wait_s);
       App app(cfg);
       int n = app.db->migrate();
@@ -212,6 +236,12 @@ int main(int argc, char** argv) {
       so.read_timeout_s = std::max(1, cfg.read_timeout_s);
       raise_descriptor_limit();
       so.trusted_proxies = cfg.trusted_proxies;
+      std::unique_ptr<ops::BackupScheduler> backups;
+      if (!backup_schedule.dir.empty()) {
+        backups = std::make_unique<ops::BackupScheduler>(*app.db, backup_schedule);
+        app.metrics.add_gauge_source([b = backups.get()] { return b->metrics_text(); });
+        backups->start();
+      }
       http::Server server(*app.router, so);
       uint16_t port = server.bind();
       spdlog::info("accepting up to {} connections; request bodies in flight up to {} MiB", server.max_connections(),
@@ -220,6 +250,12 @@ int main(int argc, char** argv) {
                 << std::endl;
       server.run();
       spdlog::info("stopped");
+      return 0;
+    }
+    if (*restore) {
+      restore_req.db_url = cfg.db_url;
+      restore_req.key_file = key_file;
+      std::cout << ops::restore_sqlite(restore_req) << "\n";
       return 0;
     }
     auto db = store::open(cfg.db_url);
@@ -279,8 +315,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*backup) {
-      db->backup_to(backup_out);  // SQLite's online backup; pg_dump's custom format on PostgreSQL
-      std::cout << "backup written to " << backup_out
+      // SQLite's online backup or pg_dump's custom format, checked, then renamed into place.
+      auto w = ops::write_backup(*db, backup_out);
+      std::cout << fmt::format("backup written to {} ({} bytes, {:.1f} s)", w.path, w.bytes, w.seconds)
                 << (db->backend() == store::Backend::postgres ? " (pg_dump custom format; restore with pg_restore)" : "")
                 << "\n";
       std::string id = cases::keys::stored_key_id(*db);

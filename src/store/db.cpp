@@ -136,7 +136,7 @@ std::vector<std::string> split_sql(const std::string& script) {
 
 // Shared by both backends: apply every migration newer than the database, each in its own
 // transaction, refusing a database newer than this binary.
-int apply_migrations(Db& db, const std::function<std::string(const std::string&)>& dialect) {
+int apply_migrations(Db& db, const std::function<std::string(const std::string&)>& dialect, int up_to) {
   db.write([](Tx& tx) {
     tx.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
   });
@@ -148,6 +148,7 @@ int apply_migrations(Db& db, const std::function<std::string(const std::string&)
   int applied = 0;
   for (auto& m : migrations()) {
     if (m.version <= current) continue;
+    if (m.version > up_to) break;
     std::string sql = dialect(m.sql);
     bool done_here = false;
     db.write([&](Tx& tx) {

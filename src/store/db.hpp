@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,7 +99,9 @@ class Db {
   // has waited 200 ms), so it does not delay latency-bound writes; the default is write_async.
   virtual void write_background(std::function<void(Tx&)> fn, Done done) { write_async(std::move(fn), std::move(done)); }
   // Applies pending migrations; returns the number applied. Idempotent.
-  virtual int migrate() = 0;
+  int migrate() { return migrate_to(std::numeric_limits<int>::max()); }
+  // The same, only up to schema `version` (tests build a database at an older schema with it).
+  virtual int migrate_to(int version) = 0;
   virtual Stats stats() = 0;
   // Cheap reachability check for /healthz.
   virtual bool ping() = 0;

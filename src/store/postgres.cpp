@@ -430,7 +430,7 @@ class PgDb : public Db {
     }
   }
 
-  int migrate() override {
+  int migrate_to(int version) override {
     // Serialise concurrent migrators (several instances starting at once).
     auto c = acquire();
     Guard g{this, std::move(c)};
@@ -442,7 +442,7 @@ class PgDb : public Db {
         for (size_t p; (p = s.find("{{BLOB}}")) != std::string::npos;) s.replace(p, 8, "BYTEA");
         for (size_t p; (p = s.find("{{COLLATE_C}}")) != std::string::npos;) s.replace(p, 13, "COLLATE \"C\"");
         return s;
-      });
+      }, version);
     } catch (...) {
       g.c->run("SELECT pg_advisory_unlock(815001)", {});
       throw;

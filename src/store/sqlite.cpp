@@ -259,13 +259,13 @@ class SqliteDb : public Db {
     submit(std::move(job));
   }
 
-  int migrate() override {
+  int migrate_to(int version) override {
     return apply_migrations(*this, [](const std::string& sql) {
       std::string s = sql;
       for (size_t p; (p = s.find("{{BLOB}}")) != std::string::npos;) s.replace(p, 8, "BLOB");
       for (size_t p; (p = s.find("{{COLLATE_C}}")) != std::string::npos;) s.replace(p, 13, "");
       return s;
-    });
+    }, version);
   }
 
   Stats stats() override {
@@ -301,8 +301,11 @@ class SqliteDb : public Db {
       sqlite3_close(dest);
       throw std::runtime_error("backup failed: " + m);
     }
+    // All pages in one step: the step reads one snapshot (in WAL mode writers go on meanwhile).
+    // Copying in chunks would release the snapshot between them, and every commit by the server
+    // in between would restart the copy: under steady writes it might never finish.
     int rc;
-    while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
       sqlite3_sleep(5);
     sqlite3_backup_finish(b);
     int err = sqlite3_errcode(dest);

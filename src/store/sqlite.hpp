@@ -8,5 +8,6 @@
 
 namespace manyi::store {
 std::unique_ptr<Db> open_sqlite(const std::string& path);
-int apply_migrations(Db& db, const std::function<std::string(const std::string&)>& dialect);
+// Applies the migrations newer than the database and at most `up_to`, each in its own transaction.
+int apply_migrations(Db& db, const std::function<std::string(const std::string&)>& dialect, int up_to);
 }  // namespace manyi::store

@@ -92,7 +92,7 @@ TempDb::TempDb(const std::string& backend) : backend_(backend) {
 
 TempDb::~TempDb() {
   if (!path_.empty()) {
-    for (auto ext : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path_ + ext);
+    for (auto ext : {"", "-wal", "-shm", ".key", ".lock"}) std::filesystem::remove(path_ + ext);
   } else if (!dbname_.empty()) {
     try {
       pg_admin("DROP DATABASE IF EXISTS " + dbname_ + " WITH (FORCE)");
@@ -215,6 +215,7 @@ ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string>
   char c;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline && read(out[0], &c, 1) == 1) {
+    output_->text += c;
     if (c == '\n') {
       auto p = line.find("http://127.0.0.1:");
       if (p != std::string::npos) {
@@ -229,9 +230,11 @@ ServerProcess::ServerProcess(const std::string& db_url, std::vector<std::string>
   }
   // Keep draining stdout so the child never blocks on a full pipe.
   int fd = out[0];
-  std::thread([fd] {
+  std::thread([fd, kept = output_] {
     char b[4096];
-    while (read(fd, b, sizeof b) > 0) {
+    for (ssize_t n; (n = read(fd, b, sizeof b)) > 0;) {
+      std::lock_guard lk(kept->mu);
+      if (kept->text.size() < (1u << 20)) kept->text.append(b, static_cast<size_t>(n));
     }
     close(fd);
   }).detach();
@@ -248,6 +251,11 @@ ServerProcess::~ServerProcess() {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+}
+
+std::string ServerProcess::output() const {
+  std::lock_guard lk(output_->mu);
+  return output_->text;
 }
 
 void ServerProcess::kill9() {

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,18 @@ class ServerProcess {
   int terminate();    // SIGTERM, returns the exit status
   pid_t pid() const { return pid_; }
   const std::string& startup_line() const { return startup_line_; }  // "manyi listening on …"
+  // Everything it printed to stdout so far (its log lines; the first MiB).
+  std::string output() const;
 
  private:
+  struct Output {
+    std::mutex mu;
+    std::string text;
+  };
   pid_t pid_ = -1;
   int port_ = 0;
   std::string startup_line_;
+  std::shared_ptr<Output> output_ = std::make_shared<Output>();
 };
 
 // A connected TCP socket to 127.0.0.1:port, or -1.
