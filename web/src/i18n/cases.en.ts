@@ -328,6 +328,8 @@ export default {
     unitName: 'Unit',
     deptTable: 'By department',
     deptName: 'Department',
+    n: 'n = {n}',
+    nInterval: 'n = {n}, 95% CI {low}–{high}',
     noDepartment: '(no department)',
     none: '—',
   },

@@ -328,6 +328,8 @@ export default {
     unitName: '单位',
     deptTable: '分科室统计',
     deptName: '科室',
+    n: 'n = {n}',
+    nInterval: 'n = {n}，95% 区间 {low}–{high}',
     noDepartment: '（未指定科室）',
     none: '—',
   },
