@@ -37,7 +37,7 @@ const Text kComplaints[] = {
     {"母亲住院期间用药后出现过敏，医生处理不及时，怀疑用药有误。", "经医务科组织专家核查，用药符合诊疗规范，已向家属详细解释并加强用药观察。"},
     {"检查结果等了一个星期还没出来，打电话问也说不清楚。", "已核实报告延误原因，科室优化报告流程，报告已出具并电话告知。"},
     {"停车场太小，排队进停车场就要半小时，希望改进。", "医院已协调周边停车位，并在高峰时段安排人员疏导。"},
-    {"护士打针时语气很凶，呵斥老人动作慢，要求道歉。", "经核实情况属实，当事护士已当面道歉，护理部通报批评。"},
+    {"护士打针时语气很凶，呵斥老人动作慢，要求道歉。", "经核实，当事护士已当面道歉，护理部通报批评。"},
     {"医保报销结算出错，自费部分比应付的多了四百多元。", "已重新结算，差额已退还，并对医保结算人员进行培训。"},
 };
 const Text kIntegrity[] = {
@@ -64,7 +64,7 @@ const Text kConsultations[] = {
     {"咨询专家门诊的出诊时间和预约方式。", "已告知专家出诊时间，可通过公众号或电话预约。"},
 };
 const Text kHotline[] = {
-    {"市民来电反映：在医院做检查被多收了费用，要求核实退费。", "经核查属实，多收费用已退还，已电话回复市民。"},
+    {"市民来电反映：在医院做检查被多收了费用，要求核实退费。", "经核查，多收费用已退还，已电话回复市民。"},
     {"12345转办：市民反映医院夜间急诊等候时间过长，无人解释。", "已优化夜间急诊排班，设置候诊提示屏，并电话回复市民。"},
     {"市民来电反映：住院部探视管理混乱，病房太吵影响休息。", "已规范探视时间和人数，加强病区秩序管理。"},
 };
@@ -358,14 +358,14 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
     arrivals.emplace_back(std::min(b.at + 2000, end), sims.size());  // the case opener, right after the rating
     sims.push_back(std::move(s));
   }
-  // Some cases of the last week are waiting for the complainant's papers (暂停) now: every
-  // third complaint-like case received two to eight days ago is paused, and its papers have
-  // not come yet.
+  // Some cases of the last week are waiting for the complainant's papers (暂停) now: one in 12
+  // complaint-like cases received two to eight days ago (the first of them always) is paused,
+  // and its papers have not come yet.
   int recent = 0;
   for (auto& [at, i] : arrivals) {
     auto& s = sims[i];
     bool serious = s.type == "complaint" || s.type == "bad_review" || s.type == "hotline" || s.type == "report";
-    if (serious && !s.plan.reject && at >= end - 8 * kDay && at < end - 2 * kDay && recent++ % 3 == 0) {
+    if (serious && !s.plan.reject && at >= end - 8 * kDay && at < end - 2 * kDay && recent++ % 12 == 0) {
       s.plan.pause = true;
       s.still_waiting = true;
     }
@@ -575,12 +575,17 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
       }
       case kReply: {
         cases::ReplyInput r;
-        r.reply = s.replies == 0 ? s.reply : "再次核实后补充答复：" + s.reply;
+        r.reply = s.reply;
         if (s.type == "complaint" || s.type == "report" || s.type == "bad_review" || s.type == "hotline") {
+          // The finding, and an answer that says the same.
           double x = U(rng);
-          r.outcome = x < 0.3 ? "substantiated" : x < 0.6 ? "partly" : "unsubstantiated";
+          r.outcome = x < 0.4 ? "substantiated" : x < 0.7 ? "partly" : "unsubstantiated";
+          if (r.outcome == "partly") r.reply = "经核实，反映的问题部分属实。" + s.reply;
+          if (r.outcome == "unsubstantiated")
+            r.reply = "经调取监控、病历并询问当事人员，反映的问题与实际情况不符，已向您当面说明情况，感谢您的监督。";
           if (r.outcome != "unsubstantiated") r.measures = "已对相关人员进行批评教育，科室加强管理。";
         }
+        if (s.replies > 0) r.reply = "再次核实后补充答复：" + r.reply;
         c = svc.reply(owner_who(s), s.id, r);
         ++s.replies;
         if (c.status == "replied") {
