@@ -467,13 +467,18 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
     next_work(i, kAccept, c, now);
   };
 
+  int64_t next_escalation = 0;
   auto run = [&](const Step& st) {
     auto& s = sims[st.sim];
     auto& in = insts[s.inst];
     int64_t now = st.at;
     set_fake_now_ms(now);
-    // The escalation scan, as the server's worker runs it, before anyone acts.
-    sum.escalations += svc.run_escalations(now);
+    // The escalation scan, as the server's worker runs it: every hour of demo time, and always
+    // before an answer, a 办结 or a 督办, so that a late one follows its 逾期 history entry.
+    if (now >= next_escalation || st.stage == kReply || st.stage == kClose || st.stage == kSupervise) {
+      sum.escalations += svc.run_escalations(now);
+      next_escalation = now + kHour;
+    }
     ++sum.actions;
     cases::Case c;
     switch (st.stage) {
