@@ -17,6 +17,7 @@
 #include "cases/data_key.hpp"
 #include "core/error.hpp"
 #include "demo/demo.hpp"
+#include "demo/demo_cases.hpp"
 #include "demo/demo_feedback.hpp"
 #include "feedback/cli.hpp"
 #include "metrics/satisfaction.hpp"
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
   demo->add_option("--seed", seed, "random seed")->capture_default_str();
   int64_t demo_ratings = 2'000'000;
   demo->add_option("--ratings", demo_ratings, "ratings over two years (0 = collection points only)")->capture_default_str();
+  int64_t demo_cases = 1800;
+  demo->add_option("--cases", demo_cases, "cases over two years besides the bad reviews' (0 = none)")->capture_default_str();
   auto rollups_cmd = cli.add_subcommand("rollups", "satisfaction rollups");
   rollups_cmd->require_subcommand(1);
   auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the per-institution tree rollups (after moving an institution)");
@@ -277,8 +280,15 @@ int main(int argc, char** argv) {
                 << "\n";
       auto f = demo::create_feedback(org, demo_ratings, seed);
       std::cout << fmt::format("demo feedback: {} collection points, {} ratings ({} suspect, {} refused as duplicates), "
-                               "{} comments, {} bad-review cases, {} follow-up tasks in {:.1f} s",
-                               f.points, f.ratings, f.suspect, f.refused, f.comments, f.cases, f.followups, f.seconds)
+                               "{} comments, {} follow-up tasks in {:.1f} s",
+                               f.points, f.ratings, f.suspect, f.refused, f.comments, f.followups, f.seconds)
+                << "\n";
+      auto c = demo::create_cases(org, f.bad_reviews, demo_cases, seed);
+      std::string states;
+      for (auto& [st, n] : c.by_status) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", st, n);
+      std::cout << fmt::format("demo cases: {} cases ({} from bad reviews), {} workflow steps, {} escalation steps "
+                               "({}) in {:.1f} s",
+                               c.cases, c.bad_reviews, c.actions, c.escalations, states, c.seconds)
                 << "\n";
       return 0;
     }

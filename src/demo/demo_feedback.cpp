@@ -248,20 +248,21 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     };
     std::vector<BadCase> bad_cases;
     int64_t id_seq = 0;
+    std::mt19937_64 sample_rng(seed ^ 0xca5e5ULL);  // its own stream: the ratings stay as they were
     auto flush = [&] {
+      for (auto& b : bad_cases) {
+        BadReview br;
+        br.point = pts[b.point].info;
+        br.rating.overall = b.overall;
+        br.rating.comment = b.comment;
+        br.rating.answers = b.answers;
+        br.rating.channel = "qr";
+        br.rating_id = b.id;
+        br.at = std::get<int64_t>(rating_rows[b.row][21]);
+        br.phone = b.phone;
+        sum.bad_reviews.push_back(std::move(br));
+      }
       db.write([&](store::Tx& tx) {
-        for (auto& b : bad_cases) {
-          feedback::NewRating nr;
-          nr.overall = b.overall;
-          nr.comment = b.comment;
-          nr.answers = b.answers;
-          nr.channel = "qr";
-          int64_t cid = svc.open_bad_review(tx, pts[b.point].info, nr, b.id, b.phone);
-          if (cid) {
-            rating_rows[b.row][23] = cid;
-            ++sum.cases;
-          }
-        }
         tx.insert_rows("ratings",
                        {"id", "point_id", "node_id", "unit_id", "staff_id", "template_id", "form_version_id", "channel",
                         "overall", "answers", "score", "comment", "phone_enc", "phone_mask", "device", "ip", "net",
@@ -432,7 +433,9 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
           std::vector<metrics::Observation> obs{{"overall", pr.overall}};
           for (auto& [dim, lvl] : forms::dimension_levels(*dp.info.def, answers)) obs.push_back({dim, lvl});
           rollups.add(dp.info.point.node_id, dp.info.tree, dp.info.point.template_id, rday, obs);
-          if (pr.overall <= 2 && rday >= case_from)
+          // Every bad review of the last two weeks becomes a case; of older ones a sample (one
+          // in 100), so that the two years of cases hold bad reviews without 100,000 of them.
+          if (pr.overall <= 2 && (rday >= case_from || sample_rng() % 100 == 0))
             bad_cases.push_back({rating_rows.size() - 1, pr.point, pr.overall, comment, phone, id, answers});
         }
         ++sum.ratings;

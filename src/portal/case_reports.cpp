@@ -116,6 +116,7 @@ struct Bucket {
             {"on_time_rate", rate(on_time, replied)},
             {"avg_handling_days", timed ? json(working_days / static_cast<double>(timed)) : json(nullptr)},
             {"reopened", reopened},
+            {"handled", handled},  // the reopen rate's n: answered or reopened
             {"reopen_rate", rate(reopened, handled)},
             {"callbacks", callbacks},
             {"satisfaction_rate", rate(satisfied + basically, callbacks)}};

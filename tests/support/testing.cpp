@@ -293,8 +293,10 @@ std::string demo_db_url(const std::string& backend) {
   if (!templates.count(backend)) {
     auto t = std::make_unique<TempDb>(backend);
     std::string out;
-    // A small feedback history keeps every test binary's demo quick (the default is 2 million).
-    if (run_manyi({"--db", t->url(), "demo", "--ratings", "3000"}, &out) != 0) throw std::runtime_error("demo failed: " + out);
+    // A small feedback history and a few hundred worked cases keep every test binary's demo
+    // quick (the defaults are 2 million ratings and 1,800 cases besides the bad reviews').
+    if (run_manyi({"--db", t->url(), "demo", "--ratings", "3000", "--cases", "300"}, &out) != 0)
+      throw std::runtime_error("demo failed: " + out);
     templates[backend] = t->url();
     keep.push_back(std::move(t));
   }

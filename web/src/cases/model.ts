@@ -173,6 +173,11 @@ export interface CaseStats {
     name: string
     count: number
     overdue?: number
+    /** The n of each rate: replied (on time, handling time), handled (reopen rate), callbacks (satisfaction). */
+    replied?: number
+    handled?: number
+    reopened?: number
+    callbacks?: number
     on_time_rate?: number | null
     avg_handling_days?: number | null
     reopen_rate?: number | null
@@ -186,6 +191,10 @@ export interface CaseStats {
     unit_name: string
     count: number
     overdue: number
+    replied?: number
+    handled?: number
+    reopened?: number
+    callbacks?: number
     on_time_rate: number | null
     avg_handling_days: number | null
     reopen_rate: number | null
@@ -194,6 +203,8 @@ export interface CaseStats {
   avg_handling_days?: number | null
   reopen_rate?: number | null
   reopened?: number
+  /** The reopen rate's n: answered or reopened. */
+  handled?: number
 }
 
 /** Every workflow action the console offers, in the order the buttons appear. */
