@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import path from 'node:path'
-import { BASE, byTestId, launch, login, newPage, poll, shot, SHOTS } from './helpers'
+import { BASE, byTestId, launch, login, newPage, poll, shot, SHOTS, uniqueStamp } from './helpers'
 
-const stamp = Date.now().toString(36)
+const stamp = uniqueStamp()
 const last4 = String(1000 + (Date.now() % 9000))
 const wrong4 = last4 === '0000' ? '1111' : '0000'
 

@@ -9,11 +9,11 @@
 // so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, poll, shanghaiDay, shot, SHOTS, type NodeInfo } from './helpers'
+import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, poll, shanghaiDay, shot, SHOTS, type NodeInfo, uniqueStamp } from './helpers'
 import path from 'node:path'
 import fs from 'node:fs'
 
-const stamp = Date.now().toString(36)
+const stamp = uniqueStamp()
 const last4 = String(1000 + (Date.now() % 9000))
 const patientPhone = `139${String(Date.now()).slice(-4)}${last4}`
 const complaintText = `内科门诊医生态度生硬，问了两句就不耐烦，候诊也等了很久（${stamp}）`

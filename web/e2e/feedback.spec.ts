@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { answerMessageBox, apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog } from './helpers'
+import { answerMessageBox, apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog, uniqueStamp } from './helpers'
 
 interface Figure {
   n: number
@@ -33,7 +33,7 @@ interface PointBody {
   template_name: string
 }
 
-const stamp = Date.now().toString(36) + randomBytes(2).toString('hex')
+const stamp = uniqueStamp() + randomBytes(2).toString('hex')
 const COMMENT = `候诊两个小时没人管，护士态度很差 <script>alert(1)</script> e2e-${stamp}`
 const DEVICE_KEY = 'manyi_device' // the public page's key (web/h5/index.html)
 let browser: Browser

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { PHONE, apiGet, apiPost, byTestId, inputOf, launch, login, newPage, pickNode, poll, shanghaiDay, shot } from './helpers'
+import { PHONE, apiGet, apiPost, byTestId, inputOf, launch, login, newPage, pickNode, poll, shanghaiDay, shot, uniqueStamp } from './helpers'
 
-const stamp = Date.now().toString(36) + randomBytes(2).toString('hex')
+const stamp = uniqueStamp() + randomBytes(2).toString('hex')
 let browser: Browser
 let page: Page // hosp1
 

@@ -6,7 +6,7 @@
 // Each run adds uniquely named records, so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { ancestorNames, apiGet, BASE, byTestId, expandPath, inputOf, launch, login, logout, newPage, pickNode, pickOption, poll, shot, submitDialog, treeRow, type NodeInfo } from './helpers'
+import { ancestorNames, apiGet, BASE, byTestId, expandPath, inputOf, launch, login, logout, newPage, pickNode, pickOption, poll, shot, submitDialog, treeRow, type NodeInfo, uniqueStamp } from './helpers'
 
 interface UserRow {
   id: string
@@ -14,7 +14,7 @@ interface UserRow {
   grants: { id: string; role: string; node_id: string; node_name: string }[]
 }
 
-const stamp = Date.now().toString(36)
+const stamp = uniqueStamp()
 let browser: Browser
 let page: Page
 

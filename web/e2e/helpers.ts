@@ -115,6 +115,16 @@ export async function apiPost<T = unknown>(page: Page, url: string, data: unknow
 }
 
 /** The local date (Asia/Shanghai) `days` from today as YYYY-MM-DD. */
+/**
+ * A unique mark for the names a spec makes up (units, users, templates). It always holds a
+ * digit: the no-English check (i18n.spec.ts) reads a Latin token with a digit as an id or a
+ * code, as it reads H001, so a name a test made up is never taken for the console speaking
+ * English (base 36 alone is all letters about one time in fourteen).
+ */
+export function uniqueStamp(): string {
+  return Date.now().toString(36) + String(Math.floor(Math.random() * 10))
+}
+
 export function shanghaiDay(days = 0): string {
   return new Date(Date.now() + 8 * 3600_000 + days * 86400_000).toISOString().slice(0, 10)
 }

@@ -4,9 +4,9 @@
 // the corrected file goes in. Needs a running demo server (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { BASE, byTestId, inputOf, launch, login, newPage, poll, shot } from './helpers'
+import { BASE, byTestId, inputOf, launch, login, newPage, poll, shot, uniqueStamp } from './helpers'
 
-const stamp = Date.now().toString(36).toUpperCase()
+const stamp = uniqueStamp().toUpperCase()
 let browser: Browser
 let page: Page
 

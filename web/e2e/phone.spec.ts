@@ -5,7 +5,7 @@
 // its field, scrolled into view. Needs a running server with demo data (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { BASE, PHONE, apiGet, byTestId, inputOf, login, newPage, newPhonePage, pickNode, poll, shot } from './helpers'
+import { BASE, PHONE, apiGet, byTestId, inputOf, login, newPage, newPhonePage, pickNode, poll, shot, uniqueStamp } from './helpers'
 
 let browser: Browser
 
@@ -94,7 +94,7 @@ async function caseOnPhone(page: Page, who: string, code?: string, then: [string
     await page.locator('.el-dialog:visible').waitFor({ state: 'hidden' })
   }
   // Take one action through its dialog: a note on the case.
-  const note = `手机上添加的备注 ${who} ${Date.now().toString(36)}`
+  const note = `手机上添加的备注 ${who} ${uniqueStamp()}`
   await byTestId(page, 'case-action-note').click()
   await expectDialogFits(page, `${who}-dialog-note-filled`)
   await page.locator('[data-testid="case-form-note"] textarea, textarea[data-testid="case-form-note"]').first().fill(note)
@@ -128,7 +128,7 @@ async function complaintFor(page: Page): Promise<string> {
       type: 'complaint',
       channel: 'hotline',
       node_id: nodeId,
-      content: `来电反映内科候诊时间过长，手机端测试 ${Date.now().toString(36)}`,
+      content: `来电反映内科候诊时间过长，手机端测试 ${uniqueStamp()}`,
       complainant_name: '王女士',
       complainant_phone: '13900001234',
     },
@@ -233,7 +233,7 @@ describe('console on a phone (390×844)', () => {
     await page.goto('/sat-templates')
     await byTestId(page, 'template-copy-outpatient').click()
     await byTestId(page, 'template-copy-dialog').waitFor()
-    await inputOf(page, 'template-copy-name').fill(`手机模板${Date.now().toString(36)}`)
+    await inputOf(page, 'template-copy-name').fill(`手机模板${uniqueStamp()}`)
     await byTestId(page, 'template-copy-submit').click()
     await page.waitForURL('**/sat-templates/*')
     await byTestId(page, 'editor-add-item-0').click()

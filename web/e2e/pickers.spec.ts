@@ -5,9 +5,9 @@
 // Needs a running server with demo data (see foundation.spec.ts); every run files new cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { apiGet, byTestId, launch, login, newPage, poll, shot } from './helpers'
+import { apiGet, byTestId, launch, login, newPage, poll, shot, uniqueStamp } from './helpers'
 
-const stamp = Date.now().toString(36)
+const stamp = uniqueStamp()
 let browser: Browser
 
 /** Files a complaint about 市第一人民医院 on the public form's API; returns the case id as the officer sees it. */

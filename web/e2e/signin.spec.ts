@@ -3,9 +3,9 @@
 // Needs a running server with demo data (see foundation.spec.ts). Each run creates its own user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { apiGet, BASE, byTestId, DEMO_PASSWORD, inputOf, launch, login, logout, newPage, newPhonePage, poll, shot } from './helpers'
+import { apiGet, BASE, byTestId, DEMO_PASSWORD, inputOf, launch, login, logout, newPage, newPhonePage, poll, shot, uniqueStamp } from './helpers'
 
-const stamp = Date.now().toString(36)
+const stamp = uniqueStamp()
 const USER = `enter${stamp}`
 const PASSWORD = 'Enter-pass-7'
 let browser: Browser
