@@ -2,7 +2,7 @@
 // text (web/src/i18n/audit.ts); the extractor reads ../src/**/*.cpp, so a new action fails here.
 import { describe, it, expect } from 'vitest'
 import { auditVocabulary } from './serverTexts'
-import { AUDIT_ACTIONS, AUDIT_ENTITIES, auditActionText, auditEntityText } from './audit'
+import { AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_ENTITIES, auditActionText, auditActorText, auditAddressText, auditEntityText } from './audit'
 
 const CJK = /[\u3400-\u9fff]/
 
@@ -40,4 +40,20 @@ describe('audit log words', () => {
     expect(auditEntityText('case', null, 'zh-CN')).toBe('投诉案件')
     expect(auditEntityText('session', '123', 'en')).toBe('Session 123')
   })
+
+  it('names the built-in actors and the server itself in words, and users by their names', () => {
+    // The escalation scan writes (0, "system", "local"); commands (0, "cli", "local"); the public form (0, "public").
+    expect(auditActorText('system', '0', 'zh-CN')).toBe('系统（自动）')
+    expect(auditActorText('cli', 0, 'zh-CN')).toBe('命令行（服务器上）')
+    expect(auditActorText('public', '0', 'zh-CN')).toBe('群众（未登录）')
+    expect(auditActorText('system', '0', 'en')).toBe('System (automatic)')
+    expect(auditAddressText('local', 'zh-CN')).toBe('本机')
+    expect(auditAddressText('10.1.2.3', 'zh-CN')).toBe('10.1.2.3')
+    expect(auditAddressText('', 'zh-CN')).toBe('—')
+    // A user who happens to be called "system" is a user.
+    expect(auditActorText('system', '42', 'zh-CN')).toBe('system')
+    expect(auditActorText('hosp1', '7', 'zh-CN')).toBe('hosp1')
+    for (const w of Object.values(AUDIT_ACTORS)) expect(CJK.test(w.zh)).toBe(true)
+  })
 })
+

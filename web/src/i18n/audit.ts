@@ -91,6 +91,27 @@ export const AUDIT_ENTITIES: Record<string, Words> = {
   setting: { zh: '系统设置', en: 'Setting' },
 }
 
+// Entries the server writes without a signed-in user (user id 0) name who acted with a fixed word.
+export const AUDIT_ACTORS: Record<string, Words> = {
+  public: { zh: '群众（未登录）', en: 'The public (not signed in)' },
+  system: { zh: '系统（自动）', en: 'System (automatic)' },
+  cli: { zh: '命令行（服务器上）', en: 'Command line (on the server)' },
+  demo: { zh: '演示数据', en: 'Demo data' },
+}
+
+/** Who acted: a user's name as it is; a built-in actor (user id 0) in words. */
+export function auditActorText(username: string | null | undefined, userId: string | number | null | undefined, lang: Lang): string {
+  const w = username && !Number(userId) ? AUDIT_ACTORS[username] : undefined
+  if (w) return lang === 'en' ? w.en : w.zh
+  return username ?? (userId != null ? String(userId) : '—')
+}
+
+/** The address: "local" (the server itself: its escalation scan, a command) in words. */
+export function auditAddressText(ip: string | null | undefined, lang: Lang): string {
+  if (ip === 'local') return lang === 'en' ? 'This server' : '本机'
+  return ip || '—'
+}
+
 /** The action in words; an action this console does not know yet reads as a generic phrase. */
 export function auditActionText(action: string, lang: Lang): string {
   const w = AUDIT_ACTIONS[action]

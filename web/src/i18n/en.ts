@@ -240,7 +240,6 @@ export default {
     revoked: 'Grant revoked',
   },
   audit: {
-    public: 'The public (not signed in)',
     time: 'Time',
     user: 'User',
     ip: 'IP',

@@ -241,7 +241,6 @@ export default {
     revoked: '已撤销',
   },
   audit: {
-    public: '群众（未登录）',
     time: '时间',
     user: '用户',
     ip: 'IP',
