@@ -36,9 +36,46 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+// Connections per peer address (trusted proxies are not counted): those served, and those
+// beyond the cap held unread for a moment before they are closed.
+class AddressCounts {
+ public:
+  enum Admit { serve, hold, close };
+  // Counts a connection from ip: served below cap; beyond it held (at most cap more), so that a
+  // client reconnecting at once waits instead of costing an accept and a close in a loop;
+  // beyond that closed at once.
+  Admit enter(const std::string& ip, int cap) {
+    std::lock_guard lk(mu_);
+    auto& n = open_[ip];
+    if (n.served < cap) return ++n.served, serve;
+    if (n.held < cap) return ++n.held, hold;
+    return close;
+  }
+  void leave(const std::string& ip, Admit how) {
+    std::lock_guard lk(mu_);
+    auto it = open_.find(ip);
+    if (it == open_.end()) return;
+    --(how == serve ? it->second.served : it->second.held);
+    if (it->second.served <= 0 && it->second.held <= 0) open_.erase(it);
+  }
+
+ private:
+  struct Count {
+    int served = 0;
+    int held = 0;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Count> open_;
+};
+}  // namespace
+
 struct Server::Impl {
   Router& router;
   ServerOptions opts;
+  // Before ioc: connections' coroutines still pending when ioc is destroyed release their counts.
+  RateLimiter refusals;  // "refused": 429s per client address (the flood detector)
+  AddressCounts per_address;
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
@@ -46,7 +83,6 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> inflight{0};
   int max_conns = 0;  // opts.max_connections, resolved by bind()
-  RateLimiter refusals;  // "refused": 429s per client address (the flood detector)
 
   Impl(Router& r, ServerOptions o)
       : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {
@@ -54,38 +90,6 @@ struct Server::Impl {
     refusals.configure("refused", {ServerOptions::kFloodRefusalRate, ServerOptions::kFloodRefusalBurst});
   }
 
-  // Connections per peer address (trusted proxies are not counted): those served, and those
-  // beyond the cap held unread for a moment before they are closed.
-  class AddressCounts {
-   public:
-    enum Admit { serve, hold, close };
-    // Counts a connection from ip: served below cap; beyond it held (at most cap more), so that a
-    // client reconnecting at once waits instead of costing an accept and a close in a loop;
-    // beyond that closed at once.
-    Admit enter(const std::string& ip, int cap) {
-      std::lock_guard lk(mu_);
-      auto& n = open_[ip];
-      if (n.served < cap) return ++n.served, serve;
-      if (n.held < cap) return ++n.held, hold;
-      return close;
-    }
-    void leave(const std::string& ip, Admit how) {
-      std::lock_guard lk(mu_);
-      auto it = open_.find(ip);
-      if (it == open_.end()) return;
-      --(how == serve ? it->second.served : it->second.held);
-      if (it->second.served <= 0 && it->second.held <= 0) open_.erase(it);
-    }
-
-   private:
-    struct Count {
-      int served = 0;
-      int held = 0;
-    };
-    std::mutex mu_;
-    std::unordered_map<std::string, Count> open_;
-  };
-  AddressCounts per_address;
 
   // A connection beyond its address's cap: nothing is read; it is closed after flood_delay_ms.
   asio::awaitable<void> hold_then_close(tcp::socket sock, std::string ip) {

@@ -228,6 +228,11 @@ TEST_P(Connections, OneAddressIsServedOnItsCapOfConnectionsAndOthersAreServedBes
   // Once its connections close, the address is served again.
   EXPECT_TRUE(healthy_within(srv.port(), std::chrono::seconds(5)));
   EXPECT_GE(metric(srv.client(), "manyi_http_address_cap_refusals_total"), 16);
+  // Stopping while connections are served and held is clean.
+  auto more = open_silent(srv.port(), 16, get);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(srv.terminate(), 0);
+  for (int fd : more) close(fd);
 }
 
 // A flood of public submissions from one address: after a burst of refusals its 429s are held
