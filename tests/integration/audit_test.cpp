@@ -30,7 +30,14 @@ class Audit : public ::testing::TestWithParam<std::string> {
   void make_changes(ServerProcess& srv) {
     auto b = srv.client();
     ASSERT_EQ(b.login("bureau").status, 200);
-    ASSERT_EQ(b.post("/api/v1/org/nodes", {{"parent_id", node("H002")}, {"kind", "department"}, {"code", "H002-AUD"}, {"name", "审计科"}}).status, 201);
+    auto dept = b.post("/api/v1/org/nodes", {{"parent_id", node("H002")}, {"kind", "department"}, {"code", "H002-AUD"}, {"name", "审计科"}});
+    ASSERT_EQ(dept.status, 201) << dept.body;
+    // A user and a grant of its own (the demo's grants lie far back behind its worked cases).
+    auto u = b.post("/api/v1/users", {{"username", "aud_head"}, {"display_name", "审计科 科长"}, {"password", "Audit-pass-1"},
+                                      {"node_id", dept.js()["id"]}, {"must_change_password", false}});
+    ASSERT_EQ(u.status, 201) << u.body;
+    auto g = b.post("/api/v1/users/" + u.js()["id"].get<std::string>() + "/grants", {{"role", "dept_head"}, {"node_id", dept.js()["id"]}});
+    ASSERT_EQ(g.status, 201) << g.body;
     auto h = srv.client();
     ASSERT_EQ(h.login("hosp1").status, 200);
     ASSERT_EQ(h.post("/api/v1/staff", {{"employee_no", "AUD-1"}, {"name", "审计甲"}, {"category", "doctor"}, {"node_id", node("H001-NK")}}).status, 201);
