@@ -90,7 +90,6 @@ struct Server::Impl {
     refusals.configure("refused", {ServerOptions::kFloodRefusalRate, ServerOptions::kFloodRefusalBurst});
   }
 
-
   // A connection beyond its address's cap: nothing is read; it is closed after flood_delay_ms.
   asio::awaitable<void> hold_then_close(tcp::socket sock, std::string ip) {
     OpenConnection counted(*this, std::move(ip), AddressCounts::hold);
