@@ -628,17 +628,22 @@ bool test_fast_hash() {
   return fast;
 }
 
-std::string hash_password(const std::string& password) {
+namespace {
+std::string hash_at(const std::string& password, bool fast) {
   char out[crypto_pwhash_STRBYTES];
   // Production: argon2id, 2 passes over 64 MiB. Only tests set MANYI_TEST_FAST_HASH=1.
-  unsigned long long ops = test_fast_hash() ? crypto_pwhash_OPSLIMIT_MIN : 2;
-  size_t mem = test_fast_hash() ? crypto_pwhash_MEMLIMIT_MIN : 64ull * 1024 * 1024;
+  unsigned long long ops = fast ? crypto_pwhash_OPSLIMIT_MIN : 2;
+  size_t mem = fast ? crypto_pwhash_MEMLIMIT_MIN : 64ull * 1024 * 1024;
   gate().enter();
   int rc = crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem, crypto_pwhash_ALG_ARGON2ID13);
   gate().leave();
   if (rc != 0) throw std::runtime_error("password hashing failed (out of memory)");
   return out;
 }
+}  // namespace
+
+std::string hash_password(const std::string& password) { return hash_at(password, test_fast_hash()); }
+std::string hash_password_production(const std::string& password) { return hash_at(password, false); }
 
 const std::string& unknown_user_hash() {
   static const std::string h = test_fast_hash()

@@ -47,14 +47,6 @@ std::string fresh_dir(const std::string& what) {
   return d.string();
 }
 
-// A counter or gauge from /metrics (-1 when absent).
-int64_t metric(ServerProcess& s, const std::string& name) {
-  auto body = s.client().get("/metrics").body;
-  std::smatch m;
-  if (std::regex_search(body, m, std::regex("\n" + name + " ([0-9.]+)\n"))) return std::stoll(m[1]);
-  return -1;
-}
-
 // The slot start (UTC ms) in a scheduled backup's name manyi-backup-YYYYMMDD-HHMMSS.*, local time.
 int64_t slot_of(const std::string& name) {
   std::smatch m;
@@ -141,14 +133,14 @@ TEST_P(ScheduledBackup, WrittenWhileRatingsArePostedKeptByRetentionAndRestorable
         }
       });
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (metric(srv, "manyi_backup_success_total") < 4 && std::chrono::steady_clock::now() < deadline)
+    while (metric(srv.client(), "manyi_backup_success_total") < 4 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     stop = true;
     for (auto& t : raters) t.join();
-    EXPECT_GE(metric(srv, "manyi_backup_success_total"), 4);
-    EXPECT_EQ(metric(srv, "manyi_backup_failures_total"), 0);
-    EXPECT_GT(metric(srv, "manyi_backup_last_success_timestamp_seconds"), wall_ms() / 1000 - 120);
-    EXPECT_GT(metric(srv, "manyi_backup_last_size_bytes"), 0);
+    EXPECT_GE(metric(srv.client(), "manyi_backup_success_total"), 4);
+    EXPECT_EQ(metric(srv.client(), "manyi_backup_failures_total"), 0);
+    EXPECT_GT(metric(srv.client(), "manyi_backup_last_success_timestamp_seconds"), wall_ms() / 1000 - 120);
+    EXPECT_GT(metric(srv.client(), "manyi_backup_last_size_bytes"), 0);
     EXPECT_EQ(srv.terminate(), 0) << "stops cleanly, a backup in progress finished first";
     std::string log = srv.output();
     static const std::regex line_re(R"(scheduled backup written: \S*/(manyi-backup-\S+) \((\d+) bytes, [0-9.]+ s\))");
@@ -232,7 +224,7 @@ TEST(ScheduledBackupPostgres, OneInstanceBacksUpEachSlot) {
     ServerProcess a(url, {"--backup-dir", dir_a, "--backup-every-seconds", "1", "--backup-keep", "100"});
     ServerProcess b(url, {"--backup-dir", dir_b, "--backup-every-seconds", "1", "--backup-keep", "100"});
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (metric(a, "manyi_backup_success_total") + metric(b, "manyi_backup_success_total") < 4 &&
+    while (metric(a.client(), "manyi_backup_success_total") + metric(b.client(), "manyi_backup_success_total") < 4 &&
            std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     EXPECT_EQ(a.terminate(), 0);

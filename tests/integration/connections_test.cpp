@@ -38,13 +38,6 @@ long proc_kib(pid_t pid, const std::string& field) {
 
 bool alive(pid_t pid) { return waitpid(pid, nullptr, WNOHANG) == 0 && ::kill(pid, 0) == 0; }
 
-// The value of an unlabelled series in /metrics, or -1.
-long metric(HttpClient c, const std::string& name) {
-  auto body = c.get("/metrics").body;
-  auto p = body.find("\n" + name + " ");
-  return p == std::string::npos ? -1 : std::atol(body.c_str() + p + name.size() + 2);
-}
-
 // Opens n connections; each sends `bytes` (may be empty) and then stays silent.
 std::vector<int> open_silent(int port, int n, const std::string& bytes) {
   std::vector<int> fds;

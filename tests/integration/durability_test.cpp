@@ -143,10 +143,24 @@ TEST_P(Durability, KillDuringAStreamOfWrites) {
 }
 
 TEST_P(Durability, SigtermFinishesInFlightRequestsAndExitsZero) {
-  ServerProcess srv(url_);
+  std::unique_ptr<ServerProcess> started;
+  {
+    ProductionHashing slow;  // what production signs in with
+    started = std::make_unique<ServerProcess>(url_);
+  }
+  ServerProcess& srv = *started;
   auto base = srv.client();
   ASSERT_EQ(base.login("hosp1").status, 200);
-  // Sign-ins are slow on purpose (argon2id, two at a time): eight of them keep the server busy
+  // A user whose password this server hashes, at the production cost: argon2id over 64 MiB.
+  auto db = store::open(url_);
+  auto made = base.post("/api/v1/users", {{"username", "slowsign"}, {"display_name", "终止测试"},
+                                          {"password", "Slow-sign-8"}, {"node_id", node(*db, "H001")},
+                                          {"must_change_password", false}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto stored = db->query("SELECT password_hash FROM users WHERE username = 'slowsign'");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].str(0).rfind("$argon2id$v=19$m=65536,t=2,p=1$", 0), 0u) << stored[0].str(0);
+  // Sign-ins are slow on purpose (argon2id, two at a time): seven of them keep the server busy
   // for about a second. A bulk import rides along.
   std::string csv = "employee_no,name,category,title,node_code\n";
   for (int i = 0; i < 3000; ++i) csv += "T" + std::to_string(i) + ",终止测试,nurse,,H001-NK\n";
@@ -156,7 +170,7 @@ TEST_P(Durability, SigtermFinishesInFlightRequestsAndExitsZero) {
     ts.emplace_back([&, i] {
       try {
         auto c = srv.client();
-        auto r = i == 0 ? HttpClient(base).request("POST", "/api/v1/staff/import", csv) : c.login("bureau");
+        auto r = i == 0 ? HttpClient(base).request("POST", "/api/v1/staff/import", csv) : c.login("slowsign", "Slow-sign-8");
         if (r.status == 200) ++ok;
         else ADD_FAILURE() << "in-flight request answered " << r.status << " " << r.body.substr(0, 200);
       } catch (const std::exception& e) {
@@ -170,7 +184,6 @@ TEST_P(Durability, SigtermFinishesInFlightRequestsAndExitsZero) {
   for (auto& t : ts) t.join();
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(ok.load(), 8);
-  auto db = store::open(url_);
   EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM staff WHERE name = '终止测试'")).value_or(0), 3000);
 }
 

@@ -2,19 +2,24 @@
 
 #include "cases/pii.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -25,8 +30,62 @@ namespace manyi::testing {
 // Every test process and the servers and commands it starts share one data key
 // (MANYI_DATA_KEY), so a database made by `manyi demo` opens in-process and in every spawned
 // server; the data-key test unsets it to exercise the key file.
+//
+// The key is kept in the test cache directory (below) so that the test processes of one run
+// share it with the demo template they share.
+namespace {
+std::filesystem::path cache_dir() {
+  const char* v = std::getenv("MANYI_TEST_CACHE");
+  auto dir = v && *v ? std::filesystem::path(v)
+                     : std::filesystem::temp_directory_path() / ("manyi-test-cache-" + std::to_string(getuid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// An exclusive lock on a file in the cache directory, held for the object's lifetime.
+class CacheLock {
+ public:
+  explicit CacheLock(const std::string& name) {
+    fd_ = ::open((cache_dir() / name).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || flock(fd_, LOCK_EX) != 0) throw std::runtime_error("cannot lock the test cache: " + name);
+  }
+  ~CacheLock() { ::close(fd_); }
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string shared_data_key() {
+  CacheLock lock("data-key.lock");
+  auto file = cache_dir() / "data-key";
+  std::string hex;
+  if (std::ifstream in(file); in) std::getline(in, hex);
+  if (hex.size() != 64) {
+    hex = cases::pii::key_to_hex(cases::pii::new_key());
+    auto tmp = file.string() + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || ::write(fd, hex.data(), hex.size()) != static_cast<ssize_t>(hex.size()))
+      throw std::runtime_error("cannot write the test data key");
+    ::close(fd);
+    std::filesystem::rename(tmp, file);
+  }
+  return hex;
+}
+}  // namespace
+
 const bool kSharedDataKey = [] {
-  setenv("MANYI_DATA_KEY", cases::pii::key_to_hex(cases::pii::new_key()).c_str(), 0);
+  setenv("MANYI_DATA_KEY", shared_data_key().c_str(), 0);
+  return true;
+}();
+
+// Passwords are hashed at libsodium's minimum cost in every test process and in the demos and
+// servers it starts (a sign-in checks a production hash in ~0.24 s of one core, and the suite
+// signs in several hundred times). The tests that need the production cost unset it around the
+// server they start (ProductionHashing, testing.hpp).
+const bool kFastHashing = [] {
+  setenv("MANYI_TEST_FAST_HASH", "1", 0);
   return true;
 }();
 
@@ -286,27 +345,85 @@ int run_manyi(const std::vector<std::string>& args, std::string* output) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+namespace {
+// What a demo template depends on: the manyi binary (its schema and demo code), the day (the
+// demo is laid out around today), the data key its personal data is sealed with, and the demo's
+// size.
+std::string template_stamp(const std::vector<std::string>& demo_args) {
+  struct stat st {};
+  if (::stat(MANYI_BINARY, &st) != 0) throw std::runtime_error("no manyi binary at " MANYI_BINARY);
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y%m%d", &local);
+  std::string what = std::to_string(st.st_size) + "|" +
+                     std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "|" + day + "|" +
+                     (std::getenv("MANYI_DATA_KEY") ? std::getenv("MANYI_DATA_KEY") : "");
+  for (auto& a : demo_args) what += "|" + a;
+  // The binary's path leads, so that builds side by side (a sanitizer build) keep their own.
+  return fmt::format("{:08x}_{:016x}", std::hash<std::string>{}(MANYI_BINARY) & 0xffffffffu,
+                     std::hash<std::string>{}(what));
+}
+
+// The url of the demo template for backend, made once by whichever test process asks first
+// (the others wait on the lock and reuse it): every ctest process used to run its own demo,
+// 3 s on SQLite and 10 s on PostgreSQL before its first test.
+std::string shared_demo_template(const std::string& backend) {
+  const std::vector<std::string> demo_args = {"demo", "--ratings", "3000", "--cases", "300"};
+  const std::string stamp = template_stamp(demo_args);
+  CacheLock lock("demo-" + backend + ".lock");
+  auto build = [&](const std::string& url) {
+    std::string out;
+    // A small feedback history and a few hundred worked cases keep the demo quick (the
+    // defaults are 2 million ratings and 1,800 cases besides the bad reviews').
+    std::vector<std::string> args = {"--db", url};
+    args.insert(args.end(), demo_args.begin(), demo_args.end());
+    if (run_manyi(args, &out) != 0) throw std::runtime_error("demo failed: " + out);
+  };
+  if (backend == "sqlite") {
+    auto path = cache_dir() / ("demo-" + stamp + ".db");
+    if (!std::filesystem::exists(path)) {
+      for (auto& old : std::filesystem::directory_iterator(cache_dir()))
+        if (old.path().filename().string().rfind("demo-" + stamp.substr(0, 9), 0) == 0)
+          std::filesystem::remove(old.path());
+      TempDb t("sqlite");
+      build(t.url());
+      auto tmp = path.string() + ".tmp";
+      store::open(t.url())->backup_to(tmp);  // the online backup folds the WAL in
+      std::filesystem::rename(tmp, path);
+    }
+    return "sqlite:" + path.string();
+  }
+  const std::string name = "manyi_tpl_" + stamp;
+  auto admin = store::open(pg_base());
+  if (admin->query("SELECT 1 FROM pg_database WHERE datname = ?", {name}).empty()) {
+    // This build's templates of earlier builds or days go first (nothing copies from them).
+    for (auto& row : admin->query("SELECT datname FROM pg_database WHERE datname LIKE ?",
+                                  {"manyi\\_tpl\\_" + stamp.substr(0, 9) + "%"}))
+      pg_admin("DROP DATABASE IF EXISTS " + row.str(0) + " WITH (FORCE)");
+    pg_admin("CREATE DATABASE " + name + "_new");
+    try {
+      build(pg_url_for(name + "_new"));
+    } catch (...) {
+      pg_admin("DROP DATABASE IF EXISTS " + name + "_new WITH (FORCE)");
+      throw;
+    }
+    pg_admin("ALTER DATABASE " + name + "_new RENAME TO " + name);
+  }
+  return pg_url_for(name);
+}
+}  // namespace
+
 std::string demo_db_url(const std::string& backend) {
-  // One template per backend per process; each call returns a fresh copy.
   static std::map<std::string, std::string> templates;
   static std::vector<std::unique_ptr<TempDb>> keep;
-  if (!templates.count(backend)) {
-    auto t = std::make_unique<TempDb>(backend);
-    std::string out;
-    // A small feedback history and a few hundred worked cases keep every test binary's demo
-    // quick (the defaults are 2 million ratings and 1,800 cases besides the bad reviews').
-    if (run_manyi({"--db", t->url(), "demo", "--ratings", "3000", "--cases", "300"}, &out) != 0)
-      throw std::runtime_error("demo failed: " + out);
-    templates[backend] = t->url();
-    keep.push_back(std::move(t));
-  }
+  if (!templates.count(backend)) templates[backend] = shared_demo_template(backend);
   const std::string& src = templates[backend];
   auto copy = std::make_unique<TempDb>(backend);
   std::string url = copy->url();
   if (backend == "sqlite") {
-    // Copy through the online backup so WAL content is included.
-    auto db = store::open(src);
-    db->backup_to(url.substr(7));
+    std::filesystem::copy_file(src.substr(7), url.substr(7), std::filesystem::copy_options::overwrite_existing);
   } else {
     pg_admin("DROP DATABASE IF EXISTS " + url.substr(url.rfind('/') + 1));
     auto srcname = src.substr(src.rfind('/') + 1);
@@ -341,6 +458,12 @@ HttpClient DemoServerTest::as(const std::string& user) {
 
 int64_t DemoServerTest::count(const std::string& sql, const store::Params& p) {
   return store::scalar_i64(db->query(sql, p)).value_or(-1);
+}
+
+int64_t metric(HttpClient c, const std::string& series) {
+  auto body = "\n" + c.get("/metrics").body;
+  auto p = body.find("\n" + series + " ");
+  return p == std::string::npos ? -1 : std::atoll(body.c_str() + p + series.size() + 2);
 }
 
 std::string raw_exchange(int port, bool half_close, const std::string& bytes) {

@@ -84,6 +84,17 @@ class ServerProcess {
   std::shared_ptr<Output> output_ = std::make_shared<Output>();
 };
 
+// While it lives, servers and commands started by the test hash passwords at the production
+// cost (argon2id over 64 MiB); every other test process hashes at the minimum cost.
+struct ProductionHashing {
+  ProductionHashing() { unsetenv("MANYI_TEST_FAST_HASH"); }
+  ~ProductionHashing() { setenv("MANYI_TEST_FAST_HASH", "1", 1); }
+};
+
+// The value of a series in the server's /metrics, named with its labels as printed
+// (`manyi_job_runs_total{job="outbox"}`); -1 when it is absent.
+int64_t metric(HttpClient c, const std::string& series);
+
 // A connected TCP socket to 127.0.0.1:port, or -1.
 int connect_loopback(int port);
 
