@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
   serve->add_option("--mail-to", cfg.mail_to, "the mailbox that receives them (env MANYI_MAIL_TO)");
   serve->add_option("--mail-from", cfg.mail_from, "sender address (env MANYI_MAIL_FROM)")->capture_default_str();
   serve->add_option("--outbox-interval", cfg.outbox_interval_ms, "ms between delivery passes (0 = off)")->capture_default_str();
+  serve->add_option("--case-scan-interval", cfg.case_scan_interval_ms,
+                    "ms between escalation scans of case deadlines (0 = off)")
+      ->capture_default_str();
   cfg.public_url = env_or("MANYI_PUBLIC_URL", "");
   serve->add_option("--public-url", cfg.public_url, "base URL printed in QR codes, e.g. https://manyi.example.gov.cn (env MANYI_PUBLIC_URL)");
 
@@ -218,9 +221,9 @@ int main(int argc, char** argv) {
     if (*serve) {
       auto colon = cfg.listen.rfind(':');
       if (colon == std::string::npos) throw invalid("listen", "--listen must be host:port");
-      if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
       auto serving = ops::InstanceLock::serving(cfg.db_url);  // `manyi restore` refuses while it is held
       wait_for_database(cfg.db_url, db_wait_s);
+      if (org::test_fast_hash()) spdlog::warn("MANYI_TEST_FAST_HASH=1: password hashes use the minimum cost (tests only)");
       App app(cfg);
       int n = app.db->migrate();
       if (n) spdlog::info("applied {} migration(s)", n);

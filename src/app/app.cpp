@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "app/respond.hpp"
 #include "app/security.hpp"
@@ -63,6 +64,8 @@ App::App(Config c) : cfg(std::move(c)) {
         s.readers_total, s.readers_busy, s.writer_queue, s.commits, s.write_jobs, s.pool_waits, s.pool_timeouts,
         s.db_errors);
   });
+  jobs = std::make_unique<jobs::Scheduler>(*db);
+  metrics.add_gauge_source([this] { return jobs->metrics_text(); });
   register_system_routes(*this);
   register_org_routes(*this);
   register_audit_routes(*this);
@@ -73,13 +76,23 @@ App::App(Config c) : cfg(std::move(c)) {
   register_h5_routes(*this);
   register_feedback_routes(*this);
   register_satconsole_routes(*this);
-  if (cfg.case_scan_interval_ms > 0) cases->start_worker(cfg.case_scan_interval_ms);
+  using std::chrono::milliseconds;
+  if (cfg.case_scan_interval_ms > 0)
+    jobs->every("case-escalation", milliseconds(cfg.case_scan_interval_ms), [this](int64_t now) {
+      if (int n = cases->run_escalations(now)) spdlog::info("cases: {} escalation step(s)", n);
+    });
   notify::configure({cfg.webhook_url, cfg.smtp_url, cfg.mail_from, cfg.mail_to});
   if (notify::channels().any() && cfg.outbox_interval_ms > 0)
-    outbox = std::make_unique<notify::Dispatcher>(*db, cfg.outbox_interval_ms);
+    jobs->every("outbox", milliseconds(cfg.outbox_interval_ms), [this](int64_t now) {
+      auto st = notify::deliver_due(*db, now);
+      if (st.sent || st.failed) spdlog::info("outbox: {} sent, {} failed", st.sent, st.failed);
+    });
 }
 
-App::~App() = default;
+// The jobs stop first: a run in progress finishes while the services it calls still exist.
+App::~App() {
+  if (jobs) jobs->stop();
+}
 
 void register_system_routes(App& app) {
   auto& r = *app.router;

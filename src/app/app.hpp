@@ -12,6 +12,7 @@
 #include "http/ratelimit.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "jobs/scheduler.hpp"
 #include "org/auth.hpp"
 #include "notify/outbox.hpp"
 #include "org/service.hpp"
@@ -62,8 +63,10 @@ class App {
   std::unique_ptr<org::Auth> auth;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::StaticFiles> statics;
-  std::unique_ptr<manyi::cases::CaseService> cases;  // its scan thread stops before the rest goes
-  std::unique_ptr<notify::Dispatcher> outbox;        // last: stops first
+  std::unique_ptr<manyi::cases::CaseService> cases;
+  // The scheduled jobs (escalation scan, outbox delivery, bad-review recovery); last, so it
+  // stops first, before the services its jobs call go.
+  std::unique_ptr<jobs::Scheduler> jobs;
   // Run by `manyi serve` once the schema is migrated, before it listens (e.g. finishing work a
   // previous run left pending).
   std::vector<std::function<void()>> on_start;

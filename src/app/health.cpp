@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "jobs/periodic.hpp"
+
 #include "core/clock.hpp"
 #include "store/db.hpp"
 
@@ -10,24 +12,10 @@ namespace manyi {
 HealthMonitor::HealthMonitor(store::Db& db, int64_t interval_ms, int64_t stale_after_ms)
     : db_(db), interval_ms_(interval_ms), stale_after_ms_(stale_after_ms) {
   check();
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; })) {
-      lock.unlock();
-      check();
-      lock.lock();
-    }
-  });
+  loop_ = std::make_unique<jobs::Periodic>("health", std::chrono::milliseconds(interval_ms_), [this] { check(); });
 }
 
-HealthMonitor::~HealthMonitor() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+HealthMonitor::~HealthMonitor() = default;
 
 void HealthMonitor::check() {
   bool ok = db_.ping();

@@ -5,11 +5,10 @@
 // succeeded for `stale_after_ms` (5 s).
 #pragma once
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
+#include "jobs/periodic.hpp"
 #include "store/db.hpp"
 
 namespace manyi {
@@ -32,10 +31,7 @@ class HealthMonitor {
   std::atomic<int64_t> ok_at_{0};
   std::atomic<int> schema_{0};
   std::atomic<bool> last_ok_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::unique_ptr<jobs::Periodic> loop_;  // last: stops first
 };
 
 }  // namespace manyi

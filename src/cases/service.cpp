@@ -24,6 +24,7 @@
 #include "core/json.hpp"
 #include "http/router.hpp"
 #include "org/roles.hpp"
+#include "store/claim.hpp"
 
 namespace manyi::cases {
 namespace {
@@ -700,7 +701,7 @@ struct CaseService::Change {
   int64_t event_id = 0;    // id of the history entry this change appends (set before the change runs)
 };
 
-CaseService::~CaseService() { stop_worker(); }
+CaseService::~CaseService() = default;
 
 Opened CaseService::open(const NewCase& c) {
   Opened o;
@@ -1677,10 +1678,9 @@ int CaseService::run_escalations(int64_t now) {
   for (;;) {
     int batch = 0;
     db_.write([&](Tx& tx) {
-      std::string sql =
-          "SELECT " + select_list("c") + " FROM cases c WHERE c.next_check_at <= ? ORDER BY c.next_check_at LIMIT 200";
-      if (tx.backend() == store::Backend::postgres) sql += " FOR UPDATE SKIP LOCKED";
-      auto r = tx.query(sql, {now});
+      auto r = tx.query(store::claim(tx, "SELECT " + select_list("c") +
+                                             " FROM cases c WHERE c.next_check_at <= ? ORDER BY c.next_check_at LIMIT 200"),
+                        {now});
       batch = static_cast<int>(r.size());
       for (auto& row : r) {
         Case c = from_row(row);
@@ -1727,37 +1727,6 @@ int CaseService::run_escalations(int64_t now) {
     if (batch < 200) break;
   }
   return steps;
-}
-
-void CaseService::start_worker(int64_t interval_ms) {
-  stop_worker();
-  {
-    std::lock_guard lk(mu_);
-    stop_ = false;
-  }
-  worker_ = std::thread([this, interval_ms] {
-    std::unique_lock lk(mu_);
-    // The first scan waits one interval: at start-up the server may still be migrating.
-    while (!cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stop_; })) {
-      lk.unlock();
-      try {
-        int n = run_escalations(now_ms());
-        if (n) spdlog::info("cases: {} escalation step(s)", n);
-      } catch (const std::exception& e) {
-        spdlog::warn("cases: escalation scan failed: {}", e.what());
-      }
-      lk.lock();
-    }
-  });
-}
-
-void CaseService::stop_worker() {
-  {
-    std::lock_guard lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
 }
 
 // ======================= settings =======================

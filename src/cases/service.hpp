@@ -7,12 +7,10 @@
 // database so several instances never fire twice.
 #pragma once
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "audit/audit.hpp"
@@ -176,11 +174,10 @@ class CaseService {
                            const std::string& bytes, const std::string& ip);
 
   // ---- escalation ----
-  // Raises every case whose next check is due; returns how many steps were taken.
+  // Raises every case whose next check is due; returns how many steps were taken. The server
+  // runs it as the job "case-escalation" (src/jobs/); instances sharing a database claim the
+  // due cases, so each step is taken once.
   int run_escalations(int64_t now);
-  // A background thread running the scan every interval (stopped by the destructor).
-  void start_worker(int64_t interval_ms);
-  void stop_worker();
 
   // ---- settings ----
   std::vector<Category> categories();
@@ -198,10 +195,6 @@ class CaseService {
   void record_finding(store::Tx& tx, Case& c, const ReplyInput& in);
   store::Db& db_;
   std::vector<RectificationHook> rectification_hooks_;
-  std::thread worker_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
 };
 
 // ---- the working-day calendar in the database (calendar_days) ----

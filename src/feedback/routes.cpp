@@ -670,6 +670,8 @@ void register_feedback_routes(App& app) {
   feedback::register_todo_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
   app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
+  // Cases whose opening failed (or whose instance died with them queued) are taken up again.
+  app.jobs->every("bad-review-recovery", std::chrono::minutes(1), [svc = s.svc](int64_t now) { svc->resume_pending_cases(now - 60000); });
 }
 
 }  // namespace manyi

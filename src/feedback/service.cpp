@@ -18,6 +18,7 @@
 #include "core/json.hpp"
 #include "forms/json.hpp"
 #include "http/router.hpp"
+#include "store/claim.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -934,8 +935,12 @@ bool FeedbackService::open_cases(const std::vector<int64_t>& ids, bool isolated)
 }
 
 int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const audit::Actor* who, bool isolated) {
-  auto r = tx.query("SELECT point_id, overall, comment, phone_enc, channel, ip, status, case_id, case_pending "
-                    "FROM ratings WHERE id = ?",
+  // Locked while its case is decided: the recovery job of another instance may have queued the
+  // same rating, and the one that waits then finds the case opened.
+  auto r = tx.query(store::claim(tx,
+                                 "SELECT point_id, overall, comment, phone_enc, channel, ip, status, case_id, "
+                                 "case_pending FROM ratings WHERE id = ?",
+                                 false),
                     {rating_id});
   if (r.empty()) return 0;
   bool pending = r[0].i64(8) != 0;
@@ -980,9 +985,11 @@ int64_t FeedbackService::open_case_by_hand(const audit::Actor& who, int64_t rati
   return case_id;
 }
 
-void FeedbackService::resume_pending_cases() {
+void FeedbackService::resume_pending_cases(std::optional<int64_t> stored_before) {
   size_t n = 0;
-  auto rows = db_.query("SELECT id FROM ratings WHERE case_pending = 1 ORDER BY id");
+  auto rows = stored_before ? db_.query("SELECT id FROM ratings WHERE case_pending = 1 AND id < ? ORDER BY id",
+                                        {id_floor(*stored_before)})
+                            : db_.query("SELECT id FROM ratings WHERE case_pending = 1 ORDER BY id");
   {
     std::lock_guard lk(case_mu_);
     for (auto& row : rows) {

@@ -142,8 +142,9 @@ class FeedbackService {
   // Loads staff devices and the last day of ratings into the integrity windows, and opens the
   // bad-review cases a previous run left pending (once; the server calls it at start).
   void warm_up();
-  // Queues the bad-review cases of ratings stored with case_pending (after a restart).
-  void resume_pending_cases();
+  // Queues the bad-review cases still to open (of ratings stored before `stored_before`, when
+  // given: the recovery job leaves the newest to the openers that have them queued).
+  void resume_pending_cases(std::optional<int64_t> stored_before = std::nullopt);
 
   // Opens the bad-review case of a rating inside tx (isolated in a savepoint: a failure is
   // logged and returns 0, the rating is kept). Used by intake, review and the demo. Not

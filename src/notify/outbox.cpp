@@ -144,29 +144,4 @@ DeliveryStats deliver_due(store::Db& db, int64_t now, int limit) {
   return st;
 }
 
-Dispatcher::Dispatcher(store::Db& db, int64_t interval_ms) : db_(db) {
-  thread_ = std::thread([this, interval_ms] {
-    std::unique_lock lk(mu_);
-    while (!cv_.wait_for(lk, std::chrono::milliseconds(interval_ms), [this] { return stop_; })) {
-      lk.unlock();
-      try {
-        auto st = deliver_due(db_, now_ms());
-        if (st.sent || st.failed) spdlog::info("outbox: {} sent, {} failed", st.sent, st.failed);
-      } catch (const std::exception& e) {
-        spdlog::warn("outbox: delivery pass failed: {}", e.what());
-      }
-      lk.lock();
-    }
-  });
-}
-
-Dispatcher::~Dispatcher() {
-  {
-    std::lock_guard lk(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
 }  // namespace manyi::notify

@@ -1,18 +1,15 @@
 // The outbound notification queue (table `outbox`): notices that must leave the system — a
 // case's escalation steps (临期预警, 逾期, 督办), supervision and rectification — are written in
 // the same transaction as the change that causes them, one row per configured channel, and a
-// dispatcher thread delivers them afterwards with retries:
+// scheduled job ("outbox", src/jobs/) delivers them afterwards with retries:
 //   webhook  — HTTP(S) POST of a JSON document to a URL (the hospital's OA / 12345 platform);
 //   email    — SMTP to a mailbox (the complaint office or the bureau's supervision office).
 // Delivery uses libcurl. Nothing is lost when a receiver is down: a failed row is retried with
 // exponential back-off (1 min, 2, 4 … capped at 1 h) and keeps its last error.
 #pragma once
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "store/db.hpp"
 
@@ -51,19 +48,6 @@ struct DeliveryStats {
 // mid-delivery leaves it due again after those 5 minutes. Deliveries carry the row id
 // (X-Manyi-Delivery / Message-ID) for receivers that drop repeats.
 DeliveryStats deliver_due(store::Db& db, int64_t now, int limit = 100);
-
-// Runs deliver_due every interval until destroyed.
-class Dispatcher {
- public:
-  Dispatcher(store::Db& db, int64_t interval_ms);
-  ~Dispatcher();
-
- private:
-  store::Db& db_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
+// The server runs deliver_due as the job "outbox" (src/jobs/) when a channel is configured.
 
 }  // namespace manyi::notify
