@@ -37,7 +37,6 @@ std::string public_base(const Services& s, const http::Request& req);
 // The QR address with where it came from and whether posters must warn (public_address.hpp).
 PublicAddress public_address(const Services& s, const http::Request& req);
 json address_json(const PublicAddress& a);
-std::string html_escape(const std::string& s);
 http::Response rate_limited(int wait_s);
 std::string fmt_time(int64_t ms);  // "2025-03-01 08:30" Asia/Shanghai
 

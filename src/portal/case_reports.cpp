@@ -7,14 +7,9 @@
 // Every query is limited to the caller's case.read subtrees (case.sensitive for integrity
 // cases), the same visibility rule as the case list; exports are audited.
 #include <fmt/format.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "app/app.hpp"
 #include "app/respond.hpp"
@@ -25,7 +20,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
-#include "http/download.hpp"
+#include "reports/export.hpp"
+#include "reports/xlsx.hpp"
 
 namespace manyi {
 namespace {
@@ -215,62 +211,8 @@ json stats_json(App& app, const Stats& s) {
 }
 
 // ---- workbooks ----
-std::string temp_path() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "manyi-cases-XXXXXX").string();
-  int fd = mkstemp(tmpl.data());
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file for the export");
-  close(fd);
-  return tmpl;
-}
-std::string slurp_and_remove(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  in.close();
-  std::filesystem::remove(path);
-  return ss.str();
-}
-struct Book {
-  std::string path = temp_path();
-  lxw_workbook* wb = nullptr;
-  lxw_format* head = nullptr;
-  Book() {
-    lxw_workbook_options o{};
-    o.constant_memory = LXW_TRUE;
-    wb = workbook_new_opt(path.c_str(), &o);
-    if (!wb) throw std::runtime_error("cannot create the workbook");
-    head = workbook_add_format(wb);
-    format_set_bold(head);
-    format_set_bg_color(head, 0xE8F3FF);
-  }
-  lxw_worksheet* sheet(const char* name, const std::vector<std::pair<std::string, double>>& cols) {
-    auto* ws = workbook_add_worksheet(wb, name);
-    for (size_t i = 0; i < cols.size(); ++i) {
-      worksheet_set_column(ws, static_cast<lxw_col_t>(i), static_cast<lxw_col_t>(i), cols[i].second, nullptr);
-      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(i), cols[i].first.c_str(), head);
-    }
-    return ws;
-  }
-  std::string finish() {
-    lxw_error e = workbook_close(wb);
-    wb = nullptr;
-    if (e != LXW_NO_ERROR) throw std::runtime_error(std::string("workbook: ") + lxw_strerror(e));
-    return slurp_and_remove(path);
-  }
-  ~Book() {
-    if (wb) {
-      workbook_close(wb);
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-    }
-  }
-};
-void cell(lxw_worksheet* ws, int row, int col, const std::string& v) {
-  worksheet_write_string(ws, static_cast<lxw_row_t>(row), static_cast<lxw_col_t>(col), v.c_str(), nullptr);
-}
-void cell(lxw_worksheet* ws, int row, int col, double v) {
-  worksheet_write_number(ws, static_cast<lxw_row_t>(row), static_cast<lxw_col_t>(col), v, nullptr);
-}
+// The header row of the case workbooks is bold on light blue.
+const reports::Workbook::Options kBook{0xE8F3FF};
 std::string time_text(std::optional<int64_t> ms) {
   if (!ms || !*ms) return "";
   int64_t local = *ms + calendar::kLocalOffsetMs;
@@ -298,31 +240,20 @@ std::string export_period(http::Ctx& c) {
   return "截至" + (to.empty() ? calendar::format_date(calendar::day_of(now_ms())) : to);
 }
 
-http::Response xlsx(std::string body, App& app, http::Ctx& c, const std::string& what, const std::string& what_ascii) {
-  std::string period = export_period(c);
-  auto res = http::Response::text(200, std::move(body),
-                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  res.header("Content-Disposition",
-             http::attachment_disposition(http::export_file_name(export_unit(app, c), what, period),
-                                          http::export_ascii_name(what_ascii, period)));
-  res.header("Cache-Control", "no-store");
-  return res;
-}
-
-// Recorded on the node exported (?node=) or the caller's own node, so the unit's audit log shows it.
-void audit_export(App& app, http::Ctx& c, const std::string& what, int64_t rows) {
-  int64_t node = c.id_query("node").value_or(0);
-  std::string path;
-  if (!node)
+// The workbook as a download named for the unit and period, recorded in the audit log on the
+// node exported (?node=) or the caller's own node, so the unit's audit log shows it.
+http::Response export_response(std::string body, App& app, http::Ctx& c, const std::string& what,
+                               const std::string& what_ascii, int64_t rows) {
+  reports::ExportAudit a{"case.export", "case", c.id_query("node").value_or(0), "", rows};
+  if (!a.node_id)
     for (auto& g : c.me().grants)
       if (c.authorizer().role_has(g.role, "case.read")) {
-        node = g.node_id;
-        path = g.node_path;
+        a.node_id = g.node_id;
+        a.node_path = g.node_path;
         break;
       }
-  app.db->write([&](store::Tx& tx) {
-    audit::record(tx, actor_of(c), {"case.export", "case", 0, node, path, "", "", fmt::format("{}：{} 行", what, rows)});
-  });
+  reports::ExportName name{export_unit(app, c), what, what_ascii, export_period(c)};
+  return reports::audited_xlsx_download(*app.db, actor_of(c), a, std::move(body), name);
 }
 
 const int kMaxExportRows = 50000;
@@ -353,8 +284,8 @@ void register_case_report_routes(App& app) {
 
   r.add("GET", "/api/v1/case-reports/stats.xlsx", "case.read", [&app](http::Ctx& c) {
     auto j = stats_json(app, compute(app, c));
-    Book b;
-    auto* sum = b.sheet("概况", {{"指标", 22}, {"数值", 16}});
+    reports::Workbook b(kBook);
+    auto sum = b.sheet("概况", {{"指标", 22}, {"数值", 16}});
     std::vector<std::pair<std::string, std::string>> lines = {
         {"统计周期", c.req.q("from").value_or("") + " 至 " + c.req.q("to").value_or("")},
         {"案件总数", std::to_string(j["total"].get<int64_t>())},
@@ -367,49 +298,47 @@ void register_case_report_routes(App& app) {
         {"回访数", std::to_string(j["callbacks"].get<int64_t>())}};
     int row = 1;
     for (auto& [k, v] : lines) {
-      cell(sum, row, 0, k);
-      cell(sum, row++, 1, v);
+      sum.cell(row, 0, k);
+      sum.cell(row++, 1, v);
     }
     auto counts = [&](const char* name, const char* label, const json& items) {
-      auto* ws = b.sheet(name, {{label, 20}, {"件数", 10}});
+      auto ws = b.sheet(name, {{label, 20}, {"件数", 10}});
       int rr = 1;
       for (auto& it : items) {
-        cell(ws, rr, 0, it["name"].get<std::string>());
-        cell(ws, rr++, 1, static_cast<double>(it["count"].get<int64_t>()));
+        ws.cell(rr, 0, it["name"].get<std::string>());
+        ws.cell(rr++, 1, static_cast<double>(it["count"].get<int64_t>()));
       }
     };
     counts("按类型", "类型", j["by_type"]);
     counts("按分类", "分类", j["by_category"]);
-    auto* units = b.sheet("按单位", {{"单位", 28}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12}, {"平均办理时长（工作日）", 20},
+    auto units = b.sheet("按单位", {{"单位", 28}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12}, {"平均办理时长（工作日）", 20},
                                     {"重办率", 10}, {"回访满意率", 12}});
     row = 1;
     for (auto& u : j["by_unit"]) {
-      cell(units, row, 0, u["name"].get<std::string>());
-      cell(units, row, 1, static_cast<double>(u["count"].get<int64_t>()));
-      cell(units, row, 2, static_cast<double>(u["overdue"].get<int64_t>()));
-      cell(units, row, 3, rate_text(u["on_time_rate"]));
-      if (!u["avg_handling_days"].is_null()) cell(units, row, 4, u["avg_handling_days"].get<double>());
-      cell(units, row, 5, rate_text(u["reopen_rate"]));
-      cell(units, row, 6, rate_text(u["satisfaction_rate"]));
+      units.cell(row, 0, u["name"].get<std::string>());
+      units.cell(row, 1, static_cast<double>(u["count"].get<int64_t>()));
+      units.cell(row, 2, static_cast<double>(u["overdue"].get<int64_t>()));
+      units.cell(row, 3, rate_text(u["on_time_rate"]));
+      if (!u["avg_handling_days"].is_null()) units.cell(row, 4, u["avg_handling_days"].get<double>());
+      units.cell(row, 5, rate_text(u["reopen_rate"]));
+      units.cell(row, 6, rate_text(u["satisfaction_rate"]));
       ++row;
     }
-    auto* depts = b.sheet("按科室", {{"单位", 28}, {"科室", 20}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12},
+    auto depts = b.sheet("按科室", {{"单位", 28}, {"科室", 20}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12},
                                     {"平均办理时长（工作日）", 20}, {"重办率", 10}, {"回访满意率", 12}});
     row = 1;
     for (auto& d : j["by_department"]) {
-      cell(depts, row, 0, d["unit_name"].get<std::string>());
-      cell(depts, row, 1, d["name"].get<std::string>());
-      cell(depts, row, 2, static_cast<double>(d["count"].get<int64_t>()));
-      cell(depts, row, 3, static_cast<double>(d["overdue"].get<int64_t>()));
-      cell(depts, row, 4, rate_text(d["on_time_rate"]));
-      if (!d["avg_handling_days"].is_null()) cell(depts, row, 5, d["avg_handling_days"].get<double>());
-      cell(depts, row, 6, rate_text(d["reopen_rate"]));
-      cell(depts, row, 7, rate_text(d["satisfaction_rate"]));
+      depts.cell(row, 0, d["unit_name"].get<std::string>());
+      depts.cell(row, 1, d["name"].get<std::string>());
+      depts.cell(row, 2, static_cast<double>(d["count"].get<int64_t>()));
+      depts.cell(row, 3, static_cast<double>(d["overdue"].get<int64_t>()));
+      depts.cell(row, 4, rate_text(d["on_time_rate"]));
+      if (!d["avg_handling_days"].is_null()) depts.cell(row, 5, d["avg_handling_days"].get<double>());
+      depts.cell(row, 6, rate_text(d["reopen_rate"]));
+      depts.cell(row, 7, rate_text(d["satisfaction_rate"]));
       ++row;
     }
-    auto body = b.finish();
-    audit_export(app, c, "投诉统计", j["total"].get<int64_t>());
-    return xlsx(std::move(body), app, c, "投诉统计", "case-statistics");
+    return export_response(b.bytes(), app, c, "投诉统计", "case-statistics", j["total"].get<int64_t>());
   });
 
   r.add("GET", "/api/v1/case-reports/cases.xlsx", "case.read", [&app](http::Ctx& c) {
@@ -455,8 +384,8 @@ void register_case_report_routes(App& app) {
     std::map<std::string, std::string> cat_names;
     if (app.cases)
       for (auto& k : app.cases->categories()) cat_names[k.code] = k.name;
-    Book b;
-    auto* ws = b.sheet("案件清单", {{"查询码", 13}, {"类型", 9}, {"渠道", 11}, {"状态", 10}, {"分类", 11}, {"涉及单位", 22},
+    reports::Workbook b(kBook);
+    auto ws = b.sheet("案件清单", {{"查询码", 13}, {"类型", 9}, {"渠道", 11}, {"状态", 10}, {"分类", 11}, {"涉及单位", 22},
                                    {"责任单位", 22}, {"登记时间", 17}, {"办理期限", 17}, {"答复时间", 17}, {"办结时间", 17},
                                    {"是否超期", 9}, {"预警", 9}, {"核实结论", 10}, {"回访结果", 10}, {"重办次数", 9}, {"内容", 60}});
     int row = 1;
@@ -464,29 +393,27 @@ void register_case_report_routes(App& app) {
       std::string status = x.str(3);
       bool overdue = (status == "pending" || status == "processing") ? x.i64(8) < now : x.i64(11) != 0;
       int col = 0;
-      cell(ws, row, col++, x.str(0));
-      cell(ws, row, col++, cases::zh(cases::types(), x.str(1)));
-      cell(ws, row, col++, cases::zh(cases::channels(), x.str(2)));
-      cell(ws, row, col++, cases::zh(cases::statuses(), status));
-      cell(ws, row, col++, cat_names.count(x.str(4)) ? cat_names[x.str(4)] : x.str(4));
-      cell(ws, row, col++, x.str(5));
-      cell(ws, row, col++, x.str(6));
-      cell(ws, row, col++, time_text(x.i64(16)));
-      cell(ws, row, col++, time_text(x.i64(8)));
-      cell(ws, row, col++, time_text(x.opt_i64(9)));
-      cell(ws, row, col++, time_text(x.opt_i64(10)));
-      cell(ws, row, col++, std::string(overdue ? "是" : "否"));
-      cell(ws, row, col++, cases::zh(cases::levels(), std::to_string(x.i64(17))));
-      cell(ws, row, col++, x.str(12).empty() ? "" : cases::zh(cases::outcomes(), x.str(12)));
-      cell(ws, row, col++, x.str(13).empty() ? "" : cases::zh(cases::callback_results(), x.str(13)));
-      cell(ws, row, col++, static_cast<double>(x.i64(14)));
+      ws.cell(row, col++, x.str(0));
+      ws.cell(row, col++, cases::zh(cases::types(), x.str(1)));
+      ws.cell(row, col++, cases::zh(cases::channels(), x.str(2)));
+      ws.cell(row, col++, cases::zh(cases::statuses(), status));
+      ws.cell(row, col++, cat_names.count(x.str(4)) ? cat_names[x.str(4)] : x.str(4));
+      ws.cell(row, col++, x.str(5));
+      ws.cell(row, col++, x.str(6));
+      ws.cell(row, col++, time_text(x.i64(16)));
+      ws.cell(row, col++, time_text(x.i64(8)));
+      ws.cell(row, col++, time_text(x.opt_i64(9)));
+      ws.cell(row, col++, time_text(x.opt_i64(10)));
+      ws.cell(row, col++, std::string(overdue ? "是" : "否"));
+      ws.cell(row, col++, cases::zh(cases::levels(), std::to_string(x.i64(17))));
+      ws.cell(row, col++, x.str(12).empty() ? "" : cases::zh(cases::outcomes(), x.str(12)));
+      ws.cell(row, col++, x.str(13).empty() ? "" : cases::zh(cases::callback_results(), x.str(13)));
+      ws.cell(row, col++, static_cast<double>(x.i64(14)));
       std::string content = x.str(15);
-      cell(ws, row, col++, content);
+      ws.cell(row, col++, content);
       ++row;
     }
-    auto body = b.finish();
-    audit_export(app, c, "投诉案件清单", static_cast<int64_t>(rows.size()));
-    return xlsx(std::move(body), app, c, "投诉案件清单", "cases");
+    return export_response(b.bytes(), app, c, "投诉案件清单", "cases", static_cast<int64_t>(rows.size()));
   });
 }
 
