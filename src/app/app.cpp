@@ -70,9 +70,9 @@ App::App(Config c) : cfg(std::move(c)) {
   register_cases_routes(*this);
   register_case_attachment_routes(*this);
   register_case_picker_routes(*this);
+  register_case_report_routes(*this);
   register_h5_routes(*this);
   register_feedback_routes(*this);
-  register_satconsole_routes(*this);
   if (cfg.case_scan_interval_ms > 0) cases->start_worker(cfg.case_scan_interval_ms);
   notify::configure({cfg.webhook_url, cfg.smtp_url, cfg.mail_from, cfg.mail_to});
   if (notify::channels().any() && cfg.outbox_interval_ms > 0)

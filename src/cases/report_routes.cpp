@@ -16,6 +16,7 @@
 #include "audit/audit.hpp"
 #include "cases/model.hpp"
 #include "cases/service.hpp"
+#include "cases/stats.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -28,18 +29,6 @@ namespace {
 
 using store::Params;
 
-// Visible cases: owned by, about, or being transferred to a node in the caller's subtrees.
-std::string visibility(const std::vector<std::string>& read, const std::vector<std::string>& sens, Params& p) {
-  auto any = [&](const std::vector<std::string>& scope) {
-    return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
-           http::subtree_condition("c.node_path", scope, p) + " OR " +
-           http::subtree_condition("c.transfer_to_path", scope, p) + ")";
-  };
-  std::string out = "((c.sensitive = 0 AND " + any(read) + ")";
-  if (!sens.empty()) out += " OR (c.sensitive = 1 AND " + any(sens) + ")";
-  return out + ")";
-}
-
 int64_t date_param(const http::Request& req, const char* name) {
   auto v = req.q(name);
   if (!v || v->empty()) return 0;
@@ -48,133 +37,64 @@ int64_t date_param(const http::Request& req, const char* name) {
   return calendar::day_start(*d);
 }
 
-// WHERE clause for the caller's visible cases, narrowed by ?node= and the received period.
-std::string scope_where(http::Ctx& c, Params& p, bool period) {
-  std::string where = visibility(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), p);
-  if (auto node = c.id_query("node")) {
-    auto path = c.authorizer().node_path(*node);
-    if (!path) throw invalid("node", "the node does not exist");
-    if (!c.can_path("case.read", *path) && !c.can_path("case.sensitive", *path))
-      throw forbidden("this belongs to a unit outside your scope");
-    std::vector<std::string> one{*path};
-    where += " AND (" + http::subtree_condition("c.node_path", one, p) + " OR " +
-             http::subtree_condition("c.owner_path", one, p) + ")";
-  }
-  if (period) {
-    int64_t from = date_param(c.req, "from"), to = date_param(c.req, "to");
-    if (from) {
-      where += " AND c.created_at >= ?";
-      p.push_back(from);
-    }
-    if (to) {
-      where += " AND c.created_at < ?";
-      p.push_back(to + calendar::kDayMs);
-    }
-  }
-  return where;
+// The path of ?node= ("" without it), which the caller must see cases of.
+std::string node_path_of(http::Ctx& c) {
+  auto node = c.id_query("node");
+  if (!node) return "";
+  auto path = c.authorizer().node_path(*node);
+  if (!path) throw invalid("node", "the node does not exist");
+  if (!c.can_path("case.read", *path) && !c.can_path("case.sensitive", *path))
+    throw forbidden("this belongs to a unit outside your scope");
+  return *path;
+}
+
+// The caller's visible cases (case.read, case.sensitive for integrity cases), narrowed to
+// ?node= and to the cases created from ?from= to ?to= (inclusive days).
+cases::StatsQuery query_of(http::Ctx& c) {
+  cases::StatsQuery q;
+  q.read_scope = c.scope_paths("case.read");
+  q.sensitive_scope = c.scope_paths("case.sensitive");
+  q.node_path = node_path_of(c);
+  q.created_from = date_param(c.req, "from");
+  if (int64_t to = date_param(c.req, "to")) q.created_to = to + calendar::kDayMs;
+  return q;
 }
 
 std::string pct(double v) { return fmt::format("{:.1f}%", v * 100); }
 json rate(int64_t a, int64_t b) { return b ? json(static_cast<double>(a) / static_cast<double>(b)) : json(nullptr); }
 
 // ---- statistics ----
-struct Bucket {
-  int64_t count = 0, overdue = 0, replied = 0, on_time = 0, reopened = 0, handled = 0;
-  int64_t callbacks = 0, satisfied = 0, basically = 0, unsatisfied = 0;
-  double working_days = 0;
-  int64_t timed = 0;
-  void add(const store::Row& r, const calendar::Calendar& cal, int64_t now) {
-    // columns: status, deadline_at, received_at, first_replied_at, first_late, reopen_count, callback_result,
-    // closed_at. 按时答复率 and 平均办理时长 measure the first answer against the receipt (受理) and
-    // the time limit then in force; reopenings (重办) are counted by the reopen rate.
-    std::string status = r.str(0);
-    ++count;
-    if ((status == "pending" || status == "processing") && r.i64(1) < now) ++overdue;
-    auto replied_at = r.opt_i64(3);
-    if (replied_at) {
-      ++replied;
-      if (r.i64(4) == 0) ++on_time;
-      working_days += static_cast<double>(cal.working_ms(r.i64(2), *replied_at)) / calendar::kDayMs;
-      ++timed;
-    }
-    if (replied_at || r.i64(5) > 0) ++handled;
-    if (r.i64(5) > 0) ++reopened;
-    auto cb = r.str(6);
-    if (cb == "satisfied") ++satisfied;
-    else if (cb == "basically_satisfied") ++basically;
-    else if (cb == "unsatisfied") ++unsatisfied;
-    if (!cb.empty()) ++callbacks;
-  }
-  json figures() const {
-    return {{"count", count},
-            {"overdue", overdue},
-            {"replied", replied},
-            {"on_time_rate", rate(on_time, replied)},
-            {"avg_handling_days", timed ? json(working_days / static_cast<double>(timed)) : json(nullptr)},
-            {"reopened", reopened},
-            {"handled", handled},  // the reopen rate's n: answered or reopened
-            {"reopen_rate", rate(reopened, handled)},
-            {"callbacks", callbacks},
-            {"satisfaction_rate", rate(satisfied + basically, callbacks)}};
-  }
-};
-
-struct Stats {
-  Bucket all;
-  int64_t open = 0, warning = 0;
-  std::map<std::string, int64_t> by_status, by_type, by_category;
-  std::map<int64_t, Bucket> by_unit;
-  std::map<int64_t, std::string> unit_names;
-  // By department (科室): the department a case is about — the case's node, or the department
-  // of the window (point) it is about; 0 = about the institution as a whole.
-  std::map<std::pair<int64_t, int64_t>, Bucket> by_dept;  // (unit, department)
-  std::map<int64_t, std::string> dept_names;
-};
-
-Stats compute(App& app, http::Ctx& c) {
-  Params p;
-  std::string where = scope_where(c, p, true);
-  auto rows = app.db->query(
-      "SELECT c.status, c.deadline_at, c.received_at, c.first_replied_at, c.first_late, c.reopen_count, "
-      "c.callback_result, "
-      "c.closed_at, c.type, c.category, c.unit_id, c.level, u.name, "
-      "CASE WHEN n.kind = 'department' THEN n.id WHEN n.kind = 'point' AND d.kind = 'department' THEN d.id END, "
-      "CASE WHEN n.kind = 'department' THEN n.name WHEN n.kind = 'point' AND d.kind = 'department' THEN d.name END "
-      "FROM cases c LEFT JOIN org_nodes u ON u.id = c.unit_id LEFT JOIN org_nodes n ON n.id = c.node_id "
-      "LEFT JOIN org_nodes d ON d.id = n.parent_id WHERE " + where,
-      p);
-  auto cal = cases::load_calendar(*app.db);
-  int64_t now = now_ms();
-  Stats s;
-  for (auto& r : rows) {
-    s.all.add(r, cal, now);
-    std::string status = r.str(0);
-    if (cases::is_open(status)) ++s.open;
-    if ((status == "pending" || status == "processing") && r.i64(11) == 1) ++s.warning;
-    ++s.by_status[status];
-    ++s.by_type[r.str(8)];
-    ++s.by_category[r.str(9)];
-    s.by_unit[r.i64(10)].add(r, cal, now);
-    s.unit_names[r.i64(10)] = r.str(12);
-    int64_t dept = r.opt_i64(13).value_or(0);
-    s.by_dept[{r.i64(10), dept}].add(r, cal, now);
-    if (dept) s.dept_names[dept] = r.str(14);
-  }
-  return s;
+json figures_json(const cases::Figures& f) {
+  return {{"count", f.count},
+          {"overdue", f.overdue},
+          {"replied", f.replied},
+          {"on_time_rate", rate(f.on_time, f.replied)},
+          {"avg_handling_days", f.timed ? json(f.working_days / static_cast<double>(f.timed)) : json(nullptr)},
+          {"reopened", f.reopened},
+          {"handled", f.handled},  // the reopen rate's n: answered or reopened
+          {"reopen_rate", rate(f.reopened, f.handled)},
+          {"callbacks", f.callbacks},
+          {"satisfaction_rate", rate(f.satisfied + f.basically_satisfied, f.callbacks)}};
 }
 
-json stats_json(App& app, const Stats& s) {
+cases::CaseStats compute(App& app, http::Ctx& c) {
+  auto q = query_of(c);
+  q.breakdown = true;
+  return cases::compute_stats(*app.db, q, now_ms());
+}
+
+json stats_json(App& app, const cases::CaseStats& s) {
   std::map<std::string, std::string> cat_names;
   if (app.cases)
     for (auto& k : app.cases->categories()) cat_names[k.code] = k.name;
-  json j = s.all.figures();
+  json j = figures_json(s.all);
   j["total"] = s.all.count;
   j["open"] = s.open;
-  j["warning"] = s.warning;
+  j["warning"] = s.all.warning;
   j["satisfied"] = s.all.satisfied;
-  j["basically_satisfied"] = s.all.basically;
+  j["basically_satisfied"] = s.all.basically_satisfied;
   j["unsatisfied"] = s.all.unsatisfied;
-  j["satisfaction_rate"] = rate(s.all.satisfied + s.all.basically, s.all.callbacks);
+  j["satisfaction_rate"] = rate(s.all.satisfied + s.all.basically_satisfied, s.all.callbacks);
   json by_status = json::object();
   for (auto& [k, v] : s.by_status) by_status[k] = v;
   j["by_status"] = by_status;
@@ -187,7 +107,7 @@ json stats_json(App& app, const Stats& s) {
   j["by_category"] = by_cat;
   json by_unit = json::array();
   for (auto& [id, b] : s.by_unit) {
-    json u = b.figures();
+    json u = figures_json(b);
     u["id"] = id_str(id);
     u["name"] = s.unit_names.at(id);
     by_unit.push_back(u);
@@ -195,7 +115,7 @@ json stats_json(App& app, const Stats& s) {
   j["by_unit"] = by_unit;
   json by_dept = json::array();
   for (auto& [key, b] : s.by_dept) {
-    json d = b.figures();
+    json d = figures_json(b);
     d["id"] = key.second ? json(id_str(key.second)) : json(nullptr);
     d["name"] = key.second ? s.dept_names.at(key.second) : std::string("（未指定科室）");
     d["unit_id"] = id_str(key.first);
@@ -264,15 +184,7 @@ void register_case_report_routes(App& app) {
   auto& r = *app.router;
 
   r.add("GET", "/api/v1/case-reports/counts", "case.read", [&app](http::Ctx& c) {
-    std::string node_path;
-    if (auto node = c.id_query("node")) {
-      auto path = c.authorizer().node_path(*node);
-      if (!path) throw invalid("node", "the node does not exist");
-      if (!c.can_path("case.read", *path) && !c.can_path("case.sensitive", *path))
-        throw forbidden("this belongs to a unit outside your scope");
-      node_path = *path;
-    }
-    auto n = app.cases->inbox_counts(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), node_path,
+    auto n = app.cases->inbox_counts(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), node_path_of(c),
                                      c.me().user_id);
     return json_response(
         {{"unit", n.unit}, {"mine", n.mine}, {"due_soon", n.due_soon}, {"overdue", n.overdue}, {"supervised", n.supervised}});
@@ -313,16 +225,19 @@ void register_case_report_routes(App& app) {
     counts("按分类", "分类", j["by_category"]);
     auto units = b.sheet("按单位", {{"单位", 28}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12}, {"平均办理时长（工作日）", 20},
                                     {"重办率", 10}, {"回访满意率", 12}});
+    // 件数, 已超期, 按时答复率, 平均办理时长, 重办率, 回访满意率 of a unit or department, from column col.
+    auto figures = [](reports::Sheet& ws, int64_t row, int col, const json& f) {
+      ws.cell(row, col, static_cast<double>(f["count"].get<int64_t>()));
+      ws.cell(row, col + 1, static_cast<double>(f["overdue"].get<int64_t>()));
+      ws.cell(row, col + 2, rate_text(f["on_time_rate"]));
+      if (!f["avg_handling_days"].is_null()) ws.cell(row, col + 3, f["avg_handling_days"].get<double>());
+      ws.cell(row, col + 4, rate_text(f["reopen_rate"]));
+      ws.cell(row, col + 5, rate_text(f["satisfaction_rate"]));
+    };
     row = 1;
     for (auto& u : j["by_unit"]) {
       units.cell(row, 0, u["name"].get<std::string>());
-      units.cell(row, 1, static_cast<double>(u["count"].get<int64_t>()));
-      units.cell(row, 2, static_cast<double>(u["overdue"].get<int64_t>()));
-      units.cell(row, 3, rate_text(u["on_time_rate"]));
-      if (!u["avg_handling_days"].is_null()) units.cell(row, 4, u["avg_handling_days"].get<double>());
-      units.cell(row, 5, rate_text(u["reopen_rate"]));
-      units.cell(row, 6, rate_text(u["satisfaction_rate"]));
-      ++row;
+      figures(units, row++, 1, u);
     }
     auto depts = b.sheet("按科室", {{"单位", 28}, {"科室", 20}, {"件数", 8}, {"已超期", 8}, {"按时答复率", 12},
                                     {"平均办理时长（工作日）", 20}, {"重办率", 10}, {"回访满意率", 12}});
@@ -330,20 +245,15 @@ void register_case_report_routes(App& app) {
     for (auto& d : j["by_department"]) {
       depts.cell(row, 0, d["unit_name"].get<std::string>());
       depts.cell(row, 1, d["name"].get<std::string>());
-      depts.cell(row, 2, static_cast<double>(d["count"].get<int64_t>()));
-      depts.cell(row, 3, static_cast<double>(d["overdue"].get<int64_t>()));
-      depts.cell(row, 4, rate_text(d["on_time_rate"]));
-      if (!d["avg_handling_days"].is_null()) depts.cell(row, 5, d["avg_handling_days"].get<double>());
-      depts.cell(row, 6, rate_text(d["reopen_rate"]));
-      depts.cell(row, 7, rate_text(d["satisfaction_rate"]));
-      ++row;
+      figures(depts, row++, 2, d);
     }
     return export_response(b.bytes(), app, c, "投诉统计", "case-statistics", j["total"].get<int64_t>());
   });
 
   r.add("GET", "/api/v1/case-reports/cases.xlsx", "case.read", [&app](http::Ctx& c) {
+    auto q = query_of(c);
     Params p;
-    std::string where = scope_where(c, p, true);
+    std::string where = cases::stats_where(q, p);
     auto eq = [&](const char* name, const std::vector<std::string>& allowed) {
       auto v = c.req.q(name);
       if (!v || v->empty()) return;
