@@ -650,6 +650,7 @@ void register_feedback_routes(App& app) {
   feedback::register_question_routes(app, s);
   feedback::register_followup_routes(app, s);
   feedback::register_todo_routes(app, s);
+  feedback::register_review_count_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
   app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
 }

@@ -27,6 +27,7 @@ void register_figure_routes(App& app, const Services& s);
 void register_question_routes(App& app, const Services& s);  // per-question distributions (question_figures.cpp)
 void register_followup_routes(App& app, const Services& s);
 void register_todo_routes(App& app, const Services& s);  // GET /api/v1/me/todo (todo_routes.cpp)
+void register_review_count_routes(App& app, const Services& s);  // the review queue's badges (review_count_routes.cpp)
 
 // The node named by ?node= (checked against perm) or, without it, the caller's single scope
 // root; 422 when the caller has several roots and names none.
