@@ -5,7 +5,9 @@
 //   GET /api/v1/case-reports/stats.xlsx    the same as a workbook
 //   GET /api/v1/case-reports/cases.xlsx    the case list with the inbox filters as a workbook
 // Every query is limited to the caller's case.read subtrees (case.sensitive for integrity
-// cases), the same visibility rule as the case list; exports are audited.
+// cases), the same visibility rule as the case list. The figures are computed in
+// cases/stats.cpp (as for GET /api/v1/cases/stats); the workbooks are written and their
+// downloads audited through src/reports.
 #include <fmt/format.h>
 
 #include <algorithm>
