@@ -73,9 +73,9 @@ App::App(Config c) : cfg(std::move(c)) {
   register_cases_routes(*this);
   register_case_attachment_routes(*this);
   register_case_picker_routes(*this);
+  register_case_report_routes(*this);
   register_h5_routes(*this);
   register_feedback_routes(*this);
-  register_satconsole_routes(*this);
   using std::chrono::milliseconds;
   if (cfg.case_scan_interval_ms > 0)
     jobs->every("case-escalation", milliseconds(cfg.case_scan_interval_ms), [this](int64_t now) {

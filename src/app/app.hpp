@@ -82,8 +82,8 @@ void register_audit_routes(App& app);
 void register_cases_routes(App& app);
 void register_case_attachment_routes(App& app);  // case attachments (src/cases/attachment_routes.cpp)
 void register_case_picker_routes(App& app);  // the case dialogs' pickers (src/cases/picker_routes.cpp)
+void register_case_report_routes(App& app);  // case figures and exports (src/cases/report_routes.cpp)
 void register_h5_routes(App& app);  // public complaint form /c and tracking page /t (src/portal)
 void register_feedback_routes(App& app);  // forms, points, ratings, figures, follow-up
-void register_satconsole_routes(App& app);  // counts for the console's satisfaction pages (src/satconsole)
 
 }  // namespace manyi

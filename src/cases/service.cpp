@@ -837,35 +837,6 @@ std::vector<Event> CaseService::events(int64_t case_id, bool public_only) {
   return out;
 }
 
-namespace {
-// Visibility: case.read on the owner, the subject or a pending transfer target; integrity
-// (sensitive) cases need case.sensitive instead. Optionally narrowed to cases about or owned
-// within one subtree.
-// list() passes node_index = false: the ?node= narrowing then filters rows instead of driving
-// the plan. Driven by it, SQLite gathers the node's whole subtree through two indexes and sorts
-// it for page 1 (580 ms for one hospital at 1 million cases); walking the id index newest first
-// is what it does for every later page (id < cursor) anyway: 0.3 ms.
-std::string scope_sql(const std::vector<std::string>& read, const std::vector<std::string>& sens,
-                      const std::string& node_path, Params& p, bool node_index = true) {
-  auto any = [&](const std::vector<std::string>& scope) {
-    return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
-           http::subtree_condition("c.node_path", scope, p) + " OR " +
-           http::subtree_condition("c.transfer_to_path", scope, p) + ")";
-  };
-  std::string out = "((c.sensitive = 0 AND " + any(read) + ")";
-  if (!sens.empty()) out += " OR (c.sensitive = 1 AND " + any(sens) + ")";
-  out += ")";
-  if (!node_path.empty()) {
-    std::vector<std::string> one{node_path};
-    const char* node_col = node_index ? "c.node_path" : "(c.node_path || '')";
-    const char* owner_col = node_index ? "c.owner_path" : "(c.owner_path || '')";
-    out += " AND (" + http::subtree_condition(node_col, one, p) + " OR " + http::subtree_condition(owner_col, one, p) +
-           ")";
-  }
-  return out;
-}
-}  // namespace
-
 std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
   Params p;
   std::string where = scope_sql(f.read_scope, f.sensitive_scope, f.node_path, p, false);
@@ -931,42 +902,6 @@ std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {
     *next_cursor = out.back().id;
   }
   return out;
-}
-
-Stats CaseService::stats(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
-                         const std::string& node_path) {
-  Params p;
-  std::string where = scope_sql(read_scope, sensitive_scope, node_path, p);
-  int64_t now = now_ms();
-  Params q = {now};
-  q.insert(q.end(), p.begin(), p.end());
-  auto r = db_.query(
-      "SELECT c.status, COUNT(*), "
-      "SUM(CASE WHEN c.status IN ('pending', 'processing') AND c.deadline_at < ? THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.level = 1 AND c.status IN ('pending', 'processing') THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.first_replied_at IS NOT NULL THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.first_replied_at IS NOT NULL AND c.first_late = 0 THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.callback_result = 'satisfied' THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.callback_result = 'basically_satisfied' THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN c.callback_result = 'unsatisfied' THEN 1 ELSE 0 END) "
-      "FROM cases c WHERE " +
-          where + " GROUP BY c.status ORDER BY c.status",
-      q);
-  Stats s;
-  for (auto& row : r) {
-    s.by_status.emplace_back(row.str(0), row.i64(1));
-    s.total += row.i64(1);
-    if (is_open(row.str(0))) s.open += row.i64(1);
-    s.overdue += row.i64(2);
-    s.warning += row.i64(3);
-    s.replied += row.i64(4);
-    s.replied_on_time += row.i64(5);
-    s.satisfied += row.i64(6);
-    s.basically_satisfied += row.i64(7);
-    s.unsatisfied += row.i64(8);
-  }
-  s.callbacks = s.satisfied + s.basically_satisfied + s.unsatisfied;
-  return s;
 }
 
 InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope,

@@ -17,6 +17,7 @@
 #include "cases/attachments.hpp"
 #include "cases/intake.hpp"
 #include "cases/model.hpp"
+#include "cases/stats.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "store/db.hpp"
@@ -68,12 +69,6 @@ struct ListFilter {
   std::string phone_hash;          // only the complainant with this number (pii::phone_hash)
 };
 
-struct Stats {
-  std::vector<std::pair<std::string, int64_t>> by_status;
-  int64_t total = 0, open = 0, overdue = 0, warning = 0, replied = 0, replied_on_time = 0;
-  int64_t callbacks = 0, satisfied = 0, basically_satisfied = 0, unsatisfied = 0;
-};
-
 // The inbox tab counts (open cases only): all in scope ("my unit"), assigned to the caller,
 // due soon (临期: level 1, deadline not passed), overdue, supervised (督办, level 3).
 struct InboxCounts {
@@ -113,6 +108,7 @@ class CaseService {
   std::optional<Case> by_tracking_code(const std::string& code);
   std::vector<Event> events(int64_t case_id, bool public_only);
   std::vector<Case> list(const ListFilter& f, int64_t* next_cursor);
+  // The totals of the visible cases (cases/stats.cpp).
   Stats stats(const std::vector<std::string>& read_scope, const std::vector<std::string>& sensitive_scope,
               const std::string& node_path);
   // What the inbox asks for beside the first page (GET /api/v1/case-reports/counts).

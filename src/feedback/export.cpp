@@ -1,60 +1,19 @@
 #include "feedback/export.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 #include "core/id.hpp"
+#include "reports/xlsx.hpp"
 
 namespace manyi::feedback {
 namespace {
-
-std::string temp_path() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "manyi-export-XXXXXX").string();
-  int fd = mkstemp(tmpl.data());
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file for the export");
-  close(fd);
-  return tmpl;
-}
-
-std::string slurp_and_remove(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::filesystem::remove(path);
-  return ss.str();
-}
-
-struct Book {
-  lxw_workbook* wb = nullptr;
-  explicit Book(const std::string& path) {
-    lxw_workbook_options o{};
-    o.constant_memory = LXW_TRUE;
-    o.use_zip64 = LXW_TRUE;
-    wb = workbook_new_opt(path.c_str(), &o);
-    if (!wb) throw std::runtime_error("cannot create the workbook");
-  }
-  void close() {
-    if (!wb) return;
-    lxw_error e = workbook_close(wb);
-    wb = nullptr;
-    if (e != LXW_NO_ERROR) throw std::runtime_error(std::string("workbook: ") + lxw_strerror(e));
-  }
-  ~Book() {
-    if (wb) workbook_close(wb);
-  }
-};
 
 std::string time_text(int64_t ms) {
   int d = metrics::local_day(ms);
@@ -67,75 +26,69 @@ std::string time_text(int64_t ms) {
 
 std::string ranking_xlsx(const std::string& node_name, const std::string& period_label, const std::string& surveys,
                          const std::vector<metrics::RankGroup>& groups, int64_t min_n) {
-  std::string path = temp_path();
-  {
-    Book b(path);
-    lxw_worksheet* ws = workbook_add_worksheet(b.wb, "满意度排名");
-    lxw_format* bold = workbook_add_format(b.wb);
-    format_set_bold(bold);
-    lxw_format* pct = workbook_add_format(b.wb);
-    format_set_num_format(pct, "0.0%");
-    lxw_format* num = workbook_add_format(b.wb);
-    format_set_num_format(num, "0.0");
-    worksheet_set_column(ws, 0, 0, 20, nullptr);
-    worksheet_set_column(ws, 1, 1, 8, nullptr);
-    worksheet_set_column(ws, 2, 2, 28, nullptr);
-    worksheet_set_column(ws, 3, 10, 12, nullptr);
-    worksheet_write_string(ws, 0, 0, (node_name + " 满意度排名（" + period_label + "）").c_str(), bold);
-    worksheet_write_string(ws, 1, 0, ("问卷：" + surveys).c_str(), nullptr);
-    const char* head[] = {"类别", "排名", "单位", "样本量", "满意率", "置信下限(95%)", "置信上限(95%)", "均分(0-100)", "目标", "是否达标"};
-    lxw_row_t row = 3;
-    int hidden = 0;
-    for (auto& g : groups) {
-      // Each kind its own block: a county bureau is never ranked against a single hospital.
-      std::string title = fmt::format("{}（{} 个，组内排名）", g.name, g.entries.size());
-      worksheet_write_string(ws, row++, 0, title.c_str(), bold);
-      for (int i = 0; i < 10; ++i) worksheet_write_string(ws, row, static_cast<lxw_col_t>(i), head[i], bold);
-      ++row;
-      for (auto& x : g.entries) {
-        worksheet_write_string(ws, row, 0, g.name.c_str(), nullptr);
-        if (x.ranked) worksheet_write_number(ws, row, 1, x.rank, nullptr);
-        else {
-          worksheet_write_string(ws, row, 1, "—", nullptr);
-          ++hidden;
-        }
-        worksheet_write_string(ws, row, 2, x.name.c_str(), nullptr);
-        worksheet_write_number(ws, row, 3, static_cast<double>(x.fig.n), nullptr);
-        if (x.fig.n) {
-          worksheet_write_number(ws, row, 4, x.fig.rate, pct);
-          worksheet_write_number(ws, row, 5, x.fig.ci.low, pct);
-          worksheet_write_number(ws, row, 6, x.fig.ci.high, pct);
-          worksheet_write_number(ws, row, 7, x.fig.mean_score, num);
-        }
-        worksheet_write_number(ws, row, 8, x.target, pct);
-        worksheet_write_string(ws, row, 9, x.fig.n == 0 ? "无评价" : x.fig.rate >= x.target ? "达标" : "未达标", nullptr);
-        ++row;
+  reports::Workbook b;
+  auto ws = b.sheet("满意度排名");
+  lxw_format* bold = b.header();
+  lxw_format* pct = b.number_format("0.0%");
+  lxw_format* num = b.number_format("0.0");
+  ws.width(0, 0, 20);
+  ws.width(1, 1, 8);
+  ws.width(2, 2, 28);
+  ws.width(3, 10, 12);
+  ws.cell(0, 0, node_name + " 满意度排名（" + period_label + "）", bold);
+  ws.cell(1, 0, "问卷：" + surveys);
+  const char* head[] = {"类别", "排名", "单位", "样本量", "满意率", "置信下限(95%)", "置信上限(95%)", "均分(0-100)", "目标", "是否达标"};
+  int64_t row = 3;
+  int hidden = 0;
+  for (auto& g : groups) {
+    // Each kind its own block: a county bureau is never ranked against a single hospital.
+    std::string title = fmt::format("{}（{} 个，组内排名）", g.name, g.entries.size());
+    ws.cell(row++, 0, title, bold);
+    for (int i = 0; i < 10; ++i) ws.cell(row, i, head[i], bold);
+    ++row;
+    for (auto& x : g.entries) {
+      ws.cell(row, 0, g.name);
+      if (x.ranked) ws.cell(row, 1, static_cast<double>(x.rank));
+      else {
+        ws.cell(row, 1, "—");
+        ++hidden;
       }
+      ws.cell(row, 2, x.name);
+      ws.cell(row, 3, static_cast<double>(x.fig.n));
+      if (x.fig.n) {
+        ws.cell(row, 4, x.fig.rate, pct);
+        ws.cell(row, 5, x.fig.ci.low, pct);
+        ws.cell(row, 6, x.fig.ci.high, pct);
+        ws.cell(row, 7, x.fig.mean_score, num);
+      }
+      ws.cell(row, 8, x.target, pct);
+      ws.cell(row, 9, x.fig.n == 0 ? "无评价" : x.fig.rate >= x.target ? "达标" : "未达标");
       ++row;
     }
-    std::string note = fmt::format(
-        "说明：同类单位组内按满意率 95% 置信区间下限排序；样本量不足 {} 的单位不参与排名（本表 {} 个）。", min_n, hidden);
-    worksheet_write_string(ws, row, 0, note.c_str(), nullptr);
-    b.close();
+    ++row;
   }
-  return slurp_and_remove(path);
+  std::string note = fmt::format(
+      "说明：同类单位组内按满意率 95% 置信区间下限排序；样本量不足 {} 的单位不参与排名（本表 {} 个）。", min_n, hidden);
+  ws.cell(row, 0, note);
+  return b.bytes();
 }
 
-int64_t write_comments_xlsx(FeedbackService& svc, CommentFilter f, const std::string& title, int64_t max_rows,
-                            const std::string& path) {
-  Book b(path);
-  lxw_worksheet* ws = workbook_add_worksheet(b.wb, "评价留言");
-  lxw_format* bold = workbook_add_format(b.wb);
-  format_set_bold(bold);
-  worksheet_set_column(ws, 0, 0, 17, nullptr);
-  worksheet_set_column(ws, 1, 2, 22, nullptr);
-  worksheet_set_column(ws, 3, 5, 11, nullptr);
-  worksheet_set_column(ws, 6, 6, 60, nullptr);
-  worksheet_set_column(ws, 7, 8, 14, nullptr);
-  worksheet_write_string(ws, 0, 0, title.c_str(), bold);
+namespace {
+
+// Writes the comments into b; returns the number of rows written.
+int64_t write_comments(reports::Workbook& b, FeedbackService& svc, CommentFilter f, const std::string& title,
+                       int64_t max_rows) {
+  auto ws = b.sheet("评价留言");
+  lxw_format* bold = b.header();
+  ws.width(0, 0, 17);
+  ws.width(1, 2, 22);
+  ws.width(3, 5, 11);
+  ws.width(6, 6, 60);
+  ws.width(7, 8, 14);
+  ws.cell(0, 0, title, bold);
   const char* head[] = {"时间", "单位", "科室/评价点", "总体评价", "渠道", "状态", "留言", "电话", "评价编号"};
-  for (int i = 0; i < 9; ++i) worksheet_write_string(ws, 2, static_cast<lxw_col_t>(i), head[i], bold);
-  lxw_row_t row = 3;
+  for (int i = 0; i < 9; ++i) ws.cell(2, i, head[i], bold);
+  int64_t row = 3;
   int64_t written = 0;
   // Pages are fetched on a second thread while this one writes (two cores: the query and the
   // XML/zlib work overlap). At most two pages wait in memory.
@@ -196,15 +149,15 @@ int64_t write_comments_xlsx(FeedbackService& svc, CommentFilter f, const std::st
     }
     for (auto& x : rows) {
       // Strings are written as text cells, never as formulas ("=…" stays text).
-      worksheet_write_string(ws, row, 0, time_text(id_time_ms(x.rating_id)).c_str(), nullptr);
-      worksheet_write_string(ws, row, 1, x.unit_name.c_str(), nullptr);
-      worksheet_write_string(ws, row, 2, x.node_name.c_str(), nullptr);
-      worksheet_write_string(ws, row, 3, level_label(x.overall).c_str(), nullptr);
-      worksheet_write_string(ws, row, 4, channel_label(x.channel).c_str(), nullptr);
-      worksheet_write_string(ws, row, 5, status_label(x.status).c_str(), nullptr);
-      worksheet_write_string(ws, row, 6, x.comment.c_str(), nullptr);
-      worksheet_write_string(ws, row, 7, x.phone_mask.c_str(), nullptr);
-      worksheet_write_string(ws, row, 8, std::to_string(x.rating_id).c_str(), nullptr);
+      ws.cell(row, 0, time_text(id_time_ms(x.rating_id)));
+      ws.cell(row, 1, x.unit_name);
+      ws.cell(row, 2, x.node_name);
+      ws.cell(row, 3, level_label(x.overall));
+      ws.cell(row, 4, channel_label(x.channel));
+      ws.cell(row, 5, status_label(x.status));
+      ws.cell(row, 6, x.comment);
+      ws.cell(row, 7, x.phone_mask);
+      ws.cell(row, 8, std::to_string(x.rating_id));
       ++row;
       ++written;
     }
@@ -213,19 +166,23 @@ int64_t write_comments_xlsx(FeedbackService& svc, CommentFilter f, const std::st
     std::lock_guard lk(mu);
     if (error) std::rethrow_exception(error);
   }
+  return written;
+}
+
+}  // namespace
+
+int64_t write_comments_xlsx(FeedbackService& svc, CommentFilter f, const std::string& title, int64_t max_rows,
+                            const std::string& path) {
+  reports::Workbook b(path, {});
+  int64_t written = write_comments(b, svc, std::move(f), title, max_rows);
   b.close();
   return written;
 }
 
 std::string comments_xlsx(FeedbackService& svc, CommentFilter f, const std::string& title, int64_t max_rows) {
-  std::string path = temp_path();
-  try {
-    write_comments_xlsx(svc, std::move(f), title, max_rows, path);
-  } catch (...) {
-    std::filesystem::remove(path);
-    throw;
-  }
-  return slurp_and_remove(path);
+  reports::Workbook b;
+  write_comments(b, svc, std::move(f), title, max_rows);
+  return b.bytes();
 }
 
 }  // namespace manyi::feedback

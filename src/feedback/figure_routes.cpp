@@ -12,7 +12,7 @@
 #include "core/id.hpp"
 #include "feedback/export.hpp"
 #include "feedback/routes.hpp"
-#include "http/download.hpp"
+#include "reports/export.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -277,13 +277,8 @@ void register_figure_routes(App& app, const Services& S) {
     auto e = ranking(*svc, n, around(c, *svc, n), p, sv.ids, min_n);
     std::string names;
     for (auto& t : sv.items) names += (names.empty() ? "" : "、") + t.name;
-    auto bytes = ranking_xlsx(n.name, p.label, names, e, min_n);
-    auto res = http::Response::text(200, std::move(bytes),
-                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    res.header("Content-Disposition",
-               http::attachment_disposition(http::export_file_name(n.name, "满意度排名", p.label),
-                                            http::export_ascii_name("satisfaction-ranking", p.label)));
-    return res;
+    return reports::xlsx_download(ranking_xlsx(n.name, p.label, names, e, min_n),
+                                  {n.name, "满意度排名", "satisfaction-ranking", p.label});
   });
 
   r.add("GET", "/api/v1/ratings/comments.xlsx", "report.read", [svc](http::Ctx& c) {
@@ -303,13 +298,8 @@ void register_figure_routes(App& app, const Services& S) {
         if (ch >= '1' && ch <= '5') f.overall.push_back(ch - '0');
         else if (ch != ',') throw invalid("score", "score is a list of levels 1…5");
     f.channel = c.req.q("channel").value_or("");
-    auto bytes = comments_xlsx(*svc, f, n.name + " 评价留言 " + p.label, 1'000'000);
-    auto res = http::Response::text(200, std::move(bytes),
-                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    res.header("Content-Disposition",
-               http::attachment_disposition(http::export_file_name(n.name, "评价留言", p.label),
-                                            http::export_ascii_name("comments", p.label)));
-    return res;
+    return reports::xlsx_download(comments_xlsx(*svc, f, n.name + " 评价留言 " + p.label, 1'000'000),
+                                  {n.name, "评价留言", "comments", p.label});
   });
 
   r.add("GET", "/api/v1/satisfaction/targets", "rating.read", [svc](http::Ctx& c) {

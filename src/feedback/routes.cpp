@@ -21,27 +21,14 @@
 #include "forms/json.hpp"
 #include "http/csp.hpp"
 #include "http/static_files.hpp"
+#include "reports/print_page.hpp"
 
 namespace manyi {
 namespace feedback {
 
-// ---------------------------------------------------------------- helpers
-std::string html_escape(const std::string& s) {
-  std::string o;
-  o.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+using reports::html_escape;
 
+// ---------------------------------------------------------------- helpers
 http::Response rate_limited(int wait_s) {
   auto r = http::error_response(429, "rate_limited", "评价过于频繁，请稍后再试 (too many ratings; retry later)");
   r.header("Retry-After", std::to_string(wait_s));
@@ -282,8 +269,7 @@ void register_point_routes(App& app, const Services& S) {
     auto p = S.svc->point(c.id_param("id"));
     if (!p) throw not_found("collection point");
     c.require_path("survey.read", p->node_path);
-    return http::Response::text(200, poster_html({*p}, public_address(S, c.req), p->unit_name + " · " + p->name),
-                                "text/html; charset=utf-8");
+    return reports::print_response(poster_html({*p}, public_address(S, c.req), p->unit_name + " · " + p->name));
   });
   // All active points' posters of a node; with whole_unit=1 of the whole institution (本单位)
   // the node belongs to, as far as the caller may read it.
@@ -301,9 +287,8 @@ void register_point_routes(App& app, const Services& S) {
     for (auto& p : all)
       if (p.active) active.push_back(p);
     if (active.size() > 2000) throw invalid("node", "more than 2000 points: print one unit at a time");
-    return http::Response::text(
-        200, poster_html(active, public_address(S, c.req), fmt::format("{} 评价二维码（共 {} 张）", n.name, active.size())),
-        "text/html; charset=utf-8");
+    return reports::print_response(
+        poster_html(active, public_address(S, c.req), fmt::format("{} 评价二维码（共 {} 张）", n.name, active.size())));
   });
 
   // One survey for many points at once: every point under a node, or those of one kind.
@@ -606,21 +591,19 @@ std::string address_warning(const PublicAddress& a) {
 
 std::string poster_html(const std::vector<Point>& points, const PublicAddress& addr, const std::string& title) {
   std::string warn = address_warning(addr);
-  std::string out = fmt::format(
-      "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>"
-      "@page{{size:A4;margin:0}}*{{box-sizing:border-box}}body{{margin:0;font-family:\"Noto Sans CJK SC\",\"Microsoft "
-      "YaHei\",sans-serif;color:#1f2d3d;background:#eee}}"
-      ".poster{{width:210mm;height:297mm;margin:0 auto 8mm;background:#fff;padding:18mm 16mm;display:flex;"
+  // Each poster is one A4 sheet, a blue band across its top.
+  static const std::string css =
+      ".poster{width:210mm;height:297mm;margin:0 auto 8mm;background:#fff;padding:18mm 16mm;display:flex;"
       "flex-direction:column;align-items:center;text-align:center;page-break-after:always;break-after:page;"
-      "border-top:14mm solid #1769aa}}.unit{{font-size:26pt;font-weight:700;margin:4mm 0 2mm}}"
-      ".point{{font-size:20pt;margin-bottom:2mm}}.staff{{font-size:14pt;color:#445;margin-bottom:6mm}}"
-      ".slogan{{font-size:22pt;color:#1769aa;font-weight:700;margin:4mm 0 8mm}}"
-      ".qr{{width:110mm;height:110mm}}.qr svg{{width:100%;height:100%}}.steps{{font-size:14pt;line-height:1.8;"
-      "margin-top:8mm;text-align:left}}.code{{margin-top:auto;font-size:11pt;color:#667;word-break:break-all}}"
-      ".warn{{border:3px solid #d93026;background:#fdecea;color:#b3261e;font-size:13pt;font-weight:700;padding:4mm;"
-      "margin-bottom:4mm;text-align:left;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
-      "@media print{{body{{background:#fff}}.poster{{margin:0}}}}</style></head><body>",
-      html_escape(title));
+      "border-top:14mm solid #1769aa}.unit{font-size:26pt;font-weight:700;margin:4mm 0 2mm}"
+      ".point{font-size:20pt;margin-bottom:2mm}.staff{font-size:14pt;color:#445;margin-bottom:6mm}"
+      ".slogan{font-size:22pt;color:#1769aa;font-weight:700;margin:4mm 0 8mm}"
+      ".qr{width:110mm;height:110mm}.qr svg{width:100%;height:100%}.steps{font-size:14pt;line-height:1.8;"
+      "margin-top:8mm;text-align:left}.code{margin-top:auto;font-size:11pt;color:#667;word-break:break-all}"
+      ".warn{border:3px solid #d93026;background:#fdecea;color:#b3261e;font-size:13pt;font-weight:700;padding:4mm;"
+      "margin-bottom:4mm;text-align:left;-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+      "@media print{body{background:#fff}.poster{margin:0}}";
+  std::string out;
   for (auto& p : points) {
     std::string url = addr.url + "/f/" + p.code;
     std::string staff;
@@ -642,8 +625,7 @@ std::string poster_html(const std::vector<Point>& points, const PublicAddress& a
         html_escape(url));
   }
   if (points.empty()) out += warn + "<p style=\"padding:20mm\">此范围内没有启用的评价点。</p>";
-  out += "</body></html>";
-  return out;
+  return reports::a4_page(title, css, out);
 }
 }  // namespace
 
@@ -668,6 +650,7 @@ void register_feedback_routes(App& app) {
   feedback::register_question_routes(app, s);
   feedback::register_followup_routes(app, s);
   feedback::register_todo_routes(app, s);
+  feedback::register_review_count_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
   app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
   // Cases whose opening failed (or whose instance died with them queued) are taken up again.

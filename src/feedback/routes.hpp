@@ -27,6 +27,7 @@ void register_figure_routes(App& app, const Services& s);
 void register_question_routes(App& app, const Services& s);  // per-question distributions (question_figures.cpp)
 void register_followup_routes(App& app, const Services& s);
 void register_todo_routes(App& app, const Services& s);  // GET /api/v1/me/todo (todo_routes.cpp)
+void register_review_count_routes(App& app, const Services& s);  // the review queue's badges (review_count_routes.cpp)
 
 // The node named by ?node= (checked against perm) or, without it, the caller's single scope
 // root; 422 when the caller has several roots and names none.
@@ -37,7 +38,6 @@ std::string public_base(const Services& s, const http::Request& req);
 // The QR address with where it came from and whether posters must warn (public_address.hpp).
 PublicAddress public_address(const Services& s, const http::Request& req);
 json address_json(const PublicAddress& a);
-std::string html_escape(const std::string& s);
 http::Response rate_limited(int wait_s);
 std::string fmt_time(int64_t ms);  // "2025-03-01 08:30" Asia/Shanghai
 

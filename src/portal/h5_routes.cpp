@@ -4,8 +4,7 @@
 // point named in the link (?unit=<org code>&point=<org or collection-point code>), the case
 // types and categories — so the first view needs one request on a poor connection. Two
 // small public look-ups let the form choose a unit when the link names none:
-// GET /api/v1/public/units?q= and GET /api/v1/public/units/{code}/departments. It also
-// registers the console's case figures and exports (case_reports.cpp).
+// GET /api/v1/public/units?q= and GET /api/v1/public/units/{code}/departments.
 #include <algorithm>
 #include <string>
 
@@ -72,11 +71,8 @@ const std::vector<std::string> kPublicTypes = {"complaint", "suggestion", "prais
 
 }  // namespace
 
-void register_case_report_routes(App& app);  // case_reports.cpp
-
 void register_h5_routes(App& app) {
   auto& r = *app.router;
-  register_case_report_routes(app);
 
   r.add("GET", "/c", "public", [&app](http::Ctx& c) {
     static const std::string page = embedded_page("complaint.html");

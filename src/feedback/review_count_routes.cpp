@@ -1,16 +1,13 @@
-// Console helpers for the satisfaction pages (web/src/views/satisfaction): the counts shown in
-// the badges of the suspect-review queue (the follow-up list's counts are in
-// feedback/followup_routes.cpp, with the list's own filter). Read-only, scoped to
-// the caller's grants like the lists they summarise.
+// The counts shown in the badges of the suspect-review queue of the satisfaction console
+// (web/src/views/satisfaction; the follow-up list's counts are in followup_routes.cpp, with the
+// list's own filter). Read-only, scoped to the caller's grants like the list they summarise.
 #include <string>
 
-#include "app/app.hpp"
 #include "app/respond.hpp"
-#include "core/clock.hpp"
 #include "core/error.hpp"
-#include "metrics/satisfaction.hpp"
+#include "feedback/routes.hpp"
 
-namespace manyi {
+namespace manyi::feedback {
 namespace {
 
 // The subtree filter of a list: the caller's scope for perm, narrowed to ?node= when given.
@@ -29,7 +26,7 @@ std::string scoped_where(http::Ctx& c, const std::string& perm, store::Params& p
 
 }  // namespace
 
-void register_satconsole_routes(App& app) {
+void register_review_count_routes(App& app, const Services&) {
   auto& r = *app.router;
   store::Db* db = app.db.get();
 
@@ -46,4 +43,4 @@ void register_satconsole_routes(App& app) {
   });
 }
 
-}  // namespace manyi
+}  // namespace manyi::feedback
