@@ -289,7 +289,6 @@ export default {
     },
   },
   errors: {
-    network: 'Network error, please try again',
     unknown: 'The operation failed',
     notFound: 'Page not found',
     details: 'Details',

@@ -290,7 +290,6 @@ export default {
     },
   },
   errors: {
-    network: '网络异常，请稍后重试',
     unknown: '操作失败',
     notFound: '页面不存在',
     back: '返回首页',
