@@ -4,7 +4,7 @@
 // Needs a running demo server (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { BASE, byTestId, launch, login, newPage, poll, shot } from './helpers'
+import { BASE, apiGet, byTestId, launch, login, newPage, poll, shot } from './helpers'
 
 let browser: Browser
 
@@ -42,6 +42,34 @@ describe('error toasts', () => {
     expect(await shown.locator('details').getAttribute('open')).toBeNull()
     expect(await shown.locator('details > div').textContent()).toContain(body.error.message)
     await shot(page, 'errors-01-users-invalid-field')
+    await page.context().close()
+  })
+
+  it('shows an export the server refuses (a unit outside the scope) in Chinese, and saves no file', async () => {
+    const page = await newPage(browser)
+    await login(page, 'hosp1')
+    const units = await apiGet<{ items: { id: string; name: string }[] }>(page, `/api/v1/public/units?q=${encodeURIComponent('市中医院')}`)
+    const other = units.body.items.find((u) => u.name === '市中医院')
+    expect(other, 'demo unit 市中医院').toBeTruthy()
+    // The page offers only hosp1's own units; ask the server for another unit's export, as a
+    // stale or edited link would, and let the real server answer.
+    await page.route('**/api/v1/case-reports/stats.xlsx*', (route) => {
+      const u = new URL(route.request().url())
+      u.searchParams.set('node', other!.id)
+      return route.continue({ url: u.toString() })
+    })
+    let saved = false
+    page.on('download', () => (saved = true))
+    await page.goto('/case-stats')
+    const answer = page.waitForResponse((r) => r.url().includes('/api/v1/case-reports/stats.xlsx'))
+    await byTestId(page, 'stats-export').click()
+    expect((await answer).status()).toBe(403)
+    const shown = byTestId(page, 'api-error')
+    await poll(() => shown.locator(':scope > div').first().innerText()).toBe('您没有权限执行此操作')
+    expect(await shown.locator('details > div').textContent()).toContain('outside your scope')
+    await poll(() => byTestId(page, 'stats-export').getAttribute('class')).not.toContain('is-loading')
+    expect(saved).toBe(false)
+    await shot(page, 'errors-02-export-refused')
     await page.context().close()
   })
 })
