@@ -227,19 +227,3 @@ export interface Role {
   name_en: string
   permissions: string[]
 }
-
-export interface AuditEntry {
-  id: string
-  seq: number | string
-  at: number
-  user_id: string | null
-  username: string | null
-  ip: string | null
-  action: string
-  entity: string
-  entity_id: string | null
-  node_id: string | null
-  node_name?: string | null
-  detail: unknown
-}
-

@@ -25,7 +25,7 @@ export const menu: MenuItem[] = [
   { path: '/org', title: 'menu.org', icon: OfficeBuilding, permission: 'org.read', component: () => import('./views/OrgView.vue') },
   { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./views/StaffView.vue') },
   { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./views/UsersView.vue') },
-  { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./views/AuditView.vue') },
+  { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./modules/audit/views/AuditView.vue') },
   // 投诉管理 (complaints and cases)
   { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseInboxView.vue') },
   { path: '/cases/:id', title: 'cases.menu.detail', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', hidden: true, component: () => import('./views/cases/CaseDetailView.vue') },
