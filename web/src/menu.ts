@@ -32,7 +32,7 @@ export const menu: MenuItem[] = [
   { path: '/case-entry', title: 'cases.menu.entry', icon: PhoneFilled, permission: 'case.register', group: 'cases.menu.group', component: () => import('./views/cases/HotlineEntryView.vue') },
   { path: '/case-stats', title: 'cases.menu.stats', icon: DataAnalysis, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseStatsView.vue') },
   { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./views/cases/CaseSettingsView.vue') },
-  { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./views/cases/CalendarView.vue') },
+  { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./modules/calendar/views/CalendarView.vue') },
   // 满意度 (satisfaction)
   { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatDashboardView.vue') },
   { path: '/sat-comments', title: 'sat.menu.comments', icon: ChatLineSquare, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatCommentsView.vue') },

@@ -1,9 +1,11 @@
 // English. Keys must match zh-CN.ts one to one (see i18n.test.ts).
 import cases from './cases.en'
 import sat from './satisfaction.en'
+import calendar from '../modules/calendar/i18n.en'
 export default {
   cases,
   sat,
+  calendar,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

@@ -2,9 +2,11 @@
 // 注意：vue-i18n 的消息里 @ | { } 有特殊含义，不要直接使用。
 import cases from './cases.zh-CN'
 import sat from './satisfaction.zh-CN'
+import calendar from '../modules/calendar/i18n.zh-CN'
 export default {
   cases,
   sat,
+  calendar,
   app: {
     name: '满意',
     title: '满意 · 服务质量改进平台',
