@@ -184,46 +184,7 @@ export interface OpenSession {
   current: boolean
 }
 
-export interface OrgNode {
-  id: string
-  parent_id: string | null
-  kind: string
-  code: string
-  name: string
-  active: boolean
-  has_children: boolean
-  path?: { id: string; name: string }[]
-}
-
 export interface Page<T> {
   items: T[]
   next_cursor?: string | null
-}
-
-export interface Staff {
-  id: string
-  employee_no: string
-  name: string
-  category: string
-  title: string
-  node_id: string
-  node_name: string
-  active: boolean
-}
-
-export interface User {
-  id: string
-  username: string
-  display_name: string
-  staff_id: string | null
-  active: boolean
-  must_change_password: boolean
-  grants: Grant[]
-}
-
-export interface Role {
-  code: string
-  name_zh: string
-  name_en: string
-  permissions: string[]
 }

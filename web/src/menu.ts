@@ -22,9 +22,9 @@ export interface MenuItem {
 }
 
 export const menu: MenuItem[] = [
-  { path: '/org', title: 'menu.org', icon: OfficeBuilding, permission: 'org.read', component: () => import('./views/OrgView.vue') },
-  { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./views/StaffView.vue') },
-  { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./views/UsersView.vue') },
+  { path: '/org', title: 'menu.org', icon: OfficeBuilding, permission: 'org.read', component: () => import('./modules/org/views/OrgView.vue') },
+  { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./modules/org/views/StaffView.vue') },
+  { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./modules/org/views/UsersView.vue') },
   { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./modules/audit/views/AuditView.vue') },
   // 投诉管理 (complaints and cases)
   { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseInboxView.vue') },
