@@ -38,6 +38,8 @@ export interface RequestOptions {
   /** Don't run the 401 handler (login itself, and the session probe at start-up). */
   noAuthRedirect?: boolean
   signal?: AbortSignal
+  /** The Accept header (default application/json). */
+  accept?: string
 }
 
 let csrfToken = ''
@@ -81,9 +83,14 @@ async function parseBody(res: Response): Promise<unknown> {
   }
 }
 
-export async function request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+/**
+ * Sends a request and returns the server's answer when it is a success; a failure to reach the
+ * server or an error answer is thrown as an ApiError (and a 401 runs the sign-in handler).
+ * `request` reads the answer as JSON; `download` (shared/download.ts) reads it as a file.
+ */
+export async function send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
   const m = method.toUpperCase()
-  const headers: Record<string, string> = { Accept: 'application/json' }
+  const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' }
   let body: string | Blob | undefined
   if (opts.blob !== undefined) {
     headers['Content-Type'] = opts.contentType ?? (opts.blob.type || 'application/octet-stream')
@@ -110,11 +117,9 @@ export async function request<T = unknown>(method: string, path: string, opts: R
     if ((e as Error)?.name === 'AbortError') throw e
     throw new ApiError(0, 'network_error', (e as Error)?.message || 'network error')
   }
+  if (res.ok) return res
 
-  if (res.status === 204) return undefined as T
   const data = await parseBody(res)
-  if (res.ok) return data as T
-
   let code = `http_${res.status}`
   let message = res.statusText || `HTTP ${res.status}`
   let field: string | undefined
@@ -128,6 +133,12 @@ export async function request<T = unknown>(method: string, path: string, opts: R
   }
   if (res.status === 401 && !opts.noAuthRedirect) unauthorizedHandler()
   throw new ApiError(res.status, code, message, field, data)
+}
+
+export async function request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(method, path, opts)
+  if (res.status === 204) return undefined as T
+  return (await parseBody(res)) as T
 }
 
 export const api = {
@@ -173,62 +184,7 @@ export interface OpenSession {
   current: boolean
 }
 
-export interface OrgNode {
-  id: string
-  parent_id: string | null
-  kind: string
-  code: string
-  name: string
-  active: boolean
-  has_children: boolean
-  path?: { id: string; name: string }[]
-}
-
 export interface Page<T> {
   items: T[]
   next_cursor?: string | null
 }
-
-export interface Staff {
-  id: string
-  employee_no: string
-  name: string
-  category: string
-  title: string
-  node_id: string
-  node_name: string
-  active: boolean
-}
-
-export interface User {
-  id: string
-  username: string
-  display_name: string
-  staff_id: string | null
-  active: boolean
-  must_change_password: boolean
-  grants: Grant[]
-}
-
-export interface Role {
-  code: string
-  name_zh: string
-  name_en: string
-  permissions: string[]
-}
-
-export interface AuditEntry {
-  id: string
-  seq: number | string
-  at: number
-  user_id: string | null
-  username: string | null
-  ip: string | null
-  action: string
-  entity: string
-  entity_id: string | null
-  node_id: string | null
-  node_name?: string | null
-  detail: unknown
-}
-

@@ -1,17 +1,7 @@
 // Domain vocabulary shown to users: role, node kind and staff category names.
 import { i18n, currentLang } from './i18n'
-import type { Grant, Role } from './api'
-
-export const NODE_KINDS = ['bureau', 'county', 'institution', 'department', 'point'] as const
-export const STAFF_CATEGORIES = ['doctor', 'nurse', 'technician', 'pharmacist', 'admin', 'logistics', 'window'] as const
-export const ROLE_CODES = ['bureau_admin', 'inspector', 'unit_admin', 'dept_head', 'handler', 'staff'] as const
-
-/** The kind a new child of a node usually has. */
-export function childKindOf(kind: string | undefined): string {
-  const i = NODE_KINDS.indexOf(kind as (typeof NODE_KINDS)[number])
-  if (i < 0) return 'department'
-  return NODE_KINDS[Math.min(i + 1, NODE_KINDS.length - 1)]
-}
+import type { Grant } from './api'
+import type { Role } from './modules/org/model'
 
 function label(prefix: string, code: string | null | undefined): string {
   if (!code) return ''

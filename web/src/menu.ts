@@ -22,17 +22,17 @@ export interface MenuItem {
 }
 
 export const menu: MenuItem[] = [
-  { path: '/org', title: 'menu.org', icon: OfficeBuilding, permission: 'org.read', component: () => import('./views/OrgView.vue') },
-  { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./views/StaffView.vue') },
-  { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./views/UsersView.vue') },
-  { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./views/AuditView.vue') },
+  { path: '/org', title: 'menu.org', icon: OfficeBuilding, permission: 'org.read', component: () => import('./modules/org/views/OrgView.vue') },
+  { path: '/staff', title: 'menu.staff', icon: User, permission: 'staff.read', component: () => import('./modules/org/views/StaffView.vue') },
+  { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./modules/org/views/UsersView.vue') },
+  { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./modules/audit/views/AuditView.vue') },
   // 投诉管理 (complaints and cases)
   { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseInboxView.vue') },
   { path: '/cases/:id', title: 'cases.menu.detail', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', hidden: true, component: () => import('./views/cases/CaseDetailView.vue') },
   { path: '/case-entry', title: 'cases.menu.entry', icon: PhoneFilled, permission: 'case.register', group: 'cases.menu.group', component: () => import('./views/cases/HotlineEntryView.vue') },
   { path: '/case-stats', title: 'cases.menu.stats', icon: DataAnalysis, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseStatsView.vue') },
   { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./views/cases/CaseSettingsView.vue') },
-  { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./views/cases/CalendarView.vue') },
+  { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./modules/calendar/views/CalendarView.vue') },
   // 满意度 (satisfaction)
   { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatDashboardView.vue') },
   { path: '/sat-comments', title: 'sat.menu.comments', icon: ChatLineSquare, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatCommentsView.vue') },

@@ -76,3 +76,6 @@ export function useCursorList<T>(fetchPage: (cursor: string | null) => Promise<P
   }
   return { pager, items, loading, load, reload, next, prev }
 }
+
+/** What useCursorList gives a page (and ListPage takes). */
+export type CursorList<T> = ReturnType<typeof useCursorList<T>>

@@ -97,7 +97,7 @@ export interface CaseDetail extends CaseRow {
   has_contact?: boolean
   events: CaseEvent[]
   possible_duplicates?: { id: string; tracking_code: string; status: string; status_name?: string; received_at: number }[]
-  /** Actions the server allows the current user (when it says so). */
+  /** Actions the server allows the current user: sent by GET /api/v1/cases/{id}, not by the action answers. */
   actions?: string[]
   attachments?: { id: string; name: string; size?: number; content_type?: string; url?: string }[]
 }
@@ -259,59 +259,13 @@ export function isOpen(status: string): boolean {
   return OPEN.has(status)
 }
 
-/** The server's own list of allowed actions, mapped to the console's names. */
-function fromServer(actions: string[]): CaseAction[] {
-  const alias: Record<string, CaseAction> = {
-    'transfer/accept': 'transfer_accept',
-    'transfer/decline': 'transfer_decline',
-    'extension/decide': 'extension_decide',
-    extension_request: 'extension',
-    notes: 'note',
-    send_back: 'return',
-  }
-  const set = new Set(actions.map((a) => alias[a] ?? a))
-  return ACTIONS.filter((a) => set.has(a))
-}
-
 /**
- * The actions a user may take on a case: the server's list when it sends one; otherwise
- * derived from the state and the user's permissions the same way the server checks them
- * (the server still refuses anything not allowed).
+ * The actions the current user may take on a case: the server's own list (GET /api/v1/cases/{id}
+ * sends it, decided by the same rules that then check each action), in the order of the buttons.
  */
-export function allowedActions(c: CaseDetail, perms: readonly string[], userId?: string): CaseAction[] {
-  if (Array.isArray(c.actions)) return fromServer(c.actions)
-  const has = (p: string) => perms.includes(p)
-  const out = new Set<CaseAction>()
-  const s = c.status
-  const transferPending = !!c.transfer_to
-  if (has('case.handle') || has('case.read')) out.add('note')
-  if (transferPending && has('case.handle')) {
-    out.add('transfer_accept')
-    out.add('transfer_decline')
-  }
-  if (has('case.handle')) {
-    if (s === 'pending' && !transferPending) out.add('accept')
-    if ((s === 'pending' || s === 'processing') && !transferPending) {
-      out.add('return')
-      out.add('reply')
-    }
-    if (s === 'processing') out.add('pause')
-    if (s === 'waiting') out.add('resume')
-    if ((s === 'pending' || s === 'processing') && !c.extension_request && Date.now() < c.deadline_at) out.add('extension')
-    if (s === 'replied') {
-      out.add('callback')
-      out.add('close')
-    }
-  }
-  if (has('case.dispatch')) {
-    if (isOpen(s)) out.add('assign')
-    if ((s === 'pending' || s === 'processing') && !transferPending) out.add('transfer')
-    if (isOpen(s)) out.add('reject')
-    if (isOpen(s) && !transferPending) out.add('merge')
-    if (c.extension_request && c.extension_request.by !== userId) out.add('extension_decide')
-  }
-  if (has('case.supervise') && isOpen(s)) out.add('supervise')
-  return ACTIONS.filter((a) => out.has(a))
+export function allowedActions(c: Pick<CaseDetail, 'actions'>): CaseAction[] {
+  const set = new Set(c.actions ?? [])
+  return ACTIONS.filter((a) => set.has(a))
 }
 
 /** The endpoint (under /api/v1/cases/{id}/) of an action. */

@@ -1,9 +1,13 @@
 // English. Keys must match zh-CN.ts one to one (see i18n.test.ts).
 import cases from './cases.en'
 import sat from './satisfaction.en'
+import calendar from '../modules/calendar/i18n.en'
+import imports from '../modules/imports/i18n.en'
 export default {
   cases,
   sat,
+  calendar,
+  imports,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',
@@ -253,43 +257,7 @@ export default {
     from: 'From',
     to: 'To',
   },
-  imports: {
-    missingColumn: 'The header row has no "{column}" column: use the downloaded template',
-    errorValue: 'Value',
-    columns: {
-      employee_no: 'Employee no.',
-      name: 'Name',
-      category: 'Category',
-      title: 'Title',
-      node_code: 'Department code',
-      department: 'Department',
-      phone: 'Phone',
-      discharge_date: 'Discharge date',
-    },
-    rowCodes: {
-      required: '"{column}" is empty',
-      too_long: '"{column}" is too long: {value}',
-      bad_value: '"{column}" value "{value}" is not recognised',
-      bad_phone: 'Phone "{value}" is not valid: a mobile has 11 digits starting 13–19; a landline needs its area code (0571-88888888)',
-      bad_date: 'Discharge date "{value}" is not a date such as 2025-03-07',
-      future_date: 'Discharge date "{value}" is after today',
-      unknown_department: 'No department "{value}": give the name or code of one of your departments',
-      ambiguous_department: 'Several departments are named "{value}": use the department code',
-      department_inactive: 'Department "{value}" is deactivated',
-      duplicate_in_file: 'Employee number "{value}" appears twice in the file',
-      already_exists: 'Employee number "{value}" already exists in the institution',
-    },
-    fileCodes: {
-      unsupported_file: 'The file cannot be read: upload an Excel (.xlsx) or CSV file (UTF-8 or GBK); save old .xls files as .xlsx first',
-      empty_file: 'The file is empty',
-      file_too_large: 'The file is too large: import it in parts',
-      too_many_rows: 'Too many rows (at most 20,000 per import): import in parts',
-      too_many_columns: 'Too many columns: remove the columns not needed',
-      cell_too_long: 'A cell in the file is too long',
-    },
-  },
   errors: {
-    network: 'Network error, please try again',
     unknown: 'The operation failed',
     notFound: 'Page not found',
     details: 'Details',

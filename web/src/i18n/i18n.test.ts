@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import zhCN from './zh-CN'
 import en from './en'
-import { NODE_KINDS, ROLE_CODES, STAFF_CATEGORIES } from '../labels'
+import { NODE_KINDS, ROLE_CODES, STAFF_CATEGORIES } from '../modules/org/model'
 import { menu } from '../menu'
 
 function keys(obj: unknown, prefix = ''): string[] {

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { ApiError } from './api'
-import { setLang } from './i18n'
-import { importColumnLabel, importFileText, importRowText } from './imports'
+import { ApiError } from '../../api'
+import { setLang } from '../../i18n'
+import { importColumnLabel, importFileText, importRowText } from './model'
 
 describe('import errors', () => {
   afterEach(() => setLang('zh-CN'))

@@ -1,7 +1,7 @@
 // The audit log in words: every action the server records (src/**/*.cpp, audit::record) and
 // every kind of object, in Chinese and English. A test fails when the server records an action
 // or object that is not here.
-import type { Lang } from './index'
+import type { Lang } from '../../i18n'
 
 type Words = { zh: string; en: string }
 

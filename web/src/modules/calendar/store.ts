@@ -1,15 +1,8 @@
 // The working-day calendar, loaded once per year from GET /api/v1/calendar and shared by
 // the pages that show remaining working time.
 import { ref } from 'vue'
-import { api } from '../api'
-import { WorkCalendar, type CalendarDay } from './workdays'
-
-export interface CalendarYear {
-  year: number
-  days: CalendarDay[]
-  has_data: boolean
-  workdays: number
-}
+import { WorkCalendar } from './model'
+import { getCalendarYear } from './api'
 
 const calendar = new WorkCalendar()
 const loaded = new Map<number, Promise<void>>()
@@ -19,8 +12,7 @@ export const calendarVersion = ref(0)
 export function loadYear(year: number): Promise<void> {
   let p = loaded.get(year)
   if (!p) {
-    p = api
-      .get<CalendarYear>('/api/v1/calendar', { year })
+    p = getCalendarYear(year)
       .then((r) => {
         calendar.add(r.days ?? [])
         calendarVersion.value++

@@ -1,8 +1,8 @@
-// Table imports (staff, discharged patients): the file goes to the server as uploaded (.xlsx or
-// CSV in UTF-8 or GBK — the server's one reader decodes it), and the server's row errors
-// (row, field, code, value) are shown as sentences in the console's language.
-import { ApiError, request, type Query } from './api'
-import { i18n } from './i18n'
+// Table imports (staff, discharged patients): what the server answers — the rows imported and
+// its row errors (row, field, code, value) — and those errors as sentences in the console's
+// language. The upload itself is in api.ts.
+import { ApiError } from '../../api'
+import { i18n } from '../../i18n'
 
 export interface ImportRowError {
   row: number
@@ -19,19 +19,6 @@ export interface ImportAnswer {
 }
 
 export const IMPORT_ACCEPT = '.xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-
-/** Uploads the file's bytes; a 422 that carries {imported, errors} is a result, not a failure. */
-export async function uploadImport(path: string, file: Blob, query: Query = {}): Promise<ImportAnswer> {
-  try {
-    const r = await request<ImportAnswer>('POST', path, { query, blob: file, contentType: 'application/octet-stream' })
-    return { imported: r?.imported ?? 0, duplicates: r?.duplicates ?? 0, errors: r?.errors ?? [] }
-  } catch (e) {
-    const body = e instanceof ApiError ? (e.body as Partial<ImportAnswer> | undefined) : undefined
-    if (e instanceof ApiError && body && Array.isArray(body.errors))
-      return { imported: body.imported ?? 0, duplicates: body.duplicates ?? 0, errors: body.errors }
-    throw e
-  }
-}
 
 function tr(key: string, params: Record<string, unknown> = {}): string {
   return i18n.global.t(key, params) as string

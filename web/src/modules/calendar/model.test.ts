@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { WorkCalendar, dayFromDate, dayStart, remaining, weekdayOf, DAY_MS, dateOfDay } from './workdays'
+import { WorkCalendar, dayFromDate, dayStart, remaining, weekdayOf, DAY_MS, dateOfDay } from './model'
 
 // The official 2026 Spring Festival: 2026-02-15 … 2026-02-23 off; Saturdays 2026-02-14 and
 // 2026-02-28 are make-up workdays.

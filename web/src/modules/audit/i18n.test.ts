@@ -1,8 +1,8 @@
 // The audit log in words: every action and object the server records has Chinese and English
-// text (web/src/i18n/audit.ts); the extractor reads ../src/**/*.cpp, so a new action fails here.
+// text (web/src/modules/audit/i18n.ts); the extractor reads ../src/**/*.cpp, so a new action fails here.
 import { describe, it, expect } from 'vitest'
-import { auditVocabulary } from './serverTexts'
-import { AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_ENTITIES, auditActionText, auditActorText, auditAddressText, auditEntityText } from './audit'
+import { auditVocabulary } from '../../i18n/serverTexts'
+import { AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_ENTITIES, auditActionText, auditActorText, auditAddressText, auditEntityText } from './i18n'
 
 const CJK = /[\u3400-\u9fff]/
 
@@ -16,11 +16,11 @@ describe('audit log words', () => {
   })
 
   it('has Chinese and English text for every audit action the server records', () => {
-    expect([...actions].filter((a) => !AUDIT_ACTIONS[a]).sort(), 'add these actions to web/src/i18n/audit.ts').toEqual([])
+    expect([...actions].filter((a) => !AUDIT_ACTIONS[a]).sort(), 'add these actions to web/src/modules/audit/i18n.ts').toEqual([])
   })
 
   it('has Chinese and English text for every kind of object the server records', () => {
-    expect([...entities].filter((e) => !AUDIT_ENTITIES[e]).sort(), 'add these objects to web/src/i18n/audit.ts').toEqual([])
+    expect([...entities].filter((e) => !AUDIT_ENTITIES[e]).sort(), 'add these objects to web/src/modules/audit/i18n.ts').toEqual([])
   })
 
   it('writes Chinese in Chinese and English in English', () => {

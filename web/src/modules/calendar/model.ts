@@ -11,6 +11,17 @@ export interface CalendarDay {
   name?: string
 }
 
+/** One year as GET /api/v1/calendar answers: its days off and make-up workdays. */
+export interface CalendarYear {
+  year: number
+  days: CalendarDay[]
+  has_data: boolean
+  workdays: number
+}
+
+/** A change to one day: a workday or a day off (with its name), or null to restore the default. */
+export type DayChange = { workday: boolean; name: string } | { workday: null }
+
 /** Local (Shanghai) day number of an instant. */
 export function dayOf(ms: number): number {
   return Math.floor((ms + OFFSET_MS) / DAY_MS)

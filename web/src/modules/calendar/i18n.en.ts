@@ -1,0 +1,23 @@
+// The working calendar's words in English; the same keys as i18n.zh-CN.ts.
+export default {
+  year: 'Year',
+  legendHoliday: 'Public holiday',
+  legendMakeup: 'Make-up workday',
+  legendWeekend: 'Weekend',
+  legendWork: 'Workday',
+  workdays: '{n} workdays in the year',
+  noData: 'No holiday schedule imported for this year: Monday to Friday are workdays.',
+  clickHint: 'Click a day to toggle workday ↔ day off; click again to restore. Then save.',
+  save: 'Save changes',
+  saved: '{n} changes saved',
+  unsaved: '{n} unsaved changes',
+  discard: 'Discard',
+  import: 'Import JSON',
+  importTitle: 'Import holiday schedule',
+  importHint: 'Same format as templates/calendar/*.json: holiday ranges and make-up workdays per year. Replaces the listed years.',
+  imported: '{n} days imported',
+  dayName: 'Name',
+  holidayName: 'Name of the day off (e.g. Spring Festival)',
+  weekdays: 'Mo,Tu,We,Th,Fr,Sa,Su',
+  month: 'Month {m}',
+}

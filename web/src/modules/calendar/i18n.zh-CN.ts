@@ -1,0 +1,23 @@
+// 工作日历的文字（简体中文）。键与 i18n.en.ts 一一对应。
+export default {
+  year: '年度',
+  legendHoliday: '法定节假日',
+  legendMakeup: '调休上班',
+  legendWeekend: '周末',
+  legendWork: '工作日',
+  workdays: '全年工作日 {n} 天',
+  noData: '该年度尚未导入节假日安排，当前按周一至周五计算。',
+  clickHint: '点击日期切换：工作日 ↔ 休息日；再次点击恢复默认。修改后点击保存。',
+  save: '保存修改',
+  saved: '已保存 {n} 处修改',
+  unsaved: '{n} 处修改未保存',
+  discard: '放弃修改',
+  import: '导入 JSON',
+  importTitle: '导入节假日安排',
+  importHint: '格式与 templates/calendar/*.json 相同：按年份列出节假日区间与调休上班日。导入将替换所列年份的全部安排。',
+  imported: '已导入 {n} 天',
+  dayName: '名称',
+  holidayName: '休息日名称（如 春节）',
+  weekdays: '一,二,三,四,五,六,日',
+  month: '{m} 月',
+}

@@ -1,0 +1,36 @@
+// 表格导入（人员、出院患者）的文字（简体中文）：列名、行错误与文件错误。键与 i18n.en.ts 一一对应。
+export default {
+  missingColumn: '文件表头缺少「{column}」列，请使用下载的模板',
+  errorValue: '内容',
+  columns: {
+    employee_no: '工号',
+    name: '姓名',
+    category: '类别',
+    title: '职称',
+    node_code: '科室编码',
+    department: '科室',
+    phone: '手机号',
+    discharge_date: '出院日期',
+  },
+  rowCodes: {
+    required: '「{column}」未填写',
+    too_long: '「{column}」过长：{value}',
+    bad_value: '「{column}」的值「{value}」无法识别',
+    bad_phone: '手机号「{value}」无效：手机号应为 11 位且以 13–19 开头，座机须带区号（如 0571-88888888）',
+    bad_date: '出院日期「{value}」无法识别，请填写如 2025-03-07 的日期',
+    future_date: '出院日期「{value}」晚于今天',
+    unknown_department: '找不到科室「{value}」：请填写本单位科室的名称或编码',
+    ambiguous_department: '有多个科室名为「{value}」，请改填科室编码',
+    department_inactive: '科室「{value}」已停用',
+    duplicate_in_file: '工号「{value}」在文件中重复',
+    already_exists: '工号「{value}」在本单位已存在',
+  },
+  fileCodes: {
+    unsupported_file: '无法读取该文件：请上传 Excel（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）；旧版 .xls 请先另存为 .xlsx',
+    empty_file: '文件是空的',
+    file_too_large: '文件过大，请分批导入',
+    too_many_rows: '文件行数过多（每次最多 20000 行），请分批导入',
+    too_many_columns: '文件列数过多，请删除无关的列',
+    cell_too_long: '文件中有单元格内容过长',
+  },
+}
