@@ -3,19 +3,20 @@
 #include "app/respond.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi {
 
 void register_audit_routes(App& app) {
   app.router->add("GET", "/api/v1/audit", "audit.read", [&app](http::Ctx& c) {
     store::Params p;
-    std::string where = "WHERE " + http::subtree_condition("n.path", c.scope_paths("audit.read"), p);
+    std::string where = "WHERE " + store::subtree_condition("n.path", c.scope_paths("audit.read"), p);
     if (auto node = c.id_query("node")) {
       c.require("audit.read", *node);
       auto path = *c.authorizer().node_path(*node);
       where += " AND n.path >= ? AND n.path < ?";
       p.push_back(path);
-      p.push_back(http::subtree_upper(path));
+      p.push_back(store::subtree_upper(path));
     }
     if (auto user = c.req.q("user")) {
       if (int64_t uid = parse_id(*user)) {

@@ -1,7 +1,7 @@
 #include "cases/model.hpp"
 
 #include "core/error.hpp"
-#include "http/router.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::cases {
 
@@ -97,9 +97,9 @@ std::string queue_sql(const std::string& queue, int64_t now, int64_t user_id, st
 std::string scope_sql(const std::vector<std::string>& read, const std::vector<std::string>& sens,
                       const std::string& node_path, store::Params& p, bool node_index) {
   auto any = [&](const std::vector<std::string>& scope) {
-    return "(" + http::subtree_condition("c.owner_path", scope, p) + " OR " +
-           http::subtree_condition("c.node_path", scope, p) + " OR " +
-           http::subtree_condition("c.transfer_to_path", scope, p) + ")";
+    return "(" + store::subtree_condition("c.owner_path", scope, p) + " OR " +
+           store::subtree_condition("c.node_path", scope, p) + " OR " +
+           store::subtree_condition("c.transfer_to_path", scope, p) + ")";
   };
   std::string out = "((c.sensitive = 0 AND " + any(read) + ")";
   if (!sens.empty()) out += " OR (c.sensitive = 1 AND " + any(sens) + ")";
@@ -108,7 +108,7 @@ std::string scope_sql(const std::vector<std::string>& read, const std::vector<st
     std::vector<std::string> one{node_path};
     const char* node_col = node_index ? "c.node_path" : "(c.node_path || '')";
     const char* owner_col = node_index ? "c.owner_path" : "(c.owner_path || '')";
-    out += " AND (" + http::subtree_condition(node_col, one, p) + " OR " + http::subtree_condition(owner_col, one, p) +
+    out += " AND (" + store::subtree_condition(node_col, one, p) + " OR " + store::subtree_condition(owner_col, one, p) +
            ")";
   }
   return out;

@@ -22,9 +22,9 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
-#include "http/router.hpp"
 #include "org/roles.hpp"
 #include "store/claim.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::cases {
 namespace {
@@ -937,12 +937,12 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
     auto narrow = [&](std::string w, Params& q) {
       if (node_path.empty()) return w;
       std::vector<std::string> one{node_path};
-      return w + " AND (" + http::subtree_condition("c.node_path", one, q) + " OR " +
-             http::subtree_condition("c.owner_path", one, q) + ")";
+      return w + " AND (" + store::subtree_condition("c.node_path", one, q) + " OR " +
+             store::subtree_condition("c.owner_path", one, q) + ")";
     };
     {  // the owner is in scope
       Params q;
-      auto w = sensitive + http::subtree_condition("c.owner_path", scope, q);
+      auto w = sensitive + store::subtree_condition("c.owner_path", scope, q);
       add(narrow(w, q), q);
     }
     // The subject is in scope, the owner is not. A scope that is one root of the tree holds
@@ -950,23 +950,23 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
     // walking the whole subject index to find nothing.
     if (scope.size() == 1 && std::count(scope[0].begin(), scope[0].end(), '/') == 2) {
       const std::pair<const char*, std::string> outside[] = {{"c.owner_path < ?", scope[0]},
-                                                              {"c.owner_path >= ?", http::subtree_upper(scope[0])}};
+                                                              {"c.owner_path >= ?", store::subtree_upper(scope[0])}};
       for (auto& [cond, bound] : outside) {
         Params q{bound};
-        auto w = sensitive + cond + " AND " + http::subtree_condition("c.node_path", scope, q);
+        auto w = sensitive + cond + " AND " + store::subtree_condition("c.node_path", scope, q);
         add(narrow(w, q), q);
       }
     } else {
       Params q;
-      auto w = sensitive + http::subtree_condition("c.node_path", scope, q);
-      w += " AND NOT " + http::subtree_condition("c.owner_path", scope, q);
+      auto w = sensitive + store::subtree_condition("c.node_path", scope, q);
+      w += " AND NOT " + store::subtree_condition("c.owner_path", scope, q);
       add(narrow(w, q), q);
     }
     {  // only the pending transfer's target is in scope
       Params q;
-      auto w = sensitive + http::subtree_condition("c.transfer_to_path", scope, q);
-      w += " AND NOT " + http::subtree_condition("c.owner_path", scope, q);
-      w += " AND NOT " + http::subtree_condition("c.node_path", scope, q);
+      auto w = sensitive + store::subtree_condition("c.transfer_to_path", scope, q);
+      w += " AND NOT " + store::subtree_condition("c.owner_path", scope, q);
+      w += " AND NOT " + store::subtree_condition("c.node_path", scope, q);
       add(narrow(w, q), q);
     }
   };
@@ -991,11 +991,11 @@ InboxCounts CaseService::inbox_counts(const std::vector<std::string>& read_scope
     p.push_back(now);
     p.push_back(now);
     const std::pair<const char*, std::string> outside[] = {{"c.owner_path < ?", r},
-                                                          {"c.owner_path >= ?", http::subtree_upper(r)}};
+                                                          {"c.owner_path >= ?", store::subtree_upper(r)}};
     for (auto& [cond, bound] : outside) {
       Params q{bound};
-      std::string w = std::string(cond) + " AND NOT " + http::subtree_condition("c.node_path", read_scope, q);
-      w += " AND (c.transfer_to_path IS NULL OR NOT " + http::subtree_condition("c.transfer_to_path", read_scope, q) +
+      std::string w = std::string(cond) + " AND NOT " + store::subtree_condition("c.node_path", read_scope, q);
+      w += " AND (c.transfer_to_path IS NULL OR NOT " + store::subtree_condition("c.transfer_to_path", read_scope, q) +
            ")";
       add(w, q, true);
     }

@@ -13,6 +13,7 @@
 #include "feedback/export.hpp"
 #include "feedback/routes.hpp"
 #include "reports/export.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -68,7 +69,7 @@ Surveys surveys_of(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
     for (auto& r : svc.db().query("SELECT p.template_id, COUNT(*) FROM collection_points p JOIN org_nodes n ON "
                                   "n.id = p.node_id WHERE n.path >= ? AND n.path < ? AND p.active = 1 "
                                   "GROUP BY p.template_id",
-                                  {n.path, http::subtree_upper(n.path)}))
+                                  {n.path, store::subtree_upper(n.path)}))
       points[r.i64(0)] = r.i64(1);
     std::optional<forms::Template> pick;
     int64_t most = 0;

@@ -13,7 +13,7 @@
 #include "core/id.hpp"
 #include "feedback/routes.hpp"
 #include "forms/json.hpp"
-#include "http/router.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -61,11 +61,11 @@ FollowupTask task_from(const store::Row& r) {
 // The task list's filter (followup_tasks t joined to its node n): one definition for the list,
 // its count, the quick-filter counts and the home page's to-do.
 std::string task_where(const TaskFilter& f, Params& p) {
-  std::string where = "(" + http::subtree_condition("n.path", f.scope, p) + ")";
+  std::string where = "(" + store::subtree_condition("n.path", f.scope, p) + ")";
   if (!f.node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(f.node_path);
-    p.emplace_back(http::subtree_upper(f.node_path));
+    p.emplace_back(store::subtree_upper(f.node_path));
   }
   if (f.status == "open") where += " AND t.status IN ('pending', 'not_reached')";
   else if (!f.status.empty()) {
@@ -264,7 +264,7 @@ std::vector<PatientRating> FollowupService::earlier_ratings(int64_t task_id, con
   std::vector<PatientRating> out;
   if (hash.empty() || scope.empty()) return out;
   Params p = {hash};
-  std::string in_scope = http::subtree_condition("n.path", scope, p);
+  std::string in_scope = store::subtree_condition("n.path", scope, p);
   p.emplace_back(int64_t{limit});
   for (auto& r : fb_.db().query(
            "SELECT r.id, r.created_at, r.case_id, r.overall, r.day, r.channel, n.name, u.name, r.comment, r.status "
@@ -292,7 +292,7 @@ std::vector<FollowupRate> FollowupService::rates(const org::Node& parent, const 
   auto rows = fb_.db().query(
       "SELECT n.path, t.status, COUNT(*) FROM followup_tasks t JOIN org_nodes n ON n.id = t.node_id "
       "WHERE n.path >= ? AND n.path < ? AND t.due_day BETWEEN ? AND ? GROUP BY n.path, t.status",
-      {parent.path, http::subtree_upper(parent.path), int64_t{p.from}, int64_t{p.to}});
+      {parent.path, store::subtree_upper(parent.path), int64_t{p.from}, int64_t{p.to}});
   std::vector<org::Node> kids;
   for (auto& k : fb_.org().children(parent.id))
     if (k.active) kids.push_back(k);

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "feedback/routes.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -92,7 +93,7 @@ void register_question_routes(App& app, const Services& S) {
     auto rows = svc->db().query(
         "SELECT r.form_version_id, r.answers FROM ratings r JOIN org_nodes n ON n.id = r.node_id WHERE r.id >= ? AND "
         "r.id < ? AND r.template_id = ? AND r.status = 'valid' AND n.path >= ? AND n.path < ?",
-        {from, to, *tid, n.path, http::subtree_upper(n.path)});
+        {from, to, *tid, n.path, store::subtree_upper(n.path)});
     std::vector<Tally> items;
     std::map<std::string, size_t> at;
     if (t->current_version_id) add_items(items, at, *svc->forms().version(t->current_version_id).def);

@@ -6,20 +6,21 @@
 #include "app/respond.hpp"
 #include "core/error.hpp"
 #include "feedback/routes.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::feedback {
 namespace {
 
 // The subtree filter of a list: the caller's scope for perm, narrowed to ?node= when given.
 std::string scoped_where(http::Ctx& c, const std::string& perm, store::Params& p) {
-  std::string where = "(" + http::subtree_condition("n.path", c.scope_paths(perm), p) + ")";
+  std::string where = "(" + store::subtree_condition("n.path", c.scope_paths(perm), p) + ")";
   if (auto id = c.id_query("node")) {
     c.require(perm, *id);
     auto path = c.authorizer().node_path(*id);
     if (!path) throw not_found("org node");
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(*path);
-    p.emplace_back(http::subtree_upper(*path));
+    p.emplace_back(store::subtree_upper(*path));
   }
   return where;
 }

@@ -17,8 +17,8 @@
 #include "core/id.hpp"
 #include "core/json.hpp"
 #include "forms/json.hpp"
-#include "http/router.hpp"
 #include "store/claim.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -225,11 +225,11 @@ std::optional<Point> FeedbackService::point(int64_t id) {
 std::vector<Point> FeedbackService::points(const std::vector<std::string>& scope, const std::string& node_path,
                                            int64_t cursor, int limit) {
   Params p;
-  std::string where = http::subtree_condition("n.path", scope, p);
+  std::string where = store::subtree_condition("n.path", scope, p);
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(node_path);
-    p.emplace_back(http::subtree_upper(node_path));
+    p.emplace_back(store::subtree_upper(node_path));
   }
   if (cursor) {
     where += " AND p.id > ?";
@@ -246,7 +246,7 @@ std::vector<Point> FeedbackService::points_in(const std::string& node_path) {
   std::vector<Point> out;
   for (auto& r : db_.query(fmt::format("SELECT {}{} WHERE n.path >= ? AND n.path < ? ORDER BY n.path, p.name, p.id",
                                        kPointCols, kPointFrom),
-                           {node_path, http::subtree_upper(node_path)}))
+                           {node_path, store::subtree_upper(node_path)}))
     out.push_back(point_from(r));
   return out;
 }
@@ -350,7 +350,7 @@ int64_t FeedbackService::attach_template(const audit::Actor& who, const org::Nod
   if (t->owner_node_id && node.path.compare(0, t->owner_path.size(), t->owner_path) != 0)
     throw invalid("template_id", "this template belongs to another unit");
   std::string where = "n.path >= ? AND n.path < ?";
-  Params p{Value(template_id), Value(now_ms()), Value(node.path), Value(http::subtree_upper(node.path))};
+  Params p{Value(template_id), Value(now_ms()), Value(node.path), Value(store::subtree_upper(node.path))};
   if (kind == "staff") where += " AND p.staff_id IS NOT NULL";
   else if (kind == "department" || kind == "point") {
     where += " AND p.staff_id IS NULL AND n.kind = ?";
@@ -1114,11 +1114,11 @@ const char* kReviewFrom =
 // list and its count.
 std::string review_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& state,
                          Params& p) {
-  std::string where = "(" + http::subtree_condition("n.path", scope, p) + ")";
+  std::string where = "(" + store::subtree_condition("n.path", scope, p) + ")";
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(node_path);
-    p.emplace_back(http::subtree_upper(node_path));
+    p.emplace_back(store::subtree_upper(node_path));
   }
   if (!state.empty()) {
     where += " AND v.state = ?";
@@ -1172,11 +1172,11 @@ std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::stri
 
 std::vector<CommentRow> FeedbackService::comments(const CommentFilter& f) {
   Params p;
-  std::string where = "(" + http::subtree_condition("n.path", f.scope, p) + ")";
+  std::string where = "(" + store::subtree_condition("n.path", f.scope, p) + ")";
   if (!f.node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(f.node_path);
-    p.emplace_back(http::subtree_upper(f.node_path));
+    p.emplace_back(store::subtree_upper(f.node_path));
   }
   if (f.unit_id) {
     where += " AND c.unit_id = ?";

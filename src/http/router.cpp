@@ -44,13 +44,6 @@ Response error_response(int status, const std::string& code, const std::string& 
   return r;
 }
 
-std::string subtree_upper(const std::string& path) {
-  // Paths end with '/'; '0' is the byte after '/', so [path, upper) is exactly the subtree.
-  std::string up = path;
-  if (!up.empty()) up.back() = '0';
-  return up;
-}
-
 // ---- Ctx ----
 const Principal& Ctx::me() const {
   if (!user) throw Error(401, "unauthenticated", "please sign in");

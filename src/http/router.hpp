@@ -75,11 +75,6 @@ class Ctx {
   Authorizer& auth_;
 };
 
-// SQL condition restricting a path column to any of the given subtrees, e.g.
-// "(n.path >= ? AND n.path < ?) OR …"; appends the bounds to params. "1=0" when empty.
-template <class Params>
-std::string subtree_condition(const std::string& column, const std::vector<std::string>& paths, Params& params);
-std::string subtree_upper(const std::string& path);  // the first string after every path with this prefix
 
 using Handler = std::function<Response(Ctx&)>;
 // The answer to a request; called exactly once, from any thread.
@@ -166,4 +161,3 @@ Response error_from(std::exception_ptr e, const Request& req);
 
 }  // namespace manyi::http
 
-#include "http/router_impl.hpp"

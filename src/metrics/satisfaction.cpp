@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "core/error.hpp"
-#include "http/router.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::metrics {
 
@@ -506,7 +506,7 @@ std::map<std::string, Figure> Figures::by_dimension(const Query& q) {
     } else {
       from = "FROM org_nodes n JOIN rating_rollups r ON r.node_id = n.id WHERE n.path >= ? AND n.path < ?";
       p.emplace_back(q.node_path);
-      p.emplace_back(http::subtree_upper(q.node_path));
+      p.emplace_back(store::subtree_upper(q.node_path));
     }
     for (auto& d : q.dimensions) p.emplace_back(d);
     p.emplace_back(int64_t{lo});
@@ -539,7 +539,7 @@ std::vector<std::pair<int, Figure>> Figures::trend(const std::string& path, int 
   } else {
     from = "FROM org_nodes n JOIN rating_rollups r ON r.node_id = n.id WHERE n.path >= ? AND n.path < ?";
     p.emplace_back(path);
-    p.emplace_back(http::subtree_upper(path));
+    p.emplace_back(store::subtree_upper(path));
   }
   p.emplace_back(int64_t{from_month});
   p.emplace_back(int64_t{to_month});
@@ -577,7 +577,7 @@ std::map<int64_t, Figure> Figures::per_child(const std::string& parent_path, con
         add_row(acc[r.i64(0)], r, 2, rule_(r.i64(1)));
     }
     if (!joined.empty()) {
-      store::Params p{parent_path, http::subtree_upper(parent_path), int64_t{lo}, int64_t{hi}};
+      store::Params p{parent_path, store::subtree_upper(parent_path), int64_t{lo}, int64_t{hi}};
       std::string tf = template_filter(templates, p);
       auto rows = db_.query(fmt::format("SELECT n.path, r.template_id, {} FROM org_nodes n JOIN rating_rollups r ON "
                                         "r.node_id = n.id WHERE n.path >= ? AND n.path < ? AND r.dimension = 'overall' "

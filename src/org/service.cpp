@@ -15,8 +15,8 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
-#include "http/router.hpp"
 #include "org/roles.hpp"
+#include "store/subtree.hpp"
 
 namespace manyi::org {
 
@@ -169,7 +169,7 @@ OrgService::NodeMatch OrgService::find_for_import(const std::string& v, const st
 
 std::optional<Node> OrgService::example_department(const std::string& under) {
   auto r = db_.query(node_select("n.kind = 'department' AND n.active = 1 AND n.path >= ? AND n.path < ? ORDER BY n.path LIMIT 1"),
-                     {under, http::subtree_upper(under)});
+                     {under, store::subtree_upper(under)});
   if (r.empty()) return std::nullopt;
   return node_from(r[0]);
 }
@@ -213,7 +213,7 @@ std::vector<Node> OrgService::ancestors(const Node& n) {
 
 std::vector<Node> OrgService::search(const std::string& q, const std::vector<std::string>& scope, int limit) {
   Params p;
-  std::string cond = http::subtree_condition("s.path", scope, p);
+  std::string cond = store::subtree_condition("s.path", scope, p);
   std::string like = store::contains_pattern(q);
   p.push_back(like);
   p.push_back(like);
@@ -356,7 +356,7 @@ Node OrgService::move_node(const audit::Actor& who, int64_t id, int64_t new_pare
     // Rewrite the whole subtree's paths in one statement: new prefix + the old suffix.
     tx.exec("UPDATE org_nodes SET path = ? || substr(path, ?), depth = depth + ?, updated_at = ? "
             "WHERE path >= ? AND path < ?",
-            {new_path, static_cast<int64_t>(n.path.size() + 1), delta, now_ms(), n.path, http::subtree_upper(n.path)});
+            {new_path, static_cast<int64_t>(n.path.size() + 1), delta, now_ms(), n.path, store::subtree_upper(n.path)});
     tx.exec("UPDATE org_nodes SET parent_id = ? WHERE id = ?", {p.id, n.id});
     Node after = n;
     after.parent_id = p.id;
@@ -364,7 +364,7 @@ Node OrgService::move_node(const audit::Actor& who, int64_t id, int64_t new_pare
     // Staff below keep their node; their unit (nearest institution) may change. Same
     // transaction, so a crash never leaves staff counted under the old institution.
     auto rows = tx.query("SELECT id, path, kind FROM org_nodes WHERE path >= ? AND path < ?",
-                         {new_path, http::subtree_upper(new_path)});
+                         {new_path, store::subtree_upper(new_path)});
     for (auto& row : rows) {
       Node x;
       x.id = row.i64(0);
@@ -399,11 +399,11 @@ std::optional<Staff> OrgService::staff(int64_t id) {
 
 std::vector<Staff> OrgService::list_staff(const StaffFilter& f) {
   Params p;
-  std::string where = "WHERE " + http::subtree_condition("n.path", f.scope, p);
+  std::string where = "WHERE " + store::subtree_condition("n.path", f.scope, p);
   if (f.node) {
     where += " AND n.path >= ? AND n.path < ?";
     p.push_back(f.node_path);
-    p.push_back(http::subtree_upper(f.node_path));
+    p.push_back(store::subtree_upper(f.node_path));
   }
   if (f.unit_id) {
     where += " AND s.unit_id = ?";
@@ -545,11 +545,11 @@ std::optional<User> OrgService::user_by_name(const std::string& username) {
 std::vector<User> OrgService::list_users(const std::vector<std::string>& scope, const std::string& node_path,
                                          const std::string& q, int64_t cursor, int limit) {
   Params p;
-  std::string where = "WHERE " + http::subtree_condition("n.path", scope, p);
+  std::string where = "WHERE " + store::subtree_condition("n.path", scope, p);
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.push_back(node_path);
-    p.push_back(http::subtree_upper(node_path));
+    p.push_back(store::subtree_upper(node_path));
   }
   if (!q.empty()) {
     where += " AND (u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')";

@@ -24,6 +24,7 @@
 #include "app/app.hpp"
 #include "org/roles.hpp"
 #include "support/testing.hpp"
+#include "store/subtree.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -129,7 +130,7 @@ class Walk : public ::testing::TestWithParam<std::string> {
     s.node = store::scalar_i64(db_->query("SELECT id FROM org_nodes WHERE code = ?", {dept})).value_or(0);
     s.staff = store::scalar_i64(db_->query("SELECT MIN(id) FROM staff WHERE node_id = ?", {s.node})).value_or(0);
     s.user = store::scalar_i64(db_->query("SELECT id FROM users WHERE username = ?", {username})).value_or(0);
-    std::string up = http::subtree_upper(s.path);
+    std::string up = store::subtree_upper(s.path);
     for (auto& r : db_->query("SELECT id FROM org_nodes WHERE path >= ? AND path < ?", {s.path, up}))
       s.markers.insert("\"" + std::to_string(r.i64(0)) + "\"");
     for (auto& r : db_->query(
@@ -176,7 +177,7 @@ class Walk : public ::testing::TestWithParam<std::string> {
         if (std::find(cols.columns.begin(), cols.columns.end(), "id") == cols.columns.end()) continue;
         auto r = db_->query("SELECT t.id FROM " + table + " t JOIN org_nodes n ON n.id = t." + c +
                                 " WHERE n.path >= ? AND n.path < ? ORDER BY t.id LIMIT 1",
-                            {s.path, http::subtree_upper(s.path)});
+                            {s.path, store::subtree_upper(s.path)});
         if (auto id = store::scalar_i64(r)) return *id;
       }
     }

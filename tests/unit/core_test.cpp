@@ -21,6 +21,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "org/service.hpp"
+#include "store/subtree.hpp"
 
 using namespace manyi;
 
@@ -329,17 +330,17 @@ TEST(Cidr, V4AndV6) {
 // ---- subtree ranges ----
 
 TEST(Subtree, UpperBoundAndCondition) {
-  EXPECT_EQ(http::subtree_upper("/1/2/"), "/1/20");
+  EXPECT_EQ(store::subtree_upper("/1/2/"), "/1/20");
   std::vector<std::string> paths = {"/1/", "/1/2/", "/1/2/5/", "/1/2/5/9/", "/1/23/", "/1/20/", "/1/3/", "/1/1/", "/2/"};
   std::vector<std::string> in;
   for (auto& p : paths)
-    if (p >= "/1/2/" && p < http::subtree_upper("/1/2/")) in.push_back(p);
+    if (p >= "/1/2/" && p < store::subtree_upper("/1/2/")) in.push_back(p);
   std::sort(in.begin(), in.end());
   EXPECT_EQ(in, (std::vector<std::string>{"/1/2/", "/1/2/5/", "/1/2/5/9/"}));
   std::vector<std::string> params;
-  EXPECT_EQ(http::subtree_condition("n.path", {}, params), "1=0");
+  EXPECT_EQ(store::subtree_condition("n.path", {}, params), "1=0");
   EXPECT_TRUE(params.empty());
-  auto c = http::subtree_condition("n.path", {"/1/2/", "/7/"}, params);
+  auto c = store::subtree_condition("n.path", {"/1/2/", "/7/"}, params);
   EXPECT_EQ(c, "((n.path >= ? AND n.path < ?) OR (n.path >= ? AND n.path < ?))");
   EXPECT_EQ(params, (std::vector<std::string>{"/1/2/", "/1/20", "/7/", "/70"}));
 }

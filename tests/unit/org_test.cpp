@@ -10,6 +10,7 @@
 #include "org/auth.hpp"
 #include "org/service.hpp"
 #include "support/testing.hpp"
+#include "store/subtree.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -139,7 +140,7 @@ TEST_P(Org, MoveRewritesTheWholeSubtreeAndStaffUnits) {
   EXPECT_EQ(d.path, p.path + std::to_string(deep.id) + "/");
   EXPECT_EQ(d.depth, 4);
   EXPECT_EQ(org_->node(a_wk_.id)->path, wk_path_before);  // the sibling is untouched
-  EXPECT_EQ(count("SELECT COUNT(*) FROM org_nodes WHERE path >= ? AND path < ?", {a_.path, http::subtree_upper(a_.path)}), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM org_nodes WHERE path >= ? AND path < ?", {a_.path, store::subtree_upper(a_.path)}), 2);
   // Staff keep their node and follow it to the new institution.
   EXPECT_EQ(org_->staff(s1.id)->unit_id, b_.id);
   EXPECT_EQ(org_->staff(s2.id)->unit_id, b_.id);
