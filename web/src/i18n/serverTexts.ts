@@ -69,7 +69,8 @@ const PLAIN = /"([a-z_]+)"/
 /**
  * Every audit action and entity. An entry is `{action, entity, …}` in the call: the action is a
  * literal, a ternary of literals, a variable set just before from literals, or "case." + the
- * workflow action passed to CaseService::mutate.
+ * workflow action passed to CaseService::mutate. An export recorded through
+ * reports::audited_xlsx_download names its action and entity where its `ExportAudit` is made.
  */
 export function auditVocabulary(files = cppFiles()): { actions: Set<string>; entities: Set<string> } {
   const actions = new Set<string>()
@@ -77,8 +78,13 @@ export function auditVocabulary(files = cppFiles()): { actions: Set<string>; ent
   for (const f of files) {
     if (f.includes(`${path.sep}audit${path.sep}`)) continue
     const text = read(f)
+    for (const m of text.matchAll(/\bExportAudit\s+\w+\{\s*"([a-z_]+(?:\.[a-z_]+)+)",\s*"([a-z_]+)"/g)) {
+      actions.add(m[1])
+      entities.add(m[2])
+    }
     for (const { args, at } of auditCalls(text)) {
       if (args.length !== 3 || !args[2].startsWith('{')) throw new Error(`cannot read the audit call in ${f}: ${args.join(', ').slice(0, 160)}`)
+      if (/^\{\s*\w+\.action,\s*\w+\.entity,/.test(args[2])) continue // an ExportAudit's, read above
       // The first two elements of the entry: action expression and entity literal.
       const entityMatch = /^\{(.*?),\s*"([a-z_]+)"\s*,/s.exec(args[2])
       if (!entityMatch) throw new Error(`cannot read the audit entry in ${f}: ${args[2].slice(0, 120)}`)
