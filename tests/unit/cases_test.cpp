@@ -10,11 +10,6 @@
 #include <mutex>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "app/app.hpp"
 #include "audit/audit.hpp"
 #include "cases/service.hpp"
@@ -24,9 +19,11 @@
 #include "notify/outbox.hpp"
 #include "org/roles.hpp"
 #include "org/service.hpp"
+#include "support/sink.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
+using manyi::testing::Sink;
 using json = nlohmann::json;
 namespace cal = manyi::calendar;
 
@@ -47,110 +44,6 @@ Error error_of(F&& f) {
   ADD_FAILURE() << "expected an error";
   return Error(0, "", "");
 }
-
-// A real receiver on a loopback port, one connection at a time: an HTTP server that answers
-// 200 and keeps each request body, or an SMTP server that keeps each message (DATA).
-class Sink {
- public:
-  explicit Sink(bool smtp) : smtp_(smtp) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~Sink() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::vector<std::string> received() {
-    std::lock_guard lk(mu_);
-    return got_;
-  }
-  std::vector<std::string> heads() {  // webhook request heads, in the order received
-    std::lock_guard lk(mu_);
-    return heads_;
-  }
-
- private:
-  static bool read_until(int c, std::string& buf, const std::string& end) {
-    char tmp[4096];
-    while (buf.find(end) == std::string::npos) {
-      ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
-      if (n <= 0) return false;
-      buf.append(tmp, static_cast<size_t>(n));
-    }
-    return true;
-  }
-  static void say(int c, const std::string& s) { (void)!::send(c, s.data(), s.size(), MSG_NOSIGNAL); }
-  void loop() {
-    while (!stop_) {
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string buf;
-      if (!smtp_) {
-        if (read_until(c, buf, "\r\n\r\n")) {
-          auto head = buf.find("\r\n\r\n");
-          auto cl = buf.find("Content-Length: ");
-          size_t want = cl == std::string::npos ? 0 : std::stoul(buf.substr(cl + 16));
-          std::string body = buf.substr(head + 4);
-          char tmp[4096];
-          while (body.size() < want) {
-            ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
-            if (n <= 0) break;
-            body.append(tmp, static_cast<size_t>(n));
-          }
-          {
-            std::lock_guard lk(mu_);
-            got_.push_back(body);
-            heads_.push_back(buf.substr(0, head));
-          }
-          say(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-      } else {
-        say(c, "220 sink ESMTP\r\n");
-        for (;;) {
-          if (!read_until(c, buf, "\r\n")) break;
-          std::string line = buf.substr(0, buf.find("\r\n"));
-          buf.erase(0, line.size() + 2);
-          if (line.rfind("DATA", 0) == 0) {
-            say(c, "354 go ahead\r\n");
-            if (!read_until(c, buf, "\r\n.\r\n")) break;
-            auto end = buf.find("\r\n.\r\n");
-            {
-              std::lock_guard lk(mu_);
-              got_.push_back(buf.substr(0, end));
-            }
-            buf.erase(0, end + 5);
-            say(c, "250 queued\r\n");
-          } else if (line.rfind("QUIT", 0) == 0) {
-            say(c, "221 bye\r\n");
-            break;
-          } else {
-            say(c, "250 ok\r\n");
-          }
-        }
-      }
-      ::close(c);
-    }
-  }
-  bool smtp_;
-  int fd_ = -1, port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<std::string> got_, heads_;
-  std::thread thread_;
-};
 
 class Cases : public ::testing::TestWithParam<std::string> {
  protected:
