@@ -26,6 +26,7 @@
 #include "forms/service.hpp"
 #include "org/service.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using Clock = std::chrono::steady_clock;
@@ -189,7 +190,7 @@ int cases_opener(const std::string& url, int n) {
       auto& p = points[rng() % points.size()];
       rows.push_back({feedback::rating_id_for(now - n + i), p.i64(0), p.i64(1), p.i64(2), p.i64(3), p.i64(4),
                       std::string("qr"), int64_t{1}, std::string(kComments[rng() % 4]), std::string("valid"),
-                      int64_t{metrics::local_day(now)}, now - n + i, int64_t{1}});
+                      int64_t{period::local_day(now)}, now - n + i, int64_t{1}});
     }
     tx.insert_rows("ratings",
                    {"id", "point_id", "node_id", "unit_id", "template_id", "form_version_id", "channel", "overall",

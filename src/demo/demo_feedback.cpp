@@ -18,6 +18,7 @@
 #include "forms/json.hpp"
 #include "forms/service.hpp"
 #include "metrics/satisfaction.hpp"
+#include "core/period.hpp"
 
 namespace manyi::demo {
 namespace {
@@ -141,7 +142,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
   std::vector<DemoPoint> pts;
   std::vector<Params> point_rows;
   int64_t now = now_ms();
-  int64_t since = metrics::day_start_ms(metrics::add_days(metrics::local_day(now), -730));
+  int64_t since = period::day_start_ms(period::add_days(period::local_day(now), -730));
   auto add_point = [&](const org::Node& n, int64_t unit, const std::string& kind, const std::string& name, double weight,
                        double quality) {
     DemoPoint p;
@@ -225,9 +226,9 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
       if (g() % 3 == 0) return fmt::format("10.{}.{}.0/24", unit % 200, g() % 4);
       return fmt::format("{}.{}.{}.0/24", 100 + g() % 100, g() % 256, g() % 256);
     };
-    int today = metrics::local_day(now);
-    int first = metrics::add_days(today, -729);
-    int case_from = metrics::add_days(today, -13);
+    int today = period::local_day(now);
+    int first = period::add_days(today, -729);
+    int case_from = period::add_days(today, -13);
     metrics::RollupBuilder rollups;
     struct Pending {
       int64_t at;
@@ -284,8 +285,8 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     // Daily volume: fewer at weekends and in February (Spring Festival), some day-to-day noise.
     std::vector<double> dayw;
     double wsum = 0;
-    for (int d = first; d <= today; d = metrics::add_days(d, 1)) {
-      int64_t day0 = metrics::day_start_ms(d);
+    for (int d = first; d <= today; d = period::add_days(d, 1)) {
+      int64_t day0 = period::day_start_ms(d);
       int wd = static_cast<int>(((day0 + 8 * 3600000LL) / 86400000LL + 3) % 7);  // 0 = Monday
       dayw.push_back((wd >= 5 ? 0.6 : 1.12) * (d / 100 % 100 == 2 ? 0.85 : 1.0) * (0.92 + 0.16 * U(rng)));
       wsum += dayw.back();
@@ -293,9 +294,9 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     int64_t made = 0;
     double carry = 0;
     std::vector<Pending> day;
-    for (int d = first, di = 0; d <= today; d = metrics::add_days(d, 1), ++di) {
+    for (int d = first, di = 0; d <= today; d = period::add_days(d, 1), ++di) {
       int month = d / 100 % 100;
-      int64_t day0 = metrics::day_start_ms(d);
+      int64_t day0 = period::day_start_ms(d);
       carry += static_cast<double>(total) * dayw[static_cast<size_t>(di)] / wsum;
       int64_t want = di == static_cast<int>(dayw.size()) - 1 ? total - made : static_cast<int64_t>(carry);
       want = std::clamp<int64_t>(want, 0, total - made);
@@ -405,7 +406,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
         auto sc = forms::score(*dp.info.def, answers);
         std::string flags;
         for (auto& fl : v.flags) flags += (flags.empty() ? "" : ",") + fl;
-        int rday = metrics::local_day(pr.at);
+        int rday = period::local_day(pr.at);
         rating_rows.push_back({id, dp.info.point.id, dp.info.point.node_id, dp.info.point.unit_id, nullptr,
                                dp.info.point.template_id, dp.info.version_id, std::string("qr"), int64_t{pr.overall},
                                answers.empty() ? std::string() : forms::answers_json(answers).dump(),
@@ -419,7 +420,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
         if (status == "suspect") {
           ++sum.suspect;
           // Older flags were reviewed: stuffing rejected; the queue holds the last two months.
-          bool old = rday < metrics::add_days(today, -60);
+          bool old = rday < period::add_days(today, -60);
           std::string st = old ? "rejected" : "pending";
           if (old) {
             rating_rows.back()[18] = std::string("rejected");
@@ -455,11 +456,11 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
   if (auto h1 = org.node_by_code("H001")) {
     feedback::FollowupService fu(svc, 7);
     std::string csv = "name,phone,department,discharge_date\n";
-    int today = metrics::local_day(now);
+    int today = period::local_day(now);
     int n = 0;
     for (auto suffix : {"NK", "WK", "FCK", "GK", "XNK", "SJNK"}) {
       for (int d = 28; d >= 1; --d) {
-        int day = metrics::add_days(today, -d);
+        int day = period::add_days(today, -d);
         for (int k = 0; k < 2; ++k, ++n)
           csv += fmt::format("{}{},1{}{:09d},H001-{},{:04d}-{:02d}-{:02d}\n", kSurnames[rng() % std::size(kSurnames)],
                              kGiven[rng() % std::size(kGiven)], 3 + rng() % 7, rng() % 1000000000, suffix, day / 10000,
@@ -471,7 +472,7 @@ FeedbackSummary create_feedback(org::OrgService& org, int64_t total, uint64_t se
     // Calls already made for tasks due before today.
     feedback::TaskFilter open;
     open.scope = {h1->path};
-    open.due_until = metrics::add_days(today, -1);
+    open.due_until = period::add_days(today, -1);
     auto tasks = fu.list(open, 0, 500);
     for (auto& t : tasks) {
       if (rng() % 10 == 0) continue;  // a few still waiting

@@ -11,13 +11,14 @@
 
 #include "core/id.hpp"
 #include "reports/xlsx.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 namespace {
 
 std::string time_text(int64_t ms) {
-  int d = metrics::local_day(ms);
-  int64_t in_day = ms - metrics::day_start_ms(d);
+  int d = period::local_day(ms);
+  int64_t in_day = ms - period::day_start_ms(d);
   return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}", d / 10000, d / 100 % 100, d % 100, in_day / 3600000,
                      in_day / 60000 % 60);
 }

@@ -14,6 +14,7 @@
 #include "feedback/routes.hpp"
 #include "reports/export.hpp"
 #include "store/subtree.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -30,8 +31,8 @@ json figure_json(const metrics::Figure& f) {
 
 std::string month_label(int ym) { return fmt::format("{:04d}-{:02d}", ym / 100, ym % 100); }
 
-metrics::Period period_of(http::Ctx& c) {
-  return metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
+period::Period period_of(http::Ctx& c) {
+  return period::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
 }
 
 // The surveys whose figures are shown: ?template=ID[,ID…] (at most 10 surveys), else one survey
@@ -125,7 +126,7 @@ Around around(http::Ctx& c, FeedbackService& svc, const org::Node& n) {
 }
 
 std::vector<metrics::RankGroup> ranking(FeedbackService& svc, const org::Node& n, const Around& a,
-                                        const metrics::Period& p, const std::vector<int64_t>& tmpl, int64_t min_n) {
+                                        const period::Period& p, const std::vector<int64_t>& tmpl, int64_t min_n) {
   std::vector<metrics::Child> kids;
   for (auto& [id, k] : a.kids) kids.push_back({k.id, k.path, metrics::tree_kind(k.kind)});
   auto figs = svc.figures().per_child(n.path, kids, p, tmpl);
@@ -230,9 +231,9 @@ void register_figure_routes(App& app, const Services& S) {
         dj.push_back(x);
       }
     }
-    int end_month = metrics::month_of(p.to);
+    int end_month = period::month_of(p.to);
     json trend = json::array();
-    for (auto& [m, f] : svc->figures().trend(n.path, metrics::add_months(end_month, -11), end_month, tmpl,
+    for (auto& [m, f] : svc->figures().trend(n.path, period::add_months(end_month, -11), end_month, tmpl,
                                                        metrics::tree_kind(n.kind) ? n.id : 0)) {
       json x = figure_json(f);
       x["month"] = month_label(m);
@@ -290,8 +291,8 @@ void register_figure_routes(App& app, const Services& S) {
     f.node_path = n.path;
     if (n.kind == "institution") f.unit_id = n.id;
     auto p = period_of(c);
-    f.from_ms = metrics::day_start_ms(p.from);
-    f.to_ms = metrics::day_start_ms(metrics::add_days(p.to, 1));
+    f.from_ms = period::day_start_ms(p.from);
+    f.to_ms = period::day_start_ms(period::add_days(p.to, 1));
     f.q = c.req.q("q").value_or("");
     if (f.q.size() > 100 || !jv::valid_text(f.q)) throw invalid("q", "keyword is too long or not valid text");
     if (auto s = c.req.q("score"))

@@ -14,6 +14,7 @@
 #include "feedback/routes.hpp"
 #include "forms/json.hpp"
 #include "store/subtree.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -72,7 +73,7 @@ std::string task_where(const TaskFilter& f, Params& p) {
     where += " AND t.status = ?";
     p.emplace_back(f.status);
   }
-  int today = metrics::local_day(now_ms());
+  int today = period::local_day(now_ms());
   if (f.due == "today") {
     where += " AND t.call_day = ?";
     p.emplace_back(int64_t{today});
@@ -213,7 +214,7 @@ OutcomeResult FollowupService::record_outcome(const audit::Actor& who, int64_t i
     auto opt = [](int64_t v) { return v ? Value(v) : Value(nullptr); };
     if (in.callback_at)
       tx.exec("UPDATE followup_tasks SET call_day = ?, callback_at = ? WHERE id = ?",
-              {int64_t{metrics::local_day(in.callback_at)}, in.callback_at, id});
+              {int64_t{period::local_day(in.callback_at)}, in.callback_at, id});
     tx.exec("UPDATE followup_tasks SET status = ?, attempts = ?, rating_id = ?, note = ?, handled_by = ?, handled_at = ? "
             "WHERE id = ?",
             {in.outcome, int64_t{attempts}, opt(res.rating_id), in.note, opt(who.user_id), now, id});
@@ -288,7 +289,7 @@ std::vector<PatientRating> FollowupService::earlier_ratings(int64_t task_id, con
   return out;
 }
 
-std::vector<FollowupRate> FollowupService::rates(const org::Node& parent, const metrics::Period& p) {
+std::vector<FollowupRate> FollowupService::rates(const org::Node& parent, const period::Period& p) {
   auto rows = fb_.db().query(
       "SELECT n.path, t.status, COUNT(*) FROM followup_tasks t JOIN org_nodes n ON n.id = t.node_id "
       "WHERE n.path >= ? AND n.path < ? AND t.due_day BETWEEN ? AND ? GROUP BY n.path, t.status",

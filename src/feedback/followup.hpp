@@ -16,6 +16,7 @@
 #include "audit/audit.hpp"
 #include "feedback/service.hpp"
 #include "org/service.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 
@@ -118,7 +119,7 @@ class FollowupService {
   std::string phone_hash(int64_t task_id);
   // Follow-up rate of each child of parent (or of parent itself when it has no children with
   // tasks) for tasks due in the period.
-  std::vector<FollowupRate> rates(const org::Node& parent, const metrics::Period& p);
+  std::vector<FollowupRate> rates(const org::Node& parent, const period::Period& p);
   // The point a department's follow-up answers are recorded against (created when missing).
   std::shared_ptr<const PointInfo> point_for(const audit::Actor& who, int64_t node_id);
 

@@ -13,6 +13,7 @@
 #include "core/json.hpp"
 #include "core/table_file.hpp"
 #include "feedback/followup.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 using store::Value;
@@ -52,14 +53,14 @@ int parse_day(const std::string& s) {
     if (serial < 20000 || serial > 80000) return 0;  // 1954 … 2119
     // Excel day 25569 is 1970-01-01.
     int64_t ms = (static_cast<int64_t>(serial) - 25569) * 86'400'000LL;
-    return metrics::local_day(ms);  // UTC midnight is 08:00 the same day in Shanghai
+    return period::local_day(ms);  // UTC midnight is 08:00 the same day in Shanghai
   } else {
     char tail;
     if (std::sscanf(t.c_str(), "%d-%d-%d%c", &y, &m, &d, &tail) != 3) return 0;
   }
   try {
     auto ds = fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
-    return metrics::custom_period(ds, ds).from;
+    return period::custom_period(ds, ds).from;
   } catch (const Error&) {
     return 0;
   }
@@ -89,7 +90,7 @@ FollowupImport FollowupService::import_file(const audit::Actor& who, const org::
   auto accept = [&](const org::Node& n) {
     return n.path.compare(0, at.path.size(), at.path) == 0 && (n.id != unit->id) && can_use(n.path);
   };
-  int today = metrics::local_day(now_ms());
+  int today = period::local_day(now_ms());
   for (size_t i = 1; i < rows.size(); ++i) {
     auto& r = rows[i];
     int line = static_cast<int>(i) + 1;
@@ -161,7 +162,7 @@ FollowupImport FollowupService::import_file(const audit::Actor& who, const org::
         ++res.duplicates;
         continue;
       }
-      int64_t due = metrics::add_days(g.day, days_after);
+      int64_t due = period::add_days(g.day, days_after);
       tx.exec("INSERT INTO followup_tasks(id, unit_id, node_id, name_enc, name_mask, phone_enc, phone_mask, phone_hash, "
               "discharge_day, due_day, call_day, status, attempts, created_at, created_by) "
               "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)",
@@ -182,7 +183,7 @@ std::string FollowupService::import_template(const org::Node& at) {
   if (name.empty())
     if (auto d = fb_.org().example_department(at.path)) name = d->name;
   if (name.empty()) name = "内科";
-  int yesterday = metrics::add_days(metrics::local_day(now_ms()), -1);
+  int yesterday = period::add_days(period::local_day(now_ms()), -1);
   std::string day = fmt::format("{:04d}-{:02d}-{:02d}", yesterday / 10000, yesterday / 100 % 100, yesterday % 100);
   return table::csv_text({{"住院号", "姓名", "手机号", "出院科室", "出院日期"},
                           {"2025000123", "张三", "13800001111", name, day},

@@ -12,6 +12,7 @@
 #include "feedback/routes.hpp"
 #include "forms/json.hpp"
 #include "http/router.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 
@@ -60,7 +61,7 @@ TaskFilter task_filter(http::Ctx& c) {
   f.due = c.req.q("due").value_or("");
   if (!f.due.empty() && f.due != "today" && f.due != "overdue") throw invalid("due", "due must be today or overdue");
   if (auto d = c.req.q("due_until")) {
-    auto day = metrics::parse_day(*d);
+    auto day = period::parse_day(*d);
     if (!day) throw invalid("due_until", "due_until must be a date YYYY-MM-DD");
     f.due_until = *day;
   }
@@ -219,7 +220,7 @@ void register_followup_routes(App& app, const Services& S) {
 
   r.add("GET", "/api/v1/followups/rates", "followup.handle", [fu, svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "followup.handle");
-    auto p = metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
+    auto p = period::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
     json items = json::array();
     for (auto& x : fu->rates(n, p))
       items.push_back({{"node_id", id_str(x.node_id)}, {"name", x.name}, {"due", x.due}, {"contacted", x.contacted},

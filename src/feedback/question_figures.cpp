@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "feedback/routes.hpp"
 #include "store/subtree.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -83,13 +84,13 @@ void register_question_routes(App& app, const Services& S) {
   auto svc = S.svc;
   r.add("GET", "/api/v1/satisfaction/questions", "rating.read", [svc](http::Ctx& c) {
     auto n = scope_node(c, *svc, "rating.read");
-    auto p = metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
+    auto p = period::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
     auto tid = c.id_query("template");
     if (!tid) throw invalid("template", "choose the survey template whose questions to show");
     auto t = svc->forms().get(*tid);
     if (!t || t->kind != "survey" || !template_visible(c, *t)) throw invalid("template", "no such survey template");
-    int64_t from = id_floor(metrics::day_start_ms(p.from));
-    int64_t to = id_floor(metrics::day_start_ms(metrics::add_days(p.to, 1)));
+    int64_t from = id_floor(period::day_start_ms(p.from));
+    int64_t to = id_floor(period::day_start_ms(period::add_days(p.to, 1)));
     auto rows = svc->db().query(
         "SELECT r.form_version_id, r.answers FROM ratings r JOIN org_nodes n ON n.id = r.node_id WHERE r.id >= ? AND "
         "r.id < ? AND r.template_id = ? AND r.status = 'valid' AND n.path >= ? AND n.path < ?",

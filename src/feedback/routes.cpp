@@ -22,6 +22,7 @@
 #include "http/csp.hpp"
 #include "http/static_files.hpp"
 #include "reports/print_page.hpp"
+#include "core/period.hpp"
 
 namespace manyi {
 namespace feedback {
@@ -36,8 +37,8 @@ http::Response rate_limited(int wait_s) {
 }
 
 std::string fmt_time(int64_t ms) {
-  int d = metrics::local_day(ms);
-  int64_t in_day = ms - metrics::day_start_ms(d);
+  int d = period::local_day(ms);
+  int64_t in_day = ms - period::day_start_ms(d);
   return fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}", d / 10000, d / 100 % 100, d % 100, in_day / 3600000,
                      in_day / 60000 % 60);
 }
@@ -391,15 +392,15 @@ void register_rating_routes(App& app, const Services& S) {
     nr.ip = c.req.remote_ip;
     // A paper form: the date it was filled in (the rating counts on that day) and its number.
     if (auto d = jv::opt_str(j, "filled_on", 10)) {
-      auto day = metrics::parse_day(*d);
+      auto day = period::parse_day(*d);
       if (!day) throw invalid("filled_on", "filled_on must be a date YYYY-MM-DD");
       int64_t now = now_ms();
-      int today = metrics::local_day(now);
+      int today = period::local_day(now);
       if (*day > today) throw Error(422, "future_date", "the form cannot have been filled in after today", "filled_on");
-      if (*day < metrics::local_day(p->point.created_at))
+      if (*day < period::local_day(p->point.created_at))
         throw Error(422, "before_point", "the form is dated before the collection point existed", "filled_on");
       // Earlier days: at noon of that day (its id and day fall in that day's period).
-      if (*day < today) nr.at_ms = metrics::day_start_ms(*day) + 12 * 3600 * 1000;
+      if (*day < today) nr.at_ms = period::day_start_ms(*day) + 12 * 3600 * 1000;
     }
     if (auto no = jv::opt_str(j, "form_no", 40)) {
       std::string v = *no;
@@ -427,9 +428,9 @@ void register_rating_routes(App& app, const Services& S) {
     }
     if (c.req.q("period") || c.req.q("month") || c.req.q("quarter") || c.req.q("year") || c.req.q("from") ||
         c.req.q("to")) {
-      auto per = metrics::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
-      f.from_ms = metrics::day_start_ms(per.from);
-      f.to_ms = metrics::day_start_ms(metrics::add_days(per.to, 1));
+      auto per = period::parse_period([&](const std::string& k) { return c.req.q(k).value_or(""); }, now_ms());
+      f.from_ms = period::day_start_ms(per.from);
+      f.to_ms = period::day_start_ms(period::add_days(per.to, 1));
     }
     if (auto s = c.req.q("score")) {
       for (size_t i = 0; i < s->size(); ++i) {

@@ -19,6 +19,7 @@
 #include "forms/json.hpp"
 #include "store/claim.hpp"
 #include "store/subtree.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -585,7 +586,7 @@ void FeedbackService::prepare(Prepared& x) {
   x.out.status = x.flags.empty() ? "valid" : "suspect";
   x.out.flags = x.flags;
   x.flags_text = json_list(x.flags);
-  x.day = metrics::local_day(r.at_ms);
+  x.day = period::local_day(r.at_ms);
   if (!r.phone.empty()) {
     x.phone = cases::pii::normalise_phone(r.phone, "phone");
     x.phone_mask = cases::pii::mask_phone(x.phone);

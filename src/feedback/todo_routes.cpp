@@ -11,6 +11,7 @@
 #include "cases/service.hpp"
 #include "core/clock.hpp"
 #include "feedback/routes.hpp"
+#include "core/period.hpp"
 
 namespace manyi::feedback {
 
@@ -48,7 +49,7 @@ void register_todo_routes(App& app, const Services& s) {
     }
     if (c.can("rating.review"))
       out["reviews"] = {{"pending", svc->review_count(c.scope_paths("rating.review"), "", "pending")}};
-    int today = metrics::local_day(now_ms());
+    int today = period::local_day(now_ms());
     if (c.can("followup.handle")) {
       TaskFilter f;
       f.scope = c.scope_paths("followup.handle");
@@ -71,7 +72,7 @@ void register_todo_routes(App& app, const Services& s) {
         out["staff"] = {{"name", st->name},
                         {"node_name", st->node_name},
                         {"month", fmt::format("{:04d}-{:02d}", first / 10000, first / 100 % 100)},
-                        {"own", figure_json(staff_month(*svc, st->id, metrics::day_start_ms(first)))},
+                        {"own", figure_json(staff_month(*svc, st->id, period::day_start_ms(first)))},
                         {"department", dept}};
       }
     }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/period.hpp"
 #include "store/db.hpp"
 
 namespace manyi::metrics {
@@ -44,29 +45,6 @@ struct Figure {
 };
 Figure figure(const Counts& c);
 
-// ---- periods ----
-// Local dates as yyyymmdd integers; months as yyyymm.
-struct Period {
-  int from = 0, to = 0;  // inclusive days
-  std::string label;     // "2025-03", "2025-Q1", "2025", "2025-03-01 ~ 2025-03-15"
-};
-Period month_period(int year, int month);
-Period quarter_period(int year, int quarter);
-Period year_period(int year);
-// from/to "YYYY-MM-DD" inclusive; throws invalid(field) on bad dates or a span over 3 years.
-Period custom_period(const std::string& from, const std::string& to);
-// Parses ?period=month|quarter|year|custom with month=YYYY-MM, quarter=YYYY-Qn, year=YYYY,
-// from/to=YYYY-MM-DD. Missing: the current month. get(name) returns "" when absent.
-Period parse_period(const std::function<std::string(const std::string&)>& get, int64_t now_ms);
-// Rollup key ranges covering the period: whole months as yyyymm, other days as yyyymmdd.
-std::vector<std::pair<int, int>> period_ranges(const Period& p);
-
-std::optional<int> parse_day(const std::string& s);  // YYYY-MM-DD -> yyyymmdd (nullopt if not a date)
-int local_day(int64_t utc_ms);                 // yyyymmdd in Asia/Shanghai
-int64_t day_start_ms(int yyyymmdd);            // first UTC ms of that local date
-int add_days(int yyyymmdd, int days);
-int month_of(int yyyymmdd);                    // yyyymm
-int add_months(int yyyymm, int months);
 
 // ---- rollups ----
 struct Observation {
@@ -136,7 +114,7 @@ using SatisfiedRule = std::function<int(int64_t template_id)>;
 struct Query {
   std::string node_path;  // subtree
   int64_t tree_node = 0;  // set for an institution or above: read its tree rollups instead
-  Period period;
+  period::Period period;
   std::vector<std::string> dimensions = {"overall"};
   std::vector<int64_t> templates;  // the surveys summed; empty = every template
 };
@@ -158,7 +136,7 @@ class Figures {
                                             const std::vector<int64_t>& templates = {}, int64_t tree_node = 0);
   // Overall figure of each child's subtree.
   std::map<int64_t, Figure> per_child(const std::string& parent_path, const std::vector<Child>& children,
-                                      const Period& p, const std::vector<int64_t>& templates = {});
+                                      const period::Period& p, const std::vector<int64_t>& templates = {});
 
  private:
   store::Db& db_;

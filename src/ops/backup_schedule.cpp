@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "metrics/satisfaction.hpp"
 #include "ops/backup_file.hpp"
+#include "core/period.hpp"
 
 namespace manyi::ops {
 namespace fs = std::filesystem;
@@ -45,7 +46,7 @@ int64_t slot_start(const BackupSchedule& s, int64_t now) {
     return now / step * step;
   }
   int64_t at = int64_t{parse_backup_at(s.at)} * 60000;
-  int64_t today = metrics::day_start_ms(metrics::local_day(now)) + at;
+  int64_t today = period::day_start_ms(period::local_day(now)) + at;
   return today <= now ? today : today - 86400000;
 }
 
@@ -55,7 +56,7 @@ int64_t next_slot(const BackupSchedule& s, int64_t now) {
 
 std::string backup_file_name(int64_t slot_ms, store::Backend backend) {
   int64_t local_s = (slot_ms + kLocalOffsetMs) / 1000;
-  int ymd = metrics::local_day(slot_ms);
+  int ymd = period::local_day(slot_ms);
   int64_t sod = ((local_s % 86400) + 86400) % 86400;
   return fmt::format("manyi-backup-{:08d}-{:02d}{:02d}{:02d}.{}", ymd, sod / 3600, sod / 60 % 60, sod % 60,
                      backend == store::Backend::sqlite ? "db" : "dump");

@@ -21,6 +21,7 @@
 #include "ops/backup_file.hpp"
 #include "ops/instance_lock.hpp"
 #include "store/db.hpp"
+#include "core/period.hpp"
 
 namespace manyi::ops {
 namespace fs = std::filesystem;
@@ -95,7 +96,7 @@ std::string stamp() {
   int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   int64_t sod = ((now / 1000 + 8 * 3600) % 86400 + 86400) % 86400;
-  return fmt::format("{:08d}-{:02d}{:02d}{:02d}", metrics::local_day(now), sod / 3600, sod / 60 % 60, sod % 60);
+  return fmt::format("{:08d}-{:02d}{:02d}{:02d}", period::local_day(now), sod / 3600, sod / 60 % 60, sod % 60);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "ops/backup_schedule.hpp"
 #include "store/migrations.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -51,7 +52,7 @@ std::string fresh_dir(const std::string& what) {
 int64_t slot_of(const std::string& name) {
   std::smatch m;
   EXPECT_TRUE(std::regex_search(name, m, std::regex(R"(manyi-backup-(\d{8})-(\d\d)(\d\d)(\d\d)\.)"))) << name;
-  return metrics::day_start_ms(std::stoi(m[1])) +
+  return period::day_start_ms(std::stoi(m[1])) +
          ((std::stoll(m[2]) * 60 + std::stoll(m[3])) * 60 + std::stoll(m[4])) * 1000;
 }
 
@@ -194,8 +195,8 @@ TEST(BackupScheduleMath, DailySlotsInBeijingTimeAndTheirNames) {
   ops::BackupSchedule s;
   s.at = "02:30";
   const int64_t h = 3600000;
-  int64_t dec7_0300_utc = metrics::day_start_ms(20261207) + 8 * h + 3 * h;  // 11:00 in Beijing
-  int64_t dec7_0230_bj = metrics::day_start_ms(20261207) + 2 * h + h / 2;    // 2026-12-06 18:30 UTC
+  int64_t dec7_0300_utc = period::day_start_ms(20261207) + 8 * h + 3 * h;  // 11:00 in Beijing
+  int64_t dec7_0230_bj = period::day_start_ms(20261207) + 2 * h + h / 2;    // 2026-12-06 18:30 UTC
   EXPECT_EQ(ops::slot_start(s, dec7_0300_utc), dec7_0230_bj);
   EXPECT_EQ(ops::next_slot(s, dec7_0300_utc), dec7_0230_bj + 24 * h);
   EXPECT_EQ(ops::next_slot(s, dec7_0230_bj - 1), dec7_0230_bj);  // 02:29:59.999 in Beijing

@@ -13,6 +13,7 @@
 #include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -51,10 +52,10 @@ class FeedbackHttp : public DemoServerTest {
   }
   static std::string device(int i) { return "dev-test-" + std::to_string(100000 + i); }
   // The demo spans the two years up to today: the current year always has ratings.
-  static std::string this_year() { return std::to_string(metrics::local_day(now_ms()) / 10000); }
+  static std::string this_year() { return std::to_string(period::local_day(now_ms()) / 10000); }
   // A date well in the past of this year's demo data (for follow-up imports): 40 and 39 days ago.
   static std::string days_ago(int n) {
-    int d = metrics::add_days(metrics::local_day(now_ms()), -n);
+    int d = period::add_days(period::local_day(now_ms()), -n);
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
     return buf;

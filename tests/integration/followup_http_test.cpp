@@ -11,6 +11,7 @@
 #include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -24,8 +25,8 @@ class FollowupHttp : public DemoServerTest {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
     return buf;
   }
-  static int today() { return metrics::local_day(now_ms()); }
-  static std::string days_ago(int n) { return day_text(metrics::add_days(today(), -n)); }
+  static int today() { return period::local_day(now_ms()); }
+  static std::string days_ago(int n) { return day_text(period::add_days(today(), -n)); }
   // Imports one patient of `dept` (a department code of H001) discharged `ago` days ago, due
   // 7 days after discharge; returns the task id.
   std::string import_one(const std::string& name, const std::string& phone, const std::string& dept, int ago) {
@@ -59,7 +60,7 @@ TEST_P(FollowupHttp, AttemptsKeepTheirNotesAndACallBackMovesTheCallDay) {
   auto a1 = h1.post("/api/v1/followups/tasks/" + tid + "/outcome", {{"outcome", "not_reached"}, {"note", "无人接听"}});
   ASSERT_EQ(a1.status, 200) << a1.body;
   // 预约回访时间: only on an attempt that did not reach the patient, and not in the past.
-  int64_t tomorrow_10 = metrics::day_start_ms(metrics::add_days(today(), 1)) + 10 * 3600 * 1000;
+  int64_t tomorrow_10 = period::day_start_ms(period::add_days(today(), 1)) + 10 * 3600 * 1000;
   auto past = h1.post("/api/v1/followups/tasks/" + tid + "/outcome",
                       {{"outcome", "not_reached"}, {"callback_at", now_ms() - 3600 * 1000}});
   EXPECT_EQ(past.status, 422);
@@ -72,7 +73,7 @@ TEST_P(FollowupHttp, AttemptsKeepTheirNotesAndACallBackMovesTheCallDay) {
   auto a2 = h1.post("/api/v1/followups/tasks/" + tid + "/outcome",
                     {{"outcome", "not_reached"}, {"note", "患者在开会，约明早十点"}, {"callback_at", tomorrow_10}});
   ASSERT_EQ(a2.status, 200) << a2.body;
-  EXPECT_EQ(a2.js()["call_date"], day_text(metrics::add_days(today(), 1)));
+  EXPECT_EQ(a2.js()["call_date"], day_text(period::add_days(today(), 1)));
   EXPECT_EQ(a2.js()["callback_at"], tomorrow_10);
   EXPECT_EQ(a2.js()["due_date"], days_ago(3));  // the rate's period does not move
   // Rescheduled to tomorrow: neither overdue nor due today any more.
@@ -90,7 +91,7 @@ TEST_P(FollowupHttp, AttemptsKeepTheirNotesAndACallBackMovesTheCallDay) {
   EXPECT_FALSE(screen["history"][0]["by"].get<std::string>().empty());
   // A call back later today puts the task in 今日应访.
   int64_t soon = now_ms() + 2 * 60 * 1000;
-  if (metrics::local_day(soon) == today()) {
+  if (period::local_day(soon) == today()) {
     auto a3 = h1.post("/api/v1/followups/tasks/" + tid + "/outcome", {{"outcome", "not_reached"}, {"callback_at", soon}});
     ASSERT_EQ(a3.status, 200) << a3.body;
     EXPECT_TRUE(listed(tid, "today"));
@@ -208,13 +209,13 @@ TEST_P(FollowupHttp, ABadRatingOnACallNamesItsCase) {
 TEST_P(FollowupHttp, PaperFormsKeepTheirDateAndNumber) {
   auto h1 = as("hosp1");
   std::string pt = point_of("H001-NK"), other = point_of("H001-WK");
-  int last_month = metrics::add_days(today() / 100 * 100 + 1, -1);  // the last day of last month
+  int last_month = period::add_days(today() / 100 * 100 + 1, -1);  // the last day of last month
   auto r = h1.post("/api/v1/ratings", {{"point_id", pt}, {"channel", "opinion_box"}, {"overall", 4},
                                        {"filled_on", day_text(last_month)}, {"form_no", "YJX-0001"}});
   ASSERT_EQ(r.status, 201) << r.body;
   int64_t id = std::stoll(r.js()["id"].get<std::string>());
   EXPECT_EQ(db->query("SELECT day FROM ratings WHERE id = ?", {id})[0].i64(0), last_month);
-  EXPECT_EQ(metrics::local_day(db->query("SELECT created_at FROM ratings WHERE id = ?", {id})[0].i64(0)), last_month);
+  EXPECT_EQ(period::local_day(db->query("SELECT created_at FROM ratings WHERE id = ?", {id})[0].i64(0)), last_month);
   // The same number at the same point is refused, naming the field; at another point it is another form.
   auto again = h1.post("/api/v1/ratings", {{"point_id", pt}, {"channel", "opinion_box"}, {"overall", 5},
                                            {"form_no", " YJX-0001 "}});
@@ -230,7 +231,7 @@ TEST_P(FollowupHttp, PaperFormsKeepTheirDateAndNumber) {
             201);
   // No future date; not before the point existed; a date, not text.
   auto future = h1.post("/api/v1/ratings", {{"point_id", pt}, {"channel", "opinion_box"}, {"overall", 4},
-                                            {"filled_on", day_text(metrics::add_days(today(), 1))}});
+                                            {"filled_on", day_text(period::add_days(today(), 1))}});
   EXPECT_EQ(future.status, 422);
   EXPECT_EQ(future.js()["error"]["code"], "future_date");
   EXPECT_EQ(future.js()["error"]["field"], "filled_on");

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "metrics/satisfaction.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -51,7 +52,7 @@ std::string xlsx(const std::vector<std::vector<std::string>>& rows) {
 }
 
 std::string days_ago(int n) {
-  int d = metrics::add_days(metrics::local_day(now_ms()), -n);
+  int d = period::add_days(period::local_day(now_ms()), -n);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
   return buf;

@@ -8,6 +8,7 @@
 #include "metrics/satisfaction.hpp"
 #include "store/db.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 using namespace manyi::testing;
@@ -36,7 +37,7 @@ class TodoHttp : public DemoServerTest {
     return db->query("SELECT id FROM users WHERE username = ?", {name})[0].i64(0);
   }
   static std::string days_ago(int n) {
-    int d = metrics::add_days(metrics::local_day(now_ms()), -n);
+    int d = period::add_days(period::local_day(now_ms()), -n);
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, d / 100 % 100, d % 100);
     return buf;
@@ -167,7 +168,7 @@ TEST_P(TodoHttp, StaffSeeTheirOwnAndTheirDepartmentsRatings) {
   EXPECT_EQ(todo["staff"]["node_name"], "内科");
   EXPECT_EQ(todo["staff"]["own"]["n"], 0);  // the demo has no personal points
   ASSERT_TRUE(todo["staff"]["department"].is_object());
-  int day = metrics::local_day(now_ms());
+  int day = period::local_day(now_ms());
   // The department's valid ratings of the month, as the raw table has them.
   auto want = db->query(
       "SELECT COUNT(*) FROM ratings r JOIN org_nodes n ON n.id = r.node_id JOIN org_nodes d ON d.code = 'H001-NK' "

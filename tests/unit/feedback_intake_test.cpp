@@ -14,6 +14,7 @@
 #include "forms/service.hpp"
 #include "org/service.hpp"
 #include "support/testing.hpp"
+#include "core/period.hpp"
 
 using namespace manyi;
 
@@ -85,7 +86,7 @@ TEST_P(FeedbackIntake, ConcurrentRatingsAreEachStoredOnceAndCounted) {
   int64_t top = count("SELECT COUNT(*) FROM ratings WHERE status = 'valid' AND overall = 5");
   metrics::Query q;
   q.node_path = dept.path;
-  q.period = metrics::month_period(metrics::local_day(now_ms()) / 10000, metrics::local_day(now_ms()) / 100 % 100);
+  q.period = period::month_period(period::local_day(now_ms()) / 10000, period::local_day(now_ms()) / 100 % 100);
   auto f = svc->figures().overall(q);
   EXPECT_EQ(f.n, valid);
   EXPECT_EQ(f.counts[4], top);

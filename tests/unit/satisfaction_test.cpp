@@ -12,6 +12,7 @@
 
 using namespace manyi;
 using namespace manyi::metrics;
+using namespace manyi::period;
 
 TEST(Satisfaction, RateCountsSatisfiedLevelsPerTemplateRule) {
   Counts strict, lenient;
