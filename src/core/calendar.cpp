@@ -8,9 +8,11 @@ namespace manyi::calendar {
 
 namespace {
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+}  // namespace
 
 // Howard Hinnant's civil calendar algorithms.
-void civil_from_days(int64_t z, int& y, int& m, int& d) {
+void civil_of(Day day, int& y, int& m, int& d) {
+  int64_t z = day;
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -22,7 +24,6 @@ void civil_from_days(int64_t z, int& y, int& m, int& d) {
   m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   y = static_cast<int>(yy + (m <= 2));
 }
-}  // namespace
 
 Day make_day(int y, int m, int d) {
   y -= m <= 2;
@@ -61,13 +62,13 @@ std::optional<Day> parse_date(std::string_view s) {
 
 std::string format_date(Day day) {
   int y, m, d;
-  civil_from_days(day, y, m, d);
+  civil_of(day, y, m, d);
   return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
 }
 
 int year_of(Day day) {
   int y, m, d;
-  civil_from_days(day, y, m, d);
+  civil_of(day, y, m, d);
   return y;
 }
 

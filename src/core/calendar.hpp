@@ -20,6 +20,7 @@ Day day_of(int64_t utc_ms);         // the local date of an instant
 int64_t day_start(Day d);           // first UTC ms of a local date
 int weekday(Day d);                 // 1 = Monday … 7 = Sunday
 Day make_day(int y, int m, int d);  // civil date -> Day (no validation)
+void civil_of(Day day, int& y, int& m, int& d);  // Day -> civil date
 // Strict "YYYY-MM-DD" with a real calendar date; nullopt otherwise.
 std::optional<Day> parse_date(std::string_view s);
 std::string format_date(Day d);

@@ -5,40 +5,22 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/calendar.hpp"
 #include "core/error.hpp"
 
 namespace manyi::period {
 
 namespace {
-int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-void civil_from_days(int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yy + (m <= 2));
-}
-constexpr int64_t kDayMs = 86400000, kOffsetMs = 8 * 3600000;
-int64_t serial(int ymd) { return days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100); }
+// Dates are counted on the calendar's local days (core/calendar.hpp).
+int64_t serial(int ymd) { return calendar::make_day(ymd / 10000, ymd / 100 % 100, ymd % 100); }
 int ymd_of(int64_t days) {
   int y, m, d;
-  civil_from_days(days, y, m, d);
+  calendar::civil_of(static_cast<calendar::Day>(days), y, m, d);
   return y * 10000 + m * 100 + d;
 }
 int days_in_month(int y, int m) {
-  return static_cast<int>(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - days_from_civil(y, m, 1));
+  return static_cast<int>(serial((m == 12 ? y + 1 : y) * 10000 + (m == 12 ? 1 : m + 1) * 100 + 1) -
+                          serial(y * 10000 + m * 100 + 1));
 }
 std::optional<int> parse_ymd(const std::string& s) {
   int y, m, d;
@@ -53,12 +35,8 @@ std::string fmt_day(int ymd) { return fmt::format("{:04d}-{:02d}-{:02d}", ymd / 
 
 std::optional<int> parse_day(const std::string& s) { return parse_ymd(s); }
 
-int local_day(int64_t utc_ms) {
-  int64_t t = utc_ms + kOffsetMs;
-  int64_t days = t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs;
-  return ymd_of(days);
-}
-int64_t day_start_ms(int ymd) { return serial(ymd) * kDayMs - kOffsetMs; }
+int local_day(int64_t utc_ms) { return ymd_of(calendar::day_of(utc_ms)); }
+int64_t day_start_ms(int ymd) { return calendar::day_start(static_cast<calendar::Day>(serial(ymd))); }
 int add_days(int ymd, int days) { return ymd_of(serial(ymd) + days); }
 int month_of(int ymd) { return ymd / 100; }
 int add_months(int ym, int months) {
