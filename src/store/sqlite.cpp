@@ -55,7 +55,7 @@ class Conn {
     exec_plain("PRAGMA temp_store=MEMORY");
     exec_plain("PRAGMA mmap_size=1073741824");
     if (!readonly) {
-      exec_plain("PRAGMA journal_mode=WAL");
+      enter_wal();
       exec_plain("PRAGMA synchronous=FULL");
       exec_plain("PRAGMA wal_autocheckpoint=4000");
     }
@@ -65,6 +65,30 @@ class Conn {
     sqlite3_close_v2(db_);
   }
   sqlite3* raw() { return db_; }
+
+  // WAL mode is stored in the file, so only the first connection to a new file changes it. The
+  // change needs the file to itself, and SQLite answers SQLITE_BUSY at once (without its busy
+  // handler) when another connection opening the same new file holds a lock: processes or threads
+  // opening one new database together would fail at random. Wait for them as the busy timeout
+  // would.
+  void enter_wal() {
+    for (int waited_ms = 0;; waited_ms += 5) {
+      sqlite3_stmt* st = nullptr;
+      int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &st, nullptr);
+      if (rc == SQLITE_OK) rc = sqlite3_step(st);
+      std::string mode = rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "";
+      sqlite3_finalize(st);
+      if (rc == SQLITE_ROW && mode == "wal") return;
+      int code = sqlite3_extended_errcode(db_) & 0xff;
+      if ((rc == SQLITE_ROW || code == SQLITE_BUSY || code == SQLITE_LOCKED) && waited_ms < 10000) {
+        sqlite3_sleep(5);
+        continue;
+      }
+      throw std::runtime_error("sqlite: cannot enter WAL mode (" + (rc == SQLITE_ROW ? "mode " + mode
+                                                                                     : std::string(sqlite3_errmsg(db_))) +
+                               ")");
+    }
+  }
 
   void exec_plain(const std::string& sql) {
     char* err = nullptr;

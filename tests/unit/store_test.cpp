@@ -479,8 +479,9 @@ TEST_P(Store, MigrateFromEmptyTwiceConcurrently) {
       try {
         auto db = open(fresh.url());
         applied += db->migrate();
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
         ++errors;
+        ADD_FAILURE() << "migrate failed: " << e.what();
       }
     });
   for (auto& t : ts) t.join();
