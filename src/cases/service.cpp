@@ -1542,35 +1542,18 @@ bool CaseService::may_annotate(const Who& who, const Case& c) const {
 
 namespace {
 // Stores one checked file with the history entry the surrounding action appends.
-Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, int64_t user_id, const char* source,
+Attachment store_attachment(Tx& tx, const Case& c, int64_t event_id, const Who& who, const char* source,
                             const std::string& name, const std::string& bytes) {
-  auto kind = check_file(bytes);
-  auto counts = count_attachments(tx, c.id);
+  workflow::check_file(bytes);
+  auto counts = workflow::count_attachments(tx, kAttachmentOwner, c.id);
   if (counts.total >= kMaxCaseAttachments)
     throw conflict("too_many_attachments", fmt::format("a case may have at most {} attachments", kMaxCaseAttachments),
                    "file");
   if (std::string_view(source) == "public" && counts.from_public >= kMaxPublicAttachments)
     throw conflict("too_many_attachments",
                    fmt::format("at most {} files may be sent with a submission", kMaxPublicAttachments), "file");
-  Attachment a;
-  a.id = new_id();
-  a.case_id = c.id;
-  a.event_id = event_id;
-  a.uploaded_by = user_id;
-  a.source = source;
-  a.name = sanitize_file_name(name, kind);
-  a.content_type = std::string(kind.content_type);
-  a.size = static_cast<int64_t>(bytes.size());
-  a.sha256 = audit::sha256_hex(bytes);
-  a.created_at = now_ms();
-  a.data = bytes;
-  insert_attachment(tx, a);
-  a.data.clear();
-  return a;
-}
-std::string attachment_detail(const Attachment& a) {
-  // The file's name says its kind; the digest identifies the exact bytes.
-  return fmt::format("{}（{} 字节，SHA-256 {}）", a.name, a.size, a.sha256.substr(0, 16));
+  return workflow::store_attachment(
+      tx, {kAttachmentOwner, c.id, event_id, who.actor.user_id, who.name, source, name, bytes});
 }
 }  // namespace
 
@@ -1578,10 +1561,9 @@ Attachment CaseService::attach(const Who& who, int64_t id, const std::string& na
   Attachment out;
   mutate(who, id, "attach", [&](Tx& tx, Case& c, Change& ch) {
     if (!may_annotate(who, c)) throw forbidden("you may not add attachments to this case");
-    out = store_attachment(tx, c, ch.event_id, who.actor.user_id, "staff", name, bytes);
-    out.uploader = who.name;
+    out = store_attachment(tx, c, ch.event_id, who, "staff", name, bytes);
     ch.note = out.name;
-    ch.detail = attachment_detail(out);
+    ch.detail = workflow::attachment_detail(out);
   });
   return out;
 }
@@ -1597,10 +1579,9 @@ Attachment CaseService::public_attach(const std::string& code, const std::string
     if (c.registered_by || c.source_rating_id || now_ms() - c.created_at > kPublicAttachWindowMs)
       throw conflict("attachment_window_closed",
                      "files can only be added within an hour of filing on the public form", "file");
-    out = store_attachment(tx, c, ch.event_id, 0, "public", name, bytes);
-    out.uploader = who.name;
+    out = store_attachment(tx, c, ch.event_id, who, "public", name, bytes);
     ch.note = out.name;
-    ch.detail = attachment_detail(out);
+    ch.detail = workflow::attachment_detail(out);
   });
   return out;
 }

@@ -1,7 +1,7 @@
 // What an uploaded file is (sniffed from its bytes) and the name it is kept and sent under.
 // Pure functions on outside input, no database: tests/unit/attachments_test.cpp and
 // fuzz/attachment_fuzz.cpp run them.
-#include "cases/attachments.hpp"
+#include "workflow/attachments.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "http/download.hpp"
 #include "core/error.hpp"
 
-namespace manyi::cases {
+namespace manyi::workflow {
 
 namespace {
 constexpr FileKind kJpeg{"image/jpeg", "jpg"};
@@ -143,4 +143,4 @@ std::string sanitize_file_name(std::string_view raw, const FileKind& kind) {
 
 std::string content_disposition(const std::string& name) { return http::attachment_disposition(name); }
 
-}  // namespace manyi::cases
+}  // namespace manyi::workflow
