@@ -16,7 +16,10 @@
 #include "cases/pii.hpp"
 #include "cases/public_input.hpp"
 #include "cases/public_text.hpp"
-#include "notify/outbox.hpp"
+#include "cases/workflow.hpp"
+#include "store/snapshot.hpp"
+#include "workflow/calendar_store.hpp"
+#include "workflow/notice.hpp"
 #include "core/calendar_import.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -269,18 +272,13 @@ void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::stri
        status, id_or_null(node_id), note, int64_t{is_public}});
 }
 
-// The in-app inbox of a node; escalation steps, supervision, rectification and reopening also
-// leave the system through the outbox (webhook / email) — once per event (`outbound`).
+// The in-app inbox of a node; supervision, rectification and reopening also leave the system
+// through the outbox (webhook / email) — once per event (`outbound`). Escalation steps are posted
+// by the ladder (cases/workflow.cpp).
 void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string& title, const std::string& body,
             int64_t case_id, bool outbound = true) {
-  std::string link = fmt::format("/cases/{}", case_id);
-  tx.exec_deferred(
-      "INSERT INTO notifications(id, user_id, node_id, kind, title, body, link, created_at) "
-      "VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
-      {new_id(), node_id, kind, title, body, link, now_ms()});
-  static const std::set<std::string> kOutbound = {"case.warning", "case.overdue", "case.supervise",
-                                                  "case.rectification", "case.reopened"};
-  if (outbound && kOutbound.count(kind)) notify::enqueue(tx, {kind, title + "：" + body, body, link, node_id});
+  static const std::set<std::string> kOutbound = {"case.supervise", "case.rectification", "case.reopened"};
+  workflow::post(tx, {node_id, kind, title, body, fmt::format("/cases/{}", case_id), outbound && kOutbound.count(kind) > 0});
 }
 
 std::vector<int64_t> path_ids(const std::string& path) {
@@ -352,13 +350,7 @@ Lineage lineage(Tx& tx, const NodeInfo& n, int64_t owner_id) {
 }
 
 std::string text(const std::string& v, const char* field, size_t max_chars, bool required) {
-  if (required && v.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw invalid(field, fmt::format("{} is required", field));
-  if (!jv::valid_text(v)) throw invalid(field, fmt::format("{} contains invalid characters", field));
-  size_t chars = 0;
-  for (unsigned char ch : v) chars += (ch & 0xC0) != 0x80;
-  if (chars > max_chars) throw invalid(field, fmt::format("{} is longer than {} characters", field, max_chars));
-  return v;
+  return workflow::check_text(v, field, max_chars, required);
 }
 
 Sla sla_row(const Row& r) {
@@ -403,14 +395,8 @@ std::vector<std::string> split_keywords(const std::string& s) {
   return out;
 }
 
-// ---- configuration snapshot: calendar, categories, time limits ----
-// These change rarely (an administrator's edit) but every intake and every clock change
-// needs them. Each edit writes a fresh random token to settings('cases.config') in the same
-// transaction; readers fetch only the token and reuse the snapshot loaded for it, so every
-// instance sharing a database sees an edit at its next transaction. Databases never edited
-// share the token "0" and the migration's identical seed data.
+// ---- configuration snapshot: categories and time limits (store/snapshot.hpp) ----
 struct Config {
-  calendar::Calendar cal;
   std::vector<Category> categories;
   std::map<std::string, Sla> slas;
 
@@ -520,74 +506,36 @@ struct Config {
   }
 };
 
-const char* kCalendarSelect = "SELECT day, workday, name FROM calendar_days";
-calendar::Calendar calendar_from(const store::Result& r) {
-  calendar::Calendar cal;
-  for (auto& row : r)
-    if (auto d = calendar::parse_date(row.str(0))) cal.set(*d, {row.i64(1) != 0, row.str(2)});
-  return cal;
+store::Snapshots<Config>& configs() {
+  static store::Snapshots<Config> s("cases.config");
+  return s;
 }
 
 template <class Reader>  // Tx or Db: both have query()
 std::shared_ptr<const Config> config_of(Reader& rd) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const Config>> cache;
-  auto t = rd.query("SELECT value FROM settings WHERE key = 'cases.config'");
-  std::string token = t.empty() ? "0" : t[0].str(0);
-  {
-    std::lock_guard lk(mu);
-    if (auto it = cache.find(token); it != cache.end()) return it->second;
-  }
-  auto cfg = std::make_shared<Config>();
-  cfg->cal = calendar_from(rd.query(kCalendarSelect));
-  for (auto& row : rd.query(std::string(kCategorySelect) + " ORDER BY sort, code"))
-    cfg->categories.push_back(category_row(row));
-  for (auto& row : rd.query(kSlaSelect)) {
-    auto s = sla_row(row);
-    cfg->slas[s.type] = s;
-  }
-  cfg->prepare_keywords();
-  std::lock_guard lk(mu);
-  if (cache.size() > 32) cache.clear();
-  cache[token] = cfg;
-  return cfg;
+  return configs().get(rd, [](Reader& r) {
+    Config cfg;
+    for (auto& row : r.query(std::string(kCategorySelect) + " ORDER BY sort, code"))
+      cfg.categories.push_back(category_row(row));
+    for (auto& row : r.query(kSlaSelect)) {
+      auto s = sla_row(row);
+      cfg.slas[s.type] = s;
+    }
+    cfg.prepare_keywords();
+    return cfg;
+  });
 }
 
-void config_changed(Tx& tx) {
-  tx.exec(
-      "INSERT INTO settings(key, value, updated_at) VALUES ('cases.config', ?, ?) ON CONFLICT (key) DO UPDATE "
-      "SET value = excluded.value, updated_at = excluded.updated_at",
-      {std::to_string(new_id()), now_ms()});
-}
+void config_changed(Tx& tx) { configs().changed(tx); }
 
-// ---- SLA clock ----
-// The current period's clock starts at the receipt, or at the latest reopening (重办): the
-// receipt time itself never moves.
-int64_t clock_start(const Case& c) { return c.reopened_at.value_or(c.received_at); }
-int64_t warn_point(const Case& c, const Sla& s, const calendar::Calendar& cal) {
-  int64_t span = cal.working_ms(clock_start(c), c.deadline_at);
-  return cal.add_working_ms(clock_start(c), static_cast<int64_t>(std::llround(s.warn_ratio * span)));
-}
-// Deadline (自受理之日起 N 个工作日: the end of the Nth working day after the day the period
-// began), warning point and supervision point of the current period.
+// ---- SLA clock (workflow::Clock; the case's limit and ladder in cases/workflow.cpp) ----
+// A new period (intake, reopening, a changed limit): deadline, warning and supervision points.
 void schedule_period(Case& c, const Sla& s, const calendar::Calendar& cal) {
-  c.deadline_at = cal.deadline_after(clock_start(c), c.sla_days);
-  c.warn_at = warn_point(c, s, cal);
-  c.supervise_at = cal.deadline_after(c.deadline_at, s.bureau_after_days);
+  auto k = clock_of(c);
+  k.schedule(limit_of(c, s), cal);
+  put_clock(c, k);
 }
-int level_at(const Case& c, int64_t now) {
-  return now >= c.supervise_at ? 3 : now >= c.deadline_at ? 2 : now >= c.warn_at ? 1 : 0;
-}
-void set_next_check(Case& c) {
-  c.next_check_at.reset();
-  if (!is_open(c.status) || c.paused_at) return;
-  if (c.level == 0)
-    c.next_check_at = c.warn_at;
-  else if (c.level == 1)
-    c.next_check_at = c.deadline_at;
-  else if (c.level == 2)
-    c.next_check_at = c.supervise_at;
-}
+void set_next_check(Case& c) { c.next_check_at = clock_of(c).next_check(is_open(c.status)); }
 
 std::string generate_tracking_code() {
   static const char kAlphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";  // no 0/O, 1/I
@@ -672,7 +620,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
   c.received_at = now;
   Sla s = cfg->sla(c.type);
   c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
-  schedule_period(c, s, cfg->cal);
+  schedule_period(c, s, workflow::load_calendar(tx));
   c.level = 0;
   set_next_check(c);
   c.created_at = c.updated_at = now;
@@ -783,30 +731,32 @@ std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
   auto add = [&](bool ok, const char* name) {
     if (ok) out.push_back(name);
   };
-  bool handle = who.may("case.handle", c.owner_path), dispatch = who.may("case.dispatch", c.owner_path);
-  bool running = c.status == "pending" || c.status == "processing";
+  // The state machine's permission on the owning unit and its state, then the case's own guards.
+  auto can = [&](const char* action) {
+    auto& t = machine().transition(action);
+    return who.may(t.perm, c.owner_path) && machine().allows(action, c.status);
+  };
   bool moving = c.transfer_to_node_id != 0;
-  bool open_ = is_open(c.status);
-  add(handle && c.status == "pending" && !moving, "accept");
+  add(can("accept") && !moving, "accept");
   add(moving && who.may("case.handle", c.transfer_to_path), "transfer_accept");
   add(moving && who.may("case.handle", c.transfer_to_path), "transfer_decline");
-  add(dispatch && open_, "assign");
-  add(dispatch && running && !moving, "transfer");
-  add(handle && running && !moving && (c.prev_owner_node_id || parent_of(c.owner_path)), "return");
-  add(dispatch && open_, "reject");
-  add(handle && c.status == "processing", "pause");
-  add(handle && c.status == "waiting", "resume");
-  add(handle && running && !c.ext_days && now_ms() < c.deadline_at, "extension");
+  add(can("assign"), "assign");
+  add(can("transfer") && !moving, "transfer");
+  add(can("return") && !moving && (c.prev_owner_node_id || parent_of(c.owner_path)), "return");
+  add(can("reject"), "reject");
+  add(can("pause"), "pause");
+  add(can("resume"), "resume");
+  add(can("extension_request") && !c.ext_days && now_ms() < c.deadline_at, "extension");
   auto above = parent_path(c.owner_path);
   add(c.ext_days && (above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)) &&
           !(who.actor.user_id && who.actor.user_id == c.ext_by),
       "extension_decide");
-  add(handle && running && !moving, "reply");
-  add(handle && c.status == "replied", "callback");
+  add(can("reply") && !moving, "reply");
+  add(can("callback"), "callback");
   bool needs_callback = config_of(db_)->sla(c.type).needs_callback;
-  add(handle && (c.status == "replied" || (running && !moving && !needs_callback)), "close");
-  add(dispatch && open_ && !moving, "merge");
-  add(who.may("case.supervise", c.owner_path) && open_, "supervise");
+  add(can("close") && (c.status == "replied" || (!moving && !needs_callback)), "close");
+  add(can("merge") && !moving, "merge");
+  add(can("supervise"), "supervise");
   add(may_annotate(who, c), "note");
   return out;
 }
@@ -1076,11 +1026,10 @@ namespace {
 void need(const Who& who, const char* perm, const std::string& path) {
   if (!who.may(perm, path)) throw forbidden(fmt::format("you may not do this on this case ({})", perm));
 }
-void need_status(const Case& c, std::initializer_list<const char*> allowed) {
-  for (auto s : allowed)
-    if (c.status == s) return;
-  throw conflict("invalid_state", fmt::format("the case is {}（{}）; this action is not possible now", c.status,
-                                              zh(statuses(), c.status)));
+// An action of the case's state machine (cases/workflow.cpp): its permission on `path`, then
+// the state.
+void take(const Who& who, const char* action, const Case& c, const std::string& path) {
+  machine().check(action, c.status, [&](const std::string& perm) { return who.may(perm, path); });
 }
 void need_no_transfer(const Case& c) {
   if (c.transfer_to_node_id) throw conflict("transfer_pending", "a transfer of this case is waiting for an answer");
@@ -1089,8 +1038,7 @@ void need_no_transfer(const Case& c) {
 
 Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_dept) {
   return mutate(who, id, "accept", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"pending"});
+    take(who, "accept", c, c.owner_path);
     need_no_transfer(c);
     c.status = "processing";
     if (!c.assignee_id) c.assignee_id = who.actor.user_id;
@@ -1098,8 +1046,8 @@ Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_d
       Sla s = sla(tx, c.type);
       c.multi_dept = *multi_dept;
       c.sla_days = c.multi_dept ? s.multi_days : s.reply_days;
-      schedule_period(c, s, load_calendar(tx));
-      c.level = std::min(c.level, level_at(c, now_ms()));
+      schedule_period(c, s, workflow::load_calendar(tx));
+      c.level = std::min(c.level, clock_of(c).level_at(now_ms()));
     }
     ch.note = "已受理";
     ch.is_public = true;
@@ -1113,8 +1061,7 @@ std::vector<std::string> CaseService::assignee_perms(const Case& c) {
 
 Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
   return mutate(who, id, "assign", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.dispatch", c.owner_path);
-    if (!is_open(c.status)) need_status(c, {"pending", "processing", "waiting"});
+    take(who, "assign", c, c.owner_path);
     auto r = tx.query(
         "SELECT g.role, n.path, u.display_name FROM role_grants g JOIN org_nodes n ON n.id = g.node_id "
         "JOIN users u ON u.id = g.user_id WHERE g.user_id = ? AND u.active = 1",
@@ -1135,10 +1082,9 @@ Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
 }
 
 Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const std::string& note) {
-  text(note, "note", 1000, false);
+  machine().check_note("transfer", note);
   return mutate(who, id, "transfer", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.dispatch", c.owner_path);
-    need_status(c, {"pending", "processing"});
+    take(who, "transfer", c, c.owner_path);
     need_no_transfer(c);
     auto to = node_info(tx, to_node_id);
     if (!to) throw invalid("to_node_id", "the target node does not exist");
@@ -1184,7 +1130,7 @@ Case CaseService::accept_transfer(const Who& who, int64_t id) {
 }
 
 Case CaseService::decline_transfer(const Who& who, int64_t id, const std::string& reason) {
-  text(reason, "reason", 1000, true);
+  machine().check_note("transfer_decline", reason);
   return mutate(who, id, "transfer_decline", [&](Tx& tx, Case& c, Change& ch) {
     if (!c.transfer_to_node_id) throw conflict("no_transfer", "there is no transfer to decline");
     need(who, "case.handle", c.transfer_to_path);
@@ -1198,10 +1144,9 @@ Case CaseService::decline_transfer(const Who& who, int64_t id, const std::string
 }
 
 Case CaseService::send_back(const Who& who, int64_t id, const std::string& reason) {
-  text(reason, "reason", 1000, true);
+  machine().check_note("return", reason);
   return mutate(who, id, "return", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"pending", "processing"});
+    take(who, "return", c, c.owner_path);
     need_no_transfer(c);
     int64_t back = c.prev_owner_node_id ? c.prev_owner_node_id : parent_of(c.owner_path);
     if (!back) throw conflict("nowhere_to_return", "there is no unit above to return this case to");
@@ -1221,8 +1166,7 @@ Case CaseService::send_back(const Who& who, int64_t id, const std::string& reaso
 Case CaseService::merge(const Who& who, int64_t id, int64_t into_id) {
   if (id == into_id) throw invalid("into_id", "a case cannot be merged into itself");
   return mutate(who, id, "merge", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.dispatch", c.owner_path);
-    need_status(c, {"pending", "processing", "waiting"});
+    take(who, "merge", c, c.owner_path);
     need_no_transfer(c);
     auto target = load_for_update(tx, into_id);
     if (!target || !visible(who, *target)) throw invalid("into_id", "the target case does not exist");
@@ -1242,10 +1186,9 @@ Case CaseService::merge(const Who& who, int64_t id, int64_t into_id) {
 }
 
 Case CaseService::reject(const Who& who, int64_t id, const std::string& reason) {
-  text(reason, "reason", 1000, true);
+  machine().check_note("reject", reason);
   return mutate(who, id, "reject", [&](Tx&, Case& c, Change& ch) {
-    need(who, "case.dispatch", c.owner_path);
-    need_status(c, {"pending", "processing", "waiting"});
+    take(who, "reject", c, c.owner_path);
     c.status = "rejected";
     c.transfer_to_node_id = 0;
     c.transfer_to_path.clear();
@@ -1256,12 +1199,13 @@ Case CaseService::reject(const Who& who, int64_t id, const std::string& reason) 
 }
 
 Case CaseService::pause(const Who& who, int64_t id, const std::string& reason) {
-  text(reason, "reason", 1000, true);
+  machine().check_note("pause", reason);
   return mutate(who, id, "pause", [&](Tx&, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"processing"});
+    take(who, "pause", c, c.owner_path);
     c.status = "waiting";
-    c.paused_at = now_ms();
+    auto k = clock_of(c);
+    k.pause(now_ms());
+    put_clock(c, k);
     ch.note = "暂停计时，等待补充材料：" + reason;
     ch.is_public = true;
   });
@@ -1269,36 +1213,30 @@ Case CaseService::pause(const Who& who, int64_t id, const std::string& reason) {
 
 Case CaseService::resume(const Who& who, int64_t id) {
   return mutate(who, id, "resume", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"waiting"});
-    auto cal = load_calendar(tx);
+    take(who, "resume", c, c.owner_path);
+    auto cal = workflow::load_calendar(tx);
     int64_t now = now_ms();
+    auto k = clock_of(c);
     // Deadlines in working days move by the counting working days the pause touched (see
     // Calendar::extend_for_pause): not the day the period began, nor a day an earlier pause of
     // this period already took (the day it was resumed).
-    calendar::Day first = calendar::day_of(clock_start(c)) + 1;
+    calendar::Day first = calendar::day_of(k.started_at) + 1;
     auto last = store::scalar_i64(tx.query(
-        "SELECT MAX(at) FROM case_events WHERE case_id = ? AND action = 'resume' AND at > ?", {c.id, clock_start(c)}));
+        "SELECT MAX(at) FROM case_events WHERE case_id = ? AND action = 'resume' AND at > ?", {c.id, k.started_at}));
     if (last && *last > 0) first = std::max(first, calendar::day_of(*last - 1) + 1);
-    c.deadline_at = cal.extend_for_pause(c.deadline_at, *c.paused_at, now, first);
-    c.supervise_at = cal.extend_for_pause(c.supervise_at, *c.paused_at, now, first);
-    // The warning point is a share of the limit in working time: it keeps working-time
-    // arithmetic (the clock did not run meanwhile), never past the deadline.
-    c.warn_at = std::min(cal.add_working_ms(c.warn_at, cal.working_ms(*c.paused_at, now)), c.deadline_at);
-    c.paused_at.reset();
     c.status = "processing";
-    c.level = std::min(c.level, level_at(c, now));
+    k.resume(now, first, cal);
+    put_clock(c, k);
     ch.note = "恢复办理";
     ch.is_public = true;
   });
 }
 
 Case CaseService::request_extension(const Who& who, int64_t id, int days, const std::string& reason) {
-  text(reason, "reason", 1000, true);
+  machine().check_note("extension_request", reason);
   if (days < 1 || days > 30) throw invalid("days", "an extension is 1 to 30 working days");
   return mutate(who, id, "extension_request", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"pending", "processing"});
+    take(who, "extension_request", c, c.owner_path);
     if (c.ext_days) throw conflict("extension_pending", "an extension request is already waiting for approval");
     if (now_ms() >= c.deadline_at)
       throw conflict("past_deadline", "an extension must be requested before the deadline");
@@ -1312,7 +1250,7 @@ Case CaseService::request_extension(const Who& who, int64_t id, int days, const 
 }
 
 Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, const std::string& note) {
-  text(note, "note", 1000, false);
+  machine().check_note("extension_decide", note);
   return mutate(who, id, approve ? "extension_approve" : "extension_deny", [&](Tx& tx, Case& c, Change& ch) {
     if (!c.ext_days) throw conflict("no_extension", "there is no extension request");
     // Decided one level up: dispatchers above the owning node (the bureau for a root owner).
@@ -1325,13 +1263,10 @@ Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, con
     c.ext_reason.clear();
     c.ext_by = 0;
     if (approve) {
-      auto cal = load_calendar(tx);
-      Sla s = sla(tx, c.type);
-      c.deadline_at = cal.deadline_after(c.deadline_at, days);
-      c.warn_at = warn_point(c, s, cal);
-      c.supervise_at = cal.deadline_after(c.deadline_at, s.bureau_after_days);
+      auto k = clock_of(c);
+      k.extend(days, limit_of(c, sla(tx, c.type)), workflow::load_calendar(tx), now_ms());
+      put_clock(c, k);
       c.extended_days += days;
-      c.level = std::min(c.level, level_at(c, now_ms()));
       ch.note = fmt::format("同意延期 {} 个工作日", days) + (note.empty() ? "" : "：" + note);
       ch.is_public = true;
     } else {
@@ -1372,11 +1307,10 @@ void CaseService::record_finding(Tx& tx, Case& c, const ReplyInput& in) {
 }
 
 Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
-  text(in.reply, "reply", 5000, true);
+  machine().check_note("reply", in.reply);
   text(in.measures, "measures", 2000, false);
   return mutate(who, id, "reply", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
-    need_status(c, {"pending", "processing"});
+    take(who, "reply", c, c.owner_path);
     need_no_transfer(c);
     if (in.outcome.empty() && types_need_outcome(c.type))
       throw invalid("outcome", "the finding (属实 / 部分属实 / 不属实) is required");
@@ -1427,7 +1361,7 @@ void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result
   auto all = codes(callback_results());
   if (std::find(all.begin(), all.end(), result) == all.end())
     throw invalid("result", "result must be satisfied, basically_satisfied or unsatisfied");
-  need_status(c, {"replied"});
+  if (!machine().allows("callback", c.status)) machine().refuse(c.status);
   int64_t now = now_ms();
   c.callback_result = result;
   c.callback_at = now;
@@ -1443,7 +1377,7 @@ void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result
   c.reopened_at = now;
   c.replied_at.reset();
   c.late = false;
-  schedule_period(c, s, load_calendar(tx));
+  schedule_period(c, s, workflow::load_calendar(tx));
   c.level = 0;
   add_event(tx, c.id, who.actor, who.name, "reopen", c.status, c.owner_node_id,
             fmt::format("重新办理，答复期限 {}", calendar::format_date(calendar::day_of(c.deadline_at))), true);
@@ -1452,7 +1386,7 @@ void apply_callback(Tx& tx, CaseService& svc, Case& c, const std::string& result
 }  // namespace
 
 Case CaseService::callback(const Who& who, int64_t id, const std::string& result, const std::string& note) {
-  text(note, "note", 1000, false);
+  machine().check_note("callback", note);
   return mutate(who, id, "callback", [&](Tx& tx, Case& c, Change& ch) {
     need(who, "case.handle", c.owner_path);
     apply_callback(tx, *this, c, result, note, ch.note, who);
@@ -1474,10 +1408,10 @@ Case CaseService::public_callback(const std::string& code, const std::string& ph
 }
 
 Case CaseService::close(const Who& who, int64_t id, const std::string& note, const ReplyInput& finding) {
-  text(note, "note", 2000, true);
+  machine().check_note("close", note);
   text(finding.measures, "measures", 2000, false);
   return mutate(who, id, "close", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.handle", c.owner_path);
+    take(who, "close", c, c.owner_path);
     if (c.status == "pending" || c.status == "processing") {
       // Praise, suggestions and questions may be closed without a reply-and-callback round.
       if (sla(tx, c.type).needs_callback)
@@ -1491,8 +1425,6 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note, con
         c.first_replied_at = c.replied_at;
         c.first_late = c.late;
       }
-    } else {
-      need_status(c, {"replied"});
     }
     // The finding may be completed (or corrected) on closing.
     if (!finding.outcome.empty()) c.outcome = finding.outcome;
@@ -1506,18 +1438,16 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note, con
 }
 
 Case CaseService::supervise(const Who& who, int64_t id, const std::string& note, std::optional<int> days) {
-  text(note, "note", 1000, true);
+  machine().check_note("supervise", note);
   if (days && (*days < 0 || *days > 60)) throw invalid("days", "a supervision deadline is 0 to 60 working days");
   return mutate(who, id, "supervise", [&](Tx& tx, Case& c, Change& ch) {
-    need(who, "case.supervise", c.owner_path);
-    need_status(c, {"pending", "processing", "waiting"});
+    take(who, "supervise", c, c.owner_path);
     c.level = 3;
     ch.note = "督办：" + note;
     if (days) {
-      auto cal = load_calendar(tx);
-      c.deadline_at = cal.deadline_after(now_ms(), *days);
-      c.warn_at = std::min(c.warn_at, c.deadline_at);
-      c.supervise_at = std::min(c.supervise_at, c.deadline_at);
+      auto k = clock_of(c);
+      k.set_deadline(now_ms(), *days, workflow::load_calendar(tx));
+      put_clock(c, k);
       ch.note += fmt::format("（督办期限：{} 前办结）", calendar::format_date(calendar::day_of(c.deadline_at)));
     }
     notify(tx, c.owner_node_id, "case.supervise", "督办通知", note, c.id);
@@ -1526,7 +1456,7 @@ Case CaseService::supervise(const Who& who, int64_t id, const std::string& note,
 }
 
 Case CaseService::add_note(const Who& who, int64_t id, const std::string& note) {
-  text(note, "note", 2000, true);
+  machine().check_note("note", note);
   return mutate(who, id, "note", [&](Tx&, Case& c, Change& ch) {
     if (!may_annotate(who, c)) throw forbidden("you may not add notes to this case");
     ch.note = note;
@@ -1600,38 +1530,20 @@ int CaseService::run_escalations(int64_t now) {
       batch = static_cast<int>(r.size());
       for (auto& row : r) {
         Case c = from_row(row);
-        int target = level_at(c, now);
-        if (!is_open(c.status) || c.paused_at || target <= c.level) {
+        auto k = clock_of(c);
+        if (!is_open(c.status) || c.paused_at || k.level_at(now) <= c.level) {
           set_next_check(c);  // stale schedule: just move it on
           if (!c.next_check_at || *c.next_check_at <= now) c.next_check_at.reset();
           save_case(tx, c);
           continue;
         }
         std::string before = fmt::format("{}|{}|{}", c.status, c.owner_node_id, c.level);
-        for (int lv = c.level + 1; lv <= target; ++lv) {
-          int64_t to = c.owner_node_id;
-          std::string title;
-          if (lv == 1) {
-            title = "临期预警";
-          } else if (lv == 2) {
-            to = c.unit_id;
-            title = "案件已逾期";
-            if (c.owner_node_id != c.unit_id)
-              notify(tx, c.owner_node_id, "case.overdue", title, c.tracking_code, c.id, false);
-          } else {
-            int64_t above = parent_of(path_upto(c.node_path, c.unit_id));
-            to = above ? above : c.unit_id;
-            title = "逾期督办";
-          }
-          notify(tx, to,
-                 lv == 1   ? "case.warning"
-                 : lv == 2 ? "case.overdue"
-                           : "case.supervise",
-                 title, fmt::format("{}（{}）", zh(types(), c.type), c.tracking_code), c.id);
-          add_event(tx, c.id, sys, "系统", "escalate", c.status, to, title, false);
-          ++steps;
-        }
-        c.level = target;
+        workflow::Parties parties{c.owner_node_id, c.unit_id, parent_of(path_upto(c.node_path, c.unit_id))};
+        auto fired = workflow::climb(tx, ladder(), k, parties, now, fmt::format("{}（{}）", zh(types(), c.type), c.tracking_code),
+                                     c.tracking_code, fmt::format("/cases/{}", c.id));
+        for (auto& step : fired) add_event(tx, c.id, sys, "系统", "escalate", c.status, step.to, step.rung->title, false);
+        steps += static_cast<int>(fired.size());
+        put_clock(c, k);
         c.updated_at = now_ms();
         set_next_check(c);
         save_case(tx, c);
@@ -1726,55 +1638,6 @@ Sla CaseService::save_sla(const audit::Actor& who, const Sla& s) {
                                out.multi_days, out.warn_ratio * 100, out.bureau_after_days)});
   });
   return out;
-}
-
-// ======================= calendar in the database =======================
-
-calendar::Calendar load_calendar(Tx& tx) { return config_of(tx)->cal; }
-calendar::Calendar load_calendar(store::Db& db) { return config_of(db)->cal; }
-
-void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day, std::optional<bool> workday,
-                      const std::string& name) {
-  text(name, "name", 50, false);
-  auto date = calendar::format_date(day);
-  db.write([&](Tx& tx) {
-    if (workday) {
-      tx.exec(
-          "INSERT INTO calendar_days(day, workday, name, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO "
-          "UPDATE SET workday = excluded.workday, name = excluded.name, updated_at = excluded.updated_at",
-          {date, int64_t{*workday}, name, now_ms()});
-    } else {
-      tx.exec("DELETE FROM calendar_days WHERE day = ?", {date});
-    }
-    config_changed(tx);
-    audit::record(tx, who,
-                  {"calendar.set", "calendar_day", 0, 0, "", "", "",
-                   date + ": " +
-                       (!workday   ? std::string("恢复默认")
-                        : *workday ? "调休上班 " + name
-                                   : "放假 " + name)});
-  });
-}
-
-int import_calendar(store::Db& db, const audit::Actor& who, const std::string& json_text) {
-  auto file = calendar::parse_import(json_text);
-  const auto& years = file.years;
-  db.write([&](Tx& tx) {
-    for (int y : years)
-      tx.exec("DELETE FROM calendar_days WHERE day >= ? AND day <= ?",
-              {fmt::format("{}-01-01", y), fmt::format("{}-12-31", y)});
-    int64_t now = now_ms();
-    std::vector<Params> ins;
-    for (auto& d : file.days) ins.push_back({calendar::format_date(d.day), int64_t{d.workday}, d.name, now});
-    if (!ins.empty()) tx.insert_rows("calendar_days", {"day", "workday", "name", "updated_at"}, ins);
-    std::string ys;
-    for (int y : years) ys += (ys.empty() ? "" : ",") + std::to_string(y);
-    config_changed(tx);
-    audit::record(
-        tx, who,
-        {"calendar.import", "calendar_day", 0, 0, "", "", "", fmt::format("{} 年：{} 天", ys, file.days.size())});
-  });
-  return static_cast<int>(file.days.size());
 }
 
 }  // namespace manyi::cases
