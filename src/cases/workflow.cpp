@@ -71,4 +71,12 @@ void put_clock(Case& c, const workflow::Clock& k) {
   c.next_check_at = k.next_check(is_open(c.status));
 }
 
+void schedule_period(Case& c, const Sla& s, const calendar::Calendar& cal) {
+  auto k = clock_of(c);
+  k.schedule(limit_of(c, s), cal);
+  put_clock(c, k);
+}
+
+void set_next_check(Case& c) { c.next_check_at = clock_of(c).next_check(is_open(c.status)); }
+
 }  // namespace manyi::cases

@@ -26,5 +26,9 @@ workflow::Limit limit_of(const Case& c, const Sla& s);
 workflow::Clock clock_of(const Case& c);
 // Writes a clock back into the case, and when the escalation scan must look again.
 void put_clock(Case& c, const workflow::Clock& k);
+// A new period (intake, reopening, a changed limit): deadline, warning and supervision points.
+void schedule_period(Case& c, const Sla& s, const calendar::Calendar& cal);
+// When the escalation scan must look at the case again (none while closed or paused).
+void set_next_check(Case& c);
 
 }  // namespace manyi::cases
