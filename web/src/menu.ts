@@ -27,11 +27,11 @@ export const menu: MenuItem[] = [
   { path: '/users', title: 'menu.users', icon: UserFilled, permission: 'user.read', component: () => import('./modules/org/views/UsersView.vue') },
   { path: '/audit', title: 'menu.audit', icon: Document, permission: 'audit.read', component: () => import('./modules/audit/views/AuditView.vue') },
   // 投诉管理 (complaints and cases)
-  { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseInboxView.vue') },
-  { path: '/cases/:id', title: 'cases.menu.detail', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', hidden: true, component: () => import('./views/cases/CaseDetailView.vue') },
-  { path: '/case-entry', title: 'cases.menu.entry', icon: PhoneFilled, permission: 'case.register', group: 'cases.menu.group', component: () => import('./views/cases/HotlineEntryView.vue') },
-  { path: '/case-stats', title: 'cases.menu.stats', icon: DataAnalysis, permission: 'case.read', group: 'cases.menu.group', component: () => import('./views/cases/CaseStatsView.vue') },
-  { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./views/cases/CaseSettingsView.vue') },
+  { path: '/cases', title: 'cases.menu.inbox', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', component: () => import('./modules/cases/views/CaseInboxView.vue') },
+  { path: '/cases/:id', title: 'cases.menu.detail', icon: Tickets, permission: 'case.read', group: 'cases.menu.group', hidden: true, component: () => import('./modules/cases/views/CaseDetailView.vue') },
+  { path: '/case-entry', title: 'cases.menu.entry', icon: PhoneFilled, permission: 'case.register', group: 'cases.menu.group', component: () => import('./modules/cases/views/HotlineEntryView.vue') },
+  { path: '/case-stats', title: 'cases.menu.stats', icon: DataAnalysis, permission: 'case.read', group: 'cases.menu.group', component: () => import('./modules/cases/views/CaseStatsView.vue') },
+  { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./modules/cases/views/CaseSettingsView.vue') },
   { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./modules/calendar/views/CalendarView.vue') },
   // 满意度 (satisfaction)
   { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatDashboardView.vue') },

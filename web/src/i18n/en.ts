@@ -1,5 +1,5 @@
 // English. Keys must match zh-CN.ts one to one (see i18n.test.ts).
-import cases from './cases.en'
+import cases from '../modules/cases/i18n.en'
 import sat from './satisfaction.en'
 import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const H5 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../h5')
+const H5 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../h5')
 const pages = ['complaint.html', 'track.html']
 
 function script(html: string): string {

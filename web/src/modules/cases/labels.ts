@@ -1,6 +1,6 @@
 // Names of case vocabulary in the current language; codes the console does not know yet
 // fall back on the Chinese name the server sent, then on the code.
-import { i18n } from '../i18n'
+import { i18n } from '../../i18n'
 
 function label(group: string, code: string | null | undefined, serverName?: string): string {
   if (!code) return ''

@@ -1,6 +1,6 @@
 // The cases API as the console uses it: types of the JSON the server sends, the vocabulary
 // (type, state, channel, outcome codes) and which workflow actions a user may take.
-import type { Page } from '../api'
+import type { Page } from '../../api'
 
 export const CASE_TYPES = ['complaint', 'bad_review', 'report', 'suggestion', 'praise', 'consultation', 'hotline', 'adverse_event'] as const
 export const PUBLIC_TYPES = ['complaint', 'suggestion', 'praise', 'report', 'consultation'] as const
@@ -140,6 +140,20 @@ export interface Category {
   sort: number
   active: boolean
   parent?: string | null
+}
+
+/** A code of the server's vocabularies with its names. */
+export interface Vocab {
+  code: string
+  name: string
+  name_en?: string
+}
+/** GET /api/v1/cases/categories: the categories and the vocabularies. */
+export interface CategoriesAnswer {
+  items: Category[]
+  types?: Vocab[]
+  channels?: Vocab[]
+  statuses?: Vocab[]
 }
 
 export interface Sla {
@@ -302,3 +316,29 @@ export function asTrackingCode(s: string): string | null {
   const norm = s.replace(/[\s-]/g, '').toUpperCase()
   return /^[A-Z0-9]{10}$/.test(norm) ? norm : null
 }
+
+/** GET /api/v1/case-reports/counts: open cases per inbox tab. */
+export interface CaseCounts {
+  mine: number
+  unit: number
+  due_soon: number
+  overdue: number
+  supervised: number
+}
+
+/** The complainant's contact, revealed on request (audited). */
+export interface CaseContact {
+  name: string
+  phone: string
+}
+
+/** POST /api/v1/cases/suggest-category: the category the words point to. */
+export interface CategorySuggestion {
+  category: string
+  category_name?: string
+  matched?: string[]
+  keywords?: string[]
+}
+
+/** The editable part of an SLA row (PUT /api/v1/cases/sla/{type}). */
+export type SlaChange = Pick<Sla, 'reply_days' | 'multi_days' | 'warn_ratio' | 'bureau_after_days' | 'needs_callback'>

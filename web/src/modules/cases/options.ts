@@ -1,20 +1,8 @@
 // Case categories and vocabularies from GET /api/v1/cases/categories, loaded once.
 import { reactive } from 'vue'
-import { api } from '../api'
-import { currentLang } from '../i18n'
-import type { Category } from './model'
-
-interface Vocab {
-  code: string
-  name: string
-  name_en?: string
-}
-interface CategoriesAnswer {
-  items: Category[]
-  types?: Vocab[]
-  channels?: Vocab[]
-  statuses?: Vocab[]
-}
+import { currentLang } from '../../i18n'
+import { getCategories } from './api'
+import type { Category, Vocab } from './model'
 
 export const caseOptions = reactive({
   categories: [] as Category[],
@@ -25,8 +13,7 @@ export const caseOptions = reactive({
 let pending: Promise<void> | null = null
 export function loadCaseOptions(force = false): Promise<void> {
   if (pending && !force) return pending
-  pending = api
-    .get<CategoriesAnswer>('/api/v1/cases/categories')
+  pending = getCategories()
     .then((r) => {
       caseOptions.categories = r.items ?? []
       caseOptions.statuses = r.statuses ?? []
