@@ -40,8 +40,8 @@ export const menu: MenuItem[] = [
   { path: '/sat-points', title: 'sat.menu.points', icon: Postcard, permission: 'point.write', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatPointsView.vue') },
   { path: '/sat-templates', title: 'sat.menu.templates', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatTemplatesView.vue') },
   { path: '/sat-templates/:id', title: 'sat.menu.templateEdit', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatTemplateEditView.vue') },
-  { path: '/sat-followups', title: 'sat.menu.followups', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatFollowupView.vue') },
-  { path: '/sat-followups/:id', title: 'sat.menu.followupCall', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatFollowupCallView.vue') },
+  { path: '/sat-followups', title: 'sat.menu.followups', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./modules/followup/views/FollowupView.vue') },
+  { path: '/sat-followups/:id', title: 'sat.menu.followupCall', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', hidden: true, component: () => import('./modules/followup/views/FollowupCallView.vue') },
   { path: '/sat-entry', title: 'sat.menu.entry', icon: EditPen, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatEntryView.vue') },
 ]
 

@@ -3,11 +3,13 @@ import cases from '../modules/cases/i18n.en'
 import sat from './satisfaction.en'
 import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'
+import followup from '../modules/followup/i18n.en'
 export default {
   cases,
   sat,
   calendar,
   imports,
+  followup,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

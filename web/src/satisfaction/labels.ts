@@ -13,6 +13,4 @@ export const channelLabel = (c: string | null | undefined, fallback?: string) =>
 export const statusLabel = (s: string | null | undefined, fallback?: string) => label('status', s, fallback)
 export const flagLabel = (f: string | null | undefined) => label('flag', f)
 export const flagHelp = (f: string | null | undefined) => label('flagHelp', f, '')
-export const followupStatusLabel = (s: string | null | undefined, fallback?: string) => label('followupStatus', s, fallback)
-export const outcomeLabel = (s: string | null | undefined) => label('outcome', s)
 export const itemTypeLabel = (s: string | null | undefined) => label('editor.type', s)

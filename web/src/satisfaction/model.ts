@@ -259,28 +259,6 @@ export interface FormTemplateDetail extends FormTemplate {
   versions: FormVersionInfo[]
 }
 
-export interface FollowupTask {
-  id: string
-  unit_id: string
-  unit_name: string
-  node_id: string
-  node_name: string
-  node_code: string
-  name: string
-  phone: string
-  discharge_date: string
-  due_date: string
-  /** 应访日期: the due date, or the day of the latest 预约回访时间 */
-  call_date: string
-  callback_at: number | null
-  status: string
-  status_label: string
-  attempts: number
-  rating_id: string | null
-  note: string
-  handled_at: number | null
-}
-
 export interface PublicSurvey {
   name: string
   overall_label: string
@@ -290,45 +268,6 @@ export interface PublicSurvey {
     title: string
     items: { id: string; type: ItemType; label: string; required?: boolean; dimension?: string; options?: Option[]; max_select?: number; max_length?: number; min?: number; max?: number }[]
   }[]
-}
-
-export interface CallScreen extends FollowupTask {
-  patient_name: string
-  patient_phone: string
-  script: string
-  point_id: string
-  survey: PublicSurvey
-  /** The outcomes the caller may record now (unreachable after unreachable_after failed calls). */
-  outcomes: { code: string; label: string }[]
-  unreachable_after: number
-  history: FollowupAttempt[]
-  earlier_ratings: { id: string; date: string; created_at: number; overall: number; channel: string; node_name: string; unit_name: string; comment: string; status: string; case_id: string | null }[]
-  earlier_cases: { id: string; tracking_code: string; type: string; type_name: string; status: string; status_name: string; received_at: number; node_name: string; summary: string }[]
-}
-
-export interface FollowupAttempt {
-  id: string
-  outcome: string
-  outcome_label: string
-  note: string
-  callback_at: number | null
-  rating_id: string | null
-  case_id: string | null
-  by: string
-  at: number
-}
-
-export interface FollowupRate {
-  node_id: string
-  name: string
-  due: number
-  contacted: number
-  reached: number
-  pending: number
-  unreachable: number
-  rate: number
-  target: number
-  met: boolean
 }
 
 
@@ -341,8 +280,6 @@ export const CHANNELS = [...PUBLIC_CHANNELS, ...CONSOLE_CHANNELS] as const
 export const STATUSES = ['valid', 'suspect', 'rejected'] as const
 export const FLAGS = ['duplicate', 'device_burst', 'net_burst', 'too_fast', 'no_timing', 'staff_device'] as const
 export const REVIEW_STATES = ['pending', 'accepted', 'rejected'] as const
-export const FOLLOWUP_STATUSES = ['pending', 'not_reached', 'reached', 'refused', 'unreachable'] as const
-export const OUTCOMES = ['reached', 'not_reached', 'refused'] as const
 export const ITEM_TYPES = ['rating', 'single', 'multi', 'text', 'number'] as const
 export type ItemType = (typeof ITEM_TYPES)[number]
 
