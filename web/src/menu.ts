@@ -34,15 +34,15 @@ export const menu: MenuItem[] = [
   { path: '/case-settings', title: 'cases.menu.settings', icon: SetUp, permission: 'case.settings', group: 'cases.menu.group', component: () => import('./modules/cases/views/CaseSettingsView.vue') },
   { path: '/case-calendar', title: 'cases.menu.calendar', icon: Calendar, permission: 'calendar.write', group: 'cases.menu.group', component: () => import('./modules/calendar/views/CalendarView.vue') },
   // 满意度 (satisfaction)
-  { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatDashboardView.vue') },
-  { path: '/sat-comments', title: 'sat.menu.comments', icon: ChatLineSquare, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatCommentsView.vue') },
-  { path: '/sat-reviews', title: 'sat.menu.reviews', icon: WarningFilled, permission: 'rating.review', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatReviewView.vue') },
-  { path: '/sat-points', title: 'sat.menu.points', icon: Postcard, permission: 'point.write', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatPointsView.vue') },
+  { path: '/satisfaction', title: 'sat.menu.dashboard', icon: DataLine, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatDashboardView.vue') },
+  { path: '/sat-comments', title: 'sat.menu.comments', icon: ChatLineSquare, permission: 'rating.read', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatCommentsView.vue') },
+  { path: '/sat-reviews', title: 'sat.menu.reviews', icon: WarningFilled, permission: 'rating.review', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatReviewView.vue') },
+  { path: '/sat-points', title: 'sat.menu.points', icon: Postcard, permission: 'point.write', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatPointsView.vue') },
   { path: '/sat-templates', title: 'sat.menu.templates', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatTemplatesView.vue') },
   { path: '/sat-templates/:id', title: 'sat.menu.templateEdit', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatTemplateEditView.vue') },
   { path: '/sat-followups', title: 'sat.menu.followups', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./modules/followup/views/FollowupView.vue') },
   { path: '/sat-followups/:id', title: 'sat.menu.followupCall', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', hidden: true, component: () => import('./modules/followup/views/FollowupCallView.vue') },
-  { path: '/sat-entry', title: 'sat.menu.entry', icon: EditPen, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatEntryView.vue') },
+  { path: '/sat-entry', title: 'sat.menu.entry', icon: EditPen, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatEntryView.vue') },
 ]
 
 export function visibleMenu(permissions: readonly string[] | null | undefined, items: MenuItem[] = menu): MenuItem[] {

@@ -1,5 +1,5 @@
 // Follow-up (出院回访) tasks, the call screen, the follow-up rate, and the rules the pages show.
-import type { PublicSurvey } from '../../satisfaction/model'
+import type { PublicSurvey } from '../satisfaction/model'
 
 /** A task's states; open = pending or not_reached. */
 export const FOLLOWUP_STATUSES = ['pending', 'not_reached', 'reached', 'refused', 'unreachable'] as const

@@ -3,7 +3,7 @@
 // from a staff member's browser are held for review (rule staff_device). If the browser
 // has no id yet, the console creates one in the same key, so a rating from this browser
 // afterwards carries the marked id.
-import { api } from '../api'
+import { markDevice } from './api'
 
 /** The localStorage key of the public rating page's device id (see web/h5/index.html). */
 export const DEVICE_KEY = 'manyi_device'
@@ -37,7 +37,7 @@ export async function markStaffDevice(): Promise<boolean> {
   const id = deviceId()
   if (!id) return false
   try {
-    await api.post('/api/v1/devices/mark', { device: id }, { noAuthRedirect: true })
+    await markDevice(id)
     return true
   } catch {
     return false

@@ -1,6 +1,6 @@
 // Names of the satisfaction vocabulary in the current language, falling back to the
 // label the server sent (or the code) for anything the console doesn't know yet.
-import { i18n } from '../i18n'
+import { i18n } from '../../i18n'
 
 function label(prefix: string, code: string | number | null | undefined, fallback?: string): string {
   if (code === null || code === undefined || code === '') return fallback ?? ''

@@ -619,3 +619,14 @@ export function unansweredRequired(sections: { items: { id: string; required?: b
 export function answerItemOfField(field: string | undefined): string | null {
   return field?.startsWith('answers.') ? field.slice('answers.'.length) || null : null
 }
+
+/** POST /api/v1/ratings (评价录入): the rating stored and the bad-review case it opened, if any. */
+export interface EnteredRating {
+  id: string
+  status: string
+  case_id: string | null
+  case_code: string | null
+}
+
+/** Counts per review state (pending, accepted, rejected). */
+export type ReviewCounts = Record<string, number>

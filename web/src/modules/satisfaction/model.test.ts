@@ -26,8 +26,8 @@ import {
   wilson,
   type Definition,
 } from './model'
-import zh from '../i18n/satisfaction.zh-CN'
-import en from '../i18n/satisfaction.en'
+import zh from './i18n.zh-CN'
+import en from './i18n.en'
 
 // 2025-03-31 20:30 UTC is already 2025-04-01 04:30 in Shanghai.
 const LATE_MARCH_UTC = Date.UTC(2025, 2, 31, 20, 30)
