@@ -11,9 +11,7 @@ void register_audit_routes(App& app) {
   app.router->add("GET", "/api/v1/audit", "audit.read", [&app](http::Ctx& c) {
     store::Params p;
     std::string where = "WHERE " + store::subtree_condition("n.path", c.scope_paths("audit.read"), p);
-    if (auto node = c.id_query("node")) {
-      c.require("audit.read", *node);
-      auto path = *c.authorizer().node_path(*node);
+    if (auto path = c.node_filter({"audit.read"}); !path.empty()) {
       where += " AND n.path >= ? AND n.path < ?";
       p.push_back(path);
       p.push_back(store::subtree_upper(path));

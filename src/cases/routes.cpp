@@ -272,13 +272,7 @@ void register_cases_routes(App& app) {
     cases::ListFilter f;
     f.read_scope = c.scope_paths("case.read");
     f.sensitive_scope = c.scope_paths("case.sensitive");
-    if (auto node = c.id_query("node")) {
-      auto p = c.authorizer().node_path(*node);
-      if (!p) throw invalid("node", "the node does not exist");
-      if (!c.can_path("case.read", *p) && !c.can_path("case.sensitive", *p))
-        throw forbidden("this belongs to a unit outside your scope");
-      f.node_path = *p;
-    }
+    f.node_path = c.node_filter({"case.read", "case.sensitive"});
     auto en = [&](const char* name, const std::vector<std::string>& allowed) {
       auto v = c.req.q(name);
       if (v && std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
@@ -322,13 +316,7 @@ void register_cases_routes(App& app) {
     return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}});
   });
   r.add("GET", "/api/v1/cases/stats", "case.read", [&](http::Ctx& c) {
-    std::string node_path;
-    if (auto node = c.id_query("node")) {
-      auto p = c.authorizer().node_path(*node);
-      if (!p) throw invalid("node", "the node does not exist");
-      c.require_path("case.read", *p);
-      node_path = *p;
-    }
+    std::string node_path = c.node_filter({"case.read"});
     auto s = svc.stats(c.scope_paths("case.read"), c.scope_paths("case.sensitive"), node_path);
     json by = json::object();
     for (auto& [k, v] : s.by_status) by[k] = v;

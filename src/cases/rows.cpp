@@ -7,6 +7,7 @@
 #include "cases/internal.hpp"
 #include "core/clock.hpp"
 #include "core/id.hpp"
+#include "org/service.hpp"
 #include "workflow/notice.hpp"
 
 namespace manyi::cases::detail {
@@ -257,18 +258,6 @@ void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string&
   workflow::post(tx, {node_id, kind, title, body, fmt::format("/cases/{}", case_id), outbound && kOutbound.count(kind) > 0});
 }
 
-std::vector<int64_t> path_ids(const std::string& path) {
-  std::vector<int64_t> out;
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) break;
-    out.push_back(parse_id(path.substr(i, j - i)));
-    i = j + 1;
-  }
-  return out;
-}
-
 // The path of an ancestor (a prefix of path ending at that node), "" if not on the path.
 std::string path_upto(const std::string& path, int64_t node_id) {
   std::string needle = "/" + std::to_string(node_id) + "/";
@@ -281,7 +270,7 @@ std::string parent_path(const std::string& path) {
   return p == std::string::npos || p == 0 ? std::string() : path.substr(0, p + 1);
 }
 int64_t parent_of(const std::string& path) {
-  auto ids = path_ids(path);
+  auto ids = org::path_ids(path);
   return ids.size() >= 2 ? ids[ids.size() - 2] : 0;
 }
 
@@ -292,7 +281,7 @@ std::optional<NodeInfo> node_info(Tx& tx, int64_t id) {
 }
 
 Lineage lineage(Tx& tx, const NodeInfo& n, int64_t owner_id) {
-  auto ids = path_ids(n.path);
+  auto ids = org::path_ids(n.path);
   if (owner_id) ids.push_back(owner_id);
   std::string in;
   Params p;

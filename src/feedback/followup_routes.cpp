@@ -48,12 +48,7 @@ std::string prefix(const std::string& s, int n) {
 TaskFilter task_filter(http::Ctx& c) {
   TaskFilter f;
   f.scope = c.scope_paths("followup.handle");
-  if (auto n = c.id_query("node")) {
-    c.require("followup.handle", *n);
-    auto path = c.authorizer().node_path(*n);
-    if (!path) throw not_found("org node");
-    f.node_path = *path;
-  }
+  f.node_path = c.node_filter({"followup.handle"});
   f.status = c.req.q("status").value_or("open");
   if (f.status == "all") f.status.clear();
   else if (f.status != "open" && followup_status_label(f.status) == f.status)

@@ -14,13 +14,10 @@ namespace {
 // The subtree filter of a list: the caller's scope for perm, narrowed to ?node= when given.
 std::string scoped_where(http::Ctx& c, const std::string& perm, store::Params& p) {
   std::string where = "(" + store::subtree_condition("n.path", c.scope_paths(perm), p) + ")";
-  if (auto id = c.id_query("node")) {
-    c.require(perm, *id);
-    auto path = c.authorizer().node_path(*id);
-    if (!path) throw not_found("org node");
+  if (auto path = c.node_filter({perm.c_str()}); !path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
-    p.emplace_back(*path);
-    p.emplace_back(store::subtree_upper(*path));
+    p.emplace_back(path);
+    p.emplace_back(store::subtree_upper(path));
   }
   return where;
 }

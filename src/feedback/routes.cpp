@@ -192,11 +192,7 @@ void register_point_routes(App& app, const Services& S) {
 
   // ---- console: points ----
   r.add("GET", "/api/v1/points", "survey.read", [S](http::Ctx& c) {
-    std::string node_path;
-    if (auto n = c.id_query("node")) {
-      c.require("survey.read", *n);
-      node_path = *c.authorizer().node_path(*n);
-    }
+    std::string node_path = c.node_filter({"survey.read"});
     int limit = page_limit(c.req);
     auto rows = S.svc->points(c.scope_paths("survey.read"), node_path, page_cursor(c.req), limit + 1);
     int64_t next = 0;
@@ -519,11 +515,7 @@ void register_rating_routes(App& app, const Services& S) {
   });
 
   r.add("GET", "/api/v1/ratings/reviews", "rating.review", [svc](http::Ctx& c) {
-    std::string node_path;
-    if (auto n = c.id_query("node")) {
-      c.require("rating.review", *n);
-      node_path = *c.authorizer().node_path(*n);
-    }
+    std::string node_path = c.node_filter({"rating.review"});
     std::string state = c.req.q("state").value_or("pending");
     if (state == "all") state.clear();
     else if (state != "pending" && state != "accepted" && state != "rejected")

@@ -89,6 +89,15 @@ void Ctx::require(const std::string& perm, int64_t node_id) {
   if (!p) throw not_found("org node");
   require_path(perm, *p);
 }
+std::string Ctx::node_filter(std::initializer_list<const char*> perms) {
+  auto id = id_query("node");
+  if (!id) return "";
+  auto p = auth_.node_path(*id);
+  if (!p) throw not_found("org node");
+  for (auto perm : perms)
+    if (can_path(perm, *p)) return *p;
+  throw forbidden("this belongs to a unit outside your scope");
+}
 std::vector<std::string> Ctx::scope_paths(const std::string& perm) const {
   std::set<std::string> all;
   if (user)

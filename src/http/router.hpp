@@ -4,6 +4,7 @@
 // touch with Ctx::require(perm, node). Authorization lives here and in Ctx, nowhere else.
 #pragma once
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,11 @@ class Ctx {
   // Throws 404 when the node does not exist, 403 when it is outside the user's scope.
   void require(const std::string& perm, int64_t node_id);
   void require_path(const std::string& perm, const std::string& node_path) const;
+  // The ?node= filter of a list or a figure, in one place: "" without ?node=, else the node's
+  // path when the caller holds any of perms on it — 422 for a malformed id, 404 when there is
+  // no such node, 403 when it is outside the caller's scope. Narrow a query to it with
+  // store::subtree_upper (path >= it AND path < its upper bound).
+  std::string node_filter(std::initializer_list<const char*> perms);
   // The granted subtrees (paths) for a permission, nested ones removed. Empty = nothing.
   std::vector<std::string> scope_paths(const std::string& perm) const;
   Authorizer& authorizer() { return auth_; }

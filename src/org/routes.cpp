@@ -206,11 +206,8 @@ void register_org_routes(App& app) {
   r.add("GET", "/api/v1/staff", "staff.read", [&](http::Ctx& c) {
     org::StaffFilter f;
     f.scope = c.scope_paths("staff.read");
-    if (auto node = c.id_query("node")) {
-      c.require("staff.read", *node);
-      f.node = node;
-      f.node_path = *c.authorizer().node_path(*node);
-    }
+    f.node_path = c.node_filter({"staff.read"});
+    if (!f.node_path.empty()) f.node = c.id_query("node");
     f.q = c.req.q("q").value_or("");
     if (f.q.size() > 100) throw invalid("q", "search text is too long");
     f.category = c.req.q("category").value_or("");
@@ -268,11 +265,7 @@ void register_org_routes(App& app) {
     std::string mode = c.req.q("mode").value_or("all_or_nothing");
     if (mode != "all_or_nothing" && mode != "valid_rows")
       throw invalid("mode", "mode must be all_or_nothing or valid_rows");
-    std::string within;
-    if (auto node = c.id_query("node")) {
-      c.require("staff.write", *node);
-      within = *c.authorizer().node_path(*node);
-    }
+    std::string within = c.node_filter({"staff.write"});
     auto res = org.import_staff(actor_of(c), c.req.body, mode == "valid_rows",
                                 [&](const std::string& path) { return c.can_path("staff.write", path); }, within);
     json errors = json::array();
@@ -289,11 +282,8 @@ void register_org_routes(App& app) {
   // The import template (CSV, Chinese headers) with an example row in one of the caller's
   // own departments (under ?node= when given).
   r.add("GET", "/api/v1/staff/import/template", "staff.write", [&](http::Ctx& c) {
-    std::string within;
-    if (auto node = c.id_query("node")) {
-      c.require("staff.write", *node);
-      within = *c.authorizer().node_path(*node);
-    } else {
+    std::string within = c.node_filter({"staff.write"});
+    if (within.empty()) {
       auto roots = c.scope_paths("staff.write");
       if (!roots.empty()) within = roots[0];
     }
@@ -318,11 +308,7 @@ void register_org_routes(App& app) {
     for (auto& g : u.grants) require_role_on(c, g.role, g.node_id);
   };
   r.add("GET", "/api/v1/users", "user.read", [&](http::Ctx& c) {
-    std::string node_path;
-    if (auto node = c.id_query("node")) {
-      c.require("user.read", *node);
-      node_path = *c.authorizer().node_path(*node);
-    }
+    std::string node_path = c.node_filter({"user.read"});
     std::string q = c.req.q("q").value_or("");
     if (q.size() > 100) throw invalid("q", "search text is too long");
     int limit = page_limit(c.req) + 1;

@@ -1,0 +1,190 @@
+// Targets (目标值) of nodes — explicit, inherited down the tree, or the default by window or
+// not — and the dimensions of a survey.
+#include "feedback/service.hpp"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <cstdlib>
+#include <unordered_set>
+
+#include "cases/intake.hpp"
+#include "cases/pii.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/id.hpp"
+#include "core/json.hpp"
+#include "forms/json.hpp"
+#include "store/claim.hpp"
+#include "store/subtree.hpp"
+#include "core/period.hpp"
+#include "feedback/internal.hpp"
+#include "org/service.hpp"
+
+namespace manyi::feedback {
+using store::Params;
+using store::Value;
+using namespace detail;
+
+bool FeedbackService::is_window(const org::Node& n) {
+  // A window (窗口) node, or a unit whose children are all windows (收费处, 挂号处), or one
+  // whose collection points all use a window-service form.
+  if (n.kind == "point") return true;
+  auto kids = db_.query("SELECT SUM(CASE WHEN kind = 'point' THEN 1 ELSE 0 END), COUNT(*) FROM org_nodes "
+                        "WHERE parent_id = ? AND active = 1",
+                        {n.id});
+  if (!kids.empty() && kids[0].i64(1) > 0) return kids[0].i64(0) == kids[0].i64(1);
+  auto r = db_.query("SELECT DISTINCT template_id FROM collection_points WHERE node_id = ? AND active = 1", {n.id});
+  if (r.empty()) return false;
+  for (auto& row : r)
+    if (!window_template(row.i64(0))) return false;
+  return true;
+}
+
+bool FeedbackService::window_template(int64_t template_id) {
+  {
+    std::lock_guard lk(rule_mu_);
+    auto it = window_templates_.find(template_id);
+    if (it != window_templates_.end()) return it->second;
+  }
+  bool w = false;
+  try {
+    w = forms_.current(template_id).def->window;
+  } catch (const std::exception&) {
+  }
+  std::lock_guard lk(rule_mu_);
+  if (window_templates_.size() > 10000) window_templates_.clear();
+  window_templates_[template_id] = w;
+  return w;
+}
+
+std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::Node>& nodes) {
+  std::map<int64_t, double> out;
+  if (nodes.empty()) return out;
+  auto explicit_t = explicit_targets();
+  Params p;
+  std::string in;
+  for (auto& n : nodes) {
+    in += in.empty() ? "?" : ",?";
+    p.emplace_back(n.id);
+  }
+  std::map<int64_t, std::pair<int64_t, int64_t>> kids;  // parent -> (points, all)
+  for (auto& r : db_.query("SELECT parent_id, SUM(CASE WHEN kind = 'point' THEN 1 ELSE 0 END), COUNT(*) FROM org_nodes "
+                           "WHERE active = 1 AND parent_id IN (" + in + ") GROUP BY parent_id",
+                           p))
+    kids[r.i64(0)] = {r.i64(1), r.i64(2)};
+  std::map<int64_t, std::vector<int64_t>> tmpls;
+  for (auto& r : db_.query("SELECT DISTINCT node_id, template_id FROM collection_points WHERE active = 1 AND node_id IN (" +
+                               in + ")",
+                           p))
+    tmpls[r.i64(0)].push_back(r.i64(1));
+  for (auto& n : nodes) {
+    auto ids = org::path_ids(n.path);
+    bool found = false;
+    for (auto it = ids.rbegin(); it != ids.rend() && !found; ++it)
+      if (auto e = explicit_t.find(*it); e != explicit_t.end()) {
+        out[n.id] = e->second;
+        found = true;
+      }
+    if (found) continue;
+    bool window = n.kind == "point";
+    if (!window) {
+      auto k = kids.find(n.id);
+      if (k != kids.end() && k->second.second > 0) window = k->second.first == k->second.second;
+      else if (auto t = tmpls.find(n.id); t != tmpls.end()) {
+        window = true;
+        for (auto id : t->second) window = window && window_template(id);
+      }
+    }
+    out[n.id] = window ? opts_.window_target : opts_.default_target;
+  }
+  return out;
+}
+
+
+std::map<int64_t, double> FeedbackService::explicit_targets() {
+  // The whole table, cached for 30 s in each process (set_target clears it here at once).
+  {
+    std::lock_guard lk(rule_mu_);
+    if (targets_cached_at_ && now_ms() - targets_cached_at_ < 30000) return targets_cache_;
+  }
+  std::map<int64_t, double> t;
+  for (auto& r : db_.query("SELECT node_id, target FROM satisfaction_targets")) t[r.i64(0)] = r.f64(1);
+  std::lock_guard lk(rule_mu_);
+  targets_cache_ = t;
+  targets_cached_at_ = now_ms();
+  return t;
+}
+
+double FeedbackService::target_for(const org::Node& n) { return targets_for({n}).at(n.id); }
+
+double FeedbackService::followup_target_for(const org::Node& n) {
+  auto ids = org::path_ids(n.path);
+  if (!ids.empty()) {
+    Params p;
+    std::string in;
+    for (auto id : ids) {
+      in += in.empty() ? "?" : ",?";
+      p.emplace_back(id);
+    }
+    auto r = db_.query(
+        "SELECT node_id, followup_target FROM satisfaction_targets WHERE followup_target IS NOT NULL AND node_id IN (" + in + ")",
+        p);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it)
+      for (auto& row : r)
+        if (row.i64(0) == *it) return row.f64(1);
+  }
+  return opts_.default_followup_target;
+}
+
+void FeedbackService::set_target(const audit::Actor& who, const org::Node& n, std::optional<double> target,
+                                 std::optional<double> followup_target) {
+  if (target && !(*target > 0 && *target <= 1)) throw invalid("target", "target is a share between 0 and 1 (0.9 = 90%)");
+  if (followup_target && !(*followup_target > 0 && *followup_target <= 1))
+    throw invalid("followup_target", "followup_target is a share between 0 and 1");
+  db_.write([&](store::Tx& tx) {
+    auto cur = tx.query("SELECT target, followup_target FROM satisfaction_targets WHERE node_id = ?", {n.id});
+    double t = target.value_or(cur.empty() ? target_for(n) : cur[0].f64(0));
+    Value ft = followup_target ? Value(*followup_target) : (cur.empty() || cur[0].null(1) ? Value(nullptr) : Value(cur[0].f64(1)));
+    tx.exec("INSERT INTO satisfaction_targets(node_id, target, followup_target, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (node_id) DO UPDATE SET target = excluded.target, followup_target = excluded.followup_target, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            {n.id, t, ft, now_ms(), opt_id(who.user_id)});
+    {
+      std::lock_guard lk(rule_mu_);
+      targets_cached_at_ = 0;
+    }
+    audit::record(tx, who, {"feedback.target.set", "satisfaction_target", n.id, n.id, n.path,
+                            cur.empty() ? "" : fmt::format("{}", cur[0].f64(0)), fmt::format("{}", t),
+                            fmt::format("满意度目标 {:.1f}%", t * 100)});
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> FeedbackService::dimensions(int64_t template_id) {
+  if (!template_id) {
+    std::lock_guard lk(rule_mu_);
+    if (!dims_cache_.empty() && now_ms() - dims_cached_at_ < 30000) return dims_cache_;
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const forms::Definition& d) {
+    for (auto& dm : d.dimensions)
+      if (std::none_of(out.begin(), out.end(), [&](auto& x) { return x.first == dm.code; }))
+        out.emplace_back(dm.code, dm.name);
+  };
+  if (template_id) {
+    add(*forms_.current(template_id).def);
+    return out;
+  }
+  for (auto& t : forms_.list("survey", {}))
+    if (t.current_version_id && t.owner_node_id == 0) add(*forms_.version(t.current_version_id).def);
+  std::lock_guard lk(rule_mu_);
+  dims_cache_ = out;
+  dims_cached_at_ = now_ms();
+  return out;
+}
+
+}  // namespace manyi::feedback
