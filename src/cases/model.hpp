@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/db.hpp"
+#include "workflow/timeline.hpp"
 
 namespace manyi::cases {
 
@@ -99,11 +100,8 @@ struct Case {
   std::string node_name, owner_name, transfer_to_name, assignee_name;
 };
 
-struct Event {
-  int64_t id = 0, case_id = 0, at = 0, actor_id = 0, node_id = 0;
-  std::string actor_name, action, status, note, node_name;
-  bool is_public = false;
-};
+// A history entry (the workflow engine's timeline, table case_events).
+using Event = workflow::Event;
 
 struct Category {
   std::string code, name, name_en, keywords;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cases/internal.hpp"
+#include "cases/workflow.hpp"
 #include "core/clock.hpp"
 #include "core/id.hpp"
 #include "org/service.hpp"
@@ -242,11 +243,7 @@ std::optional<Case> load_for_update(Tx& tx, int64_t id) {
 void add_event(Tx& tx, int64_t case_id, const audit::Actor& who, const std::string& actor_name,
                const std::string& action, const std::string& status, int64_t node_id, const std::string& note,
                bool is_public, int64_t event_id) {
-  tx.exec_deferred(
-      "INSERT INTO case_events(id, case_id, at, actor_id, actor_name, action, status, node_id, note, public) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {event_id ? event_id : new_id(), case_id, now_ms(), id_or_null(who.user_id), actor_name.empty() ? who.username : actor_name, action,
-       status, id_or_null(node_id), note, int64_t{is_public}});
+  timeline().append(tx, case_id, who, actor_name, action, status, node_id, note, is_public, event_id);
 }
 
 // The in-app inbox of a node; supervision, rectification and reopening also leave the system

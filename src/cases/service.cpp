@@ -138,29 +138,7 @@ std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
 }
 
 std::vector<Event> CaseService::events(int64_t case_id, bool public_only) {
-  auto r = db_.query(
-      std::string("SELECT e.id, e.case_id, e.at, e.actor_id, e.actor_name, e.action, e.status, e.node_id, e.note, "
-                  "e.public, COALESCE(n.name, '') FROM case_events e LEFT JOIN org_nodes n ON n.id = e.node_id "
-                  "WHERE e.case_id = ?") +
-          (public_only ? " AND e.public = 1" : "") + " ORDER BY e.id",
-      {case_id});
-  std::vector<Event> out;
-  for (auto& row : r) {
-    Event e;
-    e.id = row.i64(0);
-    e.case_id = row.i64(1);
-    e.at = row.i64(2);
-    e.actor_id = row.i64(3);
-    e.actor_name = row.str(4);
-    e.action = row.str(5);
-    e.status = row.str(6);
-    e.node_id = row.i64(7);
-    e.note = row.str(8);
-    e.is_public = row.i64(9) != 0;
-    e.node_name = row.str(10);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return timeline().list(db_, case_id, public_only);
 }
 
 std::vector<Case> CaseService::list(const ListFilter& f, int64_t* next_cursor) {

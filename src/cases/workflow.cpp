@@ -47,6 +47,11 @@ const workflow::Ladder& ladder() {
   return l;
 }
 
+const workflow::Timeline& timeline() {
+  static const workflow::Timeline t("case_events", "case_id");
+  return t;
+}
+
 workflow::Limit limit_of(const Case& c, const Sla& s) {
   return {c.sla_days, s.warn_ratio, s.bureau_after_days};
 }

@@ -7,6 +7,7 @@
 #include "workflow/clock.hpp"
 #include "workflow/ladder.hpp"
 #include "workflow/machine.hpp"
+#include "workflow/timeline.hpp"
 
 namespace manyi::cases {
 
@@ -17,6 +18,8 @@ const workflow::Machine& machine();
 // 1 临期预警 → the owning unit; 2 逾期 → the institution (and the owning department, in-app);
 // 3 逾期督办 → the bureau above the institution. Through the outbox as well.
 const workflow::Ladder& ladder();
+// The case's history: table case_events, column case_id.
+const workflow::Timeline& timeline();
 // The limit of a case: its own sla_days (set from the type's reply_days, or multi_days when
 // several departments handle it, and kept when the type's setting changes later), with the
 // type's warning share and supervision delay.

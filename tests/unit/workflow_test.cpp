@@ -11,6 +11,7 @@
 #include "workflow/machine.hpp"
 #include "notify/outbox.hpp"
 #include "workflow/notice.hpp"
+#include "workflow/timeline.hpp"
 
 namespace {
 using namespace manyi;
@@ -192,6 +193,33 @@ TEST_P(WorkflowLadder, PostWritesTheInboxAndTheOutboxInTheCallersTransaction) {
   notify::configure({});
   EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM notifications")).value_or(-1), 2);
   EXPECT_EQ(store::scalar_i64(db->query("SELECT COUNT(*) FROM outbox")).value_or(-1), 1);
+}
+
+TEST_P(WorkflowLadder, ATimelineOfItsOwnForANewKind) {
+  manyi::testing::TempDb tmp(GetParam());
+  auto db = tmp.open_migrated();
+  // What a new kind's migration adds: a history table of the timeline's shape.
+  db->write([](store::Tx& tx) {
+    tx.exec("CREATE TABLE rectification_events (id BIGINT PRIMARY KEY, item_id BIGINT NOT NULL, at BIGINT NOT NULL, "
+            "actor_id BIGINT, actor_name TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL, node_id BIGINT, "
+            "note TEXT NOT NULL DEFAULT '', public INTEGER NOT NULL DEFAULT 0)");
+  });
+  workflow::Timeline history("rectification_events", "item_id");
+  db->write([&](store::Tx& tx) {
+    history.append(tx, 9, {7, "inspector", "127.0.0.1"}, "李督查", "open", "open", 0, "病房卫生间无扶手", true);
+    history.append(tx, 9, {8, "ward", "127.0.0.1"}, "", "submit", "submitted", 0, "已加装扶手", false);
+    history.append(tx, 10, {7, "inspector", "127.0.0.1"}, "李督查", "open", "open", 0, "另一项", true);
+  });
+  auto all = history.list(*db, 9, false);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].action, "open");
+  EXPECT_EQ(all[0].actor_name, "李督查");
+  EXPECT_EQ(all[1].actor_name, "ward") << "the user name when no display name is given";
+  EXPECT_EQ(all[1].status, "submitted");
+  EXPECT_EQ(all[1].item_id, 9);
+  auto pub = history.list(*db, 9, true);
+  ASSERT_EQ(pub.size(), 1u) << "the public sees only public entries";
+  EXPECT_EQ(pub[0].note, "病房卫生间无扶手");
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, WorkflowLadder, ::testing::ValuesIn(manyi::testing::backends()),
