@@ -15,4 +15,8 @@ json definition_json(const Definition& d);
 Answers parse_answers(const Definition& def, const json& j);
 json answers_json(const Answers& a);
 
+// A score with its per-item results: {score, earned, possible, scored, percentage, vetoed,
+// veto_items, grade, items: [{item_id, possible, earned, deduction, weight, reason, veto, na, counted}]}.
+json score_json(const ScoreResult& s);
+
 }  // namespace manyi::forms
