@@ -3,11 +3,13 @@ import cases from './cases.en'
 import sat from './satisfaction.en'
 import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'
+import forms from '../modules/forms/i18n.en'
 export default {
   cases,
   sat,
   calendar,
   imports,
+  forms,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

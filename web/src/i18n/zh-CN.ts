@@ -4,11 +4,13 @@ import cases from './cases.zh-CN'
 import sat from './satisfaction.zh-CN'
 import calendar from '../modules/calendar/i18n.zh-CN'
 import imports from '../modules/imports/i18n.zh-CN'
+import forms from '../modules/forms/i18n.zh-CN'
 export default {
   cases,
   sat,
   calendar,
   imports,
+  forms,
   app: {
     name: '满意',
     title: '满意 · 服务质量改进平台',
