@@ -23,6 +23,7 @@
 #include <random>
 
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "org/roles.hpp"
@@ -85,7 +86,7 @@ void bulk_load(Loaded& l, int64_t n, int64_t n_open) {
   for (auto& r : l.db->query("SELECT d.id, d.path, u.id, u.path, d.code FROM org_nodes d JOIN org_nodes u ON u.id = "
                              "d.parent_id WHERE d.kind = 'department' AND u.kind = 'institution' ORDER BY d.id"))
     depts.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3), r.str(4)});
-  auto cal = cases::load_calendar(*l.db);
+  auto cal = workflow::load_calendar(*l.db);
   std::map<std::string, cases::Sla> slas;
   for (auto& s : l.svc->slas()) slas[s.type] = s;
   std::vector<std::string> cats;

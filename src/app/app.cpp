@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/respond.hpp"
+#include "core/calendar.hpp"
 #include "app/security.hpp"
 #include "cases/service.hpp"
 #include "core/error.hpp"
@@ -11,6 +12,14 @@
 #include "forms/routes.hpp"
 
 namespace manyi {
+
+int64_t date_query(const http::Request& req, const char* name, int64_t def) {
+  auto v = req.q(name);
+  if (!v) return def;
+  auto d = calendar::parse_date(*v);
+  if (!d) throw invalid(name, std::string(name) + " must be a date YYYY-MM-DD");
+  return calendar::day_start(*d);
+}
 
 int page_limit(const http::Request& req, int def) {
   auto v = req.q("limit");
@@ -71,6 +80,7 @@ App::App(Config c) : cfg(std::move(c)) {
   register_org_routes(*this);
   register_audit_routes(*this);
   cases = std::make_unique<manyi::cases::CaseService>(*db);
+  register_calendar_routes(*this);
   register_cases_routes(*this);
   register_case_attachment_routes(*this);
   register_case_picker_routes(*this);

@@ -85,6 +85,7 @@ void register_system_routes(App& app);
 void register_org_routes(App& app);
 void register_audit_routes(App& app);
 void register_cases_routes(App& app);
+void register_calendar_routes(App& app);  // the working-day calendar (src/workflow/calendar_routes.cpp)
 void register_case_attachment_routes(App& app);  // case attachments (src/cases/attachment_routes.cpp)
 void register_case_picker_routes(App& app);  // the case dialogs' pickers (src/cases/picker_routes.cpp)
 void register_case_report_routes(App& app);  // case figures and exports (src/cases/report_routes.cpp)

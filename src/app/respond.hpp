@@ -15,5 +15,7 @@ inline http::Response json_response(const json& j, int status = 200) {
 // Page size from ?limit= (default 50, max 500) and cursor from ?cursor=.
 int page_limit(const http::Request& req, int def = 50);
 int64_t page_cursor(const http::Request& req);
+// ?<name>=YYYY-MM-DD as the start of that local day (def when absent); 422 naming the field.
+int64_t date_query(const http::Request& req, const char* name, int64_t def);
 
 }  // namespace manyi

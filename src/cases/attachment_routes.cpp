@@ -65,7 +65,7 @@ void register_case_attachment_routes(App& app) {
     auto who = who_of(c);
     auto k = svc.get(who, c.id_param("id"));  // 404 unless the caller may read the case
     json items = json::array();
-    auto all = cases::list_attachments(*app.db, k.id);
+    auto all = workflow::list_attachments(*app.db, cases::kAttachmentOwner, k.id);
     for (auto& a : all) items.push_back(attachment_json(a));
     return json_response({{"items", items},
                           {"can_upload", svc.may_annotate(who, k) &&
@@ -76,7 +76,7 @@ void register_case_attachment_routes(App& app) {
 
   r.add("GET", "/api/v1/cases/{id}/attachments/{aid}", "case.read", [&](http::Ctx& c) {
     auto k = svc.get(who_of(c), c.id_param("id"));
-    auto a = cases::load_attachment(*app.db, k.id, c.id_param("aid"));
+    auto a = workflow::load_attachment(*app.db, cases::kAttachmentOwner, k.id, c.id_param("aid"));
     if (!a) throw not_found("attachment");
     http::Response res;
     res.status = 200;

@@ -151,15 +151,6 @@ cases::Who who_of(http::Ctx& c) {
 
 std::string opt_text(const json& j, const char* field, size_t max) { return jv::opt_str(j, field, max).value_or(""); }
 
-// "2026-02-13" as the start of that local day, for list filters.
-int64_t date_query(const http::Request& req, const char* name, int64_t def) {
-  auto v = req.q(name);
-  if (!v) return def;
-  auto d = calendar::parse_date(*v);
-  if (!d) throw invalid(name, std::string(name) + " must be a date YYYY-MM-DD");
-  return calendar::day_start(*d);
-}
-
 // The node a public submission is about: `point` (a department's or collection point's code)
 // inside `unit` (an institution's code), or `node_id` as the console gives it.
 int64_t public_target(store::Db& db, const cases::PublicCase& p) {
@@ -530,53 +521,6 @@ void register_cases_routes(App& app) {
     s.bureau_after_days = static_cast<int>(jv::opt_int(j, "bureau_after_days", 0, 30).value_or(2));
     s.needs_callback = jv::opt_bool(j, "needs_callback").value_or(true);
     return json_response(sla_json(svc.save_sla(actor_of(c), s)));
-  });
-
-  // ---- working-day calendar ----
-  r.add("GET", "/api/v1/calendar", "login", [&](http::Ctx& c) {
-    int year = calendar::year_of(calendar::day_of(now_ms()));
-    if (auto y = c.req.q("year")) {
-      year = std::atoi(y->c_str());
-      if (std::to_string(year) != *y || year < 2000 || year > 2100) throw invalid("year", "year is 2000 to 2100");
-    }
-    auto cal = cases::load_calendar(*app.db);
-    auto first = calendar::make_day(year, 1, 1), last = calendar::make_day(year, 12, 31);
-    json days = json::array();
-    for (auto& [d, o] : cal.overrides())
-      if (d >= first && d <= last)
-        days.push_back({{"date", calendar::format_date(d)}, {"workday", o.workday}, {"name", o.name}});
-    return json_response(
-        {{"year", year}, {"days", days}, {"has_data", !days.empty()}, {"workdays", cal.count_workdays(first, last)}});
-  });
-  r.add("PUT", "/api/v1/calendar/days/{date}", "calendar.write", [&](http::Ctx& c) {
-    auto d = calendar::parse_date(c.param("date"));
-    if (!d) throw invalid("date", "date must be YYYY-MM-DD");
-    auto j = jv::parse_object(c.req.body);
-    std::optional<bool> workday;
-    if (j.contains("workday") && !j["workday"].is_null()) workday = jv::opt_bool(j, "workday");
-    auto name = opt_text(j, "name", 200);
-    cases::set_calendar_day(*app.db, actor_of(c), *d, workday, name);
-    auto cal = cases::load_calendar(*app.db);
-    return json_response({{"date", calendar::format_date(*d)},
-                          {"workday", cal.is_workday(*d)},
-                          {"exception", workday.has_value()},
-                          {"name", workday ? name : ""}});
-  });
-  r.add("POST", "/api/v1/calendar/import", "calendar.write", [&](http::Ctx& c) {
-     int n = cases::import_calendar(*app.db, actor_of(c), c.req.body);
-     return json_response({{"days", n}});
-   }).max_body = 256 * 1024;
-  r.add("GET", "/api/v1/calendar/deadline", "login", [&](http::Ctx& c) {
-    int64_t from = date_query(c.req, "from", now_ms());
-    auto dv = c.req.q("days").value_or("5");
-    int days = std::atoi(dv.c_str());
-    if (std::to_string(days) != dv || days < 0 || days > 120) throw invalid("days", "days is 0 to 120");
-    auto cal = cases::load_calendar(*app.db);
-    int64_t deadline = cal.deadline_after(from, days);
-    return json_response({{"from", calendar::format_date(calendar::day_of(from))},
-                          {"days", days},
-                          {"deadline", calendar::format_date(calendar::day_of(deadline))},
-                          {"deadline_at", deadline}});
   });
 }
 

@@ -193,14 +193,4 @@ class CaseService {
   std::vector<RectificationHook> rectification_hooks_;
 };
 
-// ---- the working-day calendar in the database (calendar_days) ----
-calendar::Calendar load_calendar(store::Tx& tx);
-calendar::Calendar load_calendar(store::Db& db);
-// Sets (workday = true/false) or clears (nullopt) the exception for one date; audited.
-void set_calendar_day(store::Db& db, const audit::Actor& who, calendar::Day day, std::optional<bool> workday,
-                      const std::string& name);
-// Imports the shipped template format (templates/calendar/*.json: years → holidays ranges and
-// make-up workdays), replacing every listed year's exceptions. Returns days written.
-int import_calendar(store::Db& db, const audit::Actor& who, const std::string& json_text);
-
 }  // namespace manyi::cases

@@ -5,6 +5,7 @@
 
 #include "cases/model.hpp"
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 
@@ -145,7 +146,7 @@ CaseStats compute_stats(store::Db& db, const StatsQuery& q, int64_t now) {
     if (auto node = r.opt_i64(kNode)) nodes.insert(*node);
   }
   auto org = org_names(db, nodes, units);
-  auto cal = load_calendar(db);
+  auto cal = workflow::load_calendar(db);
   for (auto& r : rows) {
     Figures f = figures_of(r, 1);
     if (auto replied_at = r.opt_i64(kReplied)) {

@@ -1,7 +1,7 @@
 // The calendar file an administrator imports (POST /api/v1/calendar/import, the shipped
 // templates/calendar/*.json): {"years": {"2026": {"holidays": [{name, from, to}], "workdays":
 // ["2026-02-14", …]}}}. Parsing only (outside input: a bad file is a 422 naming the field);
-// cases::import_calendar writes what this returns.
+// workflow::import_calendar writes what this returns.
 #pragma once
 #include <set>
 #include <string>

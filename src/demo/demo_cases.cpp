@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "feedback/service.hpp"
@@ -162,7 +163,7 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
   cases::CaseService svc(db);
   forms::FormService forms(db);
   feedback::FeedbackService fsvc(db, org, forms);
-  const auto cal = cases::load_calendar(db);
+  const auto cal = workflow::load_calendar(db);
   std::map<std::string, bool> needs_callback;
   for (auto& s : svc.slas()) needs_callback[s.type] = s.needs_callback;
 

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -17,15 +16,6 @@ namespace manyi::metrics {
 using namespace manyi::period;
 
 // ---- formulas ----
-Interval wilson(int64_t k, int64_t n, double z) {
-  if (n <= 0) return {0, 1};
-  double p = static_cast<double>(k) / n, z2 = z * z, nn = static_cast<double>(n);
-  double denom = 1 + z2 / nn;
-  double centre = (p + z2 / (2 * nn)) / denom;
-  double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
-}
-
 void Counts::add(const Counts& o) {
   n += o.n;
   for (int i = 0; i < 5; ++i) c[i] += o.c[i];
@@ -464,23 +454,12 @@ std::map<int64_t, Figure> Figures::per_child(const std::string& parent_path, con
 
 // ---- ranking ----
 void rank_entries(std::vector<RankEntry>& e, int64_t min_n) {
-  for (auto& x : e) x.ranked = x.fig.n >= min_n && x.fig.n > 0;
-  std::stable_sort(e.begin(), e.end(), [](const RankEntry& a, const RankEntry& b) {
-    if (a.ranked != b.ranked) return a.ranked;
-    if (!a.ranked) return a.fig.n > b.fig.n;
-    if (a.fig.ci.low != b.fig.ci.low) return a.fig.ci.low > b.fig.ci.low;
-    if (a.fig.rate != b.fig.rate) return a.fig.rate > b.fig.rate;
-    return a.fig.n > b.fig.n;
-  });
-  int rank = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    if (!e[i].ranked) {
-      e[i].rank = 0;
-      continue;
-    }
-    if (i == 0 || std::abs(e[i].fig.ci.low - e[i - 1].fig.ci.low) > 1e-12) rank = static_cast<int>(i) + 1;
-    e[i].rank = rank;
-  }
+  ranking::rank_in_place(
+      e, min_n, [](const RankEntry& x) { return ranking::Measure{x.fig.ci.low, x.fig.rate, x.fig.n}; },
+      [](RankEntry& x, int rank) {
+        x.rank = rank;
+        x.ranked = rank > 0;
+      });
 }
 
 namespace {

@@ -15,16 +15,13 @@
 #include <vector>
 
 #include "core/period.hpp"
+#include "metrics/ranking.hpp"
 #include "store/db.hpp"
 
 namespace manyi::metrics {
 
 // ---- formulas ----
-struct Interval {
-  double low = 0, high = 0;
-};
-// 95% Wilson score interval for k successes in n trials (z = 1.96). n = 0 gives [0, 1].
-Interval wilson(int64_t k, int64_t n, double z = 1.959963984540054);
+// Interval and wilson() are in metrics/ranking.hpp.
 
 struct Counts {
   int64_t n = 0;
@@ -154,7 +151,8 @@ struct RankEntry {
   bool ranked = false;
 };
 // Sorts by the Wilson lower bound (then rate, then n); entries with n < min_n are placed after
-// the ranked ones with rank 0. Ties on the lower bound share a rank.
+// the ranked ones with rank 0. Ties on the lower bound share a rank (1, 2, 2, 4). A client of
+// ranking::rank (metrics/ranking.hpp).
 void rank_entries(std::vector<RankEntry>& entries, int64_t min_n);
 
 // Like is ranked with like: a county bureau's figure sums many hospitals, so it is never ranked

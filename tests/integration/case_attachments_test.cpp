@@ -43,7 +43,7 @@ std::string pct(const std::string& s) {
 class CaseAttachments : public DemoServerTest {
  protected:
   int64_t attachments_of(const std::string& case_id) {
-    return count("SELECT COUNT(*) FROM case_attachments WHERE case_id = ?", {std::stoll(case_id)});
+    return count("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'case' AND owner_id = ?", {std::stoll(case_id)});
   }
   // Files a complaint on the public form; returns {tracking code, case id}.
   std::pair<std::string, std::string> file_complaint(const std::string& content = "内科候诊区厕所很脏，地面湿滑",

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/table_file.hpp"
 #include "store/db.hpp"
@@ -50,7 +51,7 @@ TEST_P(CaseStats, TheBreakdownAddsUpAndHandlingTimeRunsOnTheWorkingCalendar) {
     EXPECT_EQ(sum, total) << list;
   }
   // 平均办理时长: receipt to first answer in working days, averaged over the answered cases.
-  auto cal = cases::load_calendar(*db);
+  auto cal = workflow::load_calendar(*db);
   double days = 0;
   int64_t n = 0;
   for (auto& r : db->query("SELECT received_at, first_replied_at FROM cases WHERE first_replied_at IS NOT NULL")) {

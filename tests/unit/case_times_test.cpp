@@ -11,6 +11,7 @@
 
 #include "cases/public_text.hpp"
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -148,7 +149,7 @@ TEST_P(CaseTimes, StatisticsMeasureTheFirstAnswerAgainstTheReceipt) {
 // shipped 2025–2026 template): the service's deadline after every resumption equals the
 // day-by-day reference — the Nth working day after the day of receipt not touched by a pause.
 TEST_P(CaseTimes, PausedDeadlinesMatchTheDayByDayReference) {
-  auto calendar = cases::load_calendar(*db);
+  auto calendar = workflow::load_calendar(*db);
   ASSERT_FALSE(calendar.is_workday(*cal::parse_date("2026-02-17")));  // 春节
   auto reference = [&](int64_t received, int n, const std::vector<std::pair<int64_t, int64_t>>& pauses) {
     auto touched = [&](cal::Day d) {

@@ -13,6 +13,7 @@
 #include "app/app.hpp"
 #include "audit/audit.hpp"
 #include "cases/service.hpp"
+#include "workflow/calendar_store.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -455,27 +456,27 @@ TEST_P(Cases, CalendarAndTimeLimitsAreDataNotCode) {
   // A one-off day off (e.g. a local holiday) moves new deadlines.
   set_fake_now_ms(at("2026-03-02", 9));
   EXPECT_EQ(open(complaint("排队太久")).deadline_at, end_of("2026-03-09"));
-  cases::set_calendar_day(*db, {0, "test", ""}, *cal::parse_date("2026-03-04"), false, "地方假日");
+  workflow::set_calendar_day(*db, {0, "test", ""}, *cal::parse_date("2026-03-04"), false, "地方假日");
   EXPECT_EQ(open(complaint("排队太久")).deadline_at, end_of("2026-03-10"));
-  cases::set_calendar_day(*db, {0, "test", ""}, *cal::parse_date("2026-03-04"), std::nullopt, "");
+  workflow::set_calendar_day(*db, {0, "test", ""}, *cal::parse_date("2026-03-04"), std::nullopt, "");
   EXPECT_EQ(open(complaint("排队太久")).deadline_at, end_of("2026-03-09"));
 
   // Importing a year replaces that year's exceptions; a bad file changes nothing.
   int64_t rows = count("SELECT COUNT(*) FROM calendar_days");
   EXPECT_EQ(error_of([&] {
-              cases::import_calendar(
+              workflow::import_calendar(
                   *db, {}, R"({"years":{"2027":{"holidays":[{"name":"x","from":"2027-02-30","to":"2027-03-01"}]}}})");
             }).status(),
             422);
-  EXPECT_EQ(error_of([&] { cases::import_calendar(*db, {}, "not json"); }).status(), 400);
+  EXPECT_EQ(error_of([&] { workflow::import_calendar(*db, {}, "not json"); }).status(), 400);
   EXPECT_EQ(count("SELECT COUNT(*) FROM calendar_days"), rows);
   EXPECT_EQ(
-      cases::import_calendar(
+      workflow::import_calendar(
           *db, {},
           R"({"years":{"2027":{"holidays":[{"name":"元旦","from":"2027-01-01","to":"2027-01-03"}],"workdays":["2027-01-09"]}}})"),
       4);
   EXPECT_EQ(count("SELECT COUNT(*) FROM calendar_days"), rows + 4);
-  EXPECT_FALSE(cases::load_calendar(*db).is_workday(*cal::parse_date("2027-01-01")));
+  EXPECT_FALSE(workflow::load_calendar(*db).is_workday(*cal::parse_date("2027-01-01")));
 
   // Time limits per type.
   EXPECT_EQ(error_of([&] { svc->save_sla({}, {"complaint", "", 5, 10, 2, 1.5, true}); }).field(), "warn_ratio");

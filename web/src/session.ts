@@ -2,7 +2,7 @@
 // the console only keeps the user and the CSRF token it was given.
 import { reactive } from 'vue'
 import { api, ApiError, setCsrfToken, type Me, type SessionInfo } from './api'
-import { markStaffDevice } from './satisfaction/device'
+import { markStaffDevice } from './modules/satisfaction/device'
 
 export const session = reactive({
   user: null as Me | null,

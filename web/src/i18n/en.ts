@@ -1,14 +1,16 @@
 // English. Keys must match zh-CN.ts one to one (see i18n.test.ts).
-import cases from './cases.en'
-import sat from './satisfaction.en'
+import cases from '../modules/cases/i18n.en'
+import sat from '../modules/satisfaction/i18n.en'
 import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'
+import followup from '../modules/followup/i18n.en'
 import forms from '../modules/forms/i18n.en'
 export default {
   cases,
   sat,
   calendar,
   imports,
+  followup,
   forms,
   app: {
     name: 'Manyi',

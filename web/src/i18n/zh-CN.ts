@@ -1,15 +1,17 @@
 // 简体中文（默认语言）。键必须与 en.ts 一一对应（见 i18n.test.ts）。
 // 注意：vue-i18n 的消息里 @ | { } 有特殊含义，不要直接使用。
-import cases from './cases.zh-CN'
-import sat from './satisfaction.zh-CN'
+import cases from '../modules/cases/i18n.zh-CN'
+import sat from '../modules/satisfaction/i18n.zh-CN'
 import calendar from '../modules/calendar/i18n.zh-CN'
 import imports from '../modules/imports/i18n.zh-CN'
+import followup from '../modules/followup/i18n.zh-CN'
 import forms from '../modules/forms/i18n.zh-CN'
 export default {
   cases,
   sat,
   calendar,
   imports,
+  followup,
   forms,
   app: {
     name: '满意',
