@@ -9,6 +9,7 @@
 #include "forms/json.hpp"
 #include "forms/responses.hpp"
 #include "forms/routes.hpp"
+#include "workflow/attachments.hpp"
 
 namespace manyi::forms {
 namespace {
@@ -17,6 +18,11 @@ namespace {
 const std::vector<std::string> kStoredKinds = {"checklist", "scorecard"};
 
 std::string perm(const std::string& kind, const char* verb) { return fmt::format("form.{}.{}", kind, verb); }
+
+json photo_json(const Photo& p) {
+  return {{"id", id_str(p.id)}, {"item_id", p.item_id}, {"name", p.name}, {"content_type", p.content_type},
+          {"size", p.size}, {"created_at", p.created_at}};
+}
 
 json response_json(App& app, FormService& forms, const Response& r) {
   auto t = forms.get(r.template_id);
@@ -91,7 +97,42 @@ void register_response_routes(App& app, std::shared_ptr<FormService> forms) {
   r.add("GET", "/api/v1/forms/responses/{id}", "login", [&app, forms, responses](http::Ctx& c) {
     auto x = responses->get(c.id_param("id"));
     if (!x || !c.can_path(perm(x->kind, "read"), x->node_path)) throw not_found("form response");
-    return json_response(response_json(app, *forms, *x));
+    json j = response_json(app, *forms, *x);
+    json photos = json::array();
+    for (auto& p : responses->photos(x->id)) photos.push_back(photo_json(p));
+    j["photos"] = photos;
+    return json_response(j);
+  });
+
+  // Photo evidence of one item (?item=<item id>&name=<file name>; the body is the image's
+  // bytes): by the response's submitter, within 24 hours, while they may still submit there.
+  auto& photo = r.add("POST", "/api/v1/forms/responses/{id}/photos", "login", [responses](http::Ctx& c) {
+    auto x = responses->get(c.id_param("id"));
+    if (!x || !c.can_path(perm(x->kind, "read"), x->node_path)) throw not_found("form response");
+    c.require_path(perm(x->kind, "submit"), x->node_path);
+    auto name = c.req.q("name").value_or("");
+    if (name.size() > 2000) throw invalid("name", "the file name is too long");
+    auto p = responses->add_photo({x->id, c.req.q("item").value_or(""), c.me().user_id, c.me().display_name, name,
+                                   c.req.body});
+    return json_response(photo_json(p), 201);
+  });
+  photo.max_body = workflow::kMaxAttachmentBytes;
+  photo.body = http::BodyType::file;
+
+  r.add("GET", "/api/v1/forms/responses/{id}/photos/{pid}", "login", [responses](http::Ctx& c) {
+    auto x = responses->get(c.id_param("id"));
+    if (!x || !c.can_path(perm(x->kind, "read"), x->node_path)) throw not_found("form response");
+    auto a = workflow::load_attachment(responses->forms().db(), kPhotoOwner, x->id, c.id_param("pid"));
+    if (!a) throw not_found("photo");
+    http::Response res;
+    res.status = 200;
+    res.content_type = a->content_type;  // as sniffed when stored
+    res.body = std::move(a->data);
+    res.header("Content-Disposition", workflow::content_disposition(a->name));
+    res.header("Cache-Control", "private, no-store");
+    res.header("Content-Security-Policy", "default-src 'none'; sandbox");
+    res.header("ETag", "\"" + a->sha256 + "\"");
+    return res;
   });
 
   r.add("GET", "/api/v1/forms/responses", "login", [&app, forms, responses](http::Ctx& c) {

@@ -8,6 +8,7 @@
 #include "core/json.hpp"
 #include "forms/json.hpp"
 #include "store/subtree.hpp"
+#include "workflow/attachments.hpp"
 
 namespace manyi::forms {
 namespace {
@@ -143,6 +144,50 @@ std::optional<Response> ResponseService::get(int64_t id) {
   auto r = forms_.db().query(fmt::format("SELECT {} FROM form_responses WHERE id = ?", kCols), {id});
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
+}
+
+Photo ResponseService::add_photo(const NewPhoto& p) {
+  auto r = get(p.response_id);
+  if (!r) throw not_found("form response");
+  if (!r->submitted_by || r->submitted_by != p.by)
+    throw forbidden("only the person who submitted the response may add photos to it");
+  if (now_ms() - r->submitted_at > kPhotoWindowMs)
+    throw forbidden("photos are added within 24 hours of submitting the response");
+  auto def = forms_.version(r->version_id).def;
+  if (!def->item(p.item_id)) throw invalid("item", "no such item in this form");
+  auto kind = workflow::check_file(p.bytes);
+  if (kind.content_type.rfind("image/", 0) != 0)
+    throw Error(422, "unsupported_type", "photo evidence must be an image (JPEG, PNG, GIF or WebP)", "file");
+  Photo out;
+  forms_.db().write([&](store::Tx& tx) {
+    auto n = tx.query("SELECT COUNT(*), SUM(CASE WHEN item_id = ? THEN 1 ELSE 0 END) FROM form_response_photos "
+                      "WHERE response_id = ?",
+                      {p.item_id, p.response_id});
+    if (n[0].i64(0) >= kMaxPhotosPerResponse)
+      throw invalid("file", fmt::format("a response has at most {} photos", kMaxPhotosPerResponse));
+    if (n[0].i64(1) >= kMaxPhotosPerItem)
+      throw invalid("item", fmt::format("an item has at most {} photos", kMaxPhotosPerItem));
+    auto a = workflow::store_attachment(tx, {kPhotoOwner, p.response_id, 0, p.by, p.uploader, "staff", p.name, p.bytes});
+    tx.exec("INSERT INTO form_response_photos(attachment_id, response_id, item_id) VALUES (?, ?, ?)",
+            {a.id, p.response_id, p.item_id});
+    out = {a.id, p.item_id, a.name, a.content_type, a.sha256, a.size, a.created_at};
+  });
+  return out;
+}
+
+std::vector<Photo> ResponseService::photos(int64_t response_id) {
+  std::map<int64_t, std::string> items;
+  for (auto& r : forms_.db().query("SELECT attachment_id, item_id FROM form_response_photos WHERE response_id = ?",
+                                   {response_id}))
+    items[r.i64(0)] = r.str(1);
+  std::vector<Photo> out;
+  if (items.empty()) return out;
+  for (auto& a : workflow::list_attachments(forms_.db(), kPhotoOwner, response_id)) {
+    auto it = items.find(a.id);
+    if (it == items.end()) continue;
+    out.push_back({a.id, it->second, a.name, a.content_type, a.sha256, a.size, a.created_at});
+  }
+  return out;
 }
 
 std::vector<Response> ResponseService::list(const ResponseQuery& q) {

@@ -41,6 +41,27 @@ struct Response {
   bool vetoed = false;
 };
 
+// Photo evidence of one item: an attachment owned by ("form_response", response id).
+inline constexpr const char* kPhotoOwner = "form_response";
+inline constexpr int kMaxPhotosPerItem = 5;
+inline constexpr int kMaxPhotosPerResponse = 50;
+inline constexpr int64_t kPhotoWindowMs = 24 * 3600 * 1000;  // added within 24 h of submitting
+
+struct Photo {
+  int64_t id = 0;  // the attachment's id
+  std::string item_id, name, content_type, sha256;
+  int64_t size = 0, created_at = 0;
+};
+
+struct NewPhoto {
+  int64_t response_id = 0;
+  std::string item_id;
+  int64_t by = 0;          // must be the response's submitter
+  std::string uploader;    // the name shown
+  std::string name;        // the file name as sent
+  const std::string& bytes;
+};
+
 struct ResponseQuery {
   // Required: per form kind, the subtrees the caller may read (form.<kind>.read); a kind not
   // listed is not read at all.
@@ -66,6 +87,13 @@ class ResponseService {
   Response submit(const Submission& s);  // in its own transaction
 
   std::optional<Response> get(int64_t id);
+
+  // Adds a photo to an item of a stored response (the response itself never changes). Only its
+  // submitter, within kPhotoWindowMs of submitting (403); images only, sniffed from the bytes
+  // (422 unsupported_type / 413, field "file"); a known item (422 "item"); at most
+  // kMaxPhotosPerItem per item and kMaxPhotosPerResponse in all (422 "item" / "file").
+  Photo add_photo(const NewPhoto& p);
+  std::vector<Photo> photos(int64_t response_id);
   std::vector<Response> list(const ResponseQuery& q);
 
   FormService& forms() { return forms_; }

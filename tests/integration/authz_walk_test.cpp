@@ -87,7 +87,9 @@ bool reviewed_login(const RouteInfo& r) {
                                               // 403 on submit, 404 on read, filtered lists;
                                               // integration_forms_responses_test)
                                               "POST /api/v1/forms/responses", "GET /api/v1/forms/responses",
-                                              "GET /api/v1/forms/responses/{id}"};
+                                              "GET /api/v1/forms/responses/{id}",
+                                              "POST /api/v1/forms/responses/{id}/photos",
+                                              "GET /api/v1/forms/responses/{id}/photos/{pid}"};
   return exact.count(r.method + " " + r.pattern) > 0;
 }
 

@@ -180,4 +180,51 @@ TEST_P(FormResponsesHttp, BadInputNamesTheFieldAndStoresNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM form_responses"), 0);
 }
 
+TEST_P(FormResponsesHttp, PhotosPerItemAreImagesAddedByTheSubmitterAndReadInScope) {
+  auto insp = as("inspector");
+  auto tmpl = checklist(insp);
+  auto hosp1 = as("hosp1");
+  std::string id = hosp1.post("/api/v1/forms/responses", sheet(tmpl, node("H001"), 2)).js()["id"];
+  ASSERT_FALSE(id.empty());
+  const std::string png = std::string("\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDR", 16) + std::string(64, '\x07');
+  auto up = [&](HttpClient& c, const std::string& item, const std::string& bytes) {
+    return c.request("POST", "/api/v1/forms/responses/" + id + "/photos?item=" + item + "&name=greet.png", bytes,
+                     {{"Content-Type", "image/png"}});
+  };
+  auto r = up(hosp1, "greet", png);
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string pid = r.js()["id"];
+  EXPECT_EQ(r.js()["item_id"], "greet");
+  EXPECT_EQ(r.js()["content_type"], "image/png");
+  // Listed with the response, by item; the bytes come back as they went.
+  auto got = hosp1.get("/api/v1/forms/responses/" + id).js();
+  ASSERT_EQ(got["photos"].size(), 1u);
+  EXPECT_EQ(got["photos"][0]["item_id"], "greet");
+  auto file = hosp1.get("/api/v1/forms/responses/" + id + "/photos/" + pid);
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(file.body, png);
+  EXPECT_EQ(insp.get("/api/v1/forms/responses/" + id + "/photos/" + pid).status, 200);  // the bureau reads it
+  // Another hospital neither reads nor adds; the inspector is not the submitter; a PDF or a
+  // renamed text file is not a photo; an unknown item is named.
+  auto hosp2 = as("hosp2");
+  EXPECT_EQ(hosp2.get("/api/v1/forms/responses/" + id + "/photos/" + pid).status, 404);
+  EXPECT_EQ(up(hosp2, "greet", png).status, 404);
+  EXPECT_EQ(up(insp, "greet", png).status, 403);
+  auto pdf = up(hosp1, "greet", "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n");
+  EXPECT_EQ(pdf.status, 422);
+  EXPECT_EQ(pdf.js()["error"]["field"], "file");
+  EXPECT_EQ(up(hosp1, "greet", "<html>not an image</html>").status, 422);
+  auto unknown = up(hosp1, "nope", png);
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(unknown.js()["error"]["field"], "item");
+  // At most five per item.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(up(hosp1, "greet", png).status, 201);
+  auto sixth = up(hosp1, "greet", png);
+  EXPECT_EQ(sixth.status, 422);
+  EXPECT_EQ(sixth.js()["error"]["field"], "item");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'form_response'"), 5);
+  // The response itself is unchanged by its photos.
+  EXPECT_EQ(hosp1.get("/api/v1/forms/responses/" + id).js()["result"], got["result"]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, FormResponsesHttp, ::testing::ValuesIn(backends()), backend_name);

@@ -1,6 +1,6 @@
 // The forms module (issue 12, item 3): a hospital's quality staff (hosp1) fills in the shipped
 // checklist 窗口服务规范检查 on a phone at 390×844 — deductions counted per occurrence, one item
-// 不适用, a note — submits it and sees the score, the grade and every item's points and reason;
+// 不适用, a note and a photo — submits it and sees the score, the grade and every item's points and reason;
 // the stored result opens from the results list. The bureau sees the checklist's scoring rules
 // in the form editor. Needs a running server with demo data (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +8,12 @@ import type { Browser, Page } from 'playwright-core'
 import { BASE, PHONE, answerMessageBox, byTestId, launch, login, newPage, newPhonePage, pickNode, shot, uniqueStamp } from './helpers'
 
 let browser: Browser
+
+// A real 8×8 PNG (red), so the browser can show it.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC',
+  'base64',
+)
 
 beforeAll(async () => {
   try {
@@ -60,6 +66,9 @@ describe('forms: a checklist on a phone', () => {
       for (let i = 0; i < 4; i++) await byTestId(page, 'fill-plus-mandarin').click()
       await expect.poll(() => byTestId(page, 'fill-count-mandarin').innerText()).toBe('4')
       await page.locator('textarea[data-testid="fill-note-mandarin"], [data-testid="fill-note-mandarin"] textarea').first().fill('两名收费员使用方言')
+      // A photo as evidence of that deduction, taken with the phone's camera (a file input).
+      await byTestId(page, 'fill-photo-mandarin').locator('input[type="file"]').setInputFiles({ name: 'mandarin.png', mimeType: 'image/png', buffer: PNG })
+      await byTestId(page, 'fill-thumb-mandarin').waitFor()
       // 老年人优先窗口: 不适用 (a window without that duty).
       await byTestId(page, 'fill-na-elderly').click()
       await byTestId(page, 'fill-option-notice-complete').click()
@@ -81,6 +90,9 @@ describe('forms: a checklist on a phone', () => {
       expect(mandarin).toContain('扣 2 分 × 4 处，封顶 6 分')
       expect(mandarin).toContain('两名收费员使用方言')
       expect(await byTestId(page, 'result-item-elderly').innerText()).toContain('不适用')
+      // The photo was stored with the item and shows beside it.
+      await byTestId(page, 'result-photos-mandarin').locator('img').waitFor()
+      expect(await byTestId(page, 'result-photos-mandarin').locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
       expect(await byTestId(page, 'result-findings').innerText()).toContain('1 项')
       await expectFitsPhone(page, 'result')
 

@@ -252,6 +252,7 @@ export const FIELD_ZH: Record<string, string> = {
   from: '开始日期',
   into_id: '合并目标案件',
   keywords: '关键词',
+  item: '检查项',
   kind: '节点类型',
   level: '预警级别',
   limit: '每页条数',

@@ -23,3 +23,12 @@ CREATE TABLE form_responses (
 );
 CREATE INDEX form_responses_path ON form_responses(node_path, id);
 CREATE INDEX form_responses_template ON form_responses(template_id, id);
+
+-- Photo evidence per item (一项一证): the files are attachments owned by ('form_response',
+-- response id) (table attachments, migration 0018); this says which item each one shows.
+CREATE TABLE form_response_photos (
+  attachment_id BIGINT PRIMARY KEY,
+  response_id BIGINT NOT NULL REFERENCES form_responses(id),
+  item_id TEXT NOT NULL
+);
+CREATE INDEX form_response_photos_response ON form_response_photos(response_id, item_id);

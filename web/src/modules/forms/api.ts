@@ -1,7 +1,7 @@
 // The forms engine's requests: templates (list, one with its draft and versions), a stored
 // response (submit, one, list) and scoring a draft without storing.
-import { api } from '../../api'
-import type { FormAnswer, FormKind, FormResponse, FormResponseSummary, FormTemplate, FormTemplateDetail, ScoreResult } from './model'
+import { api, request } from '../../api'
+import type { FormAnswer, FormKind, FormPhoto, FormResponse, FormResponseSummary, FormTemplate, FormTemplateDetail, ScoreResult } from './model'
 
 export async function listTemplates(kind?: FormKind): Promise<FormTemplate[]> {
   return (await api.get<{ items: FormTemplate[] }>('/api/v1/forms/templates', kind ? { kind } : undefined)).items ?? []
@@ -35,4 +35,14 @@ export async function listResponses(q: { template?: string; node?: string; kind?
 /** POST /api/v1/forms/score against a template's draft: the result per item, nothing stored. */
 export function scoreDraft(templateId: string, answers: Record<string, FormAnswer>): Promise<ScoreResult> {
   return api.post<ScoreResult>('/api/v1/forms/score', { template_id: templateId, answers })
+}
+
+/** POST /api/v1/forms/responses/{id}/photos: one image as evidence of one item (by the submitter, within 24 h). */
+export function addPhoto(responseId: string, itemId: string, file: File): Promise<FormPhoto> {
+  return request<FormPhoto>('POST', `/api/v1/forms/responses/${responseId}/photos`, { query: { item: itemId, name: file.name }, blob: file })
+}
+
+/** Where a stored photo is read from (an <img> with the session cookie). */
+export function photoUrl(responseId: string, photoId: string): string {
+  return `/api/v1/forms/responses/${responseId}/photos/${photoId}`
 }

@@ -73,6 +73,10 @@ export default {
     required: 'Required',
     again: 'Fill in another',
     invalidItem: 'This item is not filled in correctly',
+    photo: 'Take a photo',
+    photoRemove: 'Remove the photo',
+    photoMax: 'At most {n} photos per item',
+    photosFailed: 'The result is saved, but {n} photos could not be uploaded',
   },
   result: {
     title: 'Result',
@@ -90,5 +94,6 @@ export default {
     submittedAt: 'Submitted',
     unit: 'Unit inspected',
     version: 'Template version {n}',
+    photos: '{n} photos',
   },
 }

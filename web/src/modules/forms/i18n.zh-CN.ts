@@ -73,6 +73,10 @@ export default {
     required: '必答',
     again: '再填一份',
     invalidItem: '此项填写有误，请检查',
+    photo: '拍照取证',
+    photoRemove: '移除照片',
+    photoMax: '每项最多 {n} 张照片',
+    photosFailed: '检查结果已保存，但有 {n} 张照片未能上传',
   },
   result: {
     title: '检查结果',
@@ -90,5 +94,6 @@ export default {
     submittedAt: '提交时间',
     unit: '被检查单位',
     version: '模板第 {n} 版',
+    photos: '照片 {n} 张',
   },
 }

@@ -10,7 +10,10 @@ import {
   isNa,
   isScored,
   itemOfField,
+  MAX_PHOTOS_PER_ITEM,
   missingRequired,
+  photoUploads,
+  photosByItem,
   points,
   ruleSummary,
   sortGrades,
@@ -101,5 +104,16 @@ describe('forms model', () => {
     expect(points(93.333)).toBe('93.33')
     expect(points(5)).toBe('5')
     expect(points(undefined)).toBe('—')
+  })
+
+  it('groups stored photos by item and sends chosen ones in form order, at most five per item', () => {
+    const p = (id: string, item: string) => ({ id, item_id: item, name: `${id}.jpg`, content_type: 'image/jpeg', size: 1, created_at: 0 })
+    expect(photosByItem([p('1', 'greet'), p('2', 'quarrel'), p('3', 'greet')])).toEqual({ greet: [p('1', 'greet'), p('3', 'greet')], quarrel: [p('2', 'quarrel')] })
+    expect(photosByItem(undefined)).toEqual({})
+    const f = (n: string) => new File(['x'], n, { type: 'image/png' })
+    const six = Array.from({ length: 6 }, (_, i) => f(`g${i}.png`))
+    const ups = photoUploads(sheet, { quarrel: [f('q.png')], greet: six, unknown: [f('u.png')] })
+    expect(ups.map((u) => u.item)).toEqual([...Array(MAX_PHOTOS_PER_ITEM).fill('greet'), 'quarrel'])
+    expect(ups[0].file.name).toBe('g0.png')
   })
 })

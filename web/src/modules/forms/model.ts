@@ -327,10 +327,36 @@ export interface FormResponseSummary {
   vetoed: boolean
 }
 
+export interface FormPhoto {
+  id: string
+  item_id: string
+  name: string
+  content_type: string
+  size: number
+  created_at: number
+}
+
 export interface FormResponse extends FormResponseSummary {
   answers: Record<string, FormAnswer>
   notes: Record<string, string>
   result: ScoreResult
+  /** only on GET /api/v1/forms/responses/{id} */
+  photos?: FormPhoto[]
+}
+
+/** Photos an item may carry (the server refuses a sixth). */
+export const MAX_PHOTOS_PER_ITEM = 5
+
+/** Photos grouped by item, in upload order. */
+export function photosByItem(photos: readonly FormPhoto[] | undefined): Record<string, FormPhoto[]> {
+  const out: Record<string, FormPhoto[]> = {}
+  for (const p of photos ?? []) (out[p.item_id] ??= []).push(p)
+  return out
+}
+
+/** Photos chosen on the device, per item, to send once the response is stored: (item, file) pairs in form order. */
+export function photoUploads(def: Pick<Definition, 'sections'>, chosen: Record<string, File[] | undefined>): { item: string; file: File }[] {
+  return def.sections.flatMap((s) => s.items.flatMap((it) => (chosen[it.id] ?? []).slice(0, MAX_PHOTOS_PER_ITEM).map((file) => ({ item: it.id, file }))))
 }
 
 /** Points as people read them: at most two decimals, no trailing zeros. */
