@@ -1,8 +1,8 @@
 # Writes OUT: a C++ file holding text files as strings — the public mobile page (web/h5) and
-# the shipped survey templates (templates/surveys) — so the binary serves and seeds them
+# the shipped survey and checklist templates (templates/surveys, templates/checklists) — so the binary serves and seeds them
 # without reading the source tree at run time. Declared in src/feedback/embedded.hpp.
 set(body "#include \"feedback/embedded.hpp\"\nnamespace manyi::embedded {\n")
-foreach(pair "h5_files|${H5_DIR}|*" "survey_templates|${SURVEY_DIR}|*.json")
+foreach(pair "h5_files|${H5_DIR}|*" "survey_templates|${SURVEY_DIR}|*.json" "checklist_templates|${CHECKLIST_DIR}|*.json")
   string(REPLACE "|" ";" parts "${pair}")
   list(GET parts 0 fn)
   list(GET parts 1 dir)

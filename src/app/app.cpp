@@ -9,6 +9,7 @@
 #include "cases/service.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "forms/routes.hpp"
 
 namespace manyi {
 
@@ -85,6 +86,8 @@ App::App(Config c) : cfg(std::move(c)) {
   register_case_picker_routes(*this);
   register_case_report_routes(*this);
   register_h5_routes(*this);
+  forms = std::make_shared<manyi::forms::FormService>(*db);
+  manyi::forms::register_response_routes(*this, forms);
   register_feedback_routes(*this);
   using std::chrono::milliseconds;
   if (cfg.case_scan_interval_ms > 0)

@@ -22,6 +22,9 @@ namespace manyi {
 namespace cases {
 class CaseService;
 }
+namespace forms {
+class FormService;
+}
 
 struct Config {
   std::string db_url = "sqlite:./data/manyi.db";
@@ -64,6 +67,8 @@ class App {
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::StaticFiles> statics;
   std::unique_ptr<manyi::cases::CaseService> cases;
+  // The forms engine's template repository, shared by every capability that uses forms.
+  std::shared_ptr<manyi::forms::FormService> forms;
   // The scheduled jobs (escalation scan, outbox delivery, bad-review recovery); last, so it
   // stops first, before the services its jobs call go.
   std::unique_ptr<jobs::Scheduler> jobs;

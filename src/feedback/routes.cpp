@@ -631,7 +631,7 @@ void register_feedback_routes(App& app) {
   app.limiter.configure("rating_net", {cfg.rating_net_rate, cfg.rating_net_burst});
   feedback::FeedbackOptions o;
   o.integrity.dup_window_ms = cfg.rating_dup_window_s * 1000;
-  s.forms = std::make_shared<forms::FormService>(*app.db);
+  s.forms = app.forms;
   s.svc = std::make_shared<feedback::FeedbackService>(*app.db, *app.org, *s.forms, o);
   s.followups = std::make_shared<feedback::FollowupService>(*s.svc, cfg.followup_days);
   s.public_url = cfg.public_url;

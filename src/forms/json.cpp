@@ -84,6 +84,8 @@ Definition parse_definition(const json& j) {
       it.deduct_per = num(ij, "deduct_per", 0);
       it.veto_at = static_cast<int>(num(ij, "veto_at", 0));
       it.veto_if_zero = boolean(ij, "veto_if_zero", false);
+      it.deduct_cap = num(ij, "deduct_cap", 0);
+      it.na_allowed = boolean(ij, "na_allowed", false);
       for (auto& oj : arr(ij, "options")) {
         need_object(oj, "an option");
         Option o;
@@ -104,6 +106,7 @@ Definition parse_definition(const json& j) {
     d.scoring.unanswered_zero = boolean(*sc, "unanswered_zero", false);
     if (auto vs = sc->find("veto_score"); vs != sc->end() && !vs->is_null()) d.scoring.veto_score = num(*sc, "veto_score", 0);
     d.scoring.veto_grade = str(*sc, "veto_grade", "", 20);
+    d.scoring.veto_caps_grade = boolean(*sc, "veto_caps_grade", false);
     for (auto& gj : arr(*sc, "grades")) {
       need_object(gj, "a grade");
       d.scoring.grades.push_back({num(gj, "min", 0), str(gj, "label", "", 20)});
@@ -149,7 +152,9 @@ json definition_json(const Definition& d) {
         if (it.integer) ij["integer"] = true;
         if (it.deduct_per) ij["deduct_per"] = it.deduct_per;
         if (it.veto_if_zero) ij["veto_if_zero"] = true;
+        if (it.deduct_cap) ij["deduct_cap"] = it.deduct_cap;
       }
+      if (it.na_allowed) ij["na_allowed"] = true;
       if (it.veto_at) ij["veto_at"] = it.veto_at;
       items.push_back(ij);
     }
@@ -163,6 +168,7 @@ json definition_json(const Definition& d) {
                   {"unanswered_zero", d.scoring.unanswered_zero}, {"grades", grades}};
   if (d.scoring.veto_score) scoring["veto_score"] = *d.scoring.veto_score;
   if (!d.scoring.veto_grade.empty()) scoring["veto_grade"] = d.scoring.veto_grade;
+  if (d.scoring.veto_caps_grade) scoring["veto_caps_grade"] = true;
   json out = {{"code", d.code},
               {"kind", d.kind},
               {"name", d.name},
@@ -188,7 +194,12 @@ Answers parse_answers(const Definition& def, const json& j) {
     const Item* it = def.item(k);
     if (!it) throw invalid(field, "no such item in this form");
     if (v.is_null()) continue;
-    if (it->type == "rating" || it->type == "number") {
+    if (v.is_object()) {
+      auto na = v.find("na");
+      if (v.size() != 1 || na == v.end() || !na->is_boolean() || !na->get<bool>())
+        throw invalid(field, "an object answer must be {\"na\": true} (not applicable)");
+      a[k] = NotApplicable{};
+    } else if (it->type == "rating" || it->type == "number") {
       if (!v.is_number()) throw invalid(field, "a number is expected");
       a[k] = v.get<double>();
     } else if (it->type == "single" || it->type == "text") {
@@ -215,9 +226,24 @@ json answers_json(const Answers& a) {
       if (*p == static_cast<double>(static_cast<int64_t>(*p))) out[k] = static_cast<int64_t>(*p);
       else out[k] = *p;
     } else if (auto p = std::get_if<std::string>(&v)) out[k] = *p;
+    else if (std::holds_alternative<NotApplicable>(v)) out[k] = {{"na", true}};
     else out[k] = std::get<std::vector<std::string>>(v);
   }
   return out;
+}
+
+json item_result_json(const ItemResult& r) {
+  json j = {{"item_id", r.item_id}, {"possible", r.possible}, {"earned", r.earned}, {"deduction", r.deduction},
+            {"weight", r.weight}, {"reason", r.reason}, {"veto", r.veto}, {"na", r.na}, {"counted", r.counted}};
+  return j;
+}
+
+json score_json(const ScoreResult& s) {
+  json items = json::array();
+  for (auto& i : s.items) items.push_back(item_result_json(i));
+  return {{"score", s.score},   {"earned", s.earned},         {"possible", s.possible},
+          {"scored", s.scored}, {"percentage", s.percentage}, {"vetoed", s.vetoed},
+          {"veto_items", s.veto_items}, {"grade", s.grade}, {"items", items}};
 }
 
 }  // namespace manyi::forms

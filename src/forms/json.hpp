@@ -15,4 +15,12 @@ json definition_json(const Definition& d);
 Answers parse_answers(const Definition& def, const json& j);
 json answers_json(const Answers& a);
 
+// A score with its per-item results: {score, earned, possible, scored, percentage, vetoed,
+// veto_items, grade, items: [{item_id, possible, earned, deduction, weight, reason, veto, na, counted}]}.
+json score_json(const ScoreResult& s);
+
+// Parses per-item notes {"<item id>": "note"} (blank notes dropped); throws 422 naming
+// "notes.<id>" for an unknown item, bad text or more than 1000 characters. (responses.cpp)
+std::map<std::string, std::string> parse_notes(const Definition& def, const json& j);
+
 }  // namespace manyi::forms

@@ -111,6 +111,7 @@ void validate_definition(const Definition& d) {
         if (!(it.max >= it.min)) throw def_error(where + ": max must not be below min");
         if (it.deduct_per < 0) throw def_error(where + ": deduct_per must not be negative");
         if (it.deduct_per > 0 && it.points <= 0) throw def_error(where + ": a deduction item needs points");
+        if (!(it.deduct_cap >= 0) || it.deduct_cap > it.points) throw def_error(where + ": deduct_cap must be 0…points");
       }
       if (it.type == "text" && (it.max_length < 1 || it.max_length > 5000))
         throw def_error(where + ": max_length must be 1…5000");
@@ -125,6 +126,11 @@ void validate_definition(const Definition& d) {
     prev = g.min;
   }
   if (!(d.scoring.max_score > 0)) throw def_error("max_score must be positive");
+  if (d.scoring.veto_caps_grade) {
+    bool known = false;
+    for (auto& g : d.scoring.grades) known |= g.label == d.scoring.veto_grade;
+    if (!known) throw def_error("veto_grade must be one of the grades when a veto caps the grade");
+  }
 }
 
 void validate_answers(const Definition& d, const Answers& a) {
@@ -132,6 +138,10 @@ void validate_answers(const Definition& d, const Answers& a) {
     const Item* it = d.item(id);
     std::string field = "answers." + id;
     if (!it) throw invalid(field, "no such item in this form");
+    if (std::holds_alternative<NotApplicable>(v)) {
+      if (!it->na_allowed) throw invalid(field, "this item cannot be answered 不适用 (not applicable)");
+      continue;
+    }
     if (it->type == "rating") {
       auto p = std::get_if<double>(&v);
       if (!p || *p != std::floor(*p) || *p < 1 || *p > 5) throw invalid(field, "a rating is a whole number 1…5");
@@ -173,64 +183,140 @@ void validate_answers(const Definition& d, const Answers& a) {
       if (it.required && !a.count(it.id)) throw invalid("answers." + it.id, "this item must be answered");
 }
 
+namespace {
+
+std::string pts(double v) { return fmt::format("{}", std::round(v * 100) / 100); }
+
+const std::string* option_label(const Item& it, const std::string& v) {
+  for (auto& o : it.options)
+    if (o.value == v) return &o.label;
+  return nullptr;
+}
+
+// Whether the answer picks a veto option or a rating at or below veto_at.
+bool answer_vetoes(const Item& it, const Answer& v) {
+  if (it.type == "rating" && it.veto_at > 0) return std::get<double>(v) <= it.veto_at;
+  bool veto = false;
+  if (it.type == "single")
+    for (auto& o : it.options) veto |= o.veto && o.value == std::get<std::string>(v);
+  if (it.type == "multi")
+    for (auto& sel : std::get<std::vector<std::string>>(v))
+      for (auto& o : it.options) veto |= o.veto && o.value == sel;
+  return veto;
+}
+
+// Points earned by an answered scored item, and why points were lost.
+double earned_points(const Item& it, const Answer& v, double max, std::string& why) {
+  if (it.type == "rating") {
+    int level = static_cast<int>(std::get<double>(v));
+    why = fmt::format("评价“{}”", kLevels[static_cast<size_t>(level - 1)]);
+    return (std::get<double>(v) - 1) / 4.0 * max;
+  }
+  if (it.type == "single") {
+    auto& val = std::get<std::string>(v);
+    auto label = option_label(it, val);
+    why = fmt::format("选择“{}”", label ? *label : val);
+    return option_points(it, val);
+  }
+  if (it.type == "multi") {
+    double e = 0;
+    std::string names;
+    for (auto& sel : std::get<std::vector<std::string>>(v)) {
+      e += option_points(it, sel);
+      auto label = option_label(it, sel);
+      names += (names.empty() ? "" : "、") + (label ? *label : sel);
+    }
+    why = names.empty() ? "未选择任何选项" : fmt::format("选择“{}”", names);
+    return e;
+  }
+  // number with deduct_per: per occurrence, capped at deduct_cap (or the item's points)
+  double n = std::get<double>(v);
+  double cap = it.deduct_cap > 0 ? std::min(it.deduct_cap, max) : max;
+  double raw = n * it.deduct_per;
+  why = n == 0 ? "无扣分" : fmt::format("扣 {} 分 × {} 处", pts(it.deduct_per), pts(n));
+  if (raw > cap) why += fmt::format("，封顶 {} 分", pts(cap));
+  return max - std::min(raw, cap);
+}
+
+}  // namespace
+
 ScoreResult score(const Definition& d, const Answers& a) {
   ScoreResult r;
   for (auto& s : d.sections) {
     for (auto& it : s.items) {
       auto found = a.find(it.id);
       const Answer* v = found == a.end() ? nullptr : &found->second;
+      ItemResult ir;
+      ir.item_id = it.id;
+      ir.weight = s.weight * it.weight;
+      bool na = v && std::holds_alternative<NotApplicable>(*v);
       // Veto items fire whether or not the item is scored.
-      if (v) {
-        bool veto = false;
-        if (it.type == "rating" && it.veto_at > 0) veto = std::get<double>(*v) <= it.veto_at;
-        if (it.type == "single")
-          for (auto& o : it.options) veto |= o.veto && o.value == std::get<std::string>(*v);
-        if (it.type == "multi")
-          for (auto& sel : std::get<std::vector<std::string>>(*v))
-            for (auto& o : it.options) veto |= o.veto && o.value == sel;
-        if (veto) {
-          r.vetoed = true;
-          r.veto_items.push_back(it.id);
-        }
+      if (v && !na && answer_vetoes(it, *v)) {
+        r.vetoed = true;
+        r.veto_items.push_back(it.id);
+        ir.veto = true;
       }
       double max = item_max(it);
-      if (max <= 0 || it.type == "text") continue;
-      if (it.type == "number" && it.deduct_per <= 0) continue;
-      double w = s.weight * it.weight;
-      if (!v) {
-        if (d.scoring.unanswered_zero) r.possible += w * max;
-        continue;
-      }
-      double earned = 0;
-      if (it.type == "rating") earned = (std::get<double>(*v) - 1) / 4.0 * max;
-      else if (it.type == "single") earned = option_points(it, std::get<std::string>(*v));
-      else if (it.type == "multi") {
-        for (auto& sel : std::get<std::vector<std::string>>(*v)) earned += option_points(it, sel);
-      } else if (it.type == "number") {
-        earned = max - std::get<double>(*v) * it.deduct_per;
-        if (earned <= 0 && it.veto_if_zero) {
+      bool scored = !(max <= 0 || it.type == "text" || (it.type == "number" && it.deduct_per <= 0));
+      if (scored) ir.possible = max;
+      if (na) {
+        ir.na = true;
+        ir.reason = "不适用，不计入满分";
+      } else if (scored && !v) {
+        if (d.scoring.unanswered_zero) {
+          r.possible += ir.weight * max;
+          ir.counted = true;
+          ir.deduction = max;
+          ir.reason = "未作答，计 0 分";
+        } else {
+          ir.reason = "未作答，不计分";
+        }
+      } else if (scored) {
+        std::string why;
+        double earned = earned_points(it, *v, max, why);
+        if (it.type == "number" && earned <= 0 && it.veto_if_zero) {
           r.vetoed = true;
           r.veto_items.push_back(it.id);
+          ir.veto = true;
         }
+        earned = std::clamp(earned, 0.0, max);
+        r.earned += ir.weight * earned;
+        r.possible += ir.weight * max;
+        r.scored = true;
+        ir.earned = earned;
+        ir.deduction = max - earned;
+        ir.counted = true;
+        ir.reason = it.type == "number" ? why
+                    : ir.deduction > 0 ? fmt::format("{}，扣 {} 分", why, pts(ir.deduction))
+                                       : fmt::format("{}，得满分", why);
       }
-      earned = std::clamp(earned, 0.0, max);
-      r.earned += w * earned;
-      r.possible += w * max;
-      r.scored = true;
+      if (ir.veto) ir.reason += ir.reason.empty() ? "否决项" : "；否决项";
+      r.items.push_back(std::move(ir));
     }
   }
   if (r.possible > 0) r.scored = true;
   if (d.scoring.normalize) r.score = r.possible > 0 ? r.earned / r.possible * d.scoring.max_score : 0;
   else r.score = r.earned;
   r.score = std::round(r.score * 100) / 100;
+  r.percentage = r.possible > 0 ? std::round(r.earned / r.possible * 10000) / 100 : 0;
   if (r.vetoed && d.scoring.veto_score) r.score = *d.scoring.veto_score;
-  for (auto& g : d.scoring.grades)
-    if (r.score >= g.min) {
-      r.grade = g.label;
+  size_t rank = d.scoring.grades.size();
+  for (size_t i = 0; i < d.scoring.grades.size(); ++i)
+    if (r.score >= d.scoring.grades[i].min) {
+      rank = i;
       break;
     }
-  if (d.scoring.grades.size() && r.grade.empty()) r.grade = d.scoring.grades.back().label;
-  if (r.vetoed && !d.scoring.veto_grade.empty()) r.grade = d.scoring.veto_grade;
+  if (d.scoring.grades.size() && rank == d.scoring.grades.size()) rank = d.scoring.grades.size() - 1;
+  if (rank < d.scoring.grades.size()) r.grade = d.scoring.grades[rank].label;
+  if (r.vetoed && !d.scoring.veto_grade.empty()) {
+    if (!d.scoring.veto_caps_grade) r.grade = d.scoring.veto_grade;
+    else
+      for (size_t i = 0; i < d.scoring.grades.size(); ++i)
+        if (d.scoring.grades[i].label == d.scoring.veto_grade) {
+          if (rank < i) r.grade = d.scoring.veto_grade;  // a better grade is capped; a worse one stays
+          break;
+        }
+  }
   return r;
 }
 

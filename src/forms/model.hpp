@@ -1,8 +1,11 @@
-// Forms engine v1: one versioned, scored form model for satisfaction surveys, inspection
+// Forms engine: one versioned, scored form model for satisfaction surveys, inspection
 // checklists and evaluation scorecards. A definition has sections of items (5-level rating,
-// single/multi choice, text, number); scored items carry points and weights; veto items
-// (否决项) override the grade. Definitions are parsed from JSON (forms/json.hpp) and are
-// immutable once published; a submission keeps the version it was made against.
+// single/multi choice, text, number); scored items carry points and weights; number items
+// with deduct_per deduct per occurrence (扣分), capped at deduct_cap or the item's points;
+// items marked na_allowed may be answered 不适用 (excluded from the maximum); veto items
+// (否决项) force the score or the grade. score() returns the total and a result per item.
+// Definitions are parsed from JSON (forms/json.hpp) and are immutable once published; a
+// submission keeps the version it was made against.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -37,6 +40,8 @@ struct Item {
   double deduct_per = 0;                    // number: points deducted per unit (扣分), capped at points
   int veto_at = 0;                          // rating: a level <= veto_at vetoes the form (0 = never)
   bool veto_if_zero = false;                // number with deduct_per: losing all points vetoes
+  double deduct_cap = 0;                    // number: most points deducted (0 = the item's points)
+  bool na_allowed = false;                  // may be answered 不适用 (NotApplicable)
 };
 
 struct Section {
@@ -60,6 +65,7 @@ struct Scoring {
   bool unanswered_zero = false;          // unanswered scored items earn 0 (checklists) or are skipped (surveys)
   std::optional<double> veto_score;      // score forced by a veto (e.g. 0); nullopt = unchanged
   std::string veto_grade;                // grade forced by a veto (e.g. 较差)
+  bool veto_caps_grade = false;          // true: a veto caps the grade at veto_grade (a worse grade stays)
   std::vector<Grade> grades;             // highest min first
 };
 
@@ -78,9 +84,28 @@ struct Definition {
   size_t item_count() const;
 };
 
-// An answer: rating/number as a number, single/text as a string, multi as a list.
-using Answer = std::variant<double, std::string, std::vector<std::string>>;
+// 不适用: the item does not apply here (only on items with na_allowed); JSON {"na": true}.
+struct NotApplicable {
+  bool operator==(const NotApplicable&) const = default;
+};
+
+// An answer: rating/number as a number, single/text as a string, multi as a list, or 不适用.
+using Answer = std::variant<double, std::string, std::vector<std::string>, NotApplicable>;
 using Answers = std::map<std::string, Answer>;
+
+// How one item scored. Points are the item's own (before section and item weights); weight is
+// their product, so the totals are sums of weight × earned and weight × possible over counted items.
+struct ItemResult {
+  std::string item_id;
+  double possible = 0;   // the item's maximum points (0 when not scored)
+  double earned = 0;     // points earned (possible - deduction for deduction items)
+  double deduction = 0;  // points lost (possible - earned) when counted
+  double weight = 1;     // section weight × item weight
+  std::string reason;    // why, in Chinese: "扣 2 分 × 3 处，封顶 5 分", "不适用，不计入满分"…
+  bool veto = false;     // this item vetoed the form
+  bool na = false;       // answered 不适用
+  bool counted = false;  // part of the total (scored and answered, or unanswered with unanswered_zero)
+};
 
 struct ScoreResult {
   double score = 0;      // normalised (or raw) score
@@ -90,6 +115,8 @@ struct ScoreResult {
   bool vetoed = false;
   std::vector<std::string> veto_items;
   std::string grade;
+  std::vector<ItemResult> items;  // one per item of the definition, in order
+  double percentage = 0;          // earned / possible × 100 (0 when nothing counted), 2 decimals
 };
 
 // Scores answers that were validated against def (validate_answers).

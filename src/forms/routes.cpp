@@ -139,9 +139,7 @@ void register_form_routes(App& app, const Services& S) {
       def = std::make_shared<const forms::Definition>(forms::parse_definition_text(t->draft));
     }
     auto answers = forms::parse_answers(*def, j.value("answers", json::object()));
-    auto s = forms::score(*def, answers);
-    return json_response({{"score", s.score}, {"earned", s.earned}, {"possible", s.possible}, {"scored", s.scored},
-                          {"vetoed", s.vetoed}, {"veto_items", s.veto_items}, {"grade", s.grade}});
+    return json_response(forms::score_json(forms::score(*def, answers)));
   });
 }
 

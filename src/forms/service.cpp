@@ -65,6 +65,7 @@ void FormService::ensure_seeded() {
   }
   std::vector<Definition> shipped;
   for (auto& f : embedded::survey_templates()) shipped.push_back(parse_definition_text(std::string(f.data)));
+  for (auto& f : embedded::checklist_templates()) shipped.push_back(parse_definition_text(std::string(f.data)));
   db_.write([&](store::Tx& tx) {
     for (auto& d : shipped) {
       if (!tx.query("SELECT 1 FROM form_templates WHERE code = ?", {d.code}).empty()) continue;

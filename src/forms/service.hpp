@@ -1,6 +1,7 @@
 // FormService: the template repository. A template has an editable draft; publish() freezes
 // the draft as the next immutable version (form_versions), which new submissions use while
-// older submissions keep theirs. Shipped templates (templates/surveys/*.json, embedded) are
+// older submissions keep theirs. Shipped templates (templates/surveys/*.json and
+// templates/checklists/*.json, embedded) are
 // inserted on first use; a unit copies one to adapt it (owner = that unit).
 #pragma once
 #include <map>
@@ -62,6 +63,8 @@ class FormService {
   // A published version (definitions are immutable and cached).
   Version version(int64_t version_id);
   Version current(int64_t template_id);
+
+  store::Db& db() { return db_; }
 
  private:
   store::Db& db_;

@@ -80,7 +80,16 @@ bool reviewed_login(const RouteInfo& r) {
                                               // session of another user is 404, tested in
                                               // integration_signin_test)
                                               "GET /api/v1/me/sessions", "DELETE /api/v1/me/sessions/{id}",
-                                              "POST /api/v1/me/sessions/end-others"};
+                                              "POST /api/v1/me/sessions/end-others",
+                                              // stored form responses: the permission is per form
+                                              // kind (form.<kind>.submit / .read) and is checked
+                                              // on the response's unit in the handler (outside it:
+                                              // 403 on submit, 404 on read, filtered lists;
+                                              // integration_forms_responses_test)
+                                              "POST /api/v1/forms/responses", "GET /api/v1/forms/responses",
+                                              "GET /api/v1/forms/responses/{id}",
+                                              "POST /api/v1/forms/responses/{id}/photos",
+                                              "GET /api/v1/forms/responses/{id}/photos/{pid}"};
   return exact.count(r.method + " " + r.pattern) > 0;
 }
 

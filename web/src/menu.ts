@@ -5,7 +5,7 @@ import type { Component } from 'vue'
 import type { RouteComponent } from 'vue-router'
 import { OfficeBuilding, User, UserFilled, Document } from '@element-plus/icons-vue'
 import { Tickets, PhoneFilled, Calendar, SetUp, DataAnalysis } from '@element-plus/icons-vue'
-import { DataLine, ChatLineSquare, WarningFilled, Postcard, Memo, Phone, EditPen } from '@element-plus/icons-vue'
+import { DataLine, ChatLineSquare, WarningFilled, Postcard, Memo, Phone, EditPen, Finished, List } from '@element-plus/icons-vue'
 
 export interface MenuItem {
   path: string
@@ -39,10 +39,16 @@ export const menu: MenuItem[] = [
   { path: '/sat-reviews', title: 'sat.menu.reviews', icon: WarningFilled, permission: 'rating.review', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatReviewView.vue') },
   { path: '/sat-points', title: 'sat.menu.points', icon: Postcard, permission: 'point.write', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatPointsView.vue') },
   { path: '/sat-templates', title: 'sat.menu.templates', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', component: () => import('./views/satisfaction/SatTemplatesView.vue') },
-  { path: '/sat-templates/:id', title: 'sat.menu.templateEdit', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', hidden: true, component: () => import('./views/satisfaction/SatTemplateEditView.vue') },
+  { path: '/sat-templates/:id', title: 'sat.menu.templateEdit', icon: Memo, permission: 'survey.read', group: 'sat.menu.group', hidden: true, component: () => import('./modules/forms/views/FormEditView.vue') },
   { path: '/sat-followups', title: 'sat.menu.followups', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./modules/followup/views/FollowupView.vue') },
   { path: '/sat-followups/:id', title: 'sat.menu.followupCall', icon: Phone, permission: 'followup.handle', group: 'sat.menu.group', hidden: true, component: () => import('./modules/followup/views/FollowupCallView.vue') },
   { path: '/sat-entry', title: 'sat.menu.entry', icon: EditPen, permission: 'followup.handle', group: 'sat.menu.group', component: () => import('./modules/satisfaction/views/SatEntryView.vue') },
+  // 检查考评 (checklists and scorecards on the forms engine, web/src/modules/forms)
+  { path: '/form-templates', title: 'forms.menu.templates', icon: Finished, permission: 'form.checklist.read', group: 'forms.menu.group', component: () => import('./modules/forms/views/FormTemplatesView.vue') },
+  { path: '/form-templates/:id', title: 'forms.menu.edit', icon: Finished, permission: 'form.checklist.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/forms/views/FormEditView.vue') },
+  { path: '/form-fill/:id', title: 'forms.menu.fill', icon: Finished, permission: 'form.checklist.submit', group: 'forms.menu.group', hidden: true, component: () => import('./modules/forms/views/FormFillView.vue') },
+  { path: '/form-responses', title: 'forms.menu.responses', icon: List, permission: 'form.checklist.read', group: 'forms.menu.group', component: () => import('./modules/forms/views/FormResponsesView.vue') },
+  { path: '/form-responses/:id', title: 'forms.menu.result', icon: List, permission: 'form.checklist.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/forms/views/FormResponseView.vue') },
 ]
 
 export function visibleMenu(permissions: readonly string[] | null | undefined, items: MenuItem[] = menu): MenuItem[] {

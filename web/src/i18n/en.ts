@@ -4,12 +4,14 @@ import sat from '../modules/satisfaction/i18n.en'
 import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'
 import followup from '../modules/followup/i18n.en'
+import forms from '../modules/forms/i18n.en'
 export default {
   cases,
   sat,
   calendar,
   imports,
   followup,
+  forms,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

@@ -27,6 +27,10 @@ export const PERMISSIONS: Record<string, { zh: string; en: string }> = {
   'rating.review': { zh: '审核满意度评价', en: 'Review ratings' },
   'followup.handle': { zh: '办理出院回访', en: 'Handle follow-up calls' },
   'report.read': { zh: '查看和导出报表', en: 'View and export reports' },
+  'form.checklist.submit': { zh: '填报检查表', en: 'Submit checklists' },
+  'form.checklist.read': { zh: '查看检查结果', en: 'View checklist results' },
+  'form.scorecard.submit': { zh: '填报考评表', en: 'Submit scorecards' },
+  'form.scorecard.read': { zh: '查看考评结果', en: 'View scorecard results' },
   'self.read': { zh: '查看本人评价', en: 'View own ratings' },
 }
 

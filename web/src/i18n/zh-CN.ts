@@ -5,12 +5,14 @@ import sat from '../modules/satisfaction/i18n.zh-CN'
 import calendar from '../modules/calendar/i18n.zh-CN'
 import imports from '../modules/imports/i18n.zh-CN'
 import followup from '../modules/followup/i18n.zh-CN'
+import forms from '../modules/forms/i18n.zh-CN'
 export default {
   cases,
   sat,
   calendar,
   imports,
   followup,
+  forms,
   app: {
     name: '满意',
     title: '满意 · 服务质量改进平台',

@@ -273,6 +273,8 @@ export default {
       weight: 'The weight must be above 0',
       options: 'A single or multiple choice needs at least 2 options, each with a text',
       range: 'The minimum cannot be above the maximum',
+      deductPoints: 'An item that deducts per occurrence needs points',
+      cap: 'The cap cannot exceed the item\'s points',
     },
     back: 'Back',
     draft: 'Draft',

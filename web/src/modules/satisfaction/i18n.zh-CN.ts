@@ -272,6 +272,8 @@ export default {
       weight: '权重须大于 0',
       options: '单选、多选题至少需要 2 个选项，每个选项都要填写文字',
       range: '最小值不能大于最大值',
+      deductPoints: '按次扣分的题目须设置分值',
+      cap: '封顶分不能超过该题分值',
     },
     back: '返回',
     draft: '草稿',

@@ -4,6 +4,26 @@
 // it is unit-tested (model.test.ts).
 
 // ---------------------------------------------------------------- API shapes
+// Form templates and definitions live in the forms module (web/src/modules/forms), shared by
+// surveys, checklists and scorecards; re-exported here for the satisfaction pages.
+import type { ItemType, Option } from '../forms/model'
+export {
+  ITEM_TYPES,
+  allItemIds,
+  checkDefinition,
+  freshId,
+  newItem,
+  normaliseItem,
+  type Definition,
+  type FormTemplate,
+  type FormTemplateDetail,
+  type FormVersionInfo,
+  type Item,
+  type ItemType,
+  type Option,
+  type Section,
+} from '../forms/model'
+
 export interface Figure {
   n: number
   satisfied: number
@@ -233,32 +253,6 @@ export function formScore(v: number | null | undefined): string {
   return Number.isInteger(r) ? String(r) : r.toFixed(1)
 }
 
-export interface FormTemplate {
-  id: string
-  kind: string
-  code: string
-  name: string
-  owner_node_id: string | null
-  shipped: boolean
-  current_version_id: string | null
-  current_version: number
-  copied_from: string | null
-  updated_at: number
-}
-
-export interface FormVersionInfo {
-  id: string
-  version: number
-  published_at: number
-}
-
-export interface FormTemplateDetail extends FormTemplate {
-  draft: Definition
-  published: Definition | null
-  draft_differs: boolean
-  versions: FormVersionInfo[]
-}
-
 export interface PublicSurvey {
   name: string
   overall_label: string
@@ -280,8 +274,6 @@ export const CHANNELS = [...PUBLIC_CHANNELS, ...CONSOLE_CHANNELS] as const
 export const STATUSES = ['valid', 'suspect', 'rejected'] as const
 export const FLAGS = ['duplicate', 'device_burst', 'net_burst', 'too_fast', 'no_timing', 'staff_device'] as const
 export const REVIEW_STATES = ['pending', 'accepted', 'rejected'] as const
-export const ITEM_TYPES = ['rating', 'single', 'multi', 'text', 'number'] as const
-export type ItemType = (typeof ITEM_TYPES)[number]
 
 /** The seven dimensions of the shipped surveys, code → name. */
 export const DIMENSIONS: { code: string; name: string }[] = [
@@ -471,123 +463,6 @@ export function recentQuarters(now: number = Date.now(), count = 12): string[] {
 /** The comments endpoint takes levels as "1,2". */
 export function scoreQuery(levels: number[]): string {
   return [...new Set(levels)].filter((l) => l >= 1 && l <= 5).sort().join(',')
-}
-
-// ---------------------------------------------------------------- survey definitions (editor)
-export interface Option {
-  value: string
-  label: string
-  points?: number
-  veto?: boolean
-}
-
-export interface Item {
-  id: string
-  type: ItemType
-  label: string
-  dimension?: string
-  required?: boolean
-  points?: number
-  weight?: number
-  options?: Option[]
-  max_select?: number
-  max_length?: number
-  min?: number
-  max?: number
-  integer?: boolean
-  [k: string]: unknown
-}
-
-export interface Section {
-  id: string
-  title: string
-  weight?: number
-  items: Item[]
-}
-
-export interface Definition {
-  code?: string
-  kind?: string
-  name: string
-  description?: string
-  has_overall?: boolean
-  overall_label?: string
-  satisfied_min?: number
-  window?: boolean
-  dimensions?: { code: string; name: string }[]
-  sections: Section[]
-  scoring?: unknown
-  [k: string]: unknown
-}
-
-/** A fresh id not used by any of `taken`: prefix1, prefix2, … */
-export function freshId(prefix: string, taken: Iterable<string>): string {
-  const used = new Set(taken)
-  for (let i = 1; ; i++) {
-    const id = `${prefix}${i}`
-    if (!used.has(id)) return id
-  }
-}
-
-export function allItemIds(def: Definition): string[] {
-  return def.sections.flatMap((s) => s.items.map((i) => i.id))
-}
-
-export function newItem(def: Definition, type: ItemType = 'rating'): Item {
-  const item: Item = { id: freshId('q', allItemIds(def)), type, label: '' }
-  return normaliseItem(item)
-}
-
-/** Makes an item consistent with its type (options for choices, bounds for numbers). */
-export function normaliseItem(item: Item): Item {
-  const out: Item = { ...item }
-  if (out.type === 'single' || out.type === 'multi') {
-    if (!out.options || !out.options.length)
-      out.options = [
-        { value: 'a', label: '' },
-        { value: 'b', label: '' },
-      ]
-  } else delete out.options
-  if (out.type !== 'multi') delete out.max_select
-  if (out.type === 'text') out.max_length = out.max_length ?? 500
-  else delete out.max_length
-  if (out.type === 'number') {
-    out.min = out.min ?? 0
-    out.max = out.max ?? 100
-  } else {
-    delete out.min
-    delete out.max
-    delete out.integer
-  }
-  if (out.type !== 'rating') delete out.dimension
-  return out
-}
-
-/** Problems the editor shows before saving (the server checks again). */
-export function checkDefinition(def: Definition): string[] {
-  const errs: string[] = []
-  if (!def.name?.trim()) errs.push('name')
-  const ids = new Set<string>()
-  if (!def.sections.length) errs.push('sections')
-  for (const s of def.sections) {
-    if (!s.title?.trim()) errs.push(`section:${s.id}:title`)
-    for (const it of s.items) {
-      if (!it.id || ids.has(it.id)) errs.push(`item:${it.id}:id`)
-      ids.add(it.id)
-      if (!it.label?.trim()) errs.push(`item:${it.id}:label`)
-      if (it.weight !== undefined && !(it.weight > 0)) errs.push(`item:${it.id}:weight`)
-      if (it.type === 'single' || it.type === 'multi') {
-        const vals = new Set<string>()
-        for (const o of it.options ?? []) {
-          if (!o.value || vals.has(o.value) || !o.label?.trim()) errs.push(`item:${it.id}:options`)
-          vals.add(o.value)
-        }
-        if ((it.options ?? []).length < 2) errs.push(`item:${it.id}:options`)
-      }
-      if (it.type === 'number' && it.min !== undefined && it.max !== undefined && it.min > it.max) errs.push(`item:${it.id}:range`)
-    }
-  }
-  return [...new Set(errs)]
 }
 
 // ---------------------------------------------------------------- follow-up import file
