@@ -43,6 +43,8 @@ std::string Metrics::render() {
   out += fmt::format(
       "# HELP manyi_http_connections_open Client connections open now.\n# TYPE manyi_http_connections_open gauge\n"
       "manyi_http_connections_open {}\n"
+      "# HELP manyi_http_requests_in_flight Requests read and being handled now (this one included).\n"
+      "# TYPE manyi_http_requests_in_flight gauge\nmanyi_http_requests_in_flight {}\n"
       "# HELP manyi_http_connection_limit_waits_total Times the server stopped accepting at its connection cap.\n"
       "# TYPE manyi_http_connection_limit_waits_total counter\nmanyi_http_connection_limit_waits_total {}\n"
       "# HELP manyi_http_accept_errors_total Failed accepts (e.g. out of file descriptors).\n"
@@ -55,7 +57,7 @@ std::string Metrics::render() {
       "# TYPE manyi_http_address_cap_refusals_total counter\nmanyi_http_address_cap_refusals_total {}\n"
       "# HELP manyi_http_flood_delays_total 429 answers held back because their address kept sending after refusals.\n"
       "# TYPE manyi_http_flood_delays_total counter\nmanyi_http_flood_delays_total {}\n",
-      connections_open.load(), connection_limit_waits.load(), accept_errors.load(), body_memory_refusals.load(),
+      connections_open.load(), requests_in_flight.load(), connection_limit_waits.load(), accept_errors.load(), body_memory_refusals.load(),
       body_memory_bytes.load(), address_cap_refusals.load(), flood_delays.load());
   for (auto& g : gauges_) out += g();
   return out;

@@ -19,6 +19,7 @@ class Metrics {
 
   // Connection handling (the server updates these; rendered with the rest).
   std::atomic<int64_t> connections_open{0};
+  std::atomic<int64_t> requests_in_flight{0};  // read and not yet answered (the /metrics request included)
   std::atomic<int64_t> connection_limit_waits{0};  // times the accept loop paused at the cap
   std::atomic<int64_t> accept_errors{0};           // accept() failures (EMFILE and the like)
   std::atomic<int64_t> body_memory_refusals{0};    // 503s because in-flight bodies hit their cap

@@ -284,6 +284,7 @@ struct Server::Impl {
       } else {
         req.body = std::move(parser.get().body());
         ++inflight;
+        ++metrics().requests_in_flight;
         if (admission.async) {
           // Answered later (e.g. when its batch commits) without holding a thread: the handler
           // runs here and the answer resumes this session on its strand.
@@ -305,6 +306,7 @@ struct Server::Impl {
               asio::use_awaitable);
         }
         --inflight;
+        --metrics().requests_in_flight;
       }
       req.body.clear();
       req.body.shrink_to_fit();
