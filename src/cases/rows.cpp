@@ -13,7 +13,7 @@
 
 namespace manyi::cases::detail {
 namespace {
-Value id_or_null(int64_t v) { return v ? Value(v) : Value(nullptr); }
+using store::id_or_null;
 template <class T>
 Value opt(const std::optional<T>& v) {
   return v ? Value(*v) : Value(nullptr);

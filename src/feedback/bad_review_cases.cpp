@@ -124,7 +124,7 @@ int64_t FeedbackService::open_case_for(store::Tx& tx, int64_t rating_id, const a
     if (!r[0].null(3)) phone = cases::pii::open(phone_key(), r[0].str(3));
     case_id = open_bad_review(tx, info, nr, rating_id, phone, isolated);
   }
-  tx.exec("UPDATE ratings SET case_id = ?, case_pending = 0 WHERE id = ?", {opt_id(case_id), rating_id});
+  tx.exec("UPDATE ratings SET case_id = ?, case_pending = 0 WHERE id = ?", {id_or_null(case_id), rating_id});
   return case_id;
 }
 
@@ -169,7 +169,7 @@ void FeedbackService::mark_staff_device(const audit::Actor& who, int64_t user_id
     tx.exec("INSERT INTO staff_devices(device, user_id, staff_id, marked_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (device) DO UPDATE SET user_id = excluded.user_id, staff_id = excluded.staff_id, "
             "marked_at = excluded.marked_at",
-            {device, user_id, opt_id(staff_id), now_ms()});
+            {device, user_id, id_or_null(staff_id), now_ms()});
     audit::record(tx, who, {"feedback.device.mark", "staff_device", user_id, 0, "", "", "",
                             "控制台设备标记为员工设备"});
   });

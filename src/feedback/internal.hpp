@@ -8,7 +8,7 @@
 
 namespace manyi::feedback::detail {
 
-inline store::Value opt_id(int64_t v) { return v ? store::Value(v) : store::Value(nullptr); }
+using store::id_or_null;
 
 inline size_t utf8_chars(const std::string& s) {
   size_t n = 0;

@@ -215,7 +215,7 @@ Point FeedbackService::create_point(const audit::Actor& who, int64_t node_id, in
     }
     tx.exec("INSERT INTO collection_points(id, code, node_id, unit_id, staff_id, name, template_id, active, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            {id, code, n->id, unit, opt_id(staff_id), name, template_id, now, now});
+            {id, code, n->id, unit, id_or_null(staff_id), name, template_id, now, now});
     audit::record(tx, who, {"feedback.point.create", "collection_point", id, n->id, n->path, "", code,
                             fmt::format("{} ({})", name, code)});
   });

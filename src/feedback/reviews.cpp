@@ -108,7 +108,7 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
             "created_at) VALUES (?, ?, ?, 'appeal', ?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO UPDATE SET "
             "state = excluded.state, reason = excluded.reason, reviewed_by = excluded.reviewed_by, "
             "reviewed_at = excluded.reviewed_at",
-            {id, node, before->unit_id, state, reason, opt_id(who.user_id), now, now});
+            {id, node, before->unit_id, state, reason, id_or_null(who.user_id), now, now});
     audit::record(tx, who, {decision == "accept" ? "feedback.rating.accept" : "feedback.rating.reject", "rating", id, node,
                             np ? np->path : "", status, next, reason});
   });

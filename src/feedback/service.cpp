@@ -281,11 +281,11 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
   for (auto* x : items) {
     auto& p = *x->p;
     auto& r = *x->r;
-    ratings.push_back({x->out.id, p.point.id, p.point.node_id, p.point.unit_id, opt_id(p.point.staff_id),
+    ratings.push_back({x->out.id, p.point.id, p.point.node_id, p.point.unit_id, id_or_null(p.point.staff_id),
                        p.point.template_id, p.version_id, r.channel, int64_t{r.overall}, x->answers, x->score, r.comment,
                        x->phone_enc, x->phone_mask, r.device, r.ip, x->net,
                        r.elapsed_ms ? Value(*r.elapsed_ms) : Value(nullptr), x->out.status, x->flags_text,
-                       int64_t{x->day}, r.at_ms, opt_id(r.entered_by), opt_id(x->out.case_id),
+                       int64_t{x->day}, r.at_ms, id_or_null(r.entered_by), id_or_null(x->out.case_id),
                        int64_t{needs_case(*x) && x->case_later}});
     if (!x->phone_hash.empty()) phones.push_back({x->out.id, x->phone_hash, p.point.node_id});
     if (!r.comment.empty())

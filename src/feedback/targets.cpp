@@ -153,7 +153,7 @@ void FeedbackService::set_target(const audit::Actor& who, const org::Node& n, st
     tx.exec("INSERT INTO satisfaction_targets(node_id, target, followup_target, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (node_id) DO UPDATE SET target = excluded.target, followup_target = excluded.followup_target, "
             "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            {n.id, t, ft, now_ms(), opt_id(who.user_id)});
+            {n.id, t, ft, now_ms(), id_or_null(who.user_id)});
     {
       std::lock_guard lk(rule_mu_);
       targets_cached_at_ = 0;

@@ -23,6 +23,8 @@ struct Blob {
 };
 using Value = std::variant<std::nullptr_t, int64_t, double, std::string, Blob>;
 using Params = std::vector<Value>;
+// An optional reference column: 0 (no id) is stored as NULL.
+inline Value id_or_null(int64_t v) { return v ? Value(v) : Value(nullptr); }
 
 struct Row {
   std::vector<Value> v;

@@ -10,7 +10,7 @@
 namespace manyi::workflow {
 
 namespace {
-store::Value id_or_null(int64_t v) { return v ? store::Value(v) : store::Value(nullptr); }
+using store::id_or_null;
 
 const char* kMetaColumns =
     "id, owner_kind, owner_id, event_id, uploaded_by, source, name, content_type, size, sha256, created_at, uploader";

@@ -5,18 +5,14 @@
 
 namespace manyi::workflow {
 
-namespace {
-store::Value id_or_null(int64_t v) { return v ? store::Value(v) : store::Value(nullptr); }
-}  // namespace
-
 void Timeline::append(store::Tx& tx, int64_t item_id, const audit::Actor& who, const std::string& actor_name,
                       const std::string& action, const std::string& status, int64_t node_id, const std::string& note,
                       bool is_public, int64_t event_id) const {
   tx.exec_deferred("INSERT INTO " + table_ + "(id, " + column_ +
                        ", at, actor_id, actor_name, action, status, node_id, note, public) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {event_id ? event_id : new_id(), item_id, now_ms(), id_or_null(who.user_id),
-                    actor_name.empty() ? who.username : actor_name, action, status, id_or_null(node_id), note,
+                   {event_id ? event_id : new_id(), item_id, now_ms(), store::id_or_null(who.user_id),
+                    actor_name.empty() ? who.username : actor_name, action, status, store::id_or_null(node_id), note,
                     int64_t{is_public}});
 }
 
