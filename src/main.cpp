@@ -22,6 +22,7 @@
 #include "feedback/cli.hpp"
 #include "metrics/satisfaction.hpp"
 #include "http/server.hpp"
+#include "app/modules.hpp"
 #include "org/roles.hpp"
 #include "ops/backup_file.hpp"
 #include "ops/backup_schedule.hpp"
@@ -76,6 +77,7 @@ void ensure_parent_dir(const std::string& url) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  manyi::app::install_modules();
   CLI::App cli{"manyi (满意) — service-quality improvement platform"};
   cli.set_config("--config", "", "read options from a TOML/INI file");
   cli.require_subcommand(1);

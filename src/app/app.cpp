@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/modules.hpp"
 #include "app/respond.hpp"
 #include "core/calendar.hpp"
 #include "app/security.hpp"
@@ -48,6 +49,7 @@ audit::Actor actor_of(const http::Ctx& ctx) {
 }
 
 App::App(Config c) : cfg(std::move(c)) {
+  app::install_modules();
   db = store::open(cfg.db_url);
   health = std::make_unique<HealthMonitor>(*db);
   limiter.configure("public_write", {cfg.public_rate, cfg.public_burst});

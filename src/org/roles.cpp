@@ -1,34 +1,81 @@
 #include "org/roles.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+#include "org/modules.hpp"
+
 namespace manyi::org {
 
-const std::vector<Role>& roles() {
-  // Permission names: <area>.<verb>. Domains add theirs here so the whole matrix is in one place.
-  static const std::set<std::string> cases_handle = {"case.read", "case.handle"};
-  static const std::vector<Role> all = {
-      {"bureau_admin", "卫健局管理员", "Bureau admin",
-       {"org.read", "org.write", "staff.read", "staff.write", "user.read", "user.write", "audit.read",
-        "calendar.write", "settings.write", "case.read", "case.handle", "case.register", "case.dispatch",
-        "case.supervise", "case.settings", "case.sensitive", "case.contact", "survey.read", "survey.write", "point.write",
-        "rating.read", "rating.review", "followup.handle", "report.read", "form.checklist.submit", "form.checklist.read",
-        "form.scorecard.submit", "form.scorecard.read"}},
-      {"inspector", "督查员", "Inspector",
-       {"org.read", "staff.read", "case.read", "survey.read", "rating.read", "report.read", "form.checklist.submit",
-        "form.checklist.read", "form.scorecard.submit", "form.scorecard.read"}},
-      {"unit_admin", "单位管理员", "Unit admin",
-       {"org.read", "org.write", "staff.read", "staff.write", "user.read", "user.write", "audit.read",
-        "case.read", "case.handle", "case.register", "case.dispatch", "case.sensitive", "case.contact", "survey.read",
-        "survey.write", "point.write", "rating.read", "rating.review", "followup.handle", "report.read",
-        "form.checklist.submit", "form.checklist.read", "form.scorecard.submit", "form.scorecard.read"}},
-      {"dept_head", "科室负责人", "Department head",
-       {"org.read", "staff.read", "case.read", "case.handle", "survey.read", "rating.read", "followup.handle",
-        "report.read", "form.checklist.read", "form.scorecard.read"}},
-      {"handler", "投诉受理员", "Case handler",
-       {"org.read", "staff.read", "case.read", "case.handle", "case.register", "case.dispatch", "case.contact", "survey.read",
-        "rating.read", "followup.handle"}},
-      {"staff", "医务人员", "Staff", {"self.read"}},
+namespace {
+struct Registry {
+  std::mutex m;
+  std::vector<const Module*> modules;
+  std::vector<Role> roles;
+  std::atomic<bool> installed{false};  // set once; roles never change afterwards
+};
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+// The roles; the permissions come from the modules.
+std::vector<Role> role_list() {
+  return {
+      {"bureau_admin", "卫健局管理员", "Bureau admin", {}},
+      {"inspector", "督查员", "Inspector", {}},
+      {"unit_admin", "单位管理员", "Unit admin", {}},
+      {"dept_head", "科室负责人", "Department head", {}},
+      {"handler", "投诉受理员", "Case handler", {}},
+      {"staff", "医务人员", "Staff", {}},
   };
-  return all;
+}
+}  // namespace
+
+void install_modules(const std::vector<const Module*>& modules) {
+  auto& r = registry();
+  std::lock_guard lk(r.m);
+  if (r.installed) {
+    if (modules != r.modules) throw std::logic_error("install_modules: a different set of modules is already installed");
+    return;
+  }
+  auto roles = role_list();
+  std::set<std::string> seen;
+  for (auto* mod : modules)
+    for (auto& p : mod->permissions) {
+      if (!seen.insert(p.code).second)
+        throw std::logic_error("install_modules: permission " + p.code + " declared twice (" + mod->name + ")");
+      for (auto& code : p.roles) {
+        auto it = std::find_if(roles.begin(), roles.end(), [&](const Role& x) { return x.code == code; });
+        if (it == roles.end())
+          throw std::logic_error("install_modules: " + mod->name + " grants " + p.code + " to unknown role " + code);
+        it->permissions.insert(p.code);
+      }
+    }
+  r.modules = modules;
+  r.roles = std::move(roles);
+  r.installed.store(true, std::memory_order_release);
+}
+
+const std::vector<const Module*>& installed_modules() {
+  auto& r = registry();
+  std::lock_guard lk(r.m);
+  return r.modules;
+}
+
+const Module* module_of_permission(const std::string& perm) {
+  for (auto* m : installed_modules())
+    for (auto& p : m->permissions)
+      if (p.code == perm) return m;
+  return nullptr;
+}
+
+const std::vector<Role>& roles() {
+  auto& r = registry();
+  if (r.installed.load(std::memory_order_acquire)) return r.roles;  // the hot path: no lock
+  throw std::logic_error("org::roles(): no modules installed (call app::install_modules() first)");
 }
 
 const Role* find_role(const std::string& code) {

@@ -1,5 +1,6 @@
 #include "testing.hpp"
 
+#include "app/modules.hpp"
 #include "cases/pii.hpp"
 
 #include <fmt/format.h>
@@ -26,6 +27,12 @@
 #include <thread>
 
 namespace manyi::testing {
+
+// Every test process has the modules installed, as the server and the command line do, so
+// that tests using a service without an App see the same roles.
+namespace {
+const bool kModulesInstalled = (app::install_modules(), true);
+}  // namespace
 
 // Every test process and the servers and commands it starts share one data key
 // (MANYI_DATA_KEY), so a database made by `manyi demo` opens in-process and in every spawned

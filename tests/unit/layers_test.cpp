@@ -1,6 +1,7 @@
 // The source tree's structure, checked from the files themselves (docs/architecture.md
 // "Layers"): a folder includes only folders of its own layer or below, folders never include
-// each other in a circle, and every permission a route or a check names is one a role grants.
+// each other in a circle, every permission a route or a check names is declared by a module and
+// granted by a role, and every settings key the source uses is owned by a module.
 // The few known exceptions are listed with the reason each still stands; a new one fails.
 #include <gtest/gtest.h>
 
@@ -14,6 +15,8 @@
 #include <sstream>
 #include <string>
 
+#include "app/modules.hpp"
+#include "org/modules.hpp"
 #include "org/roles.hpp"
 
 namespace fs = std::filesystem;
@@ -120,28 +123,82 @@ TEST(Layers, FoldersNeverIncludeEachOtherInACircle) {
   EXPECT_EQ(circle, "") << "folders include each other in a circle";
 }
 
-// Every permission named where a route is registered (r.add("GET", "/path", "perm")) or a
-// check is made (require, can, can_path, require_path, scope_paths) is granted by some role;
-// "public" and "login" are the router's own words for no permission.
-TEST(Layers, EveryPermissionUsedInTheSourceIsGrantedByARole) {
-  std::set<std::string> granted = {"public", "login"};
-  for (auto& r : manyi::org::roles()) granted.insert(r.permissions.begin(), r.permissions.end());
-  static const std::regex route(R"re(\b(?:add|add_async|action)\("[A-Z]+",\s*"[^"]+",\s*"([^"]*)")re");
-  static const std::regex check(R"re(\b(?:require|can|can_path|require_path|scope_paths)\("([a-z_]+\.[a-z_]+)")re");
-  int found = 0;
+// The text of every .cpp file under src/, by its path relative to src/.
+std::map<std::string, std::string> sources() {
+  std::map<std::string, std::string> out;
   for (auto& e : fs::recursive_directory_iterator(kSrc)) {
     if (!e.is_regular_file() || e.path().extension() != ".cpp") continue;
     std::ifstream in(e.path());
     std::stringstream ss;
     ss << in.rdbuf();
-    std::string text = ss.str();
+    out[fs::relative(e.path(), kSrc).generic_string()] = ss.str();
+  }
+  return out;
+}
+
+// Every permission named where a route is registered (r.add("GET", "/path", "perm")) or a
+// check is made (require, can, can_path, require_path, scope_paths, node_filter) is declared by
+// a module (org/modules.hpp) and granted by some role; "public" and "login" are the router's
+// own words for no permission.
+TEST(Layers, EveryPermissionUsedInTheSourceIsDeclaredByAModuleAndGrantedByARole) {
+  manyi::app::install_modules();
+  std::set<std::string> granted;
+  for (auto& r : manyi::org::roles()) granted.insert(r.permissions.begin(), r.permissions.end());
+  static const std::regex route(R"re(\b(?:add|add_async|action)\("[A-Z]+",\s*"[^"]+",\s*"([^"]*)")re");
+  static const std::regex check(
+      R"re(\b(?:require|can|can_path|require_path|scope_paths|node_filter)\(\{?"([a-z_]+\.[a-z_.]+)")re");
+  int found = 0;
+  for (auto& [file, text] : sources())
     for (auto* re : {&route, &check})
       for (std::sregex_iterator it(text.begin(), text.end(), *re), end; it != end; ++it) {
+        std::string perm = (*it)[1].str();
+        if (perm == "public" || perm == "login") continue;
         ++found;
-        EXPECT_TRUE(granted.count((*it)[1].str()))
-            << fs::relative(e.path(), kSrc).generic_string() << " names the permission " << (*it)[1]
-            << ", which no role grants (src/org/roles.cpp)";
+        EXPECT_TRUE(manyi::org::module_of_permission(perm))
+            << file << " names the permission " << perm << ", which no module declares (src/<module>/module.cpp)";
+        EXPECT_TRUE(granted.count(perm)) << file << " names the permission " << perm << ", which no role holds";
       }
-  }
   EXPECT_GT(found, 100) << "the patterns no longer find the routes";
+}
+
+// Each module declares its permissions once, each held by at least one role; the modules are
+// installed in the composition root's order and each owns its own settings keys.
+TEST(Layers, ModulesDeclareTheirPermissionsOnceAndEachIsHeldByARole) {
+  manyi::app::install_modules();
+  std::set<std::string> perms, keys;
+  for (auto* m : manyi::app::modules()) {
+    EXPECT_TRUE(kLayer.count(m->name)) << m->name << " is not a folder of src/";
+    for (auto& p : m->permissions) {
+      EXPECT_TRUE(perms.insert(p.code).second) << p.code << " declared twice";
+      EXPECT_FALSE(p.roles.empty()) << p.code << " is held by no role";
+      EXPECT_FALSE(p.name_zh.empty()) << p.code << " has no Chinese name";
+    }
+    for (auto& k : m->settings) EXPECT_TRUE(keys.insert(k).second) << "settings key " << k << " owned twice";
+  }
+  // A module installed again with the same list is fine; a different list is a programming error.
+  EXPECT_NO_THROW(manyi::org::install_modules(manyi::app::modules()));
+  EXPECT_THROW(manyi::org::install_modules({}), std::logic_error);
+}
+
+// Every key of the settings table the source reads or writes is owned by a module: literal keys
+// in SQL ('pii.key_id'), snapshot tokens (Snapshots<T> s("cases.config")), setting helpers
+// (setting(db, "pii.key")) and named constants (kKey = "feedback.public_url").
+TEST(Layers, EverySettingsKeyUsedInTheSourceIsOwnedByAModule) {
+  std::set<std::string> owned;
+  for (auto* m : manyi::app::modules()) owned.insert(m->settings.begin(), m->settings.end());
+  static const std::vector<std::regex> uses = {
+      std::regex(R"re(settings[^;]*(?:key\s*=\s*|VALUES\s*\()'([a-z_]+\.[a-z_.]+)')re"),
+      std::regex(R"re(Snapshots<[^>]+>\s*\w+\("([a-z_]+\.[a-z_.]+)"\))re"),
+      std::regex(R"re(\b(?:setting|put_setting)\([^,()]+,\s*"([a-z_]+\.[a-z_.]+)")re"),
+      std::regex(R"re(\bk\w*(?:Key|Setting)\s*=\s*"([a-z_]+\.[a-z_.]+)")re"),
+  };
+  std::set<std::string> used;
+  for (auto& [file, text] : sources())
+    for (auto& re : uses)
+      for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
+        used.insert((*it)[1].str());
+        EXPECT_TRUE(owned.count((*it)[1].str()))
+            << file << " uses the settings key " << (*it)[1] << ", which no module owns (src/<module>/module.cpp)";
+      }
+  EXPECT_GE(used.size(), 6u) << "the patterns no longer find the settings keys";
 }
