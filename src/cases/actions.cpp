@@ -89,22 +89,10 @@ std::vector<std::string> CaseService::assignee_perms(const Case& c) {
 Case CaseService::assign(const Who& who, int64_t id, int64_t user_id) {
   return mutate(who, id, "assign", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "assign", c, c.owner_path);
-    auto r = tx.query(
-        "SELECT g.role, n.path, u.display_name FROM role_grants g JOIN org_nodes n ON n.id = g.node_id "
-        "JOIN users u ON u.id = g.user_id WHERE g.user_id = ? AND u.active = 1",
-        {user_id});
-    bool ok = false;
-    std::string name;
-    auto perms = assignee_perms(c);
-    for (auto& row : r) {
-      name = row.str(2);
-      bool all = true;
-      for (auto& perm : perms) all = all && org::role_has(row.str(0), perm);
-      if (all && c.owner_path.rfind(row.str(1), 0) == 0) ok = true;
-    }
-    if (!ok) throw invalid("user_id", "this user cannot handle cases of the owning unit");
+    auto h = org::holder_on(tx, user_id, assignee_perms(c), org::Path(c.owner_path));
+    if (!h.holds) throw invalid("user_id", "this user cannot handle cases of the owning unit");
     c.assignee_id = user_id;
-    ch.note = "指派给 " + name;
+    ch.note = "指派给 " + h.display_name;
   });
 }
 
@@ -113,23 +101,19 @@ Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const
   return mutate(who, id, "transfer", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "transfer", c, c.owner_path);
     need_no_transfer(c);
-    auto to = node_info(tx, to_node_id);
+    auto to = org::node_at(tx, to_node_id);
     if (!to) throw invalid("to_node_id", "the target node does not exist");
     if (!to->active) throw invalid("to_node_id", "the target node is no longer active");
     if (to->id == c.owner_node_id) throw invalid("to_node_id", "the case is already with this node");
-    if (!who.may("case.dispatch", to->path)) throw forbidden("the target node is outside your dispatch scope");
+    if (!who.may("case.dispatch", to->path.str())) throw forbidden("the target node is outside your dispatch scope");
     if (c.sensitive) {
       // Hidden from the department concerned: the first node below the institution on the path.
-      auto unit_path = path_upto(c.node_path, c.unit_id);
-      if (!unit_path.empty() && c.node_path.size() > unit_path.size()) {
-        auto rest = c.node_path.substr(unit_path.size());
-        auto dept_path = unit_path + rest.substr(0, rest.find('/') + 1);
-        if (to->path.rfind(dept_path, 0) == 0)
-          throw invalid("to_node_id", "an integrity case may not go to the department concerned");
-      }
+      auto dept_path = org::Path(c.node_path).child_below(org::Path(c.node_path).upto(c.unit_id));
+      if (!dept_path.empty() && to->path.within(dept_path))
+        throw invalid("to_node_id", "an integrity case may not go to the department concerned");
     }
     c.transfer_to_node_id = to->id;
-    c.transfer_to_path = to->path;
+    c.transfer_to_path = to->path.str();
     c.transfer_note = note;
     ch.node_id = to->id;
     ch.note = note.empty() ? "转办至 " + to->name : "转办至 " + to->name + "：" + note;
@@ -175,13 +159,13 @@ Case CaseService::send_back(const Who& who, int64_t id, const std::string& reaso
   return mutate(who, id, "return", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "return", c, c.owner_path);
     need_no_transfer(c);
-    int64_t back = c.prev_owner_node_id ? c.prev_owner_node_id : parent_of(c.owner_path);
+    int64_t back = c.prev_owner_node_id ? c.prev_owner_node_id : org::Path(c.owner_path).parent_id();
     if (!back) throw conflict("nowhere_to_return", "there is no unit above to return this case to");
-    auto n = node_info(tx, back);
+    auto n = org::node_at(tx, back);
     if (!n) throw conflict("nowhere_to_return", "the previous owner no longer exists");
     c.prev_owner_node_id = c.owner_node_id;
     c.owner_node_id = n->id;
-    c.owner_path = n->path;
+    c.owner_path = n->path.str();
     c.assignee_id = 0;
     c.status = "pending";
     ch.node_id = n->id;
@@ -271,7 +255,7 @@ Case CaseService::request_extension(const Who& who, int64_t id, int days, const 
     c.ext_reason = reason;
     c.ext_by = who.actor.user_id;
     ch.note = fmt::format("申请延期 {} 个工作日：{}", days, reason);
-    int64_t approver = parent_of(c.owner_path);
+    int64_t approver = org::Path(c.owner_path).parent_id();
     notify(tx, approver ? approver : c.owner_node_id, "case.extension", "延期申请待审批", ch.note, c.id);
   });
 }
@@ -281,7 +265,7 @@ Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, con
   return mutate(who, id, approve ? "extension_approve" : "extension_deny", [&](Tx& tx, Case& c, Change& ch) {
     if (!c.ext_days) throw conflict("no_extension", "there is no extension request");
     // Decided one level up: dispatchers above the owning node (the bureau for a root owner).
-    auto above = parent_path(c.owner_path);
+    auto above = org::Path(c.owner_path).parent().str();
     if (!(above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)))
       throw forbidden("an extension is approved by the unit above the one handling the case");
     if (who.actor.user_id && who.actor.user_id == c.ext_by) throw forbidden("you cannot approve your own request");
@@ -347,10 +331,10 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
       c.category = cat->code;
       if (cat->sensitive && !c.sensitive) {
         c.sensitive = true;  // reclassified as an integrity matter: lift it to the institution
-        auto unit_path = path_upto(c.node_path, c.unit_id);
-        if (!unit_path.empty() && c.owner_path.size() > unit_path.size()) {
+        auto unit_path = org::Path(c.node_path).upto(c.unit_id);
+        if (!unit_path.empty() && c.owner_path.size() > unit_path.str().size()) {
           c.owner_node_id = c.unit_id;
-          c.owner_path = unit_path;
+          c.owner_path = unit_path.str();
         }
       }
     }
@@ -565,7 +549,7 @@ int CaseService::run_escalations(int64_t now) {
           continue;
         }
         std::string before = fmt::format("{}|{}|{}", c.status, c.owner_node_id, c.level);
-        workflow::Parties parties{c.owner_node_id, c.unit_id, parent_of(path_upto(c.node_path, c.unit_id))};
+        workflow::Parties parties{c.owner_node_id, c.unit_id, org::Path(c.node_path).upto(c.unit_id).parent_id()};
         auto fired = workflow::climb(tx, ladder(), k, parties, now, fmt::format("{}（{}）", zh(types(), c.type), c.tracking_code),
                                      c.tracking_code, fmt::format("/cases/{}", c.id));
         for (auto& step : fired) add_event(tx, c.id, sys, "系统", "escalate", c.status, step.to, step.rung->title, false);

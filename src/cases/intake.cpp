@@ -48,7 +48,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
     auto r = tx.query("SELECT id, tracking_code FROM cases WHERE source_rating_id = ?", {in.source_rating_id});
     if (!r.empty()) return Opened{r[0].i64(0), r[0].str(1)};
   }
-  auto node = node_info(tx, in.node_id);
+  auto node = org::node_at(tx, in.node_id);
   if (!node) throw invalid("node_id", "the node does not exist");
   if (!node->active) throw invalid("node_id", "the node is no longer active");
 
@@ -60,7 +60,7 @@ Opened open_case(Tx& tx, const NewCase& in) {
   // An operator registering a case (热线登记) has received it: no separate 受理 step.
   c.status = in.received ? "processing" : "pending";
   c.node_id = node->id;
-  c.node_path = node->path;
+  c.node_path = node->path.str();
   auto line = lineage(tx, *node, in.owner_node_id);
   c.unit_id = line.unit_id;
   auto cfg = config_of(tx);
@@ -74,13 +74,13 @@ Opened open_case(Tx& tx, const NewCase& in) {
   // Owner: first contact, or the institution the case is about.
   if (in.owner_node_id && !line.owner) throw invalid("owner_node_id", "the owner node does not exist");
   c.owner_node_id = in.owner_node_id ? line.owner->id : c.unit_id;
-  c.owner_path = in.owner_node_id ? line.owner->path : path_upto(c.node_path, c.unit_id);
+  auto unit_path = org::Path(c.node_path).upto(c.unit_id);
+  c.owner_path = in.owner_node_id ? line.owner->path.str() : unit_path.str();
   if (c.sensitive) {
     // Integrity matters never sit with a department: at least the institution owns them.
-    auto unit_path = path_upto(c.node_path, c.unit_id);
-    if (!unit_path.empty() && c.owner_path.size() > unit_path.size() && c.owner_path.rfind(unit_path, 0) == 0) {
+    if (!unit_path.empty() && org::Path(c.owner_path).strictly_within(unit_path)) {
       c.owner_node_id = c.unit_id;
-      c.owner_path = unit_path;
+      c.owner_path = unit_path.str();
     }
   }
 

@@ -12,6 +12,7 @@
 
 #include "audit/audit.hpp"
 #include "cases/model.hpp"
+#include "org/reads.hpp"
 #include "store/db.hpp"
 
 namespace manyi::cases::detail {
@@ -37,16 +38,8 @@ void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string&
             int64_t case_id, bool outbound = true);
 
 // ---- org lookups (rows.cpp) ----
-// The path of an ancestor (a prefix of path ending at that node), "" if not on the path.
-std::string path_upto(const std::string& path, int64_t node_id);
-std::string parent_path(const std::string& path);
-int64_t parent_of(const std::string& path);
-struct NodeInfo {
-  int64_t id = 0;
-  std::string path, kind, name;
-  bool active = false;
-};
-std::optional<NodeInfo> node_info(Tx& tx, int64_t id);
+// Org paths are org::Path (core/org_path.hpp); nodes are read with org/reads.hpp.
+using NodeInfo = org::NodeRef;
 // In one query: the nearest institution at or above the node (the node itself when there is
 // none) and the owner node when one is given.
 struct Lineage {

@@ -255,46 +255,17 @@ void notify(Tx& tx, int64_t node_id, const std::string& kind, const std::string&
   workflow::post(tx, {node_id, kind, title, body, fmt::format("/cases/{}", case_id), outbound && kOutbound.count(kind) > 0});
 }
 
-// The path of an ancestor (a prefix of path ending at that node), "" if not on the path.
-std::string path_upto(const std::string& path, int64_t node_id) {
-  std::string needle = "/" + std::to_string(node_id) + "/";
-  auto p = path.find(needle);
-  return p == std::string::npos ? std::string() : path.substr(0, p + needle.size());
-}
-std::string parent_path(const std::string& path) {
-  if (path.size() < 2) return {};
-  auto p = path.rfind('/', path.size() - 2);
-  return p == std::string::npos || p == 0 ? std::string() : path.substr(0, p + 1);
-}
-int64_t parent_of(const std::string& path) {
-  auto ids = org::path_ids(path);
-  return ids.size() >= 2 ? ids[ids.size() - 2] : 0;
-}
-
-std::optional<NodeInfo> node_info(Tx& tx, int64_t id) {
-  auto r = tx.query("SELECT id, path, kind, name, active FROM org_nodes WHERE id = ?", {id});
-  if (r.empty()) return std::nullopt;
-  return NodeInfo{r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].i64(4) != 0};
-}
-
 Lineage lineage(Tx& tx, const NodeInfo& n, int64_t owner_id) {
-  auto ids = org::path_ids(n.path);
+  auto ids = n.path.ids();
   if (owner_id) ids.push_back(owner_id);
-  std::string in;
-  Params p;
-  for (auto id : ids) {
-    in += in.empty() ? "?" : ", ?";
-    p.push_back(id);
-  }
   Lineage out;
   out.unit_id = n.id;
   size_t unit_depth = 0;
-  for (auto& r : tx.query("SELECT id, path, kind, name, active FROM org_nodes WHERE id IN (" + in + ")", p)) {
-    NodeInfo x{r.i64(0), r.str(1), r.str(2), r.str(3), r.i64(4) != 0};
+  for (auto& x : org::nodes_at(tx, ids)) {
     if (x.id == owner_id) out.owner = x;
-    if (x.kind == "institution" && n.path.rfind(x.path, 0) == 0 && x.path.size() > unit_depth) {
+    if (x.kind == "institution" && n.path.within(x.path) && x.path.str().size() > unit_depth) {
       out.unit_id = x.id;
-      unit_depth = x.path.size();
+      unit_depth = x.path.str().size();
     }
   }
   return out;

@@ -118,12 +118,12 @@ std::vector<std::string> CaseService::actions(const Who& who, const Case& c) {
   add(moving && who.may("case.handle", c.transfer_to_path), "transfer_decline");
   add(can("assign"), "assign");
   add(can("transfer") && !moving, "transfer");
-  add(can("return") && !moving && (c.prev_owner_node_id || parent_of(c.owner_path)), "return");
+  add(can("return") && !moving && (c.prev_owner_node_id || org::Path(c.owner_path).parent_id()), "return");
   add(can("reject"), "reject");
   add(can("pause"), "pause");
   add(can("resume"), "resume");
   add(can("extension_request") && !c.ext_days && now_ms() < c.deadline_at, "extension");
-  auto above = parent_path(c.owner_path);
+  auto above = org::Path(c.owner_path).parent().str();
   add(c.ext_days && (above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)) &&
           !(who.actor.user_id && who.actor.user_id == c.ext_by),
       "extension_decide");

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "feedback/service.hpp"
 #include "forms/service.hpp"
+#include "org/reads.hpp"
 
 namespace manyi::feedback {
 
@@ -17,9 +18,9 @@ int cli_points_list(org::OrgService& org, const std::string& node_code, bool jso
     if (!n) throw invalid("node", "no node with code " + node_code);
     path = n->path;
   } else {
-    auto r = org.db().query("SELECT path FROM org_nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1");
-    if (r.empty()) return 0;
-    path = r[0].str(0);
+    auto root = org::root(org.db());
+    if (!root) return 0;
+    path = root->path.str();
   }
   std::string base = base_in;
   while (!base.empty() && base.back() == '/') base.pop_back();

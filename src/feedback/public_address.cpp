@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "org/reads.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -77,9 +78,9 @@ std::string stored_public_url(store::Db& db) {
 
 void set_public_url(store::Db& db, const audit::Actor& who, const std::string& url) {
   std::string before = stored_public_url(db);
-  auto root = db.query("SELECT id, path FROM org_nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1");
-  int64_t root_id = root.empty() ? 0 : root[0].i64(0);
-  std::string root_path = root.empty() ? "" : root[0].str(1);
+  auto root = org::root(db);
+  int64_t root_id = root ? root->id : 0;
+  std::string root_path = root ? root->path.str() : "";
   db.write([&](store::Tx& tx) {
     if (url.empty()) tx.exec("DELETE FROM settings WHERE key = ?", {std::string(kKey)});
     else

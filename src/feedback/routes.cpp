@@ -21,6 +21,7 @@
 #include "forms/json.hpp"
 #include "http/csp.hpp"
 #include "http/static_files.hpp"
+#include "org/reads.hpp"
 #include "reports/print_page.hpp"
 #include "core/period.hpp"
 
@@ -306,9 +307,9 @@ void register_point_routes(App& app, const Services& S) {
     return json_response(address_json(public_address(S, c.req)));
   });
   r.add("PUT", "/api/v1/settings/public-url", "settings.write", [S](http::Ctx& c) {
-    auto root = S.svc->db().query("SELECT id FROM org_nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1");
-    if (root.empty()) throw forbidden();
-    c.require("settings.write", root[0].i64(0));
+    auto root = org::root(S.svc->db());
+    if (!root) throw forbidden();
+    c.require("settings.write", root->id);
     auto j = jv::parse_object(c.req.body);
     auto url = jv::opt_str(j, "url", 300).value_or("");
     set_public_url(S.svc->db(), actor_of(c), url.empty() ? url : normalise_public_url(url));

@@ -7,6 +7,7 @@
 #include "core/id.hpp"
 #include "core/json.hpp"
 #include "forms/json.hpp"
+#include "org/reads.hpp"
 #include "store/subtree.hpp"
 #include "workflow/attachments.hpp"
 
@@ -99,8 +100,8 @@ Response ResponseService::submit(store::Tx& tx, const Submission& s) {
   int64_t vid = s.version_id ? s.version_id : (t[0].null(1) ? 0 : t[0].i64(1));
   if (!vid) throw invalid("template_id", "this template has no published version yet");
   auto def = definition_for(s.template_id, vid);
-  auto node = tx.query("SELECT path FROM org_nodes WHERE id = ? AND active = 1", {s.node_id});
-  if (node.empty()) throw invalid("node_id", "no such org node");
+  auto node = org::node_at(tx, s.node_id);
+  if (!node || !node->active) throw invalid("node_id", "no such org node");
   if (!jv::valid_text(s.subject)) throw invalid("subject", "subject contains invalid characters");
   if (chars(s.subject) > 200) throw invalid("subject", "subject is longer than 200 characters");
   validate_answers(*def, s.answers);
@@ -113,7 +114,7 @@ Response ResponseService::submit(store::Tx& tx, const Submission& s) {
   r.version_id = vid;
   r.kind = kind;
   r.node_id = s.node_id;
-  r.node_path = node[0].str(0);
+  r.node_path = node->path.str();
   r.subject = s.subject;
   r.submitted_by = s.submitted_by;
   r.submitted_at = now_ms();

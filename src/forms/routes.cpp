@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "feedback/routes.hpp"
 #include "forms/json.hpp"
+#include "org/reads.hpp"
 
 namespace manyi::feedback {
 namespace {
@@ -36,8 +37,8 @@ void require_edit(http::Ctx& c, FeedbackService& svc, const forms::Template& t) 
     c.require_path("survey.write", t.owner_path);
     return;
   }
-  auto root = svc.db().query("SELECT path FROM org_nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1");
-  if (root.empty() || !c.can_path("survey.write", root[0].str(0)))
+  auto root = org::root(svc.db());
+  if (!root || !c.can_path("survey.write", root->path.str()))
     throw forbidden("shipped templates are edited by the bureau; copy it to adapt it for your unit");
 }
 

@@ -190,18 +190,7 @@ std::vector<Node> OrgService::nodes_at(const std::vector<std::string>& paths) {
   return out;
 }
 
-std::vector<int64_t> path_ids(const std::string& path) {
-  // path is "/a/b/c/": root first.
-  std::vector<int64_t> ids;
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) break;
-    ids.push_back(parse_id(path.substr(i, j - i)));
-    i = j + 1;
-  }
-  return ids;
-}
+std::vector<int64_t> path_ids(const std::string& path) { return Path(path).ids(); }
 
 std::vector<Node> OrgService::ancestors(const Node& n) {
   std::vector<Node> out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "audit/audit.hpp"
+#include "core/org_path.hpp"
 #include "org/model.hpp"
 #include "store/db.hpp"
 
@@ -124,7 +125,7 @@ const std::string& unknown_user_hash();
 // True only in tests that set MANYI_TEST_FAST_HASH=1: hashes use libsodium's minimum cost.
 bool test_fast_hash();
 std::string node_json_text(const Node& n);
-// The ids on a materialised path "/a/b/c/", root first.
+// The ids on a materialised path "/a/b/c/", root first (org::Path::ids).
 std::vector<int64_t> path_ids(const std::string& path);
 // Throws invalid(field, …) for a staff member's bad employee_no, name, category or title.
 void check_staff_fields(const Staff& s);

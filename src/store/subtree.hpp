@@ -5,14 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "core/org_path.hpp"
+
 namespace manyi::store {
 
 // The first string after every path with this prefix (paths end with '/'; '0' follows '/').
-inline std::string subtree_upper(const std::string& path) {
-  std::string up = path;
-  if (!up.empty()) up.back() = '0';
-  return up;
-}
+inline std::string subtree_upper(const std::string& path) { return org::Path(path).upper(); }
 
 // SQL condition restricting a path column to any of the given subtrees, e.g.
 // "((n.path >= ? AND n.path < ?) OR …)"; appends the bounds to params. "1=0" when empty.
