@@ -2,6 +2,8 @@
 // paths, so "in the subtree of P" is the range [P, P with its last '/' raised to '0'). Used by
 // every query that keeps to a user's granted scope or a chosen node.
 #pragma once
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,19 @@ inline std::string subtree_upper(const std::string& path) {
   std::string up = path;
   if (!up.empty()) up.back() = '0';
   return up;
+}
+
+// The ids on a materialised path "/a/b/c/", root first (the node itself last).
+inline std::vector<int64_t> path_ids(const std::string& path) {
+  std::vector<int64_t> ids;
+  size_t i = 1;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) break;
+    ids.push_back(std::strtoll(path.c_str() + i, nullptr, 10));
+    i = j + 1;
+  }
+  return ids;
 }
 
 // SQL condition restricting a path column to any of the given subtrees, e.g.
