@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   demo->add_option("--ratings", demo_ratings, "ratings over two years (0 = collection points only)")->capture_default_str();
   int64_t demo_cases = 1800;
   demo->add_option("--cases", demo_cases, "cases over two years besides the bad reviews' (0 = none)")->capture_default_str();
-  auto rollups_cmd = cli.add_subcommand("rollups", "satisfaction rollups");
+  auto rollups_cmd = cli.add_subcommand("rollups", "rollups (satisfaction and metric series)");
   rollups_cmd->require_subcommand(1);
   auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the tree rollups (satisfaction and metric series) after moving a node");
   auto points_cmd = cli.add_subcommand("points", "collection points (评价点)");
