@@ -21,6 +21,7 @@
 #include "demo/demo_feedback.hpp"
 #include "feedback/cli.hpp"
 #include "metrics/satisfaction.hpp"
+#include "metrics/series.hpp"
 #include "http/server.hpp"
 #include "app/modules.hpp"
 #include "org/roles.hpp"
@@ -165,9 +166,9 @@ int main(int argc, char** argv) {
   demo->add_option("--ratings", demo_ratings, "ratings over two years (0 = collection points only)")->capture_default_str();
   int64_t demo_cases = 1800;
   demo->add_option("--cases", demo_cases, "cases over two years besides the bad reviews' (0 = none)")->capture_default_str();
-  auto rollups_cmd = cli.add_subcommand("rollups", "satisfaction rollups");
+  auto rollups_cmd = cli.add_subcommand("rollups", "rollups (satisfaction and metric series)");
   rollups_cmd->require_subcommand(1);
-  auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the per-institution tree rollups (after moving an institution)");
+  auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the tree rollups (satisfaction and metric series) after moving a node");
   auto points_cmd = cli.add_subcommand("points", "collection points (评价点)");
   points_cmd->require_subcommand(1);
   auto points_list = points_cmd->add_subcommand("list", "print point codes and URLs for printing and scripts");
@@ -299,6 +300,7 @@ int main(int argc, char** argv) {
     }
     if (*rollups_rebuild) {
       std::cout << fmt::format("tree rollups rebuilt: {} rows", metrics::rebuild_tree_rollups(*db)) << "\n";
+      std::cout << fmt::format("metric tree rollups rebuilt: {} rows", metrics::series::rebuild_tree(*db)) << "\n";
       return 0;
     }
     if (*points_list) {

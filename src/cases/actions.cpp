@@ -13,6 +13,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "core/period.hpp"
+#include "metrics/series.hpp"
 #include "org/roles.hpp"
 #include "store/claim.hpp"
 #include "workflow/calendar_store.hpp"
@@ -28,6 +30,19 @@ struct CaseService::Change {
   int64_t event_id = 0;    // id of the history entry this change appends (set before the change runs)
 };
 
+namespace {
+// A closed case counts in series cases.on_time (metrics/series.hpp) for its unit on the day it
+// closed: 1 of 1 when its answer was in time, 0 of 1 when late. Closed is final, so each case
+// counts once.
+void count_closure(Tx& tx, const Case& c) {
+  int64_t node = c.unit_id ? c.unit_id : c.node_id;
+  std::string path = c.unit_id ? path_upto(c.node_path, c.unit_id) : c.node_path;
+  if (!node || path.empty()) return;
+  metrics::series::add(tx, {node, path}, "cases.on_time", period::local_day(c.closed_at.value_or(now_ms())),
+                       {1, 0, c.late ? 0 : 1, 1});
+}
+}  // namespace
+
 Case CaseService::mutate(const Who& who, int64_t id, const char* action,
                          const std::function<void(Tx&, Case&, Change&)>& fn) {
   db_.write([&](Tx& tx) {
@@ -36,7 +51,9 @@ Case CaseService::mutate(const Who& who, int64_t id, const char* action,
     std::string before = fmt::format("{}|{}|{}", c->status, c->owner_node_id, c->level);
     Change ch;
     ch.event_id = new_id();
+    bool was_closed = c->status == "closed";
     fn(tx, *c, ch);
+    if (c->status == "closed" && !was_closed) count_closure(tx, *c);
     c->updated_at = now_ms();
     set_next_check(*c);
     save_case(tx, *c);

@@ -22,6 +22,7 @@
 #include "feedback/model.hpp"
 #include "forms/service.hpp"
 #include "metrics/satisfaction.hpp"
+#include "metrics/targets.hpp"
 #include "org/service.hpp"
 #include "store/db.hpp"
 
@@ -201,9 +202,9 @@ class FeedbackService {
   std::unordered_map<int64_t, int> rules_;
   std::unordered_map<int64_t, bool> window_templates_;
   std::vector<std::pair<std::string, std::string>> dims_cache_;
-  std::map<int64_t, double> targets_cache_;  // explicit satisfaction targets (small table)
+  metrics::targets::Table targets_cache_;  // explicit satisfaction.rate targets (small table)
   int64_t targets_cached_at_ = 0;
-  std::map<int64_t, double> explicit_targets();
+  metrics::targets::Table explicit_targets();
   int64_t dims_cached_at_ = 0;
   bool window_template(int64_t template_id);
   std::once_flag warm_;

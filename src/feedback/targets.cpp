@@ -1,5 +1,6 @@
-// Targets (目标值) of nodes — explicit, inherited down the tree, or the default by window or
-// not — and the dimensions of a survey.
+// Targets (目标值) of nodes — explicit, inherited down the tree (the generic metric targets,
+// series satisfaction.rate and satisfaction.followup), or the default by window or not — and
+// the dimensions of a survey.
 #include "feedback/service.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +30,12 @@ namespace manyi::feedback {
 using store::Params;
 using store::Value;
 using namespace detail;
+
+namespace {
+// The generic target series (metrics/targets.hpp) satisfaction keeps its targets in.
+const std::string kRateSeries = "satisfaction.rate";
+const std::string kFollowupSeries = "satisfaction.followup";
+}  // namespace
 
 bool FeedbackService::is_window(const org::Node& n) {
   // A window (窗口) node, or a unit whose children are all windows (收费处, 挂号处), or one
@@ -66,6 +73,7 @@ std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::No
   std::map<int64_t, double> out;
   if (nodes.empty()) return out;
   auto explicit_t = explicit_targets();
+  int month = period::month_of(period::local_day(now_ms()));
   Params p;
   std::string in;
   for (auto& n : nodes) {
@@ -83,14 +91,10 @@ std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::No
                            p))
     tmpls[r.i64(0)].push_back(r.i64(1));
   for (auto& n : nodes) {
-    auto ids = org::path_ids(n.path);
-    bool found = false;
-    for (auto it = ids.rbegin(); it != ids.rend() && !found; ++it)
-      if (auto e = explicit_t.find(*it); e != explicit_t.end()) {
-        out[n.id] = e->second;
-        found = true;
-      }
-    if (found) continue;
+    if (auto e = explicit_t.resolve(n.path, month)) {
+      out[n.id] = e->value;
+      continue;
+    }
     bool window = n.kind == "point";
     if (!window) {
       auto k = kids.find(n.id);
@@ -106,14 +110,13 @@ std::map<int64_t, double> FeedbackService::targets_for(const std::vector<org::No
 }
 
 
-std::map<int64_t, double> FeedbackService::explicit_targets() {
-  // The whole table, cached for 30 s in each process (set_target clears it here at once).
+metrics::targets::Table FeedbackService::explicit_targets() {
+  // The whole series, cached for 30 s in each process (set_target clears it here at once).
   {
     std::lock_guard lk(rule_mu_);
     if (targets_cached_at_ && now_ms() - targets_cached_at_ < 30000) return targets_cache_;
   }
-  std::map<int64_t, double> t;
-  for (auto& r : db_.query("SELECT node_id, target FROM satisfaction_targets")) t[r.i64(0)] = r.f64(1);
+  auto t = metrics::targets::Table::load(db_, kRateSeries);
   std::lock_guard lk(rule_mu_);
   targets_cache_ = t;
   targets_cached_at_ = now_ms();
@@ -123,21 +126,8 @@ std::map<int64_t, double> FeedbackService::explicit_targets() {
 double FeedbackService::target_for(const org::Node& n) { return targets_for({n}).at(n.id); }
 
 double FeedbackService::followup_target_for(const org::Node& n) {
-  auto ids = org::path_ids(n.path);
-  if (!ids.empty()) {
-    Params p;
-    std::string in;
-    for (auto id : ids) {
-      in += in.empty() ? "?" : ",?";
-      p.emplace_back(id);
-    }
-    auto r = db_.query(
-        "SELECT node_id, followup_target FROM satisfaction_targets WHERE followup_target IS NOT NULL AND node_id IN (" + in + ")",
-        p);
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it)
-      for (auto& row : r)
-        if (row.i64(0) == *it) return row.f64(1);
-  }
+  if (auto t = metrics::targets::resolve(db_, kFollowupSeries, n.path, period::month_of(period::local_day(now_ms()))))
+    return t->value;
   return opts_.default_followup_target;
 }
 
@@ -147,19 +137,19 @@ void FeedbackService::set_target(const audit::Actor& who, const org::Node& n, st
   if (followup_target && !(*followup_target > 0 && *followup_target <= 1))
     throw invalid("followup_target", "followup_target is a share between 0 and 1");
   db_.write([&](store::Tx& tx) {
-    auto cur = tx.query("SELECT target, followup_target FROM satisfaction_targets WHERE node_id = ?", {n.id});
-    double t = target.value_or(cur.empty() ? target_for(n) : cur[0].f64(0));
-    Value ft = followup_target ? Value(*followup_target) : (cur.empty() || cur[0].null(1) ? Value(nullptr) : Value(cur[0].f64(1)));
-    tx.exec("INSERT INTO satisfaction_targets(node_id, target, followup_target, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (node_id) DO UPDATE SET target = excluded.target, followup_target = excluded.followup_target, "
-            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            {n.id, t, ft, now_ms(), id_or_null(who.user_id)});
+    // The node's own rate target is always written (when only the follow-up target is given,
+    // the rate in force — inherited or the default — becomes the node's own).
+    auto cur = metrics::targets::own(tx, n.id, kRateSeries);
+    double t = target.value_or(cur ? *cur : target_for(n));
+    int64_t now = now_ms();
+    metrics::targets::set(tx, n.id, kRateSeries, 0, t, who.user_id, now);
+    if (followup_target) metrics::targets::set(tx, n.id, kFollowupSeries, 0, *followup_target, who.user_id, now);
     {
       std::lock_guard lk(rule_mu_);
       targets_cached_at_ = 0;
     }
     audit::record(tx, who, {"feedback.target.set", "satisfaction_target", n.id, n.id, n.path,
-                            cur.empty() ? "" : fmt::format("{}", cur[0].f64(0)), fmt::format("{}", t),
+                            cur ? fmt::format("{}", *cur) : "", fmt::format("{}", t),
                             fmt::format("满意度目标 {:.1f}%", t * 100)});
   });
 }

@@ -49,14 +49,7 @@ Figure figure(const Counts& c) {
 bool tree_kind(const std::string& kind) { return kind == "bureau" || kind == "county" || kind == "institution"; }
 
 std::vector<int64_t> tree_nodes(const std::string& path, int64_t unit_id) {
-  std::vector<int64_t> ids;
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) break;
-    ids.push_back(std::strtoll(path.c_str() + i, nullptr, 10));
-    i = j + 1;
-  }
+  auto ids = store::path_ids(path);
   auto u = std::find(ids.begin(), ids.end(), unit_id);
   if (u != ids.end()) ids.erase(u + 1, ids.end());
   return ids;
