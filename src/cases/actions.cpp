@@ -36,7 +36,7 @@ namespace {
 // counts once.
 void count_closure(Tx& tx, const Case& c) {
   int64_t node = c.unit_id ? c.unit_id : c.node_id;
-  std::string path = c.unit_id ? path_upto(c.node_path, c.unit_id) : c.node_path;
+  std::string path = c.unit_id ? org::Path(c.node_path).upto(c.unit_id).str() : c.node_path;
   if (!node || path.empty()) return;
   metrics::series::add(tx, {node, path}, "cases.on_time", period::local_day(c.closed_at.value_or(now_ms())),
                        {1, 0, c.late ? 0 : 1, 1});

@@ -49,7 +49,7 @@ Figure figure(const Counts& c) {
 bool tree_kind(const std::string& kind) { return kind == "bureau" || kind == "county" || kind == "institution"; }
 
 std::vector<int64_t> tree_nodes(const std::string& path, int64_t unit_id) {
-  auto ids = store::path_ids(path);
+  auto ids = org::Path(path).ids();
   auto u = std::find(ids.begin(), ids.end(), unit_id);
   if (u != ids.end()) ids.erase(u + 1, ids.end());
   return ids;

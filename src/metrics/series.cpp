@@ -30,7 +30,7 @@ void check_series(const std::string& s) {
 }
 
 std::vector<int64_t> ancestors_of(const Node& node) {
-  auto ids = store::path_ids(node.path);
+  auto ids = org::Path(node.path).ids();
   if (ids.empty() || ids.back() != node.id) throw invalid("node", fmt::format("path {} is not node {}'s", node.path, node.id));
   return ids;
 }
@@ -164,7 +164,7 @@ std::map<int64_t, Figure> per_node(store::Db& db, const std::vector<int64_t>& no
 
 int64_t rebuild_tree(store::Db& db) {
   std::unordered_map<int64_t, std::vector<int64_t>> tree_of;  // node -> its path's ids
-  for (auto& r : db.query("SELECT id, path FROM org_nodes")) tree_of[r.i64(0)] = store::path_ids(r.str(1));
+  for (auto& r : db.query("SELECT id, path FROM org_nodes")) tree_of[r.i64(0)] = org::Path(r.str(1)).ids();
   std::map<std::tuple<int64_t, std::string, int>, Figure> acc;
   store::Params after{int64_t{-1}, std::string(), int64_t{0}};
   for (;;) {

@@ -22,7 +22,7 @@ void Table::add(int64_t node_id, int from_month, double value) {
 }
 
 std::optional<Resolved> Table::resolve(const std::string& path, int month) const {
-  auto ids = store::path_ids(path);
+  auto ids = org::Path(path).ids();
   for (auto id = ids.rbegin(); id != ids.rend(); ++id) {
     auto f = rows_.find(*id);
     if (f == rows_.end()) continue;
@@ -36,7 +36,7 @@ std::optional<Resolved> Table::resolve(const std::string& path, int month) const
 }
 
 std::optional<Resolved> resolve(store::Db& db, const std::string& series, const std::string& path, int month) {
-  auto ids = store::path_ids(path);
+  auto ids = org::Path(path).ids();
   if (ids.empty()) return std::nullopt;
   store::Params p{series, int64_t{month}};
   std::string in;

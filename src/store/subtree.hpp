@@ -2,8 +2,6 @@
 // paths, so "in the subtree of P" is the range [P, P with its last '/' raised to '0'). Used by
 // every query that keeps to a user's granted scope or a chosen node.
 #pragma once
-#include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -13,19 +11,6 @@ namespace manyi::store {
 
 // The first string after every path with this prefix (paths end with '/'; '0' follows '/').
 inline std::string subtree_upper(const std::string& path) { return org::Path(path).upper(); }
-
-// The ids on a materialised path "/a/b/c/", root first (the node itself last).
-inline std::vector<int64_t> path_ids(const std::string& path) {
-  std::vector<int64_t> ids;
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) break;
-    ids.push_back(std::strtoll(path.c_str() + i, nullptr, 10));
-    i = j + 1;
-  }
-  return ids;
-}
 
 // SQL condition restricting a path column to any of the given subtrees, e.g.
 // "((n.path >= ? AND n.path < ?) OR …)"; appends the bounds to params. "1=0" when empty.

@@ -212,7 +212,7 @@ TEST_P(MetricsDb, RebuildAfterAMoveEqualsABruteForceSum) {
     for (auto& r : db->query("SELECT id, path FROM org_nodes")) {
       int64_t num = 0, den = 0;
       for (auto& [id, c] : own) {
-        auto ids = store::path_ids(db->query("SELECT path FROM org_nodes WHERE id = ?", {id})[0].str(0));
+        auto ids = org::Path(db->query("SELECT path FROM org_nodes WHERE id = ?", {id})[0].str(0)).ids();
         if (std::find(ids.begin(), ids.end(), r.i64(0)) == ids.end()) continue;
         num += c.first;
         den += c.second;
