@@ -114,6 +114,7 @@ export default {
     limits: 'JPG, PNG, GIF, WebP images and PDF, up to {mb} MB each',
   },
   dialog: {
+    confirm: '{action}: are you sure?',
     note: 'Note',
     submitNote: 'What was done',
     verifyNote: 'Verification note',

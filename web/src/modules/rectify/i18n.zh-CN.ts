@@ -114,6 +114,7 @@ export default {
     limits: '支持 JPG、PNG、GIF、WebP 图片和 PDF，单个文件不超过 {mb} MB',
   },
   dialog: {
+    confirm: '确定要{action}吗？',
     note: '说明',
     submitNote: '整改情况',
     verifyNote: '验收意见',

@@ -54,12 +54,15 @@ describe('action buttons', () => {
     expect(actionForm('request_extension')).toEqual({ text: 'reason', textRequired: true, until: 'required' })
     expect(actionForm('cancel').textRequired).toBe(true)
     expect(actionForm('verify').textRequired).toBe(false)
+    expect(actionForm('refuse_extension')).toEqual({ text: 'reason', textRequired: false, until: 'none' })
+    expect(actionForm('start').text).toBe('none')
   })
   it('sends only the fields of the action', () => {
     expect(actionBody('submit', ' 已整改 ', '2026-12-20')).toEqual({ note: '已整改' })
     expect(actionBody('redo', '照片不清', '')).toEqual({ reason: '照片不清' })
     expect(actionBody('request_extension', '设备未到', '2026-12-20')).toEqual({ reason: '设备未到', until: '2026-12-20' })
     expect(actionBody('verify', '  ', null)).toEqual({})
+    expect(actionBody('start', '备注', '2026-12-20')).toEqual({})
   })
 })
 

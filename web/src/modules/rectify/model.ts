@@ -136,7 +136,8 @@ export function allowedActions(actions: readonly string[] | null | undefined): R
 
 /** What an action's dialog asks for: a note (整改情况, 验收意见) or a reason, and a date. */
 export interface ActionForm {
-  text: 'note' | 'reason'
+  /** What the text box is sent as; 'none': the action takes no text (开始整改). */
+  text: 'note' | 'reason' | 'none'
   textRequired: boolean
   until: 'none' | 'optional' | 'required'
 }
@@ -148,10 +149,13 @@ export function actionForm(a: RectAction): ActionForm {
       return { text: 'reason', textRequired: true, until: 'optional' }
     case 'request_extension':
       return { text: 'reason', textRequired: true, until: 'required' }
-    case 'refuse_extension':
     case 'cancel':
       return { text: 'reason', textRequired: true, until: 'none' }
-    default: // start, verify, approve_extension
+    case 'refuse_extension':
+      return { text: 'reason', textRequired: false, until: 'none' }
+    case 'start':
+      return { text: 'none', textRequired: false, until: 'none' }
+    default: // verify, approve_extension
       return { text: 'note', textRequired: false, until: 'none' }
   }
 }
@@ -161,7 +165,7 @@ export function actionBody(a: RectAction, text: string, until: string | null | u
   const f = actionForm(a)
   const out: Record<string, string> = {}
   const v = text.trim()
-  if (v) out[f.text] = v
+  if (v && f.text !== 'none') out[f.text] = v
   if (f.until !== 'none' && until) out.until = until
   return out
 }
