@@ -270,3 +270,11 @@ export async function nodeByCode(page: Page, code: string, search: string): Prom
   if (!n) throw new Error(`no node ${code} found searching "${search}"`)
   return (await apiGet<NodeInfo>(page, `/api/v1/org/nodes/${n.id}`)).body
 }
+
+/** Removes the toasts on screen and scrolls to the top, for a screenshot of the page itself. */
+export async function clearToasts(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    document.querySelectorAll('.el-message').forEach((e) => e.remove())
+    window.scrollTo(0, 0)
+  })
+}

@@ -2,7 +2,7 @@
 // H001 on the ledger page; the department head (dept), on a phone, starts it, writes the measures,
 // adds an evidence photo and submits it; another hospital (hosp2) can neither list nor open it;
 // the inspector finds it in 整改验收 and verifies it (销号); the unit's public page (/g) shows it
-// as 已销号, without names. Needs a running server with demo data (see foundation.spec.ts).
+// as 已销号, without names. An import with a bad row stores nothing and lists the row. Needs a running server with demo data (see foundation.spec.ts).
 // Every run raises a new item, so it can be repeated on the same database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -10,6 +10,7 @@ import {
   apiGet,
   ancestorNames,
   byTestId,
+  clearToasts,
   inputOf,
   launch,
   login,
@@ -51,7 +52,7 @@ async function act(page: Page, action: string, fill: () => Promise<void> = async
   await byTestId(page, `rect-action-${action}`).click()
   await byTestId(page, 'rect-action-dialog').waitFor()
   await fill()
-  await submitDialog(page, 'rect-action-submit', 'rect-action-dialog')
+  await submitDialog(page, 'rect-dialog-ok', 'rect-action-dialog')
 }
 
 describe('rectification ledger', () => {
@@ -137,7 +138,35 @@ describe('rectification ledger', () => {
     // The owner may not close its own item.
     expect(await byTestId(page, 'rect-action-verify').count()).toBe(0)
     await poll(() => byTestId(page, 'rect-timeline').innerText()).toContain('提交验收')
+    await clearToasts(page)
     await shot(page, 'rectify-submitted-phone')
+    await page.context().close()
+  })
+
+  it('an import with a bad row stores nothing and shows the rows to fix', async () => {
+    const page = await newPage(browser)
+    await login(page, 'bureau')
+    await page.goto('/rectifications')
+    const before = await apiGet<{ total: number }>(page, '/api/v1/rectifications/counts')
+    await byTestId(page, 'rect-import').click()
+    await byTestId(page, 'rect-import-dialog').waitFor()
+    const csv = [
+      '问题,来源,责任单位,责任人,整改措施,整改时限',
+      `导入测试一（${stamp}）,自查,H001-NK,,,`,
+      `导入测试二（${stamp}）,自查,没有这个单位${stamp},,,`,
+    ].join('\n')
+    await byTestId(page, 'rect-import-input').setInputFiles({ name: '整改台账.csv', mimeType: 'text/csv', buffer: Buffer.from(csv + '\n') })
+    await byTestId(page, 'rect-import-errors').waitFor()
+    // One bad row: the file's row 3 (the header is row 1), its 责任单位.
+    const rows = page.locator('[data-testid="rect-import-errors"] .el-table__body tr')
+    await poll(() => rows.count()).toBe(1)
+    const cells = await rows.first().locator('td').allInnerTexts()
+    expect(cells.slice(0, 2).map((c) => c.trim())).toEqual(['3', '责任单位'])
+    expect(cells[2]).toContain(`没有这个单位${stamp}`)
+    expect(await byTestId(page, 'rect-import-failed').innerText()).toContain('未导入任何记录')
+    await shot(page, 'rectify-import-errors-desktop')
+    const after = await apiGet<{ total: number }>(page, '/api/v1/rectifications/counts')
+    expect(after.body.total).toBe(before.body.total)
     await page.context().close()
   })
 
@@ -173,6 +202,7 @@ describe('rectification ledger', () => {
     })
     await poll(() => statusText(page)).toBe('已销号')
     await poll(() => byTestId(page, 'rect-header').innerText()).toContain('验收人')
+    await clearToasts(page)
     await shot(page, 'rectify-closed-desktop')
     await page.context().close()
 

@@ -124,7 +124,7 @@ export default {
     newDeadlineHint: '不填则按原时限重新计算',
     required: '请填写{what}',
     untilRequired: '请选择日期',
-    done: '已{action}',
+    done: '{action}成功',
     measuresFirst: '请先填写并保存整改措施，再提交验收',
   },
   create: {
