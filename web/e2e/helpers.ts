@@ -276,5 +276,6 @@ export async function clearToasts(page: Page): Promise<void> {
   await page.evaluate(() => {
     document.querySelectorAll('.el-message').forEach((e) => e.remove())
     window.scrollTo(0, 0)
+    document.querySelectorAll('.el-main').forEach((e) => e.scrollTo(0, 0)) // the console's scrolling pane
   })
 }
