@@ -82,6 +82,7 @@ struct NewItem {
   std::string problem, source = "manual";
   std::optional<std::string> source_ref, category, responsible, funds, contingency, measures, cause;
   int64_t source_id = 0;
+  int64_t responsible_user_id = 0;      // optional: a user of the owner's institution
   std::optional<std::string> deadline;  // YYYY-MM-DD; default: the limit on the calendar
   bool hazard = false;
   std::optional<std::string> severity;  // general | major, 隐患 only

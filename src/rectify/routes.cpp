@@ -164,6 +164,7 @@ void register_routes(App& app, RectifyService& svc) {
      in.source_ref = jv::opt_str(j, "source_ref", 100);
      in.category = jv::opt_str(j, "category", 50);
      in.responsible = jv::opt_str(j, "responsible", 50);
+     in.responsible_user_id = jv::opt_id(j, "responsible_user_id").value_or(0);
      in.deadline = jv::opt_str(j, "deadline", 10);
      in.hazard = jv::opt_bool(j, "hazard").value_or(false);
      in.severity = jv::opt_enum(j, "severity", {"general", "major"});

@@ -74,6 +74,17 @@ Item RectifyService::insert(Tx& tx, const Who& who, const NewItem& in, int64_t s
   it.source_id = in.source_id;
   it.category = opt_text(in.category, "category", 50);
   it.responsible = opt_text(in.responsible, "responsible", 50);
+  if (in.responsible_user_id) {
+    // A user of the owner's institution (or of the owner unit when it has none above).
+    auto inst = tx.query("SELECT path FROM org_nodes WHERE id = ?", {unit->inst_id});
+    auto u = tx.query("SELECT n.path, u.display_name FROM users u JOIN org_nodes n ON n.id = u.node_id "
+                      "WHERE u.id = ? AND u.active = 1",
+                      {in.responsible_user_id});
+    if (u.empty() || inst.empty() || u[0].str(0).rfind(inst[0].str(0), 0) != 0)
+      throw invalid("responsible_user_id", "no active user of the owner's institution has this id");
+    it.responsible_user_id = in.responsible_user_id;
+    if (!it.responsible) it.responsible = u[0].str(1);
+  }
   it.cause = opt_text(in.cause, "cause", 2000);
   it.measures = opt_text(in.measures, "measures", 4000);
   it.hazard = in.hazard;

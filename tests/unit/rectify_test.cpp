@@ -114,12 +114,19 @@ TEST_P(Ledger, CreateSetsCodeDeadlineAndHistory) {
   auto it = make();
   EXPECT_EQ(it.status, "pending");
   EXPECT_EQ(it.code, "ZG20260302-0001");
-  EXPECT_EQ(make().code, "ZG20260302-0002");
+  EXPECT_EQ(make().code, "ZG20260302-0002");  // (the third is below)
   EXPECT_EQ(it.unit_name, "内科");
   EXPECT_EQ(it.inst_id, node("H001"));
   // 15 working days from Monday 2 March 2026: Monday 23 March, end of day.
   EXPECT_EQ(it.deadline_at, cal::day_start(*cal::parse_date("2026-03-24")) - 1);
   EXPECT_EQ(it.limit_days, 15);
+  rectify::NewItem named;
+  named.unit_id = node("H001-NK");
+  named.problem = "问题";
+  named.responsible_user_id = org->user_by_name("dept").value().id;
+  auto n = svc->create(bureau(), named);
+  EXPECT_EQ(n.responsible_user_id, named.responsible_user_id);
+  EXPECT_EQ(n.responsible.value_or(""), "内科 主任");
   rectify::NewItem hz;
   hz.unit_id = node("H001");
   hz.problem = "消防通道堆放杂物";
@@ -135,7 +142,7 @@ TEST_P(Ledger, CreateSetsCodeDeadlineAndHistory) {
   EXPECT_EQ(tl[0].action, "create");
   EXPECT_EQ(count("SELECT COUNT(*) FROM notifications WHERE kind = 'rectification.new' AND node_id = ?",
                   {node("H001-NK")}),
-            2);
+            3);
 }
 
 TEST_P(Ledger, BadInputIsRefusedNamingTheFieldAndNothingIsStored) {
@@ -156,6 +163,9 @@ TEST_P(Ledger, BadInputIsRefusedNamingTheFieldAndNothingIsStored) {
   bad([](auto& in) { in.deadline = "2026-03-01"; }, "deadline");  // yesterday
   bad([](auto& in) { in.severity = "major"; }, "severity");       // not a hazard
   bad([](auto& in) { in.responsible = std::string(51, 'x'); }, "responsible");
+  auto hosp2_user = org->user_by_name("hosp2").value().id;
+  bad([&](auto& in) { in.responsible_user_id = hosp2_user; }, "responsible_user_id");  // another institution
+  bad([](auto& in) { in.responsible_user_id = 987654321; }, "responsible_user_id");
   EXPECT_EQ(count("SELECT COUNT(*) FROM rectifications"), 0);
   // Outside the caller's scope: 403; a dept head may not create (no manage).
   rectify::NewItem in;
