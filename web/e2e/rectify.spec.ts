@@ -170,6 +170,24 @@ describe('rectification ledger', () => {
     await page.context().close()
   })
 
+  it("an item a complaint opened links to its case and names the case's category", async () => {
+    const page = await newPage(browser)
+    await login(page, 'hosp1')
+    // The demo marks substantiated complaints 需整改, and each opened a ledger item.
+    const r = await apiGet<{ items: (ItemLite & { source_ref: string; category: string | null })[] }>(page, '/api/v1/rectifications?source=complaint&limit=20')
+    const item = r.body.items.find((i) => i.category)
+    expect(item, 'a demo ledger item opened by a complaint, with a category').toBeTruthy()
+    await page.goto(`/rectifications/${item!.id}`)
+    await poll(() => byTestId(page, 'rect-source').innerText()).toBe('投诉')
+    // The category by its name, not the case's code (e.g. process).
+    await poll(() => byTestId(page, 'rect-category').innerText()).toMatch(/[\u4e00-\u9fff]/)
+    expect(await byTestId(page, 'rect-category').innerText()).not.toBe(item!.category)
+    await byTestId(page, 'rect-source-case').click()
+    await page.waitForURL((u) => u.pathname.startsWith('/cases/'))
+    await poll(() => byTestId(page, 'case-code').innerText()).toBe(item!.source_ref)
+    await page.context().close()
+  })
+
   it('another hospital can neither list nor open it', async () => {
     const page = await newPage(browser)
     await login(page, 'hosp2')
