@@ -261,6 +261,7 @@ Counts RectifyService::counts(const std::vector<std::string>& scope, const std::
 Item RectifyService::patch(const Who& who, int64_t id, const Patch& in) {
   bool handle = in.cause || in.measures || in.responsible || in.funds || in.contingency;
   bool manage = in.problem || in.deadline || in.is_public || in.category;
+  if (!handle && !manage) return get(who, id);  // nothing to change: no history entry
   return mutate(who, id, "edit", [&](Tx& tx, Item& it, int64_t) {
     if (handle && !who.may("rectification.handle", it.unit_path))
       throw forbidden("you may not edit the measures of this item (rectification.handle)");
