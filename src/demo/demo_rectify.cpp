@@ -122,7 +122,9 @@ RectifySummary create_rectifications(org::OrgService& org, int64_t count, uint64
 
   // The rest over the last year, oldest first.
   std::vector<int64_t> times;
-  for (int64_t i = 0; i < count; ++i) times.push_back(end - static_cast<int64_t>(U(rng) * 365 * calendar::kDayMs));
+  // Over the year, with a sixth in the last month, so the ledger has current work.
+  for (int64_t i = 0; i < count; ++i)
+    times.push_back(end - static_cast<int64_t>(U(rng) * (i % 6 == 0 ? 30 : 365) * calendar::kDayMs));
   std::sort(times.begin(), times.end());
   for (int64_t t : times) {
     set_fake_now_ms(t);

@@ -146,15 +146,26 @@ Item RectifyService::get(const Who& who, int64_t id) {
 std::optional<Item> RectifyService::find(int64_t id) { return load(db_, id); }
 
 namespace {
-std::string where_of(const ListFilter& f, Params& p) {
-  std::string w = " WHERE " + store::subtree_condition("r.unit_path", f.scope, p);
+// Levels in a path: "/1/" is 1 (the root), "/1/4/" 2 (a county).
+size_t depth(const std::string& path) { return path.empty() ? 0 : std::count(path.begin(), path.end(), '/') - 1; }
+
+// The list's conditions. A wide subtree (the root or a county: most of the ledger) is read on
+// SQLite by walking the id order and filtering (unary + keeps the planner off the path and
+// status indexes, which would gather and sort the whole subtree: ~0.45 s for the city's first
+// page at 1 M items against ~25 ms); a narrow one through its (unit_path, id) range.
+std::string where_of(const ListFilter& f, Params& p, bool sqlite) {
+  bool wide = sqlite;
+  if (!f.node_path.empty()) wide = wide && depth(f.node_path) <= 2;
+  for (auto& s : f.scope) wide = wide && depth(s) <= 2;
+  std::string path_col = wide ? "+r.unit_path" : "r.unit_path";
+  std::string w = " WHERE " + store::subtree_condition(path_col, f.scope, p);
   if (!f.node_path.empty()) {
-    w += " AND r.unit_path >= ? AND r.unit_path < ?";
+    w += " AND " + path_col + " >= ? AND " + path_col + " < ?";
     p.push_back(f.node_path);
     p.push_back(store::subtree_upper(f.node_path));
   }
   if (!f.status.empty()) {
-    w += " AND r.status = ?";
+    w += wide ? " AND +r.status = ?" : " AND r.status = ?";
     p.push_back(f.status);
   }
   if (!f.source.empty()) {
@@ -184,7 +195,7 @@ std::string where_of(const ListFilter& f, Params& p) {
 
 std::vector<Item> RectifyService::list(const ListFilter& f, int64_t* next_cursor) {
   Params p;
-  std::string sql = std::string("SELECT ") + kSelect + kFrom + where_of(f, p);
+  std::string sql = std::string("SELECT ") + kSelect + kFrom + where_of(f, p, sqlite());
   if (f.cursor) {
     sql += " AND r.id < ?";
     p.push_back(f.cursor);
@@ -205,7 +216,7 @@ void RectifyService::each(const ListFilter& f, const std::function<void(const It
   int64_t after = 0;
   for (;;) {
     Params p;
-    std::string sql = std::string("SELECT ") + kSelect + kFrom + where_of(f, p) + " AND r.id > ? ORDER BY r.id LIMIT 1000";
+    std::string sql = std::string("SELECT ") + kSelect + kFrom + where_of(f, p, sqlite()) + " AND r.id > ? ORDER BY r.id LIMIT 1000";
     p.push_back(after);
     auto r = db_.query(sql, p);
     for (auto& row : r) {
@@ -218,34 +229,39 @@ void RectifyService::each(const ListFilter& f, const std::function<void(const It
 }
 
 Counts RectifyService::counts(const std::vector<std::string>& scope, const std::string& node_path, int64_t now) {
-  Params p{now};
-  std::string sql = std::string("SELECT r.status, COUNT(*), SUM(CASE WHEN ") + kOpenSql +
-                    " AND r.deadline_at < ? THEN 1 ELSE 0 END) FROM rectifications r WHERE " +
-                    store::subtree_condition("r.unit_path", scope, p);
+  // Two queries, each from its own covering index (migration 0020): totals by status from
+  // rectifications_counts, overdue from the partial index of open items.
+  Params p;
+  std::string where = store::subtree_condition("r.unit_path", scope, p);
   if (!node_path.empty()) {
-    sql += " AND r.unit_path >= ? AND r.unit_path < ?";
+    where += " AND r.unit_path >= ? AND r.unit_path < ?";
     p.push_back(node_path);
     p.push_back(store::subtree_upper(node_path));
   }
-  sql += " GROUP BY r.status";
   Counts c;
-  for (auto& row : db_.query(sql, p)) {
+  for (auto& row : db_.query("SELECT r.status, COUNT(*) FROM rectifications r WHERE " + where + " GROUP BY r.status", p)) {
     auto s = row.str(0);
     int64_t n = row.i64(1);
     c.total += n;
-    c.overdue += row.i64(2);
     if (s == "pending") c.pending = n;
     else if (s == "rectifying") c.rectifying = n;
     else if (s == "submitted") c.submitted = n;
     else if (s == "closed") c.closed = n;
     else if (s == "cancelled") c.cancelled = n;
   }
+  Params q{now};
+  q.insert(q.end(), p.begin(), p.end());
+  c.overdue = store::scalar_i64(db_.query(std::string("SELECT COUNT(*) FROM rectifications r WHERE ") + kOpenSql +
+                                              " AND r.deadline_at < ? AND " + where,
+                                          q))
+                  .value_or(0);
   return c;
 }
 
 Item RectifyService::patch(const Who& who, int64_t id, const Patch& in) {
   bool handle = in.cause || in.measures || in.responsible || in.funds || in.contingency;
   bool manage = in.problem || in.deadline || in.is_public || in.category;
+  if (!handle && !manage) return get(who, id);  // nothing to change: no history entry
   return mutate(who, id, "edit", [&](Tx& tx, Item& it, int64_t) {
     if (handle && !who.may("rectification.handle", it.unit_path))
       throw forbidden("you may not edit the measures of this item (rectification.handle)");

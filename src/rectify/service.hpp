@@ -99,6 +99,7 @@ class RectifyService {
   Item mutate(const Who& who, int64_t id, const std::string& action,
               const std::function<std::string(store::Tx&, Item&, int64_t event_id)>& fn);
   Item insert(store::Tx& tx, const Who& who, const NewItem& in, int64_t seq);
+  bool sqlite() const { return db_.backend() == store::Backend::sqlite; }
   store::Db& db_;
 };
 

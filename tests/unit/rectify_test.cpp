@@ -424,6 +424,16 @@ TEST_P(Ledger, ListFiltersAndKeysetCursor) {
   auto page2 = svc->list(f, &next);
   ASSERT_EQ(page2.size(), 2u);
   EXPECT_LT(page2[0].id, page[1].id);
+  // The city's scope (read by walking the id order on SQLite) and a hospital's (its path range)
+  // filter alike.
+  f = {};
+  f.scope = {path("CITY")};
+  f.status = "pending";
+  EXPECT_EQ(svc->list(f, nullptr).size(), 6u);
+  f.scope = {path("H001")};
+  EXPECT_EQ(svc->list(f, nullptr).size(), 6u);
+  f.status = "closed";
+  EXPECT_EQ(svc->list(f, nullptr).size(), 0u);
   f = {};
   f.scope = {path("CITY")};
   f.q = "过期";

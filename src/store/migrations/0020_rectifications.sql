@@ -49,8 +49,14 @@ CREATE TABLE rectifications (
 CREATE UNIQUE INDEX rectifications_code ON rectifications(code);
 -- Lists of a subtree, newest first (keyset on id).
 CREATE INDEX rectifications_unit ON rectifications(unit_path, id);
--- Counts by status and overdue of a subtree, read from the index alone.
-CREATE INDEX rectifications_counts ON rectifications(unit_path, status, deadline_at);
+-- Counts by status of a subtree, read from the index alone.
+CREATE INDEX rectifications_counts ON rectifications(unit_path, status);
+-- Open items only (the WHERE written as RectifyService's kOpenSql, so SQLite uses it): the
+-- overdue count and filter of a subtree from the index alone. A separate count, because one
+-- GROUP BY with a CASE over the open predicate took 2.5 s at 1 M items for the city on SQLite;
+-- these two take ~0.45 s and ~0.1 s (a hospital: a few ms).
+CREATE INDEX rectifications_open ON rectifications(unit_path, deadline_at, status)
+  WHERE (status = 'pending' OR status = 'rectifying' OR status = 'submitted');
 -- Lists by status (the verification queue: submitted) of a subtree.
 CREATE INDEX rectifications_status ON rectifications(status, unit_path, id);
 -- The escalation scan: items whose next check is due.
