@@ -19,6 +19,7 @@
 #include "demo/demo.hpp"
 #include "demo/demo_cases.hpp"
 #include "demo/demo_feedback.hpp"
+#include "demo/demo_rectify.hpp"
 #include "feedback/cli.hpp"
 #include "metrics/satisfaction.hpp"
 #include "metrics/series.hpp"
@@ -166,6 +167,10 @@ int main(int argc, char** argv) {
   demo->add_option("--ratings", demo_ratings, "ratings over two years (0 = collection points only)")->capture_default_str();
   int64_t demo_cases = 1800;
   demo->add_option("--cases", demo_cases, "cases over two years besides the bad reviews' (0 = none)")->capture_default_str();
+  int64_t demo_rectifications = 3000;
+  demo->add_option("--rectifications", demo_rectifications,
+                   "rectification ledger items over the last year besides the cases' (0 = none at all)")
+      ->capture_default_str();
   auto rollups_cmd = cli.add_subcommand("rollups", "rollups (satisfaction and metric series)");
   rollups_cmd->require_subcommand(1);
   auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the tree rollups (satisfaction and metric series) after moving a node");
@@ -296,6 +301,15 @@ int main(int argc, char** argv) {
                                "({}) in {:.1f} s",
                                c.cases, c.bad_reviews, c.actions, c.escalations, states, c.seconds)
                 << "\n";
+      if (demo_rectifications > 0) {
+        auto l = demo::create_rectifications(org, demo_rectifications, seed);
+        std::string ls;
+        for (auto& [st, n] : l.by_status) ls += fmt::format("{}{} {}", ls.empty() ? "" : ", ", st, n);
+        std::cout << fmt::format("demo rectification ledger: {} items ({} from cases), {} overdue, {} escalation "
+                                 "steps ({}) in {:.1f} s",
+                                 l.items, l.from_cases, l.overdue, l.escalations, ls, l.seconds)
+                  << "\n";
+      }
       return 0;
     }
     if (*rollups_rebuild) {

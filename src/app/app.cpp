@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "forms/routes.hpp"
+#include "rectify/routes.hpp"
+#include "rectify/service.hpp"
 
 namespace manyi {
 
@@ -91,6 +93,7 @@ App::App(Config c) : cfg(std::move(c)) {
   forms = std::make_shared<manyi::forms::FormService>(*db);
   manyi::forms::register_response_routes(*this, forms);
   register_feedback_routes(*this);
+  register_rectify(*this);
   using std::chrono::milliseconds;
   if (cfg.case_scan_interval_ms > 0)
     jobs->every("case-escalation", milliseconds(cfg.case_scan_interval_ms), [this](int64_t now) {
@@ -102,6 +105,23 @@ App::App(Config c) : cfg(std::move(c)) {
       auto st = notify::deliver_due(*db, now);
       if (st.sent || st.failed) spdlog::info("outbox: {} sent, {} failed", st.sent, st.failed);
     });
+}
+
+// The rectification ledger: its routes, the escalation job, and the item a case marked 需整改
+// opens in the case's own transaction.
+void register_rectify(App& app) {
+  app.rectify = std::make_unique<manyi::rectify::RectifyService>(*app.db);
+  auto& svc = *app.rectify;
+  manyi::rectify::register_routes(app, svc);
+  manyi::rectify::register_public_routes(app, svc);
+  app.cases->on_rectification([&svc](store::Tx& tx, const cases::Case& c) {
+    svc.open_from_case(tx, {c.id, c.unit_id, c.tracking_code, c.type, c.content, c.category});
+  });
+  if (app.cfg.case_scan_interval_ms > 0)
+    app.jobs->every("rectification-escalation", std::chrono::milliseconds(app.cfg.case_scan_interval_ms),
+                    [&svc](int64_t now) {
+                      if (int n = svc.run_escalations(now)) spdlog::info("rectification: {} escalation step(s)", n);
+                    });
 }
 
 // The jobs stop first: a run in progress finishes while the services it calls still exist.

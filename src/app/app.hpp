@@ -25,6 +25,9 @@ class CaseService;
 namespace forms {
 class FormService;
 }
+namespace rectify {
+class RectifyService;
+}
 
 struct Config {
   std::string db_url = "sqlite:./data/manyi.db";
@@ -42,6 +45,7 @@ struct Config {
   int64_t max_body_memory_mb = 256;          // all request bodies in flight together
   int read_timeout_s = 30;
   int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off
+                                             // (also of rectification items)
   // Public ratings (feedback): per device id and per client network (/24), dedupe window.
   double rating_device_rate = 0.2, rating_device_burst = 5;
   double rating_net_rate = 5, rating_net_burst = 60;
@@ -69,6 +73,8 @@ class App {
   std::unique_ptr<manyi::cases::CaseService> cases;
   // The forms engine's template repository, shared by every capability that uses forms.
   std::shared_ptr<manyi::forms::FormService> forms;
+  // The rectification ledger (整改台账), fed by cases marked 需整改 among others.
+  std::unique_ptr<manyi::rectify::RectifyService> rectify;
   // The scheduled jobs (escalation scan, outbox delivery, bad-review recovery); last, so it
   // stops first, before the services its jobs call go.
   std::unique_ptr<jobs::Scheduler> jobs;
@@ -91,5 +97,6 @@ void register_case_picker_routes(App& app);  // the case dialogs' pickers (src/c
 void register_case_report_routes(App& app);  // case figures and exports (src/cases/report_routes.cpp)
 void register_h5_routes(App& app);  // public complaint form /c and tracking page /t (src/portal)
 void register_feedback_routes(App& app);  // forms, points, ratings, figures, follow-up
+void register_rectify(App& app);  // the rectification ledger: routes, escalation job, cases hook (app.cpp)
 
 }  // namespace manyi

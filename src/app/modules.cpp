@@ -5,6 +5,7 @@
 #include "feedback/module.hpp"
 #include "forms/module.hpp"
 #include "ops/module.hpp"
+#include "rectify/module.hpp"
 #include "workflow/module.hpp"
 
 namespace manyi::app {
@@ -12,7 +13,7 @@ namespace manyi::app {
 const std::vector<const Module*>& modules() {
   static const std::vector<const Module*> all = {
       &org::module(), &audit::module(), &workflow::module(), &forms::module(),
-      &cases::module(), &feedback::module(), &ops::module(),
+      &cases::module(), &feedback::module(), &rectify::module(), &ops::module(),
   };
   return all;
 }

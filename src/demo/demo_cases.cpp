@@ -590,6 +590,10 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
           if (r.outcome == "unsubstantiated")
             r.reply = "经调取监控、病历并询问当事人员，反映的问题与实际情况不符，已向您当面说明情况，感谢您的监督。";
           if (r.outcome != "unsubstantiated") r.measures = "已对相关人员进行批评教育，科室加强管理。";
+          // Half of the substantiated findings need rectification (需整改): the ledger's demo
+          // (demo_rectify.cpp) opens their items. Decided by the text, not the generator, so
+          // the rest of the demo stays as it was.
+          r.needs_rectification = r.outcome == "substantiated" && std::hash<std::string>{}(s.reply) % 2 == 0;
         }
         if (s.replies > 0) r.reply = "再次核实后补充答复：" + r.reply;
         c = svc.reply(owner_who(s), s.id, r);

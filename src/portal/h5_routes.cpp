@@ -1,6 +1,7 @@
 // Public mobile pages of the complaints capability: GET /c (the complaint / suggestion /
-// praise form, web/h5/complaint.html) and GET /t (tracking, web/h5/track.html), both
-// embedded into the binary (cmake/embed_files.cmake). /c inlines its context — the unit and
+// praise form, web/h5/complaint.html), GET /t (tracking, web/h5/track.html) and GET /g (整改情况
+// 公示, web/h5/rectifications.html: a unit's public rectification items, read from
+// GET /api/v1/public/rectifications), all embedded into the binary (cmake/embed_files.cmake). /c inlines its context — the unit and
 // point named in the link (?unit=<org code>&point=<org or collection-point code>), the case
 // types and categories — so the first view needs one request on a poor connection. Two
 // small public look-ups let the form choose a unit when the link names none:
@@ -100,6 +101,18 @@ void register_h5_routes(App& app) {
   r.add("GET", "/t", "public", [](http::Ctx& c) {
     static const std::string page = embedded_page("track.html");
     return html(c.req, page);
+  });
+
+  // 整改情况公示: the page names its unit as /c does (?unit=<org code>, or ?point=<point code> from
+  // the rating page), inlined so the page asks for that unit's items at once.
+  r.add("GET", "/g", "public", [&app](http::Ctx& c) {
+    static const std::string page = embedded_page("rectifications.html");
+    auto [unit, point] = portal::resolve_target(*app.db, c.req.q("unit"), c.req.q("point"));
+    json ctx = {{"unit", unit ? json{{"code", unit->code}, {"name", unit->name}} : json(nullptr)}};
+    std::string body = page;
+    static const std::string marker = "/*CTX*/null";
+    if (auto pos = body.find(marker); pos != std::string::npos) body.replace(pos, marker.size(), script_json(ctx));
+    return html(c.req, std::move(body));
   });
 
   // Institutions by name (or exact code), for the public form's unit search.

@@ -56,8 +56,13 @@ std::set<std::string> all_permissions() {
 // (size limit, rate-limit class, what it reveals).
 bool reviewed_public(const RouteInfo& r) {
   static const std::set<std::string> exact = {"GET /healthz", "GET /metrics", "POST /api/v1/auth/login",
-                                              // public mobile pages: rating (QR), complaint form, case tracking
-                                              "GET /f/{code}", "GET /c", "GET /t"};
+                                              // public mobile pages: rating (QR), complaint form, case tracking,
+                                              // 整改情况公示 (names no one: its items come from the public API)
+                                              "GET /f/{code}", "GET /c", "GET /t", "GET /g",
+                                              // 整改公示: GET only (public_read), ?unit=<org code>;
+                                              // only items marked public, without names, phones
+                                              // or source references (integration_rectify_http_test)
+                                              "GET /api/v1/public/rectifications"};
   if (exact.count(r.method + " " + r.pattern)) return true;
   return r.pattern.rfind("/api/v1/public/", 0) == 0;
 }

@@ -74,7 +74,7 @@ TEST_P(DataKey, PersonalDataIsSealedWithAKeyKeptOutsideTheDatabaseAndItsBackups)
   EnvVar key_file_env("MANYI_DATA_KEY_FILE", sqlite ? nullptr : key_file.c_str());
 
   std::string out;
-  ASSERT_EQ(run_manyi({"--db", t.url(), "demo", "--ratings", "3000", "--cases", "300"}, &out), 0) << out;
+  ASSERT_EQ(run_manyi({"--db", t.url(), "demo", "--ratings", "3000", "--cases", "300", "--rectifications", "0"}, &out), 0) << out;
   ASSERT_TRUE(fs::exists(key_file)) << out;
   struct stat st{};
   ASSERT_EQ(::stat(key_file.c_str(), &st), 0);
@@ -202,7 +202,7 @@ TEST_P(DataKey, AKeyKeptInTheDatabaseByAnOlderVersionIsMovedOutOnStart) {
   std::string key_file = (dir / "data.key").string();
   EnvVar key_file_env("MANYI_DATA_KEY_FILE", key_file.c_str());
   std::string out;
-  ASSERT_EQ(run_manyi({"--db", t.url(), "demo", "--ratings", "2000", "--cases", "300"}, &out), 0) << out;
+  ASSERT_EQ(run_manyi({"--db", t.url(), "demo", "--ratings", "2000", "--cases", "300", "--rectifications", "0"}, &out), 0) << out;
   std::string old = cases::pii::key_from_hex(slurp(key_file));
   auto db = store::open(t.url());
   db->write([&](store::Tx& tx) {

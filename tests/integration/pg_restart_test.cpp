@@ -71,7 +71,7 @@ TEST(PostgresRestart, APooledConnectionThatDiedFailsNoRequest) {
   ASSERT_TRUE(pg.ok()) << "could not start a private PostgreSQL 15 (needs root and postgresql-15)";
   store::open(pg.url("postgres"))->query("CREATE DATABASE manyi");
   std::string out;
-  ASSERT_EQ(run_manyi({"--db", pg.url("manyi"), "demo", "--ratings", "200", "--cases", "300"}, &out), 0) << out;
+  ASSERT_EQ(run_manyi({"--db", pg.url("manyi"), "demo", "--ratings", "200", "--cases", "300", "--rectifications", "0"}, &out), 0) << out;
   ServerProcess srv(pg.url("manyi"), {"--workers", "16", "--public-rate", "100", "--public-burst", "500"});
   auto signed_in = srv.client();
   ASSERT_EQ(signed_in.login("hosp1").status, 200);

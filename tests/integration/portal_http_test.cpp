@@ -1,5 +1,5 @@
 // The complaints portal (src/portal) over HTTP against a real `manyi serve` on each database:
-// the public form /c with its inlined context, the tracking page /t, the public unit look-ups
+// the public form /c with its inlined context, the tracking page /t, the 整改情况公示 page /g, the public unit look-ups
 // with bad input, and the console's inbox counts, statistics and Excel exports — scoped to the
 // caller, so one hospital never counts or exports another's cases.
 #include <gtest/gtest.h>
@@ -77,6 +77,27 @@ TEST_P(PortalHttp, ComplaintFormInlinesTheUnitAndPointOfTheLink) {
   auto track = pub.get("/t?code=ABC");
   EXPECT_EQ(track.status, 200);
   EXPECT_NE(track.body.find("办理进度查询"), std::string::npos);
+}
+
+// 整改情况公示 (/g): the unit named by the link — an org code, or the point of a rating page's
+// link — is inlined for the page, which then reads that unit's public items.
+TEST_P(PortalHttp, RectificationPageInlinesTheUnitOfTheLink) {
+  auto pub = server->client();
+  auto page = pub.get("/g?unit=H001");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("整改情况公示"), std::string::npos);
+  EXPECT_NE(page.body.find("/api/v1/public/rectifications?unit="), std::string::npos);
+  auto ctx = json::parse(context_of(page.body));
+  EXPECT_EQ(ctx["unit"]["code"], "H001");
+  EXPECT_EQ(ctx["unit"]["name"], "市第一人民医院");
+  // A department's code or a point's names its institution.
+  EXPECT_EQ(json::parse(context_of(pub.get("/g?unit=H002-NK").body))["unit"]["code"], "H002");
+  EXPECT_EQ(json::parse(context_of(pub.get("/g?point=H001-NK").body))["unit"]["code"], "H001");
+  // Unknown or hostile codes give the page without a unit, never markup from the link.
+  page = pub.get("/g?unit=%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("alert(1)"), std::string::npos);
+  EXPECT_TRUE(json::parse(context_of(page.body))["unit"].is_null());
 }
 
 TEST_P(PortalHttp, PublicUnitLookupsRejectBadInput) {

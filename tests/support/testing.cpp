@@ -377,7 +377,7 @@ std::string template_stamp(const std::vector<std::string>& demo_args) {
 // (the others wait on the lock and reuse it): every ctest process used to run its own demo,
 // 3 s on SQLite and 10 s on PostgreSQL before its first test.
 std::string shared_demo_template(const std::string& backend) {
-  const std::vector<std::string> demo_args = {"demo", "--ratings", "3000", "--cases", "300"};
+  const std::vector<std::string> demo_args = {"demo", "--ratings", "3000", "--cases", "300", "--rectifications", "0"};
   const std::string stamp = template_stamp(demo_args);
   CacheLock lock("demo-" + backend + ".lock");
   auto build = [&](const std::string& url) {

@@ -200,11 +200,11 @@ TEST_P(WorkflowLadder, ATimelineOfItsOwnForANewKind) {
   auto db = tmp.open_migrated();
   // What a new kind's migration adds: a history table of the timeline's shape.
   db->write([](store::Tx& tx) {
-    tx.exec("CREATE TABLE rectification_events (id BIGINT PRIMARY KEY, item_id BIGINT NOT NULL, at BIGINT NOT NULL, "
+    tx.exec("CREATE TABLE sample_item_events (id BIGINT PRIMARY KEY, item_id BIGINT NOT NULL, at BIGINT NOT NULL, "
             "actor_id BIGINT, actor_name TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL, node_id BIGINT, "
             "note TEXT NOT NULL DEFAULT '', public INTEGER NOT NULL DEFAULT 0)");
   });
-  workflow::Timeline history("rectification_events", "item_id");
+  workflow::Timeline history("sample_item_events", "item_id");
   db->write([&](store::Tx& tx) {
     history.append(tx, 9, {7, "inspector", "127.0.0.1"}, "李督查", "open", "open", 0, "病房卫生间无扶手", true);
     history.append(tx, 9, {8, "ward", "127.0.0.1"}, "", "submit", "submitted", 0, "已加装扶手", false);

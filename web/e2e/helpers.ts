@@ -259,3 +259,23 @@ export function ancestorNames(n: NodeInfo): string[] {
   const p = (n.path ?? []).filter((x) => x.id !== n.id)
   return p.map((x) => x.name)
 }
+
+/** The <textarea> of an Element Plus textarea input carrying data-testid (on the textarea or its wrapper). */
+export const textareaOf = (page: Page, id: string) => page.locator(`textarea[data-testid="${id}"], [data-testid="${id}"] textarea`).first()
+
+/** An org node by its code, with its path (for pickNode), looked up with the page's session. */
+export async function nodeByCode(page: Page, code: string, search: string): Promise<NodeInfo> {
+  const found = await apiGet<{ items: NodeInfo[] }>(page, '/api/v1/org/search?q=' + encodeURIComponent(search))
+  const n = found.body.items.find((x) => x.code === code)
+  if (!n) throw new Error(`no node ${code} found searching "${search}"`)
+  return (await apiGet<NodeInfo>(page, `/api/v1/org/nodes/${n.id}`)).body
+}
+
+/** Removes the toasts on screen and scrolls to the top, for a screenshot of the page itself. */
+export async function clearToasts(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    document.querySelectorAll('.el-message').forEach((e) => e.remove())
+    window.scrollTo(0, 0)
+    document.querySelectorAll('.el-main').forEach((e) => e.scrollTo(0, 0)) // the console's scrolling pane
+  })
+}

@@ -27,6 +27,12 @@ describe('menu', () => {
     expect(visibleMenu(['case.read', 'case.register']).map((m) => m.path)).toContain('/case-entry')
     for (const m of menu.filter((x) => x.path.startsWith('/case'))) expect(m.group).toBe('cases.menu.group')
   })
+  it('shows the rectification ledger with rectification.read and the verification queue only with rectification.verify', () => {
+    expect(visibleMenu(['rectification.read']).map((m) => m.path)).toEqual(['/rectifications'])
+    expect(visibleMenu(['rectification.read', 'rectification.verify']).map((m) => m.path)).toEqual(['/rectifications', '/rectify-verify'])
+    expect(menu.find((m) => m.path === '/rectifications/:id')?.hidden).toBe(true)
+    for (const m of menu.filter((x) => x.path.startsWith('/rectif'))) expect(m.group).toBe('forms.menu.group')
+  })
   it('filters a custom list', () => {
     const items = [{ ...menu[0], path: '/cases', permission: 'case.read' }]
     expect(visibleMenu(['case.read'], items)).toHaveLength(1)

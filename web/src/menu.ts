@@ -6,6 +6,7 @@ import type { RouteComponent } from 'vue-router'
 import { OfficeBuilding, User, UserFilled, Document } from '@element-plus/icons-vue'
 import { Tickets, PhoneFilled, Calendar, SetUp, DataAnalysis } from '@element-plus/icons-vue'
 import { DataLine, ChatLineSquare, WarningFilled, Postcard, Memo, Phone, EditPen, Finished, List } from '@element-plus/icons-vue'
+import { Notebook, CircleCheck } from '@element-plus/icons-vue'
 
 export interface MenuItem {
   path: string
@@ -49,6 +50,10 @@ export const menu: MenuItem[] = [
   { path: '/form-fill/:id', title: 'forms.menu.fill', icon: Finished, permission: 'form.checklist.submit', group: 'forms.menu.group', hidden: true, component: () => import('./modules/forms/views/FormFillView.vue') },
   { path: '/form-responses', title: 'forms.menu.responses', icon: List, permission: 'form.checklist.read', group: 'forms.menu.group', component: () => import('./modules/forms/views/FormResponsesView.vue') },
   { path: '/form-responses/:id', title: 'forms.menu.result', icon: List, permission: 'form.checklist.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/forms/views/FormResponseView.vue') },
+  // 整改台账 (the rectification ledger, web/src/modules/rectify): the ledger, an item, and the inspectors' verification queue
+  { path: '/rectifications', title: 'rectify.menu.ledger', icon: Notebook, permission: 'rectification.read', group: 'forms.menu.group', component: () => import('./modules/rectify/views/RectListView.vue') },
+  { path: '/rectifications/:id', title: 'rectify.menu.detail', icon: Notebook, permission: 'rectification.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/rectify/views/RectDetailView.vue') },
+  { path: '/rectify-verify', title: 'rectify.menu.verify', icon: CircleCheck, permission: 'rectification.verify', group: 'forms.menu.group', component: () => import('./modules/rectify/views/RectVerifyView.vue') },
 ]
 
 export function visibleMenu(permissions: readonly string[] | null | undefined, items: MenuItem[] = menu): MenuItem[] {

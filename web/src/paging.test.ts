@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { CursorPager, useCursorList } from './paging'
+import { CursorPager, useCursorList, useLoadMore } from './paging'
 
 describe('CursorPager', () => {
   it('starts on page 1 with no neighbours', () => {
@@ -73,6 +73,45 @@ describe('useCursorList', () => {
     await list.reload()
     expect(list.pager.page).toBe(1)
     expect(asked).toEqual([null, 'p2', 'p3', 'p2', null])
+    expect(list.loading.value).toBe(false)
+  })
+})
+
+describe('useLoadMore', () => {
+  it('appends each next page and stops at the last', async () => {
+    const pages: Record<string, { items: number[]; next_cursor: string | null }> = {
+      first: { items: [1, 2], next_cursor: 'c2' },
+      c2: { items: [3], next_cursor: null },
+    }
+    const asked: (string | null)[] = []
+    const list = useLoadMore<number>(async (cursor) => {
+      asked.push(cursor)
+      return pages[cursor ?? 'first']
+    })
+    await list.reload()
+    expect(list.items.value).toEqual([1, 2])
+    expect(list.nextCursor.value).toBe('c2')
+    await list.more()
+    expect(list.items.value).toEqual([1, 2, 3])
+    expect(list.nextCursor.value).toBeNull()
+    await list.more() // nothing more to ask for
+    await list.reload()
+    expect(list.items.value).toEqual([1, 2])
+    expect(asked).toEqual([null, 'c2', null])
+  })
+  it('drops an answer overtaken by a newer reload', async () => {
+    let release: (v: { items: string[]; next_cursor: null }) => void = () => undefined
+    let call = 0
+    const list = useLoadMore<string>((): Promise<{ items: string[]; next_cursor: null }> => {
+      call++
+      if (call === 1) return new Promise((r) => (release = r))
+      return Promise.resolve({ items: ['new'], next_cursor: null })
+    })
+    const slow = list.reload()
+    await list.reload()
+    release({ items: ['old'], next_cursor: null })
+    await slow
+    expect(list.items.value).toEqual(['new'])
     expect(list.loading.value).toBe(false)
   })
 })

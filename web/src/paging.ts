@@ -79,3 +79,34 @@ export function useCursorList<T>(fetchPage: (cursor: string | null) => Promise<P
 
 /** What useCursorList gives a page (and ListPage takes). */
 export type CursorList<T> = ReturnType<typeof useCursorList<T>>
+
+/**
+ * A keyset list that grows: the first page, then each "加载更多" appends the next page (the
+ * server's next_cursor) until there is none. A reload starts again; an answer that arrives
+ * after a newer reload is dropped.
+ */
+export function useLoadMore<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>) {
+  const items = ref([]) as Ref<T[]>
+  const loading = ref(false)
+  const nextCursor = ref<string | null>(null)
+  let seq = 0
+
+  async function fetchInto(cursor: string | null, append: boolean): Promise<void> {
+    const mine = ++seq
+    loading.value = true
+    try {
+      const page = await fetchPage(cursor)
+      if (mine !== seq) return
+      items.value = append ? [...items.value, ...(page.items ?? [])] : (page.items ?? [])
+      nextCursor.value = page.next_cursor || null
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+  const reload = () => fetchInto(null, false)
+  async function more(): Promise<void> {
+    if (nextCursor.value && !loading.value) await fetchInto(nextCursor.value, true)
+  }
+  return { items, loading, nextCursor, reload, more }
+}
+export type LoadMoreList<T> = ReturnType<typeof useLoadMore<T>>

@@ -5,6 +5,7 @@ import calendar from '../modules/calendar/i18n.en'
 import imports from '../modules/imports/i18n.en'
 import followup from '../modules/followup/i18n.en'
 import forms from '../modules/forms/i18n.en'
+import rectify from '../modules/rectify/i18n.en'
 export default {
   cases,
   sat,
@@ -12,6 +13,7 @@ export default {
   imports,
   followup,
   forms,
+  rectify,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

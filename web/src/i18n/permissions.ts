@@ -31,6 +31,10 @@ export const PERMISSIONS: Record<string, { zh: string; en: string }> = {
   'form.checklist.read': { zh: '查看检查结果', en: 'View checklist results' },
   'form.scorecard.submit': { zh: '填报考评表', en: 'Submit scorecards' },
   'form.scorecard.read': { zh: '查看考评结果', en: 'View scorecard results' },
+  'rectification.read': { zh: '查看整改台账', en: 'View the rectification ledger' },
+  'rectification.handle': { zh: '办理整改事项', en: 'Handle rectification items' },
+  'rectification.verify': { zh: '验收整改事项', en: 'Verify rectification items' },
+  'rectification.manage': { zh: '管理整改台账', en: 'Manage the rectification ledger' },
   'self.read': { zh: '查看本人评价', en: 'View own ratings' },
 }
 

@@ -68,8 +68,9 @@ const PLAIN = /"([a-z_]+)"/
 
 /**
  * Every audit action and entity. An entry is `{action, entity, …}` in the call: the action is a
- * literal, a ternary of literals, a variable set just before from literals, or "case." + the
- * workflow action passed to CaseService::mutate. An export recorded through
+ * literal, a ternary of literals, a variable set just before from literals, "case." + the
+ * workflow action passed to CaseService::mutate, or "<domain>." + action (RectifyService::mutate:
+ * its literal actions and its machine's transitions in the folder's workflow.cpp). An export recorded through
  * reports::audited_xlsx_download names its action and entity where its `ExportAudit` is made.
  */
 export function auditVocabulary(files = cppFiles()): { actions: Set<string>; entities: Set<string> } {
@@ -95,6 +96,16 @@ export function auditVocabulary(files = cppFiles()): { actions: Set<string>; ent
         // CaseService::mutate(who, id, "accept", …) and mutate(who, id, a ? "x" : "y", …)
         for (const m of text.matchAll(/\bmutate\(\w+, [\w>-]+, ([^[]*?)\[/g))
           for (const s of m[1].matchAll(/"([a-z_]+)"/g)) actions.add(`case.${s[1]}`)
+      } else if (/^\s*"[a-z_]+\."\s*\+\s*action\s*$/.test(actionExpr)) {
+        // "rectification." + action (RectifyService::mutate): the literal actions passed to mutate
+        // and the transitions of the domain's machine, both in the files of its folder.
+        const prefix = /"([a-z_]+)\."/.exec(actionExpr)![1]
+        for (const g of files.filter((x) => path.dirname(x) === path.dirname(f))) {
+          const t = read(g)
+          for (const m of t.matchAll(/\bmutate\(\w+, [\w>-]+, "([a-z_]+)"/g)) actions.add(`${prefix}.${m[1]}`)
+          if (g.endsWith(`${path.sep}workflow.cpp`))
+            for (const m of t.matchAll(/^\s*\{"([a-z_]+)", (?:\{"|[a-z_]+,)/gm)) actions.add(`${prefix}.${m[1]}`)
+        }
       } else if (literals.length) {
         literals.forEach((a) => actions.add(a))
       } else if (/^\s*(\w+)\s*$/.test(actionExpr)) {

@@ -6,6 +6,7 @@ import calendar from '../modules/calendar/i18n.zh-CN'
 import imports from '../modules/imports/i18n.zh-CN'
 import followup from '../modules/followup/i18n.zh-CN'
 import forms from '../modules/forms/i18n.zh-CN'
+import rectify from '../modules/rectify/i18n.zh-CN'
 export default {
   cases,
   sat,
@@ -13,6 +14,7 @@ export default {
   imports,
   followup,
   forms,
+  rectify,
   app: {
     name: '满意',
     title: '满意 · 服务质量改进平台',

@@ -70,6 +70,21 @@ export const AUDIT_ACTIONS: Record<string, Words> = {
   'form.template.copy': { zh: '复制问卷模板', en: 'Copied a survey template' },
   'form.template.draft': { zh: '保存问卷草稿', en: 'Saved a survey draft' },
   'form.template.publish': { zh: '发布问卷模板', en: 'Published a survey template' },
+  // rectification ledger (整改台账)
+  'rectification.create': { zh: '新建整改事项', en: 'Raised a rectification item' },
+  'rectification.edit': { zh: '修改整改事项', en: 'Edited a rectification item' },
+  'rectification.attach': { zh: '上传整改佐证', en: 'Added rectification evidence' },
+  'rectification.start': { zh: '开始整改', en: 'Started a rectification' },
+  'rectification.submit': { zh: '提交整改验收', en: 'Submitted a rectification for verification' },
+  'rectification.verify': { zh: '整改验收销号', en: 'Verified and closed a rectification' },
+  'rectification.redo': { zh: '责令重新整改', en: 'Sent a rectification back for redo' },
+  'rectification.request_extension': { zh: '申请整改延期', en: 'Requested a rectification extension' },
+  'rectification.approve_extension': { zh: '同意整改延期', en: 'Approved a rectification extension' },
+  'rectification.refuse_extension': { zh: '不同意整改延期', en: 'Refused a rectification extension' },
+  'rectification.cancel': { zh: '撤销整改事项', en: 'Cancelled a rectification item' },
+  'rectification.escalate': { zh: '整改逾期升级', en: 'Escalated an overdue rectification' },
+  'rectification.export': { zh: '导出整改台账', en: 'Exported the rectification ledger' },
+  'rectification.import': { zh: '导入整改台账', en: 'Imported a rectification ledger' },
 }
 
 export const AUDIT_ENTITIES: Record<string, Words> = {
@@ -78,6 +93,7 @@ export const AUDIT_ENTITIES: Record<string, Words> = {
   org_node: { zh: '组织节点', en: 'Organisation node' },
   staff: { zh: '人员', en: 'Staff' },
   staff_device: { zh: '员工设备', en: 'Staff device' },
+  rectification: { zh: '整改事项', en: 'Rectification item' },
   case: { zh: '投诉案件', en: 'Case' },
   data_key: { zh: '数据密钥', en: 'Data key' },
   case_category: { zh: '投诉分类', en: 'Case category' },

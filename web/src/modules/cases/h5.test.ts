@@ -6,7 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const H5 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../h5')
-const pages = ['complaint.html', 'track.html']
+const pages = ['complaint.html', 'track.html', 'rectifications.html']
 
 function script(html: string): string {
   const m = html.match(/<script>([\s\S]*?)<\/script>/g) ?? []

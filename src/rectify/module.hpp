@@ -1,0 +1,8 @@
+// rectify's module declaration: its permissions with their default roles and the settings keys
+// it owns (core/module.hpp). Installed by the composition root, app/modules.cpp.
+#pragma once
+#include "core/module.hpp"
+
+namespace manyi::rectify {
+const Module& module();
+}  // namespace manyi::rectify

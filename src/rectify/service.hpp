@@ -1,0 +1,106 @@
+// RectifyService: the rectification ledger (整改台账). Every change runs in one transaction
+// that locks the item row, checks who may do it on the owner unit's subtree, moves the state
+// through the declared machine (rectify/workflow.hpp), keeps the SLA clock, appends a history
+// entry (rectification_events) and writes the audit entry and any notices. The escalation scan
+// climbs the ladder of overdue items, claiming due rows so several instances never fire twice.
+// No HTTP here: routes.cpp, public_routes.cpp and ledger_xlsx.cpp map requests to these calls.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rectify/model.hpp"
+#include "store/db.hpp"
+#include "workflow/attachments.hpp"
+#include "workflow/timeline.hpp"
+
+namespace manyi::rectify {
+
+inline constexpr const char* kAttachmentOwner = "rectification";
+inline constexpr int kMaxAttachments = 20;  // files per item
+inline constexpr size_t kMaxImportRows = 5000;
+
+// What the ledger needs of a case marked 需整改 (the cases hook, wired in app/app.cpp).
+struct SourceCase {
+  int64_t id = 0, unit_id = 0;
+  std::string tracking_code, type, summary, category;
+};
+
+// One bad cell of an import: the row as Excel numbers it, the column's Chinese header.
+struct RowError {
+  int row = 0;
+  std::string field, message;
+};
+struct ImportResult {
+  int imported = 0;
+  std::vector<RowError> errors;  // non-empty: nothing was stored
+};
+
+// The public page's entry: no names, no phones.
+struct PublicItem {
+  std::string problem, measures, status;
+  int64_t deadline_at = 0;
+  std::optional<int64_t> closed_at;
+};
+
+class RectifyService {
+ public:
+  explicit RectifyService(store::Db& db) : db_(db) {}
+
+  // ---- items ----
+  // Needs rectification.manage on the owner unit.
+  Item create(const Who& who, const NewItem& in);
+  // The item a case marked 需整改 opens, in the case's transaction (once per case).
+  Item open_from_case(store::Tx& tx, const SourceCase& c);
+  bool visible(const Who& who, const Item& it) const { return who.may("rectification.read", it.unit_path); }
+  Item get(const Who& who, int64_t id);  // 404 unless visible
+  std::optional<Item> find(int64_t id);
+  std::vector<Item> list(const ListFilter& f, int64_t* next_cursor);
+  // Every item of a filter, oldest first, one at a time (the export; constant memory).
+  void each(const ListFilter& f, const std::function<void(const Item&)>& fn);
+  Counts counts(const std::vector<std::string>& scope, const std::string& node_path, int64_t now);
+  Item patch(const Who& who, int64_t id, const Patch& p);
+  std::vector<workflow::Event> history(int64_t id);
+
+  // ---- workflow ----
+  // The actions of rectify::machine(): `note` is the note or reason its rule names, `until` a
+  // date (redo, request_extension).
+  Item act(const Who& who, int64_t id, const std::string& action, const std::string& note,
+           const std::optional<std::string>& until);
+  // What this caller may do now, checked as act() checks.
+  std::vector<std::string> actions(const Who& who, const Item& it, int64_t now);
+
+  // ---- attachments (evidence: images and PDFs) ----
+  workflow::Attachment attach(const Who& who, int64_t id, const std::string& name, const std::string& bytes);
+
+  // ---- import ----
+  // All or nothing: rows of 问题、来源、责任单位(code or name)、责任人、整改措施、整改时限 from an
+  // .xlsx or a CSV (UTF-8 or GBK); each bad cell reported with its row and column.
+  ImportResult import_file(const Who& who, const std::string& file);
+
+  // ---- public ----
+  // The public items of a unit's subtree (by the unit's code), newest first; nullopt when no
+  // active unit has this code.
+  std::optional<std::pair<std::string, std::vector<PublicItem>>> public_items(const std::string& unit_code,
+                                                                              int limit = 200);
+
+  // ---- escalation ----
+  // Climbs the ladder of every item whose next check is due at `now`; returns the steps fired.
+  // The server runs it as the job "rectification-escalation".
+  int run_escalations(int64_t now);
+
+  store::Db& db() { return db_; }
+
+ private:
+  // One change of an item: locked, visible to the caller (404 otherwise), fn (returns the
+  // history note; event_id is the entry's id), saved, its history entry and audit entry.
+  Item mutate(const Who& who, int64_t id, const std::string& action,
+              const std::function<std::string(store::Tx&, Item&, int64_t event_id)>& fn);
+  Item insert(store::Tx& tx, const Who& who, const NewItem& in, int64_t seq);
+  bool sqlite() const { return db_.backend() == store::Backend::sqlite; }
+  store::Db& db_;
+};
+
+}  // namespace manyi::rectify

@@ -1,0 +1,124 @@
+import { describe, it, expect } from 'vitest'
+import {
+  actionBody,
+  actionForm,
+  allowedActions,
+  countdown,
+  deadlineDate,
+  emptyFilters,
+  filtersFromQuery,
+  filtersToQuery,
+  isImage,
+  listQuery,
+  sourceCasePath,
+  statusTag,
+} from './model'
+import { rectSourceLabel, rectStatusLabel } from './labels'
+import { i18n } from '../../i18n'
+
+// 2026-12-07 10:00 and 23:30 in Shanghai (UTC+8).
+const MON_10 = Date.UTC(2026, 11, 7, 2, 0)
+const MON_2330 = Date.UTC(2026, 11, 7, 15, 30)
+const endOfDay = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d, 15, 59, 59) // 23:59:59 Shanghai
+
+describe('rectification vocabulary', () => {
+  it('names statuses and sources in Chinese by default', () => {
+    expect(i18n.global.locale.value).toBe('zh-CN')
+    expect(['pending', 'rectifying', 'submitted', 'closed', 'cancelled'].map((s) => rectStatusLabel(s))).toEqual([
+      '未开始',
+      '整改中',
+      '待验收',
+      '已销号',
+      '已撤销',
+    ])
+    expect(
+      ['inspection', 'complaint', 'bad_review', 'self_inspection', 'supervision', 'indicator', 'manual'].map((s) => rectSourceLabel(s)),
+    ).toEqual(['督导检查', '投诉', '差评', '自查', '上级意见', '指标未达标', '手工录入'])
+    expect(rectStatusLabel('future_state')).toBe('future_state')
+  })
+  it('colours statuses', () => {
+    expect(statusTag('closed')).toBe('success')
+    expect(statusTag('submitted')).toBe('danger')
+    expect(statusTag('cancelled')).toBe('info')
+  })
+})
+
+describe('action buttons', () => {
+  it("shows exactly the server's actions, in button order", () => {
+    expect(allowedActions(['cancel', 'submit', 'bogus', 'request_extension'])).toEqual(['submit', 'request_extension', 'cancel'])
+    expect(allowedActions(undefined)).toEqual([])
+  })
+  it('asks each action for what it needs', () => {
+    expect(actionForm('submit')).toEqual({ text: 'note', textRequired: true, until: 'none' })
+    expect(actionForm('redo')).toEqual({ text: 'reason', textRequired: true, until: 'optional' })
+    expect(actionForm('request_extension')).toEqual({ text: 'reason', textRequired: true, until: 'required' })
+    expect(actionForm('cancel').textRequired).toBe(true)
+    expect(actionForm('verify').textRequired).toBe(false)
+    expect(actionForm('refuse_extension')).toEqual({ text: 'reason', textRequired: false, until: 'none' })
+    expect(actionForm('start').text).toBe('none')
+  })
+  it('sends only the fields of the action', () => {
+    expect(actionBody('submit', ' 已整改 ', '2026-12-20')).toEqual({ note: '已整改' })
+    expect(actionBody('redo', '照片不清', '')).toEqual({ reason: '照片不清' })
+    expect(actionBody('request_extension', '设备未到', '2026-12-20')).toEqual({ reason: '设备未到', until: '2026-12-20' })
+    expect(actionBody('verify', '  ', null)).toEqual({})
+    expect(actionBody('start', '备注', '2026-12-20')).toEqual({})
+  })
+})
+
+describe('deadline countdown in plain days', () => {
+  it('counts calendar days to the deadline day, weekends included', () => {
+    // Deadline Monday 2026-12-14 end of day: 7 plain days from Monday the 7th (a weekend between).
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 14), status: 'rectifying' }, MON_10)).toEqual({ days: 7, overdue: false, today: false })
+    // Late in the evening still counts by the Shanghai date, not UTC's.
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 8), status: 'pending' }, MON_2330)).toEqual({ days: 1, overdue: false, today: false })
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 7), status: 'pending' }, MON_10)).toEqual({ days: 0, overdue: false, today: true })
+  })
+  it('turns overdue once the deadline has passed', () => {
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 4), status: 'submitted' }, MON_10)).toEqual({ days: 3, overdue: true, today: false })
+    expect(countdown({ deadline_at: MON_10 - 1000, status: 'rectifying' }, MON_10)).toEqual({ days: 0, overdue: true, today: false })
+  })
+  it('has none for items that are done', () => {
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 4), status: 'closed' }, MON_10)).toBeNull()
+    expect(countdown({ deadline_at: endOfDay(2026, 12, 4), status: 'cancelled' }, MON_10)).toBeNull()
+    expect(countdown({ deadline_at: 0, status: 'pending' }, MON_10)).toBeNull()
+  })
+  it('writes the deadline as a Shanghai date', () => {
+    expect(deadlineDate(endOfDay(2026, 12, 14))).toBe('2026-12-14')
+    expect(deadlineDate(Date.UTC(2026, 11, 13, 16, 30))).toBe('2026-12-14')
+    expect(deadlineDate(null)).toBe('')
+  })
+})
+
+describe('filters and the query string', () => {
+  it('round-trips through the URL', () => {
+    const f = { node: '42', source: 'complaint', status: 'submitted', overdue: true, from: '2026-11-01', to: '2026-11-30', q: ' 消防 ' }
+    const q = filtersToQuery(f)
+    expect(q).toEqual({ node: '42', source: 'complaint', status: 'submitted', overdue: '1', from: '2026-11-01', to: '2026-11-30', q: '消防' })
+    expect(filtersFromQuery(q)).toEqual({ ...f, q: '消防' })
+  })
+  it('drops what is not a filter value', () => {
+    expect(filtersFromQuery({ node: 'abc', source: 'nope', status: 'open', overdue: 'yes', from: '2026/11/01', q: ['x', 'y'] })).toEqual({
+      ...emptyFilters(),
+      q: 'x',
+    })
+    expect(filtersToQuery(emptyFilters())).toEqual({})
+  })
+  it('adds the cursor and page size for the list', () => {
+    expect(listQuery({ ...emptyFilters(), overdue: true }, 'c1', 30)).toEqual({ overdue: '1', cursor: 'c1', limit: 30 })
+  })
+})
+
+describe('links and evidence', () => {
+  it('links complaint and bad-review items to their case', () => {
+    expect(sourceCasePath({ source: 'complaint', source_id: '123' })).toBe('/cases/123')
+    expect(sourceCasePath({ source: 'bad_review', source_id: '9' })).toBe('/cases/9')
+    expect(sourceCasePath({ source: 'inspection', source_id: '123' })).toBeNull()
+    expect(sourceCasePath({ source: 'complaint', source_id: null })).toBeNull()
+  })
+  it('previews images only', () => {
+    expect(isImage('image/png')).toBe(true)
+    expect(isImage('application/pdf')).toBe(false)
+    expect(isImage(undefined)).toBe(false)
+  })
+})
