@@ -6,6 +6,9 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
+#include "core/org_path.hpp"
+#include "core/period.hpp"
+#include "metrics/series.hpp"
 #include "rectify/internal.hpp"
 #include "rectify/service.hpp"
 #include "rectify/workflow.hpp"
@@ -14,6 +17,22 @@
 #include "workflow/notice.hpp"
 
 namespace manyi::rectify {
+
+namespace {
+// The ledger's figures as metric series (metrics/series.hpp) for the owner unit, counted once
+// at 销号 (closed is final): rectify.on_time (closed by the deadline, of closed),
+// rectify.days_to_close (calendar days from raising to 销号, a mean) and rectify.redo (closed
+// after at least one 重新整改, of closed; sum = the redos).
+void count_closure(store::Tx& tx, const Item& it) {
+  metrics::series::Node unit{it.unit_id, it.unit_path};
+  int day = period::local_day(*it.closed_at);
+  bool on_time = *it.closed_at <= it.deadline_at;
+  metrics::series::add(tx, unit, "rectify.on_time", day, {1, 0, on_time ? 1 : 0, 1});
+  metrics::series::add(tx, unit, "rectify.days_to_close", day,
+                       {1, static_cast<double>(*it.closed_at - it.created_at) / calendar::kDayMs, 0, 0});
+  metrics::series::add(tx, unit, "rectify.redo", day, {1, static_cast<double>(it.redo_count), it.redo_count > 0 ? 1 : 0, 1});
+}
+}  // namespace
 using namespace detail;
 using store::Tx;
 
@@ -24,7 +43,7 @@ std::string link_of(const Item& it) { return fmt::format("/rectifications/{}", i
 // Where a permission is checked: verification (rectification.verify) from above the owner unit
 // — the owner never verifies or closes its own item (销号) — everything else on the owner unit.
 bool may(const Who& who, const std::string& perm, const Item& it) {
-  if (perm == "rectification.verify") return who.may(perm, parent_path(it.unit_path));
+  if (perm == "rectification.verify") return who.may(perm, org::Path(it.unit_path).parent().str());
   return who.may(perm, it.unit_path);
 }
 
@@ -81,6 +100,7 @@ Item RectifyService::act(const Who& who, int64_t id, const std::string& action, 
       it.closed_at = now;
       it.verified_by = who.name;
       it.extension.reset();
+      count_closure(tx, it);
       workflow::post(tx, {it.unit_id, "rectification.closed", "整改已销号", it.code, link_of(it), false});
       return note.empty() ? "验收通过，销号" : note;
     }

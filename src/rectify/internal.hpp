@@ -33,8 +33,6 @@ struct Unit {
 // An org node as an owner unit, with the institution at or above it (the node itself when
 // there is none).
 std::optional<Unit> unit_of(store::Tx& tx, int64_t node_id);
-// The parent of a path ("/1/4/9/" → "/1/4/"), "" at the root.
-std::string parent_path(const std::string& path);
 // The node above the institution (0 at the root).
 int64_t above(store::Tx& tx, int64_t inst_id);
 

@@ -108,7 +108,7 @@ ImportResult RectifyService::import_file(const Who& who, const std::string& file
         auto src = table::cell(row, cols, "来源");
         if (!src.empty()) {
           in.source = source_code(src);
-          if (in.source.empty()) bad("来源", "无法识别的来源：" + src + "（可填：检查发现、投诉、差评、自查、督导意见、指标监测、手工录入）");
+          if (in.source.empty()) bad("来源", "无法识别的来源：" + src + "（可填：检查发现、投诉、差评、自查、督导意见、指标未达标、手工录入）");
         }
         auto unit = table::cell(row, cols, "责任单位");
         if (unit.empty()) {

@@ -5,7 +5,7 @@ namespace manyi::rectify {
 const std::vector<Label>& sources() {
   static const std::vector<Label> v = {{"inspection", "检查发现"},     {"complaint", "投诉"},
                                        {"bad_review", "差评"},         {"self_inspection", "自查"},
-                                       {"supervision", "督导意见"},    {"indicator", "指标监测"},
+                                       {"supervision", "督导意见"},    {"indicator", "指标未达标"},
                                        {"manual", "手工录入"}};
   return v;
 }
@@ -37,7 +37,8 @@ std::string source_code(const std::string& text) {
   static const std::vector<std::pair<std::string, std::string>> aliases = {
       {"检查", "inspection"}, {"明查暗访", "inspection"}, {"暗访", "inspection"}, {"督查", "inspection"},
       {"隐患排查", "inspection"}, {"群众投诉", "complaint"}, {"差评", "bad_review"}, {"督导", "supervision"},
-      {"上级督导", "supervision"}, {"指标", "indicator"}, {"手工", "manual"}, {"其他", "manual"}};
+      {"上级督导", "supervision"}, {"上级意见", "supervision"}, {"督导检查", "inspection"},
+      {"指标", "indicator"}, {"指标监测", "indicator"}, {"手工", "manual"}, {"其他", "manual"}};
   for (auto& [k, v] : aliases)
     if (text == k) return v;
   return "";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "org/reads.hpp"
 #include "rectify/internal.hpp"
 #include "store/subtree.hpp"
 #include "workflow/machine.hpp"
@@ -143,28 +144,17 @@ std::string code_of(calendar::Day day, int64_t seq) {
 }
 
 std::optional<Unit> unit_of(store::Tx& tx, int64_t node_id) {
-  auto r = tx.query("SELECT id, path, name, kind, active FROM org_nodes WHERE id = ?", {node_id});
-  if (r.empty()) return std::nullopt;
-  Unit u{r[0].i64(0), r[0].i64(0), r[0].str(1), r[0].str(2), r[0].str(3), r[0].i64(4) != 0};
-  if (u.kind != "institution") {
-    // The nearest institution above: its path is a prefix of the node's.
-    auto inst = tx.query("SELECT id FROM org_nodes WHERE kind = 'institution' AND ? LIKE path || '%' "
-                         "ORDER BY depth DESC LIMIT 1",
-                         {u.path});
-    if (!inst.empty()) u.inst_id = inst[0].i64(0);
-  }
+  auto n = org::node_at(tx, node_id);
+  if (!n) return std::nullopt;
+  Unit u{n->id, n->id, n->path.str(), n->name, n->kind, n->active};
+  if (u.kind != "institution")
+    if (auto inst = org::institution_of(tx, n->path)) u.inst_id = inst->id;
   return u;
 }
 
-std::string parent_path(const std::string& path) {
-  if (path.size() < 2) return "";
-  auto p = path.rfind('/', path.size() - 2);
-  return p == std::string::npos || p == 0 ? "" : path.substr(0, p + 1);
-}
-
 int64_t above(store::Tx& tx, int64_t inst_id) {
-  auto r = tx.query("SELECT parent_id FROM org_nodes WHERE id = ?", {inst_id});
-  return r.empty() ? 0 : r[0].i64(0);
+  auto n = org::node_at(tx, inst_id);
+  return n ? n->path.parent_id() : 0;
 }
 
 std::string text(const std::string& v, const char* field, size_t max_chars, bool required) {

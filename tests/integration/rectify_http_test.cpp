@@ -95,8 +95,13 @@ TEST_P(LedgerHttp, AUnitNeverSeesOrTouchesAnotherUnitsItem) {
   ASSERT_EQ(list.js()["items"].size(), 1u);
   EXPECT_EQ(list.js()["items"][0]["id"], mine);
   EXPECT_EQ(h1.post("/api/v1/rectifications", {{"unit_id", node("H002")}, {"problem", "x"}}).status, 403);
-  // The unit admin may not verify or cancel its own item (no rectification.verify).
-  EXPECT_EQ(act(h1, mine, "cancel", {{"reason", "不想改"}}).status, 403);
+  // The unit admin may not verify or cancel the hospital's own item (checked on the unit above);
+  // a department's item it may (院级验收).
+  auto own = open_item("H001");
+  auto refused = act(h1, own, "cancel", {{"reason", "不想改"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.js()["error"]["code"], "owner_cannot_verify");
+  EXPECT_EQ(act(h1, mine, "cancel", {{"reason", "重复登记"}}).status, 200);
   EXPECT_EQ(count("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'rectification'"), 0);
   // Staff see nothing of the ledger.
   EXPECT_EQ(as("staff").get("/api/v1/rectifications").status, 403);

@@ -10,7 +10,9 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/period.hpp"
 #include "core/table_file.hpp"
+#include "metrics/series.hpp"
 #include "org/roles.hpp"
 #include "org/service.hpp"
 #include "rectify/routes.hpp"
@@ -206,10 +208,10 @@ TEST_P(Ledger, EveryTransitionAllowedAndRefused) {
   EXPECT_EQ(error_of([&] { svc->patch(dept(), it.id, manage); }).status(), 403) << "manage fields need manage";
   it = act(dept(), it, "submit", "已加装扶手");
   EXPECT_EQ(it.status, "submitted");
-  // verify: not the dept head (no permission), not the unit admin (no permission either),
-  // and never a verifier of the owner unit itself.
+  // verify: not the dept head (no permission), never a verifier of the owner unit itself; the
+  // hospital's admin may (院级验收) as its inspector may.
   expect(error_of([&] { act(dept(), it, "verify"); }), 403, "forbidden");
-  expect(error_of([&] { act(hosp1(), it, "verify"); }), 403, "forbidden");
+  EXPECT_EQ(svc->actions(hosp1(), it, now_ms()), (std::vector<std::string>{"verify", "redo", "cancel"}));
   expect(error_of([&] { act(who("ins", "inspector", "H001-NK"), it, "verify"); }), 403, "owner_cannot_verify");
   // A hospital's own inspector (院级) verifies a department's item.
   auto hosp_inspector = who("qc", "inspector", "H001");
@@ -226,7 +228,7 @@ TEST_P(Ledger, EveryTransitionAllowedAndRefused) {
   // cancel: reason required, verify permission, from any open state.
   auto other = make("H001");
   expect(error_of([&] { act(inspector(), other, "cancel"); }), 422, "invalid_field", "reason");
-  expect(error_of([&] { act(hosp1(), other, "cancel", "重复"); }), 403, "forbidden");
+  expect(error_of([&] { act(hosp1(), other, "cancel", "重复"); }), 403, "owner_cannot_verify");
   expect(error_of([&] { act(who("qc", "inspector", "H001"), other, "cancel", "重复"); }), 403, "owner_cannot_verify");
   other = act(inspector(), other, "cancel", "重复登记");
   EXPECT_EQ(other.status, "cancelled");
@@ -256,9 +258,25 @@ TEST_P(Ledger, RedoCountsAndSetsANewDeadline) {
   EXPECT_EQ(it.deadline_at, cal::day_start(*cal::parse_date("2026-04-11")) - 1);
   it = act(dept(), it, "submit", "第三次整改");
   EXPECT_EQ(error_of([&] { act(inspector(), it, "redo", "再改", "2026-03-01"); }).field(), "until");
+  set_fake_now_ms(at("2026-04-08", 15));  // within the extended deadline of 10 April
   it = act(inspector(), it, "verify");
   EXPECT_EQ(it.status, "closed");
   EXPECT_EQ(it.redo_count, 2);
+  // 销号 counts in the ledger's metric series for the department, the hospital and the city.
+  auto april = period::month_period(2026, 4);
+  for (auto code : {"H001-NK", "H001", "CITY"}) {
+    auto on_time = metrics::series::subtree(*app->db, node(code), "rectify.on_time", april);
+    EXPECT_EQ(on_time.num, 1) << code;
+    EXPECT_EQ(on_time.den, 1) << code;
+    auto redo = metrics::series::subtree(*app->db, node(code), "rectify.redo", april);
+    EXPECT_EQ(redo.num, 1) << code;
+    EXPECT_DOUBLE_EQ(redo.sum, 2) << code;
+    auto days = metrics::series::subtree(*app->db, node(code), "rectify.days_to_close", april);
+    EXPECT_EQ(days.n, 1) << code;
+    EXPECT_NEAR(days.mean(), (at("2026-04-08", 15) - at("2026-03-02", 10)) / double(cal::kDayMs), 1e-6) << code;
+  }
+  EXPECT_EQ(metrics::series::subtree(*app->db, node("H002"), "rectify.on_time", april).den, 0) << "another hospital";
+  EXPECT_EQ(metrics::series::subtree(*app->db, node("CITY"), "rectify.on_time", period::month_period(2026, 3)).den, 0);
 }
 
 TEST_P(Ledger, ExtensionBeforeTheDeadlineApprovedOrRefused) {

@@ -13,11 +13,11 @@ export default {
     cancelled: '已撤销',
   },
   source: {
-    inspection: '督导检查',
+    inspection: '检查发现',
     complaint: '投诉',
     bad_review: '差评',
     self_inspection: '自查',
-    supervision: '上级意见',
+    supervision: '督导意见',
     indicator: '指标未达标',
     manual: '手工录入',
   },

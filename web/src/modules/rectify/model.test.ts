@@ -33,7 +33,7 @@ describe('rectification vocabulary', () => {
     ])
     expect(
       ['inspection', 'complaint', 'bad_review', 'self_inspection', 'supervision', 'indicator', 'manual'].map((s) => rectSourceLabel(s)),
-    ).toEqual(['督导检查', '投诉', '差评', '自查', '上级意见', '指标未达标', '手工录入'])
+    ).toEqual(['检查发现', '投诉', '差评', '自查', '督导意见', '指标未达标', '手工录入'])
     expect(rectStatusLabel('future_state')).toBe('future_state')
   })
   it('colours statuses', () => {
