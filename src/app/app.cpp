@@ -13,6 +13,7 @@
 #include "forms/routes.hpp"
 #include "rectify/routes.hpp"
 #include "rectify/service.hpp"
+#include "workflow/attachments.hpp"
 
 namespace manyi {
 
@@ -38,6 +39,18 @@ int64_t page_cursor(const http::Request& req) {
   int64_t c = parse_id(*v);
   if (!c) throw invalid("cursor", "cursor is not valid");
   return c;
+}
+
+http::Response attachment_response(workflow::Attachment&& a) {
+  http::Response res;
+  res.status = 200;
+  res.content_type = a.content_type;  // as sniffed when stored
+  res.body = std::move(a.data);
+  res.header("Content-Disposition", workflow::content_disposition(a.name));
+  res.header("Cache-Control", "private, no-store");
+  res.header("Content-Security-Policy", "default-src 'none'; sandbox");
+  res.header("ETag", "\"" + a.sha256 + "\"");
+  return res;
 }
 
 audit::Actor actor_of(const http::Ctx& ctx) {

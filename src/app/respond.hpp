@@ -4,6 +4,9 @@
 #include "http/http.hpp"
 
 namespace manyi {
+namespace workflow {
+struct Attachment;
+}
 
 inline http::Response json_response(const json& j, int status = 200) {
   http::Response r;
@@ -17,5 +20,9 @@ int page_limit(const http::Request& req, int def = 50);
 int64_t page_cursor(const http::Request& req);
 // ?<name>=YYYY-MM-DD as the start of that local day (def when absent); 422 naming the field.
 int64_t date_query(const http::Request& req, const char* name, int64_t def);
+// A stored file (workflow/attachments.hpp) as a download: its sniffed type, its sanitised name,
+// never cached, sandboxed so that a file can run nothing in the console's origin, its hash as
+// the ETag. Case files, ledger evidence and checklist photos all answer through it.
+http::Response attachment_response(workflow::Attachment&& a);
 
 }  // namespace manyi

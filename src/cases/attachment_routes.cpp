@@ -78,15 +78,7 @@ void register_case_attachment_routes(App& app) {
     auto k = svc.get(who_of(c), c.id_param("id"));
     auto a = workflow::load_attachment(*app.db, cases::kAttachmentOwner, k.id, c.id_param("aid"));
     if (!a) throw not_found("attachment");
-    http::Response res;
-    res.status = 200;
-    res.content_type = a->content_type;  // as sniffed when stored
-    res.body = std::move(a->data);
-    res.header("Content-Disposition", cases::content_disposition(a->name));
-    res.header("Cache-Control", "private, no-store");
-    res.header("Content-Security-Policy", "default-src 'none'; sandbox");
-    res.header("ETag", "\"" + a->sha256 + "\"");
-    return res;
+    return attachment_response(std::move(*a));
   });
 }
 

@@ -124,15 +124,7 @@ void register_response_routes(App& app, std::shared_ptr<FormService> forms) {
     if (!x || !c.can_path(perm(x->kind, "read"), x->node_path)) throw not_found("form response");
     auto a = workflow::load_attachment(responses->forms().db(), kPhotoOwner, x->id, c.id_param("pid"));
     if (!a) throw not_found("photo");
-    http::Response res;
-    res.status = 200;
-    res.content_type = a->content_type;  // as sniffed when stored
-    res.body = std::move(a->data);
-    res.header("Content-Disposition", workflow::content_disposition(a->name));
-    res.header("Cache-Control", "private, no-store");
-    res.header("Content-Security-Policy", "default-src 'none'; sandbox");
-    res.header("ETag", "\"" + a->sha256 + "\"");
-    return res;
+    return attachment_response(std::move(*a));
   });
 
   r.add("GET", "/api/v1/forms/responses", "login", [&app, forms, responses](http::Ctx& c) {

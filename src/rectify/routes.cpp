@@ -84,18 +84,6 @@ ListFilter filter_of(http::Ctx& c) {
   return f;
 }
 
-http::Response file_response(workflow::Attachment&& a) {
-  http::Response res;
-  res.status = 200;
-  res.content_type = a.content_type;  // as sniffed when stored
-  res.body = std::move(a.data);
-  res.header("Content-Disposition", workflow::content_disposition(a.name));
-  res.header("Cache-Control", "private, no-store");
-  res.header("Content-Security-Policy", "default-src 'none'; sandbox");
-  res.header("ETag", "\"" + a.sha256 + "\"");
-  return res;
-}
-
 }  // namespace
 
 void register_routes(App& app, RectifyService& svc) {
@@ -237,7 +225,7 @@ void register_routes(App& app, RectifyService& svc) {
     auto it = svc.get(who_of(c), c.id_param("id"));
     auto a = workflow::load_attachment(*app.db, kAttachmentOwner, it.id, c.id_param("aid"));
     if (!a) throw not_found("attachment");
-    return file_response(std::move(*a));
+    return attachment_response(std::move(*a));
   });
 }
 
