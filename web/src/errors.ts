@@ -317,6 +317,7 @@ export const FIELD_ZH: Record<string, string> = {
   scale: '评分量表',
   score: '分数',
   sensitive: '涉及廉洁',
+  series: '指标',
   severity: '隐患等级',
   sort: '排序',
   source: '来源',
