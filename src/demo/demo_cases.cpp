@@ -128,6 +128,7 @@ struct Sim {
   size_t merge_into = 0;  // index + 1 of the case this duplicate is merged into
   bool sensitive = false, dept_owned = false, needs_callback = true;
   bool still_waiting = false;  // paused and not resumed by now
+  bool in_hand = false;        // accepted and being worked now, not yet answered
   int replies = 0;
 };
 
@@ -286,7 +287,7 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
   const int64_t from_ms = end - 730 * kDay;
   std::vector<std::pair<int64_t, size_t>> arrivals;
   // Recent cases of each institution a duplicate may repeat: (opened at, sim).
-  for (int64_t i = 0; i < others; ++i) {
+  for (int64_t i = 0; i < others - 3; ++i) {  // the handler's three in hand come below
     Sim s;
     double x = U(rng);
     s.type = kinds[0].type;
@@ -336,6 +337,35 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
     plan_for(s);
     arrivals.emplace_back(at, sims.size());
     sims.push_back(std::move(s));
+  }
+  // 市第一人民医院's 医患办 (the demo's handler login) is working on complaints now: three
+  // received two to four working days before the demo runs, accepted by the 院办 and assigned
+  // to them, not yet answered — so 我的待办 is never empty, whatever day the demo is made.
+  for (size_t h = 0; h < insts.size() && real_handler && others >= 3; ++h) {
+    auto& in = insts[h];
+    if (in.code != "H001" || in.depts.empty() || !in.admin.actor.user_id) continue;
+    auto d = calendar::day_of(end);
+    for (int back = 0; back < 4;) {
+      d -= 1;
+      if (!cal.is_workday(d) || ++back < 2) continue;
+      Sim s;
+      s.type = "complaint";
+      s.channel = "web";
+      s.inst = h;
+      s.dept = static_cast<int>(rng() % in.depts.size());
+      s.node = in.depts[static_cast<size_t>(s.dept)].id;
+      const Text& t = pick(kComplaints, rng);
+      s.content = t.content;
+      s.reply = t.reply;
+      s.name = std::string(pick(kSurnames, rng)) + pick(kGiven, rng);
+      s.phone = fmt::format("1{}{:09d}", 3 + rng() % 7, rng() % 1000000000);
+      s.needs_callback = needs_callback.count(s.type) ? needs_callback[s.type] : true;
+      s.plan.assign = true;
+      s.plan.note = U(rng) < 0.5;
+      s.in_hand = true;
+      arrivals.emplace_back(calendar::day_start(d) + 9 * kHour + static_cast<int64_t>(U(rng) * 6 * kHour), sims.size());
+      sims.push_back(std::move(s));
+    }
   }
   for (auto& b : bad_reviews) {
     Sim s;
@@ -431,6 +461,7 @@ CasesSummary create_cases(org::OrgService& org, const std::vector<BadReview>& ba
   // The time of the answer: most within the limit (hours to a few working days), late ones
   // after the deadline has passed.
   auto reply_time = [&](Sim& s, const cases::Case& c, int64_t now) {
+    if (s.in_hand) return end + 1;
     if (s.plan.late && s.replies == 0) return later(c.deadline_at, between(2, 24));
     double typical = s.type == "consultation" ? between(1, 8)
                      : s.type == "report"     ? between(16, 60)
