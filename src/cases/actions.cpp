@@ -18,6 +18,7 @@
 #include "org/roles.hpp"
 #include "store/claim.hpp"
 #include "workflow/calendar_store.hpp"
+#include "workflow/extension.hpp"
 
 namespace manyi::cases {
 using namespace detail;
@@ -75,15 +76,12 @@ void need(const Who& who, const char* perm, const std::string& path) {
 void take(const Who& who, const char* action, const Case& c, const std::string& path) {
   machine().check(action, c.status, [&](const std::string& perm) { return who.may(perm, path); });
 }
-void need_no_transfer(const Case& c) {
-  if (c.transfer_to_node_id) throw conflict("transfer_pending", "a transfer of this case is waiting for an answer");
-}
 }  // namespace
 
 Case CaseService::accept(const Who& who, int64_t id, std::optional<bool> multi_dept) {
   return mutate(who, id, "accept", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "accept", c, c.owner_path);
-    need_no_transfer(c);
+    c.require_no_transfer();
     c.status = "processing";
     if (!c.assignee_id) c.assignee_id = who.actor.user_id;
     if (multi_dept && *multi_dept != c.multi_dept) {
@@ -117,7 +115,7 @@ Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const
   machine().check_note("transfer", note);
   return mutate(who, id, "transfer", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "transfer", c, c.owner_path);
-    need_no_transfer(c);
+    c.require_no_transfer();
     auto to = org::node_at(tx, to_node_id);
     if (!to) throw invalid("to_node_id", "the target node does not exist");
     if (!to->active) throw invalid("to_node_id", "the target node is no longer active");
@@ -129,9 +127,7 @@ Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const
       if (!dept_path.empty() && to->path.within(dept_path))
         throw invalid("to_node_id", "an integrity case may not go to the department concerned");
     }
-    c.transfer_to_node_id = to->id;
-    c.transfer_to_path = to->path.str();
-    c.transfer_note = note;
+    c.offer(to->id, to->path.str(), note);
     ch.node_id = to->id;
     ch.note = note.empty() ? "转办至 " + to->name : "转办至 " + to->name + "：" + note;
     ch.detail = "转至" + to->name;
@@ -141,15 +137,9 @@ Case CaseService::transfer(const Who& who, int64_t id, int64_t to_node_id, const
 
 Case CaseService::accept_transfer(const Who& who, int64_t id) {
   return mutate(who, id, "transfer_accept", [&](Tx&, Case& c, Change& ch) {
-    if (!c.transfer_to_node_id) throw conflict("no_transfer", "there is no transfer to accept");
+    c.require_transfer();
     need(who, "case.handle", c.transfer_to_path);
-    c.prev_owner_node_id = c.owner_node_id;
-    c.owner_node_id = c.transfer_to_node_id;
-    c.owner_path = c.transfer_to_path;
-    c.transfer_to_node_id = 0;
-    c.transfer_to_path.clear();
-    c.transfer_note.clear();
-    c.assignee_id = who.actor.user_id;
+    c.accept_transfer(who.actor.user_id);
     c.status = "processing";
     ch.node_id = c.owner_node_id;
     ch.note = "已接收转办";
@@ -160,12 +150,9 @@ Case CaseService::accept_transfer(const Who& who, int64_t id) {
 Case CaseService::decline_transfer(const Who& who, int64_t id, const std::string& reason) {
   machine().check_note("transfer_decline", reason);
   return mutate(who, id, "transfer_decline", [&](Tx& tx, Case& c, Change& ch) {
-    if (!c.transfer_to_node_id) throw conflict("no_transfer", "there is no transfer to decline");
+    c.require_transfer();
     need(who, "case.handle", c.transfer_to_path);
-    ch.node_id = c.transfer_to_node_id;
-    c.transfer_to_node_id = 0;
-    c.transfer_to_path.clear();
-    c.transfer_note.clear();
+    ch.node_id = c.decline_transfer();
     ch.note = "退回转办：" + reason;
     notify(tx, c.owner_node_id, "case.transfer_declined", "转办被退回", reason, c.id);
   });
@@ -175,15 +162,12 @@ Case CaseService::send_back(const Who& who, int64_t id, const std::string& reaso
   machine().check_note("return", reason);
   return mutate(who, id, "return", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "return", c, c.owner_path);
-    need_no_transfer(c);
-    int64_t back = c.prev_owner_node_id ? c.prev_owner_node_id : org::Path(c.owner_path).parent_id();
+    c.require_no_transfer();
+    int64_t back = c.return_target(org::Path(c.owner_path).parent_id());
     if (!back) throw conflict("nowhere_to_return", "there is no unit above to return this case to");
     auto n = org::node_at(tx, back);
     if (!n) throw conflict("nowhere_to_return", "the previous owner no longer exists");
-    c.prev_owner_node_id = c.owner_node_id;
-    c.owner_node_id = n->id;
-    c.owner_path = n->path.str();
-    c.assignee_id = 0;
+    c.hand_back(n->id, n->path.str());
     c.status = "pending";
     ch.node_id = n->id;
     ch.note = "退回（分办有误）：" + reason;
@@ -195,7 +179,7 @@ Case CaseService::merge(const Who& who, int64_t id, int64_t into_id) {
   if (id == into_id) throw invalid("into_id", "a case cannot be merged into itself");
   return mutate(who, id, "merge", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "merge", c, c.owner_path);
-    need_no_transfer(c);
+    c.require_no_transfer();
     auto target = load_for_update(tx, into_id);
     if (!target || !visible(who, *target)) throw invalid("into_id", "the target case does not exist");
     if (!who.may("case.dispatch", target->owner_path)) throw forbidden("the target case is outside your scope");
@@ -218,8 +202,7 @@ Case CaseService::reject(const Who& who, int64_t id, const std::string& reason) 
   return mutate(who, id, "reject", [&](Tx&, Case& c, Change& ch) {
     take(who, "reject", c, c.owner_path);
     c.status = "rejected";
-    c.transfer_to_node_id = 0;
-    c.transfer_to_path.clear();
+    c.cancel_transfer();
     c.closed_at = now_ms();
     ch.note = "不予受理：" + reason;
     ch.is_public = true;
@@ -265,9 +248,7 @@ Case CaseService::request_extension(const Who& who, int64_t id, int days, const 
   if (days < 1 || days > 30) throw invalid("days", "an extension is 1 to 30 working days");
   return mutate(who, id, "extension_request", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "extension_request", c, c.owner_path);
-    if (c.ext_days) throw conflict("extension_pending", "an extension request is already waiting for approval");
-    if (now_ms() >= c.deadline_at)
-      throw conflict("past_deadline", "an extension must be requested before the deadline");
+    workflow::check_extension_request(c.ext_days.has_value(), now_ms(), c.deadline_at);
     c.ext_days = days;
     c.ext_reason = reason;
     c.ext_by = who.actor.user_id;
@@ -280,12 +261,12 @@ Case CaseService::request_extension(const Who& who, int64_t id, int days, const 
 Case CaseService::decide_extension(const Who& who, int64_t id, bool approve, const std::string& note) {
   machine().check_note("extension_decide", note);
   return mutate(who, id, approve ? "extension_approve" : "extension_deny", [&](Tx& tx, Case& c, Change& ch) {
-    if (!c.ext_days) throw conflict("no_extension", "there is no extension request");
+    workflow::require_extension(c.ext_days.has_value());
     // Decided one level up: dispatchers above the owning node (the bureau for a root owner).
     auto above = org::Path(c.owner_path).parent().str();
     if (!(above.empty() ? who.may("case.supervise", c.owner_path) : who.may("case.dispatch", above)))
       throw forbidden("an extension is approved by the unit above the one handling the case");
-    if (who.actor.user_id && who.actor.user_id == c.ext_by) throw forbidden("you cannot approve your own request");
+    workflow::check_not_own_extension(c.ext_by, who.actor.user_id);
     int days = *c.ext_days;
     c.ext_days.reset();
     c.ext_reason.clear();
@@ -339,7 +320,7 @@ Case CaseService::reply(const Who& who, int64_t id, const ReplyInput& in) {
   text(in.measures, "measures", 2000, false);
   return mutate(who, id, "reply", [&](Tx& tx, Case& c, Change& ch) {
     take(who, "reply", c, c.owner_path);
-    need_no_transfer(c);
+    c.require_no_transfer();
     if (in.outcome.empty() && types_need_outcome(c.type))
       throw invalid("outcome", "the finding (属实 / 部分属实 / 不属实) is required");
     if (!in.category.empty() && in.category != c.category) {
@@ -444,7 +425,7 @@ Case CaseService::close(const Who& who, int64_t id, const std::string& note, con
       // Praise, suggestions and questions may be closed without a reply-and-callback round.
       if (sla(tx, c.type).needs_callback)
         throw conflict("reply_required", "this case needs a reply to the complainant before it is closed");
-      need_no_transfer(c);
+      c.require_no_transfer();
       if (!c.replied_at) {
         c.replied_at = now_ms();
         c.late = *c.replied_at > c.deadline_at;

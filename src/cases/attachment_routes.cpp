@@ -4,6 +4,7 @@
 // is decided by CaseService exactly as for the case itself and its notes.
 #include "app/app.hpp"
 #include "app/respond.hpp"
+#include "app/who.hpp"
 #include "cases/attachments.hpp"
 #include "cases/service.hpp"
 #include "cases/track_lock_http.hpp"
@@ -23,11 +24,6 @@ json attachment_json(const cases::Attachment& a) {
           {"event_id", id_json(a.event_id)},
           {"sha256", a.sha256},
           {"created_at", a.created_at}};
-}
-
-cases::Who who_of(http::Ctx& c) {
-  return {actor_of(c), c.me().display_name,
-          [&c](const std::string& perm, const std::string& path) { return c.can_path(perm, path); }};
 }
 
 // ?name= as sent; the service sanitises it. Absurdly long names are refused rather than cut.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/db.hpp"
+#include "workflow/ownership.hpp"
 #include "workflow/timeline.hpp"
 
 namespace manyi::cases {
@@ -55,18 +56,14 @@ std::string queue_sql(const std::string& queue, int64_t now, int64_t user_id, st
 std::string scope_sql(const std::vector<std::string>& read, const std::vector<std::string>& sens,
                       const std::string& node_path, store::Params& p, bool node_index = true);
 
-struct Case {
+// A case is owned as every work item is (workflow/ownership.hpp: owner unit, assignee,
+// transfers and returns).
+struct Case : workflow::Ownership {
   int64_t id = 0;
   std::string tracking_code, type, channel, status;
   int64_t node_id = 0;
   std::string node_path;
   int64_t unit_id = 0;
-  int64_t owner_node_id = 0;
-  std::string owner_path;
-  int64_t prev_owner_node_id = 0;
-  int64_t transfer_to_node_id = 0;
-  std::string transfer_to_path, transfer_note;
-  int64_t assignee_id = 0;
   std::string category;
   bool sensitive = false, multi_dept = false;
   std::string content;

@@ -7,17 +7,13 @@
 // A case the caller cannot see is 404; one it sees but may not act on is 403.
 #include "app/app.hpp"
 #include "app/respond.hpp"
+#include "app/who.hpp"
 #include "cases/service.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
 
 namespace manyi {
 namespace {
-
-cases::Who who_of(http::Ctx& c) {
-  return {actor_of(c), c.me().display_name,
-          [&c](const std::string& perm, const std::string& path) { return c.can_path(perm, path); }};
-}
 
 std::string search_text(const http::Request& req) {
   auto q = req.q("q").value_or("");

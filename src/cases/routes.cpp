@@ -7,17 +7,18 @@
 
 #include "app/app.hpp"
 #include "app/respond.hpp"
+#include "app/who.hpp"
+#include "cases/pii.hpp"
+#include "cases/public_input.hpp"
 #include "cases/public_text.hpp"
 #include "cases/service.hpp"
 #include "cases/track_lock_http.hpp"
-#include "cases/public_input.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "org/roles.hpp"
 #include "portal/public_refs.hpp"
-#include "cases/pii.hpp"
 
 namespace manyi {
 namespace {
@@ -142,11 +143,6 @@ json labels_json(const std::vector<cases::Label>& v) {
   json out = json::array();
   for (auto& l : v) out.push_back({{"code", l.code}, {"name", l.zh}, {"name_en", l.en}});
   return out;
-}
-
-cases::Who who_of(http::Ctx& c) {
-  return {actor_of(c), c.me().display_name,
-          [&c](const std::string& perm, const std::string& path) { return c.can_path(perm, path); }};
 }
 
 std::string opt_text(const json& j, const char* field, size_t max) { return jv::opt_str(j, field, max).value_or(""); }

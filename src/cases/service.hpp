@@ -21,6 +21,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "store/db.hpp"
+#include "workflow/who.hpp"
 
 namespace manyi::cases {
 
@@ -36,16 +37,8 @@ struct TrackLocked : Error {
   int retry_after_s;
 };
 
-// Who acts, and what they may do where. `can` answers "has permission P on the node with
-// this path" from the caller's grants; empty = the system (everything allowed).
-struct Who {
-  audit::Actor actor;
-  std::string name;
-  std::function<bool(const std::string& perm, const std::string& path)> can;
-  bool may(const std::string& perm, const std::string& path) const {
-    return !can || (!path.empty() && can(perm, path));
-  }
-};
+// Who acts, and what they may do where (workflow/who.hpp).
+using Who = workflow::Who;
 
 struct ListFilter {
   std::vector<std::string> read_scope;       // subtrees with case.read

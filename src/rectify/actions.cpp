@@ -14,6 +14,7 @@
 #include "rectify/workflow.hpp"
 #include "store/claim.hpp"
 #include "workflow/calendar_store.hpp"
+#include "workflow/extension.hpp"
 #include "workflow/notice.hpp"
 
 namespace manyi::rectify {
@@ -63,11 +64,12 @@ Item RectifyService::mutate(const Who& who, int64_t id, const std::string& actio
     auto it = load_for_update(tx, id);
     if (!it || !visible(who, *it)) throw not_found("rectification item");
     std::string before = state_of(*it);
+    auto was = count_key(*it);
     int64_t event_id = new_id();
     std::string note = fn(tx, *it, event_id);
     it->updated_at = now_ms();
     put_clock(*it, clock_of(*it));  // next check from the state the action left
-    save_item(tx, *it);
+    save_item(tx, *it, was);
     timeline().append(tx, it->id, who.actor, who.name, action, it->status, it->unit_id, note, false, event_id);
     audit::record(tx, who.actor,
                   {"rectification." + action, "rectification", it->id, it->unit_id, it->unit_path, before,
@@ -115,9 +117,7 @@ Item RectifyService::act(const Who& who, int64_t id, const std::string& action, 
       return note;
     }
     if (action == "request_extension") {
-      if (now > it.deadline_at)
-        throw conflict("deadline_passed", "an extension is requested before the deadline", "until");
-      if (it.extension) throw conflict("extension_pending", "an extension request is already waiting for a decision");
+      workflow::check_extension_request(it.extension.has_value(), now, it.deadline_at, "until");
       if (!until) throw invalid("until", "until is required");
       auto day = future_date(*until, "until", now);
       if (day <= calendar::day_of(it.deadline_at)) throw invalid("until", "until must be after the current deadline");
@@ -127,7 +127,8 @@ Item RectifyService::act(const Who& who, int64_t id, const std::string& action, 
       return "申请延期至 " + calendar::format_date(day) + "：" + note;
     }
     if (action == "approve_extension" || action == "refuse_extension") {
-      if (!it.extension) throw conflict("no_extension_request", "there is no extension request to decide");
+      workflow::require_extension(it.extension.has_value());
+      workflow::check_not_own_extension(it.extension->by, who.actor.user_id);
       std::string until_day = it.extension->until;
       it.extension.reset();
       bool ok = action == "approve_extension";
@@ -146,8 +147,10 @@ std::vector<std::string> RectifyService::actions(const Who& who, const Item& it,
   std::vector<std::string> out;
   for (auto& t : machine().transitions()) {
     if (!machine().allows(t.action, it.status) || !may(who, t.perm, it)) continue;
-    if (t.action == "request_extension" && (it.extension || now > it.deadline_at)) continue;
-    if ((t.action == "approve_extension" || t.action == "refuse_extension") && !it.extension) continue;
+    if (t.action == "request_extension" && (it.extension || now >= it.deadline_at)) continue;
+    if ((t.action == "approve_extension" || t.action == "refuse_extension") &&
+        (!it.extension || (who.actor.user_id && it.extension->by == who.actor.user_id)))
+      continue;
     out.push_back(t.action);
   }
   return out;
@@ -182,11 +185,12 @@ int RectifyService::run_escalations(int64_t now) {
       batch = static_cast<int>(r.size());
       for (auto& row : r) {
         Item it = from_row(row);
+        auto was = count_key(it);
         auto k = clock_of(it);
         if (!is_open(it.status) || k.level_at(now) <= it.level) {
           put_clock(it, k);  // a stale schedule: just move it on
           if (!it.next_check_at || *it.next_check_at <= now) it.next_check_at.reset();
-          save_item(tx, it);
+          save_item(tx, it, was);
           continue;
         }
         std::string before = state_of(it);
@@ -197,7 +201,7 @@ int RectifyService::run_escalations(int64_t now) {
         steps += static_cast<int>(fired.size());
         put_clock(it, k);
         it.updated_at = now_ms();
-        save_item(tx, it);
+        save_item(tx, it, was);
         audit::record(tx, sys,
                       {"rectification.escalate", "rectification", it.id, it.unit_id, it.unit_path, before, state_of(it),
                        it.code});

@@ -16,8 +16,18 @@ namespace manyi::rectify::detail {
 extern const char* const kSelect;
 extern const char* const kFrom;
 Item from_row(const store::Row& row);
+// Where an item is counted in rectification_counts (migration 0024): its status, and whether
+// it is overdue as the escalation scan last found it (open and level >= 2).
+struct CountKey {
+  std::string status;
+  bool overdue = false;
+  bool operator==(const CountKey&) const = default;
+};
+CountKey count_key(const Item& it);
+// The row and its counts: inserting adds the item at its unit and every node above it; saving
+// moves it from `was` (its key when it was loaded) to its key now.
 void insert_item(store::Tx& tx, const Item& it);
-void save_item(store::Tx& tx, const Item& it);
+void save_item(store::Tx& tx, const Item& it, const CountKey& was);
 std::optional<Item> load(store::Db& db, int64_t id);
 std::optional<Item> load_for_update(store::Tx& tx, int64_t id);  // FOR UPDATE on PostgreSQL
 

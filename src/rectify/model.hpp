@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "audit/audit.hpp"
+#include "workflow/who.hpp"
 
 namespace manyi::rectify {
 
@@ -66,16 +66,8 @@ struct Item {
   bool overdue_at(int64_t now) const { return is_open(status) && now > deadline_at; }
 };
 
-// Who acts, and what they may do where: `can` answers "has permission P on the node with this
-// path" from the caller's grants; empty = the system (everything allowed).
-struct Who {
-  audit::Actor actor;
-  std::string name;
-  std::function<bool(const std::string& perm, const std::string& path)> can;
-  bool may(const std::string& perm, const std::string& path) const {
-    return !can || (!path.empty() && can(perm, path));
-  }
-};
+// Who acts, and what they may do where (workflow/who.hpp).
+using Who = workflow::Who;
 
 struct NewItem {
   int64_t unit_id = 0;

@@ -1,5 +1,6 @@
 // HTTP mapping for the rectification ledger's console API (docs/openapi.yaml, 整改台账):
 // parsing and rendering only; the rules live in RectifyService.
+#include "app/who.hpp"
 #include "rectify/routes.hpp"
 
 #include <fmt/format.h>
@@ -9,8 +10,8 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "reports/export.hpp"
 #include "rectify/workflow.hpp"
+#include "reports/export.hpp"
 #include "workflow/attachments.hpp"
 
 namespace manyi::rectify {
@@ -51,11 +52,6 @@ json item_json(const Item& it, int64_t now) {
           {"updated_at", it.updated_at},
           {"closed_at", opt_ms(it.closed_at)},
           {"verified_by", opt_json(it.verified_by)}};
-}
-
-Who who_of(http::Ctx& c) {
-  return {actor_of(c), c.me().display_name,
-          [&c](const std::string& perm, const std::string& path) { return c.can_path(perm, path); }};
 }
 
 // The filters of the list and the export (same query parameters).

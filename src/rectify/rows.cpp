@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "org/reads.hpp"
+#include "core/org_path.hpp"
 #include "rectify/internal.hpp"
 #include "store/subtree.hpp"
 #include "workflow/machine.hpp"
@@ -96,6 +97,17 @@ Item from_row(const store::Row& r) {
   return it;
 }
 
+CountKey count_key(const Item& it) { return {it.status, is_open(it.status) && it.level >= 2}; }
+
+namespace {
+void count(store::Tx& tx, const Item& it, const CountKey& k, int64_t delta) {
+  for (int64_t node : org::Path(it.unit_path).ids())
+    tx.exec("INSERT INTO rectification_counts(node_id, status, overdue, n) VALUES (?, ?, ?, ?) ON CONFLICT(node_id, "
+            "status, overdue) DO UPDATE SET n = rectification_counts.n + excluded.n",
+            {node, k.status, int64_t{k.overdue}, delta});
+}
+}  // namespace
+
 void insert_item(store::Tx& tx, const Item& it) {
   std::string cols, qs;
   for (size_t i = 0; i < kN; ++i) {
@@ -103,15 +115,20 @@ void insert_item(store::Tx& tx, const Item& it) {
     qs += i ? ", ?" : "?";
   }
   tx.exec_deferred("INSERT INTO rectifications(" + cols + ") VALUES (" + qs + ")", values(it));
+  count(tx, it, count_key(it), 1);
 }
 
-void save_item(store::Tx& tx, const Item& it) {
+void save_item(store::Tx& tx, const Item& it, const CountKey& was) {
   std::string set;
   for (size_t i = 1; i < kN; ++i) set += std::string(i > 1 ? ", " : "") + kColumns[i] + " = ?";
   auto p = values(it);
   p.push_back(p.front());
   p.erase(p.begin());
   tx.exec("UPDATE rectifications SET " + set + " WHERE id = ?", p);
+  auto now = count_key(it);
+  if (now == was) return;
+  count(tx, it, was, -1);
+  count(tx, it, now, 1);
 }
 
 std::optional<Item> load(store::Db& db, int64_t id) {

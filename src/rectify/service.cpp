@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
+#include "core/org_path.hpp"
 #include "rectify/internal.hpp"
 #include "rectify/workflow.hpp"
 #include "store/subtree.hpp"
@@ -229,33 +230,72 @@ void RectifyService::each(const ListFilter& f, const std::function<void(const It
 }
 
 Counts RectifyService::counts(const std::vector<std::string>& scope, const std::string& node_path, int64_t now) {
-  // Two queries, each from its own covering index (migration 0020): totals by status from
-  // rectifications_counts, overdue from the partial index of open items.
-  Params p;
-  std::string where = store::subtree_condition("r.unit_path", scope, p);
-  if (!node_path.empty()) {
-    where += " AND r.unit_path >= ? AND r.unit_path < ?";
-    p.push_back(node_path);
-    p.push_back(store::subtree_upper(node_path));
+  // The scope's top nodes (the scope narrowed to ?node=, nested subtrees once), then their rows
+  // of rectification_counts (migration 0024): a few rows whatever the number of items.
+  std::vector<org::Path> tops;
+  for (auto& s : scope) {
+    org::Path p(s);
+    if (!node_path.empty()) {
+      org::Path n(node_path);
+      if (n.within(p)) p = n;
+      else if (!p.within(n)) continue;
+    }
+    tops.push_back(p);
+  }
+  std::vector<int64_t> ids;
+  for (auto& p : tops) {
+    bool nested = false;
+    for (auto& q : tops) nested = nested || (p.strictly_within(q) || (p.str() == q.str() && &p > &q));
+    if (!nested && p.id()) ids.push_back(p.id());
   }
   Counts c;
-  for (auto& row : db_.query("SELECT r.status, COUNT(*) FROM rectifications r WHERE " + where + " GROUP BY r.status", p)) {
-    auto s = row.str(0);
-    int64_t n = row.i64(1);
-    c.total += n;
-    if (s == "pending") c.pending = n;
-    else if (s == "rectifying") c.rectifying = n;
-    else if (s == "submitted") c.submitted = n;
-    else if (s == "closed") c.closed = n;
-    else if (s == "cancelled") c.cancelled = n;
+  if (ids.empty()) return c;
+  Params p;
+  std::string in;
+  for (auto id : ids) {
+    in += in.empty() ? "?" : ", ?";
+    p.push_back(id);
   }
-  Params q{now};
-  q.insert(q.end(), p.begin(), p.end());
-  c.overdue = store::scalar_i64(db_.query(std::string("SELECT COUNT(*) FROM rectifications r WHERE ") + kOpenSql +
-                                              " AND r.deadline_at < ? AND " + where,
-                                          q))
-                  .value_or(0);
+  for (auto& row : db_.query("SELECT status, overdue, CAST(SUM(n) AS BIGINT) FROM rectification_counts WHERE node_id IN (" + in +
+                                 ") GROUP BY status, overdue",
+                             p)) {
+    auto s = row.str(0);
+    int64_t n = row.i64(2);
+    c.total += n;
+    if (s == "pending") c.pending += n;
+    else if (s == "rectifying") c.rectifying += n;
+    else if (s == "submitted") c.submitted += n;
+    else if (s == "closed") c.closed += n;
+    else if (s == "cancelled") c.cancelled += n;
+    if (row.i64(1)) c.overdue += n;
+  }
+  // Open items whose deadline passed since the escalation scan last looked at them (their
+  // next check is due, so the scan's index finds them; usually none).
+  for (auto& row : db_.query("SELECT r.unit_path, r.deadline_at, r.level, r.status FROM rectifications r WHERE "
+                             "r.next_check_at <= ?",
+                             {now})) {
+    if (row.i64(2) >= 2 || !is_open(row.str(3)) || row.i64(1) >= now) continue;
+    org::Path u(row.str(0));
+    for (auto& t : tops)
+      if (u.within(t)) {
+        ++c.overdue;
+        break;
+      }
+  }
   return c;
+}
+
+void RectifyService::rebuild_counts() {
+  // The statement of migration 0024.
+  db_.write([](Tx& tx) {
+    tx.exec("DELETE FROM rectification_counts");
+    tx.exec(
+        "INSERT INTO rectification_counts(node_id, status, overdue, n) SELECT o.id, g.status, g.overdue, SUM(g.n) "
+        "FROM (SELECT unit_path, status, CASE WHEN level >= 2 AND status IN ('pending', 'rectifying', 'submitted') "
+        "THEN 1 ELSE 0 END AS overdue, COUNT(*) AS n FROM rectifications GROUP BY unit_path, status, CASE WHEN "
+        "level >= 2 AND status IN ('pending', 'rectifying', 'submitted') THEN 1 ELSE 0 END) g JOIN org_nodes o ON "
+        "g.unit_path LIKE o.path || '%' GROUP BY o.id, g.status, g.overdue");
+  });
 }
 
 Item RectifyService::patch(const Who& who, int64_t id, const Patch& in) {

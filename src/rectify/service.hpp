@@ -60,7 +60,12 @@ class RectifyService {
   std::vector<Item> list(const ListFilter& f, int64_t* next_cursor);
   // Every item of a filter, oldest first, one at a time (the export; constant memory).
   void each(const ListFilter& f, const std::function<void(const Item&)>& fn);
+  // The figures of the scope (narrowed to node_path): from the per-node rows of
+  // rectification_counts, kept by every change, plus the open items whose deadline passed since
+  // the escalation scan last looked at them.
   Counts counts(const std::vector<std::string>& scope, const std::string& node_path, int64_t now);
+  // Recounts rectification_counts from the items (after rows were bulk-loaded around the service).
+  void rebuild_counts();
   Item patch(const Who& who, int64_t id, const Patch& p);
   std::vector<workflow::Event> history(int64_t id);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "store/db.hpp"
 
 namespace manyi::testing {
@@ -127,5 +128,17 @@ class DemoServerTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<store::Db> db;
   std::unique_ptr<ServerProcess> server;
 };
+
+// The manyi::Error that f throws (a test failure when it throws none).
+template <class F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an error";
+  return Error(0, "", "");
+}
 
 }  // namespace manyi::testing

@@ -24,6 +24,7 @@
 #include "support/testing.hpp"
 
 using namespace manyi;
+using manyi::testing::error_of;
 using manyi::testing::Sink;
 using json = nlohmann::json;
 namespace cal = manyi::calendar;
@@ -34,17 +35,6 @@ int64_t at(const char* date, int h, int m = 0) {
   return cal::day_start(*cal::parse_date(date)) + (h * 60 + m) * 60'000LL;
 }
 int64_t end_of(const char* date) { return cal::day_start(*cal::parse_date(date) + 1) - 1; }
-
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an error";
-  return Error(0, "", "");
-}
 
 class Cases : public ::testing::TestWithParam<std::string> {
  protected:

@@ -3,11 +3,14 @@
 // the escalation ladder (each level once), the cases 需整改 hook (through App's wiring), the
 // import (all or nothing, GBK CSV), the export's columns, the public list and scope.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <iconv.h>
 
 #include "app/app.hpp"
 #include "cases/service.hpp"
 #include "core/calendar.hpp"
+#include "store/subtree.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/period.hpp"
@@ -20,23 +23,13 @@
 #include "support/testing.hpp"
 
 using namespace manyi;
+using manyi::testing::error_of;
 namespace cal = manyi::calendar;
 
 namespace {
 
 int64_t at(const char* date, int h, int m = 0) {
   return cal::day_start(*cal::parse_date(date)) + (h * 60 + m) * 60'000LL;
-}
-
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an error";
-  return Error(0, "", "");
 }
 
 std::string gbk(const std::string& utf8) {
@@ -74,10 +67,11 @@ class Ledger : public ::testing::TestWithParam<std::string> {
     return store::scalar_i64(app->db->query(sql, p)).value_or(-1);
   }
 
-  // A caller holding `role` on the node with `code`.
+  // A caller holding `role` on the node with `code`; each name its own user id.
   rectify::Who who(const std::string& name, const std::string& role, const std::string& code) {
     auto p = path(code);
-    return {{1, name, "127.0.0.1"}, name, [role, p](const std::string& perm, const std::string& target) {
+    int64_t id = static_cast<int64_t>(std::hash<std::string>{}(name) % 1'000'000) + 1;
+    return {{id, name, "127.0.0.1"}, name, [role, p](const std::string& perm, const std::string& target) {
               return org::role_has(role, perm) && target.rfind(p, 0) == 0;
             }};
   }
@@ -296,17 +290,25 @@ TEST_P(Ledger, ExtensionBeforeTheDeadlineApprovedOrRefused) {
   it = act(inspector(), it, "approve_extension", "同意");
   EXPECT_FALSE(it.extension.has_value());
   EXPECT_EQ(it.deadline_at, cal::day_start(*cal::parse_date("2026-05-01")) - 1);
-  EXPECT_EQ(error_of([&] { act(inspector(), it, "approve_extension"); }).code(), "no_extension_request");
+  EXPECT_EQ(error_of([&] { act(inspector(), it, "approve_extension"); }).code(), "no_extension");
   // Refused: the deadline stays.
   it = act(dept(), it, "request_extension", "再延一个月", "2026-05-29");
   it = act(inspector(), it, "refuse_extension", "理由不充分");
   EXPECT_FALSE(it.extension.has_value());
   EXPECT_EQ(it.deadline_at, cal::day_start(*cal::parse_date("2026-05-01")) - 1);
+  // The one who asked never decides it, though a bureau admin holds both permissions.
+  it = act(bureau(), it, "request_extension", "专项经费未到位", "2026-05-29");
+  EXPECT_EQ(error_of([&] { act(bureau(), it, "approve_extension"); }).status(), 403);
+  auto mine = svc->actions(bureau(), *svc->find(it.id), now_ms());
+  auto theirs = svc->actions(inspector(), *svc->find(it.id), now_ms());
+  EXPECT_EQ(std::count(mine.begin(), mine.end(), "approve_extension"), 0);
+  EXPECT_EQ(std::count(theirs.begin(), theirs.end(), "approve_extension"), 1);
+  it = act(inspector(), it, "refuse_extension", "不予延期");
   // After the deadline: too late to ask.
   set_fake_now_ms(at("2026-05-06", 9));
   auto e = error_of([&] { act(dept(), it, "request_extension", "来不及", "2026-06-30"); });
   EXPECT_EQ(e.status(), 409);
-  EXPECT_EQ(e.code(), "deadline_passed");
+  EXPECT_EQ(e.code(), "past_deadline");
   EXPECT_TRUE(svc->find(it.id)->overdue_at(now_ms()));
 }
 
@@ -466,6 +468,68 @@ TEST_P(Ledger, ListFiltersAndKeysetCursor) {
   f.overdue = true;
   EXPECT_EQ(svc->list(f, nullptr).size(), 6u);
   EXPECT_EQ(svc->counts({path("CITY")}, "", now_ms()).overdue, 6);
+}
+
+// The counts come from per-node rows kept with every change (rectification_counts): for every
+// scope, before and after the escalation scan, after 销号, redo, extension and cancel, they equal
+// counting the items themselves.
+TEST_P(Ledger, CountsEqualCountingTheItemsForEveryScope) {
+  std::vector<rectify::Item> items;
+  for (auto unit : {"H001-NK", "H001-NK", "H001", "H002", "H001-NK", "H002"}) items.push_back(make(unit));
+  act(dept(), items[0], "start");
+  auto sub = submitted();
+  act(inspector(), sub, "verify", "已核实");
+  auto redo = submitted();
+  act(inspector(), redo, "redo", "扶手不牢固", "2026-05-29");
+  act(inspector(), items[3], "cancel", "重复登记");
+  act(dept(), items[1], "request_extension", "需采购", "2026-04-30");
+  act(inspector(), items[1], "approve_extension");
+  auto check = [&](const std::string& label) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> scopes = {
+        {{path("CITY")}, ""},          {{path("H001")}, ""},           {{path("H001-NK")}, ""},
+        {{path("H002")}, ""},          {{path("CITY")}, path("H001")}, {{path("H001"), path("H001-NK")}, ""},
+        {{path("H001")}, path("H002")}, {{path("H001"), path("H002")}, ""}};
+    for (auto& [scope, node] : scopes) {
+      auto k = svc->counts(scope, node, now_ms());
+      store::Params p;
+      std::string where = store::subtree_condition("unit_path", scope, p);
+      if (!node.empty()) {
+        where += " AND unit_path >= ? AND unit_path < ?";
+        p.push_back(node);
+        p.push_back(store::subtree_upper(node));
+      }
+      auto n = [&](const std::string& cond) { return count("SELECT COUNT(*) FROM rectifications WHERE " + where + cond, p); };
+      std::string at = label + " scope " + scope[0] + (scope.size() > 1 ? "+" : "") + " node " + node;
+      EXPECT_EQ(k.total, n("")) << at;
+      EXPECT_EQ(k.pending, n(" AND status = 'pending'")) << at;
+      EXPECT_EQ(k.rectifying, n(" AND status = 'rectifying'")) << at;
+      EXPECT_EQ(k.submitted, n(" AND status = 'submitted'")) << at;
+      EXPECT_EQ(k.closed, n(" AND status = 'closed'")) << at;
+      EXPECT_EQ(k.cancelled, n(" AND status = 'cancelled'")) << at;
+      store::Params q = p;
+      q.insert(q.begin(), now_ms());
+      EXPECT_EQ(k.overdue, count("SELECT COUNT(*) FROM rectifications WHERE status IN ('pending', 'rectifying', "
+                                 "'submitted') AND deadline_at < ? AND " + where,
+                                 q))
+          << at;
+    }
+  };
+  check("at once");
+  EXPECT_GT(svc->counts({path("CITY")}, "", now_ms()).total, 0);
+  // Past most deadlines: overdue before the scan has looked, then after it.
+  set_fake_now_ms(at("2026-04-20", 9));
+  check("before the scan");
+  EXPECT_GT(svc->counts({path("CITY")}, "", now_ms()).overdue, 0);
+  svc->run_escalations(now_ms());
+  check("after the scan");
+  // An overdue item closed late leaves the overdue figure; one extended past today too.
+  auto late = *svc->find(items[0].id);
+  rectify::Patch pm;
+  pm.measures = "已整改";
+  svc->patch(dept(), late.id, pm);
+  act(dept(), late, "submit", "已整改");
+  act(inspector(), late, "verify");
+  check("after a late 销号");
 }
 
 TEST_P(Ledger, ImportIsAllOrNothingAndNamesTheBadRow) {

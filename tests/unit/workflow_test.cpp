@@ -7,14 +7,17 @@
 #include "core/error.hpp"
 #include "support/testing.hpp"
 #include "workflow/clock.hpp"
+#include "workflow/extension.hpp"
 #include "workflow/ladder.hpp"
 #include "workflow/machine.hpp"
 #include "notify/outbox.hpp"
 #include "workflow/notice.hpp"
+#include "workflow/ownership.hpp"
 #include "workflow/timeline.hpp"
 
 namespace {
 using namespace manyi;
+using manyi::testing::error_of;
 namespace cal = manyi::calendar;
 
 // ---- the worked example: what a new item kind declares ----
@@ -117,6 +120,52 @@ TEST(WorkflowClock, DeadlineWarningPauseAndExtensionOnWorkingDays) {
   EXPECT_EQ(cal::format_date(cal::day_of(k.deadline_at)), "2026-03-10");
   EXPECT_LE(k.warn_at, k.deadline_at);
   EXPECT_LE(k.supervise_at, k.deadline_at);
+}
+
+// 首问负责: a transfer waits for its answer and blocks everything else; accepting hands the item
+// over with the accepting person as assignee; a return goes to the previous owner, else above.
+TEST(WorkflowOwnership, TransfersWaitForTheirAnswerAndReturnsGoBack) {
+  workflow::Ownership o;
+  o.owner_node_id = 10;
+  o.owner_path = "/1/10/";
+  o.assignee_id = 7;
+  EXPECT_EQ(o.return_target(1), 1);  // never handed over: the unit above
+  EXPECT_EQ(error_of([&] { o.accept_transfer(8); }).code(), "no_transfer");
+  EXPECT_EQ(error_of([&] { o.decline_transfer(); }).code(), "no_transfer");
+  o.offer(20, "/1/20/", "属内科");
+  EXPECT_TRUE(o.transfer_pending());
+  EXPECT_EQ(error_of([&] { o.offer(30, "/1/30/", ""); }).code(), "transfer_pending");
+  EXPECT_EQ(error_of([&] { o.require_no_transfer(); }).status(), 409);
+  EXPECT_EQ(o.decline_transfer(), 20);  // declined: the owner keeps it, its assignee too
+  EXPECT_EQ(o.owner_node_id, 10);
+  EXPECT_EQ(o.assignee_id, 7);
+  EXPECT_TRUE(o.transfer_note.empty());
+  o.offer(20, "/1/20/", "属内科");
+  o.accept_transfer(8);
+  EXPECT_EQ(o.owner_node_id, 20);
+  EXPECT_EQ(o.owner_path, "/1/20/");
+  EXPECT_EQ(o.prev_owner_node_id, 10);
+  EXPECT_EQ(o.assignee_id, 8);
+  EXPECT_FALSE(o.transfer_pending());
+  EXPECT_EQ(o.return_target(1), 10);  // a return goes back to where it came from
+  o.hand_back(10, "/1/10/");
+  EXPECT_EQ(o.owner_node_id, 10);
+  EXPECT_EQ(o.prev_owner_node_id, 20);
+  EXPECT_EQ(o.assignee_id, 0);  // no one there has taken it yet
+}
+
+// 延期: asked once at a time and before the deadline, decided by someone else.
+TEST(WorkflowExtension, RequestedBeforeTheDeadlineOnceAndNeverDecidedByTheRequester) {
+  EXPECT_NO_THROW(workflow::check_extension_request(false, 99, 100));
+  EXPECT_EQ(error_of([] { workflow::check_extension_request(true, 99, 100); }).code(), "extension_pending");
+  auto late = error_of([] { workflow::check_extension_request(false, 100, 100, "until"); });
+  EXPECT_EQ(late.code(), "past_deadline");
+  EXPECT_EQ(late.field(), "until");
+  EXPECT_EQ(error_of([] { workflow::require_extension(false); }).code(), "no_extension");
+  EXPECT_NO_THROW(workflow::require_extension(true));
+  EXPECT_EQ(error_of([] { workflow::check_not_own_extension(5, 5); }).status(), 403);
+  EXPECT_NO_THROW(workflow::check_not_own_extension(5, 6));
+  EXPECT_NO_THROW(workflow::check_not_own_extension(5, 0));  // the system decides
 }
 
 class WorkflowLadder : public ::testing::TestWithParam<std::string> {};

@@ -92,14 +92,12 @@ export const CODE_ZH: Record<string, string> = {
   nowhere_to_return: '没有可退回的上级单位',
   extension_pending: '已有一项延期申请正在等待审批',
   no_extension: '没有待审批的延期申请',
-  past_deadline: '已超过办理期限，不能再申请延期',
+  past_deadline: '已超过办理期限（整改时限），不能再申请延期',
   reply_required: '须先答复投诉人，才能办结此案件',
   already_closed: '案件已办结',
   already_merged: '案件已合并',
   // rectification ledger (整改台账)
   owner_cannot_verify: '责任单位不能验收、销号或撤销本单位的整改事项，须由上级部门验收',
-  deadline_passed: '已超过整改时限，不能再申请延期',
-  no_extension_request: '没有待审批的延期申请',
   // imports (staff, discharged patients)
   import_rejected: '文件中有错误，未导入任何记录，请按提示修改后重新导入',
   unsupported_file: '无法读取该文件：请上传 Excel（.xlsx）或 CSV 文件（UTF-8 或 GBK 编码）',
@@ -197,8 +195,6 @@ export const CODE_EN: Record<string, string> = {
   already_merged: 'The case has already been merged',
   // rectification ledger
   owner_cannot_verify: "The owner unit may not verify, close or cancel its own rectification item; a supervising unit verifies it",
-  deadline_passed: 'The deadline has passed; an extension can no longer be requested',
-  no_extension_request: 'There is no extension request waiting for a decision',
   // attachments
   unsupported_type: 'Only images (JPG, PNG, GIF, WebP) or PDF files can be uploaded; the type is read from the content',
   too_many_attachments: 'The maximum number of attachments has been reached',
