@@ -3,12 +3,17 @@
 // scores 100 at its top grade when nothing is wrong. The 住院病历质量评分 sheet is scored against
 // answer sets computed by hand in the comments (form 40 + content 60; 甲级 ≥ 90, 乙级 75–89.9,
 // 丙级 < 75; any 单项否决 → 丙级), then the 消防 and 暗访 vetoes. On both databases the seven are
-// installed once, on first use, and again after a restart nothing is doubled.
+// installed once, on first use, and again after a restart nothing is doubled — nor when two
+// instances sharing one database install them at the same moment.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
+#include "core/id.hpp"
 #include "feedback/embedded.hpp"
 #include "forms/json.hpp"
 #include "forms/service.hpp"
@@ -319,6 +324,46 @@ TEST_P(ShippedChecklistsDb, InstalledOnFirstUseAndNotDoubledOnRestart) {
     auto v = f.current(f.by_code("medical-record")->id);
     EXPECT_EQ(v.def->name, "住院病历质量评分");
   }
+}
+
+TEST_P(ShippedChecklistsDb, TwoInstancesInstallingAtOnceInsertEachTemplateOnce) {
+  manyi::testing::TempDb tdb(GetParam());
+  auto a = tdb.open_migrated();
+  auto b = store::open(tdb.url());
+  // Instance A has inserted 环境卫生检查 and not committed yet when instance B starts installing:
+  // B does not see A's row, so it inserts the same code and must wait for A.
+  std::promise<void> inserted, release;
+  auto go = release.get_future().share();
+  std::thread holder([&] {
+    a->write([&](store::Tx& tx) {
+      tx.exec("INSERT INTO form_templates(id, kind, code, name, owner_path, draft, active, created_at, updated_at) "
+              "VALUES (?, 'checklist', 'hygiene-check', '环境卫生检查', '', '{}', 1, 0, 0)",
+              {new_id()});
+      inserted.set_value();
+      go.wait();
+    });
+  });
+  inserted.get_future().wait();
+  std::string error;
+  std::thread installer([&] {
+    try {
+      forms::FormService(*b).ensure_seeded();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // B is now waiting on A's row
+  release.set_value();
+  holder.join();
+  installer.join();
+  EXPECT_EQ(error, "");  // B's request does not fail on the duplicate code
+  EXPECT_EQ(a->query("SELECT COUNT(*) FROM form_templates WHERE kind = 'checklist'")[0].i64(0),
+            static_cast<int64_t>(kShipped.size()));
+  EXPECT_EQ(a->query("SELECT COUNT(*) FROM form_templates WHERE code = 'hygiene-check'")[0].i64(0), 1);
+  // Every other shipped checklist has its first version; A's 环境卫生检查 is A's to finish.
+  EXPECT_EQ(a->query("SELECT COUNT(*) FROM form_versions v JOIN form_templates t ON t.id = v.template_id "
+                     "WHERE t.kind = 'checklist'")[0].i64(0),
+            static_cast<int64_t>(kShipped.size()) - 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, ShippedChecklistsDb, ::testing::ValuesIn(manyi::testing::backends()),
