@@ -41,15 +41,19 @@ void check_code(const std::string& code) {
       throw invalid("code", "code may contain only letters, digits, '-' and '_'");
 }
 
-// Inserts a template with its first published version inside tx.
+// Inserts a template with its first published version inside tx. Returns 0 (and inserts
+// nothing) when another transaction committed a template with the same code meanwhile — two
+// instances installing the shipped templates at once: the later one waits and skips it.
 int64_t insert_template(store::Tx& tx, const Definition& d, int64_t owner, const std::string& owner_path,
                         int64_t copied_from, int64_t by) {
   int64_t id = new_id(), vid = new_id(), t = now_ms();
   std::string text = definition_json(d).dump();
-  tx.exec("INSERT INTO form_templates(id, kind, code, name, owner_node_id, owner_path, draft, current_version_id, "
-          "copied_from, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-          {id, d.kind, d.code, d.name, owner ? store::Value(owner) : store::Value(nullptr), owner_path, text, vid,
-           copied_from ? store::Value(copied_from) : store::Value(nullptr), t, t});
+  if (tx.exec("INSERT INTO form_templates(id, kind, code, name, owner_node_id, owner_path, draft, current_version_id, "
+              "copied_from, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+              "ON CONFLICT (code) DO NOTHING",
+              {id, d.kind, d.code, d.name, owner ? store::Value(owner) : store::Value(nullptr), owner_path, text, vid,
+               copied_from ? store::Value(copied_from) : store::Value(nullptr), t, t}) != 1)
+    return 0;
   tx.exec("INSERT INTO form_versions(id, template_id, version, definition, published_at, published_by) "
           "VALUES (?, ?, 1, ?, ?, ?)",
           {vid, id, text, t, by ? store::Value(by) : store::Value(nullptr)});
@@ -70,6 +74,7 @@ void FormService::ensure_seeded() {
     for (auto& d : shipped) {
       if (!tx.query("SELECT 1 FROM form_templates WHERE code = ?", {d.code}).empty()) continue;
       int64_t id = insert_template(tx, d, 0, "", 0, 0);
+      if (!id) continue;  // another instance installed it a moment ago
       audit::record(tx, {0, "system", ""},
                     {"form.template.seed", "form_template", id, 0, "", "", "", "内置模板 " + d.code});
     }
@@ -136,6 +141,7 @@ Template FormService::copy(const audit::Actor& who, int64_t src_id, int64_t owne
     if (!tx.query("SELECT 1 FROM form_templates WHERE code = ?", {d.code}).empty())
       throw conflict("duplicate_code", "another template already uses this code", "code");
     id = insert_template(tx, d, owner, owner_path, src_id, who.user_id);
+    if (!id) throw conflict("duplicate_code", "another template already uses this code", "code");
     audit::record(tx, who, {"form.template.copy", "form_template", id, owner, owner_path, "", "",
                             fmt::format("由 {} 复制为 {}", src->code, d.code)});
   });

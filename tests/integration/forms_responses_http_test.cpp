@@ -2,8 +2,13 @@
 // submits the shipped checklist about a hospital and gets the per-item result; a hospital reads
 // only its own subtree's responses (another's are 404 and absent from lists); permissions are
 // per form kind; bad input names the field and stores nothing; a response is never changed.
+// The seven shipped checklists are listed by a server on a freshly migrated database (and not
+// doubled by a restart); a hospital copies one, changes an item's points and deduction rule,
+// publishes it as version 2 and its submissions are scored by the new version.
 #include <gtest/gtest.h>
 
+#include "org/service.hpp"
+#include "store/db.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
@@ -226,5 +231,146 @@ TEST_P(FormResponsesHttp, PhotosPerItemAreImagesAddedByTheSubmitterAndReadInScop
   // The response itself is unchanged by its photos.
   EXPECT_EQ(hosp1.get("/api/v1/forms/responses/" + id).js()["result"], got["result"]);
 }
+
+namespace {
+
+// The shipped checklists by code (templates/checklists/*.json).
+const std::map<std::string, std::string> kShippedChecklists = {
+    {"window-check", "窗口服务规范检查"},       {"ethics-covert", "医德医风暗访"},
+    {"medical-record", "住院病历质量评分"},      {"hygiene-check", "环境卫生检查"},
+    {"fire-safety", "消防与安全隐患排查"},      {"admin-round", "行政查房"},
+    {"patient-experience", "假如我是患者 体验记录"},
+};
+
+// 环境卫生检查 with nothing wrong except `litter` occurrences of 过道垃圾.
+json hygiene_answers(int litter) {
+  return {{"ward_clean", 0}, {"bedding", 0},          {"ward_air", "yes"},      {"litter", litter},
+          {"clutter", 0},    {"facilities", "yes"},   {"toilet_clean", 0},      {"handwash", "yes"},
+          {"medical_waste", "yes"}, {"parking", 0}};
+}
+
+}  // namespace
+
+TEST_P(FormResponsesHttp, ACopyOfAShippedChecklistIsEditedAndPublishedAsANewVersion) {
+  auto hosp1 = as("hosp1");
+  auto list = hosp1.get("/api/v1/forms/templates?kind=checklist");
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::map<std::string, std::string> shipped, ids;
+  auto body = list.js();
+  for (auto& t : body["items"])
+    if (t["shipped"] == true) {
+      shipped[t["code"]] = t["name"];
+      ids[t["code"]] = t["id"];
+    }
+  EXPECT_EQ(shipped, kShippedChecklists);
+  std::string hygiene = ids["hygiene-check"];
+  ASSERT_FALSE(hygiene.empty());
+  // The shipped template is the bureau's: the hospital copies it to change it.
+  auto original = hosp1.get("/api/v1/forms/templates/" + hygiene).js()["draft"];
+  EXPECT_EQ(hosp1.request("PUT", "/api/v1/forms/templates/" + hygiene + "/draft", json{{"definition", original}}.dump()).status,
+            403);
+  auto copy = hosp1.post("/api/v1/forms/templates/" + hygiene + "/copy", {{"node_id", node("H001")}, {"name", "环境卫生检查（一院）"}});
+  ASSERT_EQ(copy.status, 201) << copy.body;
+  std::string cid = copy.js()["id"];
+  EXPECT_EQ(copy.js()["kind"], "checklist");
+  EXPECT_EQ(copy.js()["copied_from"], hygiene);
+  EXPECT_EQ(copy.js()["current_version"], 1);
+  // 过道垃圾: 15 points at 3 per occurrence becomes 20 points at 4, at most 12 deducted.
+  auto def = hosp1.get("/api/v1/forms/templates/" + cid).js()["draft"];
+  auto litter = [](json& d) -> json& {
+    for (auto& s : d["sections"])
+      for (auto& it : s["items"])
+        if (it["id"] == "litter") return it;
+    throw std::runtime_error("no litter item");
+  };
+  EXPECT_EQ(litter(def)["points"], 15);
+  EXPECT_EQ(litter(def)["deduct_per"], 3);
+  litter(def)["points"] = 20;
+  litter(def)["deduct_per"] = 4;
+  litter(def)["deduct_cap"] = 12;
+  // A cap above the item's points is refused, naming the definition, and nothing is saved.
+  auto bad = def;
+  litter(bad)["deduct_cap"] = 25;
+  auto refused = hosp1.request("PUT", "/api/v1/forms/templates/" + cid + "/draft", json{{"definition", bad}}.dump());
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(refused.js()["error"]["field"], "definition");
+  auto saved = hosp1.request("PUT", "/api/v1/forms/templates/" + cid + "/draft", json{{"definition", def}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  auto pub = hosp1.post("/api/v1/forms/templates/" + cid + "/publish", json::object());
+  ASSERT_EQ(pub.status, 201) << pub.body;
+  EXPECT_EQ(pub.js()["version"], 2);
+  auto v2 = hosp1.get("/api/v1/forms/versions/" + pub.js()["id"].get<std::string>()).js()["definition"];
+  EXPECT_EQ(litter(v2)["points"], 20);
+  EXPECT_EQ(litter(v2)["deduct_per"], 4);
+  EXPECT_EQ(litter(v2)["deduct_cap"], 12);
+  // The shipped original is unchanged.
+  auto orig = hosp1.get("/api/v1/forms/templates/" + hygiene).js();
+  EXPECT_EQ(orig["current_version"], 1);
+  EXPECT_EQ(litter(orig["published"])["points"], 15);
+  // A submission against the copy is scored by version 2: 5 × 4 = 20, capped at 12 → 8 of 20;
+  // everything else in full: 93 of 105 → 88.57, 良好.
+  auto r = hosp1.post("/api/v1/forms/responses",
+                      {{"template_id", cid}, {"node_id", node("H001-NK")}, {"subject", "内科病区"}, {"answers", hygiene_answers(5)}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto j = r.js();
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["version_id"], pub.js()["id"]);
+  EXPECT_DOUBLE_EQ(j["result"]["possible"].get<double>(), 105);
+  EXPECT_DOUBLE_EQ(j["result"]["earned"].get<double>(), 93);
+  EXPECT_DOUBLE_EQ(j["score"].get<double>(), 88.57);
+  EXPECT_EQ(j["grade"], "良好");
+  for (auto& it : j["result"]["items"])
+    if (it["item_id"] == "litter") {
+      EXPECT_DOUBLE_EQ(it["deduction"].get<double>(), 12);
+      EXPECT_EQ(it["reason"], "扣 4 分 × 5 处，封顶 12 分");
+    }
+  // The sibling hospital neither sees nor uses the copy.
+  auto hosp2 = as("hosp2");
+  EXPECT_EQ(hosp2.get("/api/v1/forms/templates/" + cid).status, 404);
+  EXPECT_EQ(hosp2.get("/api/v1/forms/templates?kind=checklist").body.find(cid), std::string::npos);
+  EXPECT_EQ(hosp2.post("/api/v1/forms/responses", {{"template_id", cid}, {"node_id", node("H002")}, {"answers", hygiene_answers(0)}})
+                .status / 100,
+            4);
+}
+
+// A server started on a database that only `manyi migrate` has touched.
+class ChecklistsAfterMigrate : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ChecklistsAfterMigrate, TheServerListsTheSevenAndARestartAddsNone) {
+  TempDb t(GetParam());
+  std::string out;
+  ASSERT_EQ(run_manyi({"--db", t.url(), "migrate"}, &out), 0) << out;
+  auto db = store::open(t.url());
+  auto count = [&](const std::string& sql) { return store::scalar_i64(db->query(sql)).value_or(-1); };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM form_templates"), 0);  // the application installs them, not a migration
+  org::OrgService(*db).create_root({0, "test", ""}, "bureau", "B", "市卫生健康局");
+  ASSERT_EQ(run_manyi({"--db", t.url(), "user", "add", "--username", "admin", "--password", "Bureau-pass-1", "--node", "B",
+                       "--role", "bureau_admin"},
+                      &out),
+            0)
+      << out;
+  auto listed = [&]() {
+    ServerProcess srv(t.url());
+    auto c = srv.client();
+    EXPECT_EQ(c.login("admin", "Bureau-pass-1").status, 200);
+    auto r = c.get("/api/v1/forms/templates?kind=checklist");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::string> codes;
+    auto body = r.js();
+    for (auto& i : body["items"]) {
+      EXPECT_EQ(i["shipped"], true);
+      EXPECT_EQ(i["current_version"], 1);
+      codes[i["code"]] = i["name"];
+    }
+    return codes;
+  };
+  EXPECT_EQ(listed(), kShippedChecklists);
+  EXPECT_EQ(listed(), kShippedChecklists);  // restarted
+  EXPECT_EQ(count("SELECT COUNT(*) FROM form_templates WHERE kind = 'checklist'"), 7);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM form_versions v JOIN form_templates t ON t.id = v.template_id WHERE t.kind = 'checklist'"),
+            7);
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, ChecklistsAfterMigrate, ::testing::ValuesIn(backends()), backend_name);
 
 INSTANTIATE_TEST_SUITE_P(Db, FormResponsesHttp, ::testing::ValuesIn(backends()), backend_name);

@@ -2,10 +2,12 @@
 // checklist 窗口服务规范检查 on a phone at 390×844 — deductions counted per occurrence, one item
 // 不适用, a note and a photo — submits it and sees the score, the grade and every item's points and reason;
 // the stored result opens from the results list. The bureau sees the checklist's scoring rules
-// in the form editor. Needs a running server with demo data (see foundation.spec.ts).
+// in the form editor. A hospital copies the shipped 环境卫生检查, changes an item's points and its
+// deduction rule in the editor and publishes the copy as version 2 (desktop, then the copy at
+// 390×844). Needs a running server with demo data (see foundation.spec.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { BASE, PHONE, answerMessageBox, byTestId, launch, login, newPage, newPhonePage, pickNode, shot, uniqueStamp } from './helpers'
+import { BASE, PHONE, answerMessageBox, apiGet, byTestId, inputOf, launch, login, newPage, newPhonePage, pickNode, shot, submitDialog, uniqueStamp } from './helpers'
 
 let browser: Browser
 
@@ -123,6 +125,85 @@ describe('forms: a checklist on a phone', () => {
       await shot(page, 'forms-editor-scoring')
     } finally {
       await page.context().close()
+    }
+  })
+
+  it('hosp1 copies 环境卫生检查, changes an item\'s points and deduction rule and publishes version 2', async () => {
+    type Def = { sections: { items: { id: string; points?: number; deduct_per?: number; deduct_cap?: number }[] }[] }
+    const litter = (d: Def) => d.sections.flatMap((s) => s.items).find((i) => i.id === 'litter')
+    const page = await newPage(browser)
+    let copyId = ''
+    const name = `环境卫生检查（一院）${uniqueStamp()}`
+    try {
+      await login(page, 'hosp1')
+      await page.goto('/form-templates')
+      // The shipped checklists are all listed; the hospital copies one to its own unit.
+      for (const code of ['window-check', 'ethics-covert', 'medical-record', 'hygiene-check', 'fire-safety', 'admin-round', 'patient-experience'])
+        await byTestId(page, `form-template-${code}`).waitFor()
+      await byTestId(page, 'form-copy-hygiene-check').click()
+      await byTestId(page, 'template-copy-dialog').waitFor()
+      await inputOf(page, 'template-copy-name').fill(name)
+      await submitDialog(page, 'template-copy-submit', 'template-copy-dialog')
+      await page.waitForURL(/\/form-templates\/\d+$/)
+      copyId = page.url().split('/').pop() ?? ''
+      await expect.poll(() => byTestId(page, 'editor-title').innerText()).toBe(name)
+      expect(await byTestId(page, 'editor-version').innerText()).toContain('v1')
+
+      // 过道垃圾: 15 points at 3 per occurrence → 20 points at 4, at most 12.
+      await byTestId(page, 'editor-item-litter').scrollIntoViewIfNeeded()
+      expect(await inputOf(page, 'editor-points-litter').inputValue()).toBe('15')
+      expect(await inputOf(page, 'editor-deduct-per-litter').inputValue()).toBe('3')
+      await inputOf(page, 'editor-points-litter').fill('20')
+      await inputOf(page, 'editor-points-litter').press('Tab')
+      await inputOf(page, 'editor-deduct-per-litter').fill('4')
+      await inputOf(page, 'editor-deduct-per-litter').press('Tab')
+      await inputOf(page, 'editor-deduct-cap-litter').fill('12')
+      await inputOf(page, 'editor-deduct-cap-litter').press('Tab')
+      await expect.poll(() => byTestId(page, 'editor-draft-state').innerText()).toBe('草稿有未发布的修改')
+      await shot(page, 'forms-checklist-copy-edit')
+
+      // The preview shows the checklist as an inspector fills it in, with the new rule.
+      await byTestId(page, 'editor-preview').click()
+      const preview = byTestId(page, 'editor-preview-dialog')
+      await preview.locator('[data-testid="fill-item-litter"]').waitFor()
+      expect(await preview.locator('[data-testid="fill-item-litter"]').innerText()).toContain('每处扣 4 分，最多扣 12 分')
+      expect(await preview.innerText()).not.toContain('您对本次服务的总体评价')
+      await shot(page, 'forms-checklist-copy-preview')
+      await page.keyboard.press('Escape')
+      await preview.waitFor({ state: 'hidden' })
+
+      await byTestId(page, 'editor-publish').click()
+      await answerMessageBox(page, true)
+      await expect.poll(() => byTestId(page, 'editor-version').innerText()).toContain('v2')
+      await expect.poll(() => byTestId(page, 'editor-draft-state').innerText()).toBe('草稿与当前版本一致')
+      await expect.poll(() => byTestId(page, 'editor-versions').locator('.el-timeline-item').count()).toBe(2)
+      const stored = await apiGet<{ current_version: number; published: Def }>(page, `/api/v1/forms/templates/${copyId}`)
+      expect(stored.body.current_version).toBe(2)
+      expect(litter(stored.body.published)).toMatchObject({ points: 20, deduct_per: 4, deduct_cap: 12 })
+      // The shipped original is unchanged.
+      const list = await apiGet<{ items: { id: string; code: string; current_version: number }[] }>(page, '/api/v1/forms/templates?kind=checklist')
+      const shipped = list.body.items.find((t) => t.code === 'hygiene-check')
+      expect(shipped?.current_version).toBe(1)
+      const original = await apiGet<{ published: Def }>(page, `/api/v1/forms/templates/${shipped?.id}`)
+      expect(litter(original.body.published)).toMatchObject({ points: 15, deduct_per: 3 })
+      await byTestId(page, 'editor-item-litter').scrollIntoViewIfNeeded()
+      await shot(page, 'forms-checklist-copy-published')
+    } finally {
+      await page.context().close()
+    }
+
+    // The published copy in the editor on a phone: nothing wider than the screen.
+    const phone = await newPhonePage(browser)
+    try {
+      await login(phone, 'hosp1')
+      await phone.goto(`/form-templates/${copyId}`)
+      await expect.poll(() => byTestId(phone, 'editor-title').innerText()).toBe(name)
+      await byTestId(phone, 'editor-item-litter').scrollIntoViewIfNeeded()
+      expect(await inputOf(phone, 'editor-points-litter').inputValue()).toBe('20')
+      expect(await inputOf(phone, 'editor-deduct-cap-litter').inputValue()).toBe('12')
+      await expectFitsPhone(phone, 'checklist-copy-editor')
+    } finally {
+      await phone.context().close()
     }
   })
 })

@@ -16,7 +16,7 @@ export default {
   },
   templates: {
     title: 'Checklists & scorecards',
-    hint: 'Shipped templates are kept by the bureau. Choose “Fill in” to check item by item on a phone or a computer; the result is scored by the rules when submitted.',
+    hint: 'Shipped templates are kept by the bureau; a unit may “Copy” one, change its points and deduction rules and publish it. Choose “Fill in” to check item by item on a phone or a computer; the result is scored by the rules when submitted.',
     name: 'Name',
     kind: 'Kind',
     version: 'Version',
@@ -24,6 +24,9 @@ export default {
     edit: 'Edit',
     view: 'View',
     shipped: 'Shipped',
+    own: 'Own unit',
+    copy: 'Copy',
+    copyTitle: 'Copy template',
     empty: 'No checklists yet',
   },
   rules: {

@@ -16,7 +16,7 @@ export default {
   },
   templates: {
     title: '检查表与考评表',
-    hint: '内置模板由卫健局维护；选择“填写”在手机或电脑上逐项检查，提交后按评分规则自动计分。',
+    hint: '内置模板由卫健局维护，各单位可“复制”后按本单位情况修改分值和扣分规则并发布；选择“填写”在手机或电脑上逐项检查，提交后按评分规则自动计分。',
     name: '名称',
     kind: '类型',
     version: '版本',
@@ -24,6 +24,9 @@ export default {
     edit: '编辑',
     view: '查看',
     shipped: '内置',
+    own: '本单位',
+    copy: '复制',
+    copyTitle: '复制模板',
     empty: '暂无检查表',
   },
   rules: {
