@@ -79,6 +79,39 @@ std::vector<std::string> own_unit_prefixes(const Grants& who) {
   return out;
 }
 
+// How many units the plan covers now that have no task of this period yet (one read: the job
+// runs every minute and most runs find nothing to make).
+int64_t missing_tasks(store::Db& db, const Plan& p, const std::string& key) {
+  store::Params q;
+  std::string cover;
+  if (p.scope_node_id) {
+    auto root = db.query("SELECT path FROM org_nodes WHERE id = ? AND active = 1", {p.scope_node_id});
+    if (root.empty()) return 0;
+    cover = "n.path >= ? AND n.path < ?";
+    q.push_back(root[0].str(0));
+    q.push_back(store::subtree_upper(root[0].str(0)));
+    if (p.node_kind) {
+      cover += " AND n.kind = ?";
+      q.push_back(*p.node_kind);
+    }
+  } else {
+    if (p.node_ids.empty()) return 0;
+    cover = "n.id IN (";
+    for (size_t i = 0; i < p.node_ids.size(); ++i) {
+      cover += i ? ", ?" : "?";
+      q.push_back(p.node_ids[i]);
+    }
+    cover += ")";
+  }
+  q.push_back(p.id);
+  q.push_back(key);
+  return store::scalar_i64(db.query("SELECT COUNT(*) FROM org_nodes n WHERE n.active = 1 AND " + cover +
+                                        " AND NOT EXISTS (SELECT 1 FROM inspection_tasks t WHERE t.plan_id = ? AND "
+                                        "t.period = ? AND t.node_id = n.id)",
+                                    q))
+      .value_or(0);
+}
+
 }  // namespace
 
 int InspectService::generate(int64_t now) {
@@ -92,7 +125,7 @@ int InspectService::generate(int64_t now) {
     auto p = find_plan(plan_id);
     if (!p) continue;
     auto slot = plan_slot_at(*p, today, cal);
-    if (!slot) continue;
+    if (!slot || missing_tasks(db_, *p, slot->key) == 0) continue;
     auto t = forms_.get(p->template_id);
     if (!t || !t->current_version_id) continue;
     int64_t supervise = cal.deadline_after(slot->due_at, kSuperviseAfterDays);

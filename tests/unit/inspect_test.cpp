@@ -229,6 +229,23 @@ TEST_P(Inspections, TasksPerCadenceAcrossAMonthAndAQuarterOncePerPeriod) {
   EXPECT_EQ(tasks(monthly), 2 * 3);
 }
 
+TEST_P(Inspections, AUnitAddedMidPeriodGetsItsTaskAtTheNextRun) {
+  inspect::PlanInput in;
+  in.name = "科室月度检查";
+  in.template_id = tmpl;
+  in.scope_node_id = node("H002");
+  in.node_kind = "department";
+  in.cadence = "monthly";
+  in.inspectors = std::vector<int64_t>{user("inspector")};
+  auto p = svc->create_plan(bureau(), in);
+  int made = svc->generate(now_ms());
+  EXPECT_GT(made, 2);
+  EXPECT_EQ(svc->generate(now_ms()), 0);
+  org->create_node({0, "system", "local"}, node("H002"), "department", "H002-NEW", "新设科室");
+  EXPECT_EQ(svc->generate(now_ms()), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspection_tasks WHERE plan_id = ?", {p.id}), made + 1);
+}
+
 TEST_P(Inspections, TwoInstancesGenerateEachTaskOnce) {
   auto p = plan("monthly", {"H001-NK", "H002-NK", "H001", "H002"});
   Config cfg;
