@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/id.hpp"
 #include "forms/routes.hpp"
+#include "inspect/routes.hpp"
+#include "inspect/service.hpp"
 #include "rectify/routes.hpp"
 #include "rectify/service.hpp"
 #include "workflow/attachments.hpp"
@@ -107,6 +109,7 @@ App::App(Config c) : cfg(std::move(c)) {
   manyi::forms::register_response_routes(*this, forms);
   register_feedback_routes(*this);
   register_rectify(*this);
+  register_inspect(*this);
   using std::chrono::milliseconds;
   if (cfg.case_scan_interval_ms > 0)
     jobs->every("case-escalation", milliseconds(cfg.case_scan_interval_ms), [this](int64_t now) {
@@ -135,6 +138,23 @@ void register_rectify(App& app) {
                     [&svc](int64_t now) {
                       if (int n = svc.run_escalations(now)) spdlog::info("rectification: {} escalation step(s)", n);
                     });
+}
+
+// Inspections: their routes, and two jobs — making each period's tasks (inspection-tasks) and
+// the overdue scan (inspection-escalation) — on the escalation scan's interval.
+void register_inspect(App& app) {
+  app.inspect = std::make_unique<manyi::inspect::InspectService>(*app.db, *app.forms, *app.rectify);
+  auto& svc = *app.inspect;
+  manyi::inspect::register_routes(app, svc);
+  if (app.cfg.case_scan_interval_ms > 0) {
+    auto every = std::chrono::milliseconds(app.cfg.case_scan_interval_ms);
+    app.jobs->every("inspection-tasks", every, [&svc](int64_t now) {
+      if (int n = svc.generate(now)) spdlog::info("inspection: {} task(s) made", n);
+    });
+    app.jobs->every("inspection-escalation", every, [&svc](int64_t now) {
+      if (int n = svc.run_escalations(now)) spdlog::info("inspection: {} overdue step(s)", n);
+    });
+  }
 }
 
 // The jobs stop first: a run in progress finishes while the services it calls still exist.

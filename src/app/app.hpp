@@ -28,6 +28,9 @@ class FormService;
 namespace rectify {
 class RectifyService;
 }
+namespace inspect {
+class InspectService;
+}
 
 struct Config {
   std::string db_url = "sqlite:./data/manyi.db";
@@ -45,7 +48,8 @@ struct Config {
   int64_t max_body_memory_mb = 256;          // all request bodies in flight together
   int read_timeout_s = 30;
   int64_t case_scan_interval_ms = 60000;     // escalation scan of case deadlines; 0 = off
-                                             // (also of rectification items)
+                                             // (also of rectification items, and the inspection
+                                             // task generation and overdue scan)
   // Public ratings (feedback): per device id and per client network (/24), dedupe window.
   double rating_device_rate = 0.2, rating_device_burst = 5;
   double rating_net_rate = 5, rating_net_burst = 60;
@@ -75,6 +79,8 @@ class App {
   std::shared_ptr<manyi::forms::FormService> forms;
   // The rectification ledger (整改台账), fed by cases marked 需整改 among others.
   std::unique_ptr<manyi::rectify::RectifyService> rectify;
+  // Inspections (检查): plans, tasks, inspections and their findings (into the ledger).
+  std::unique_ptr<manyi::inspect::InspectService> inspect;
   // The scheduled jobs (escalation scan, outbox delivery, bad-review recovery); last, so it
   // stops first, before the services its jobs call go.
   std::unique_ptr<jobs::Scheduler> jobs;
@@ -98,5 +104,6 @@ void register_case_report_routes(App& app);  // case figures and exports (src/ca
 void register_h5_routes(App& app);  // public complaint form /c and tracking page /t (src/portal)
 void register_feedback_routes(App& app);  // forms, points, ratings, figures, follow-up
 void register_rectify(App& app);  // the rectification ledger: routes, escalation job, cases hook (app.cpp)
+void register_inspect(App& app);  // inspections: routes, task generation and overdue jobs (app.cpp)
 
 }  // namespace manyi

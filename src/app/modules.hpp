@@ -5,7 +5,7 @@
 #include "org/modules.hpp"
 
 namespace manyi::app {
-// org, audit, workflow (calendar), forms, cases, feedback, rectify, ops.
+// org, audit, workflow (calendar), forms, cases, feedback, rectify, inspect, ops.
 const std::vector<const Module*>& modules();
 // Installs them (idempotent). The App does it; so do main() for the command line and the test
 // support library.

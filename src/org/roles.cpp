@@ -30,6 +30,8 @@ std::vector<Role> role_list() {
       {"dept_head", "科室负责人", "Department head", {}},
       {"handler", "投诉受理员", "Case handler", {}},
       {"staff", "医务人员", "Staff", {}},
+      // 社会监督员: an outside volunteer who fills in only the inspection tasks assigned to them.
+      {"supervisor", "社会监督员", "Social supervisor", {}},
   };
 }
 }  // namespace

@@ -138,6 +138,26 @@ Item RectifyService::open_from_case(Tx& tx, const SourceCase& c) {
   return insert(tx, system, in, 0);
 }
 
+Item RectifyService::open_from_finding(Tx& tx, const SourceFinding& f) {
+  auto had = tx.query(std::string("SELECT ") + kSelect + kFrom +
+                          " WHERE r.source_id = ? AND (r.source = 'inspection' OR r.source = 'self_inspection')",
+                      {f.id});
+  if (!had.empty()) return from_row(had[0]);  // once per finding
+  NewItem in;
+  in.unit_id = f.unit_id;
+  in.source = f.self_inspection ? "self_inspection" : "inspection";
+  in.source_ref = f.inspection_code;
+  in.source_id = f.id;
+  if (!f.category.empty()) in.category = utf8_prefix(f.category, 50);  // bytes: never over the 50 characters
+  in.problem = utf8_prefix(f.problem, 2000);
+  in.hazard = f.severity.has_value();
+  in.severity = f.severity;
+  in.deadline = f.deadline;
+  in.is_public = f.is_public;
+  Who system{{0, "system", "local"}, "系统", {}};
+  return insert(tx, system, in, 0);
+}
+
 Item RectifyService::get(const Who& who, int64_t id) {
   auto it = find(id);
   if (!it || !visible(who, *it)) throw not_found("rectification item");

@@ -28,6 +28,19 @@ struct SourceCase {
   std::string tracking_code, type, summary, category;
 };
 
+// What the ledger needs of an inspection finding the inspector confirmed (inspect/), opened in
+// the inspection's transaction: the finding's id (source_id), the inspection's code
+// (source_ref), the inspected unit (owner) and the problem; a severity makes it a 隐患 item
+// with the hazard limit; a deadline (YYYY-MM-DD) replaces the limit.
+struct SourceFinding {
+  int64_t id = 0, unit_id = 0;
+  std::string inspection_code, problem, category;
+  bool self_inspection = false;          // source self_inspection (自查) instead of inspection
+  std::optional<std::string> severity;   // general | major
+  std::optional<std::string> deadline;
+  bool is_public = false;
+};
+
 // One bad cell of an import: the row as Excel numbers it, the column's Chinese header.
 struct RowError {
   int row = 0;
@@ -54,6 +67,9 @@ class RectifyService {
   Item create(const Who& who, const NewItem& in);
   // The item a case marked 需整改 opens, in the case's transaction (once per case).
   Item open_from_case(store::Tx& tx, const SourceCase& c);
+  // The item a confirmed inspection finding opens, in the inspection's transaction (once per
+  // finding); 422 naming deadline or severity.
+  Item open_from_finding(store::Tx& tx, const SourceFinding& f);
   bool visible(const Who& who, const Item& it) const { return who.may("rectification.read", it.unit_path); }
   Item get(const Who& who, int64_t id);  // 404 unless visible
   std::optional<Item> find(int64_t id);

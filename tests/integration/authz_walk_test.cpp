@@ -94,7 +94,13 @@ bool reviewed_login(const RouteInfo& r) {
                                               "POST /api/v1/forms/responses", "GET /api/v1/forms/responses",
                                               "GET /api/v1/forms/responses/{id}",
                                               "POST /api/v1/forms/responses/{id}/photos",
-                                              "GET /api/v1/forms/responses/{id}/photos/{pid}"};
+                                              "GET /api/v1/forms/responses/{id}/photos/{pid}",
+                                              // an inspection and its photos: visible to its
+                                              // inspector, to inspection.read on the plan's owner
+                                              // unit, and to the inspected unit once published;
+                                              // 404 otherwise (integration_inspect_http_test)
+                                              "GET /api/v1/inspections/{id}",
+                                              "GET /api/v1/inspections/{id}/photos/{pid}"};
   return exact.count(r.method + " " + r.pattern) > 0;
 }
 

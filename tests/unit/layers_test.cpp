@@ -29,7 +29,7 @@ const fs::path kSrc = fs::path(MANYI_SOURCE_DIR) / "src";
 const std::map<std::string, int> kLayer = {
     {"core", 0},    {"store", 1},   {"http", 2},     {"org", 2},    {"audit", 2},
     {"jobs", 3},    {"notify", 3},  {"reports", 3},  {"forms", 3},  {"metrics", 3},  {"workflow", 3},
-    {"cases", 4},   {"feedback", 4}, {"portal", 4},  {"rectify", 4},
+    {"cases", 4},   {"feedback", 4}, {"portal", 4},  {"rectify", 4}, {"inspect", 4},
     {"demo", 5},    {"ops", 5},
     {"app", 6},     {"", 7},  // src/main.cpp
 };
