@@ -72,21 +72,6 @@ struct Inspection {
   std::optional<int64_t> published_at, confirmed_at;
 };
 
-// Who acts: `can` answers "holds permission P on the node with this path" from the caller's
-// grants; `inside` answers "holds P through a grant on a node within this subtree" (the unit's
-// own people, for 自查). Empty functions = the system (everything allowed).
-struct Who {
-  audit::Actor actor;
-  std::string name;
-  std::function<bool(const std::string& perm, const std::string& path)> can;
-  std::function<bool(const std::string& perm, const std::string& path)> inside;
-  bool may(const std::string& perm, const std::string& path) const { return !can || (!path.empty() && can(perm, path)); }
-  bool own(const std::string& perm, const std::string& path) const {
-    return !inside || (!path.empty() && inside(perm, path));
-  }
-  int64_t user_id() const { return actor.user_id; }
-};
-
 // A new plan or the changes to one (absent = unchanged on a patch).
 struct PlanInput {
   std::optional<std::string> name;

@@ -111,6 +111,13 @@ export const CODE_ZH: Record<string, string> = {
   unsupported_type: '只能上传图片（JPG、PNG、GIF、WebP）或 PDF 文件；文件类型按内容识别，改扩展名无效',
   too_many_attachments: '附件数量已达上限，不能再上传',
   attachment_window_closed: '已超过上传附件的时限',
+  // inspections (检查计划、任务、暗访)
+  already_confirmed: '本次检查的问题已确认，不能重复确认',
+  draft_id_used: '该草稿编号已用于另一项检查任务，请重新打开任务后提交',
+  inspection_final: '检查结果已定稿，不能再添加照片',
+  not_published: '暗访结果尚未发布，发布后才能确认问题',
+  plan_archived: '该检查计划已停用',
+  task_done: '该检查任务已完成，不能重复提交',
   // public tracking
   track_locked: '该查询码的手机号后四位多次输入错误，已暂停查询，请一小时后再试',
 }
@@ -210,6 +217,12 @@ export const CODE_EN: Record<string, string> = {
   too_many_columns: 'The file has too many columns; remove the ones not needed',
   cell_too_long: 'A cell in the file is too long',
   missing_column: 'The header lacks a required column; use the template',
+  already_confirmed: 'The findings of this inspection have already been confirmed',
+  draft_id_used: 'This draft id was used for another inspection task; reopen the task and submit again',
+  inspection_final: 'The inspection is final; no more photos can be added',
+  not_published: 'The covert visit is not published yet; publish it before confirming findings',
+  plan_archived: 'This inspection plan has been archived',
+  task_done: 'This inspection task is already done',
   track_locked: 'Too many wrong phone digits for this tracking code; tracking is paused, try again in an hour',
   too_many_attempts: 'Too many failed sign-in attempts; please wait a while and try again',
   unsupported_media_type: 'This kind of request data is not accepted; reload the page and try again',
@@ -220,6 +233,19 @@ const EN_OWN_SENTENCE = new Set(['network_error', 'internal_error', 'csrf_failed
 
 /** Chinese names of request fields (JSON body fields and query parameters). */
 export const FIELD_ZH: Record<string, string> = {
+  cadence: '检查频次',
+  covert: '暗访',
+  draft_id: '草稿编号',
+  findings: '发现的问题',
+  inspectors: '检查人员',
+  mine: '我的任务',
+  node_ids: '检查对象',
+  node_kind: '对象类型',
+  plan: '检查计划',
+  scope_node_id: '检查范围',
+  self_inspection: '自查',
+  window_from: '开始日期',
+  window_to: '结束日期',
   active: '状态',
   allow_duplicate: '重复确认',
   answers: '答题内容',

@@ -144,6 +144,7 @@ export default {
     dept_head: 'Department head',
     handler: 'Case handler',
     staff: 'Staff',
+    supervisor: 'Social supervisor',
   },
   kind: {
     bureau: 'Health bureau',

@@ -35,6 +35,10 @@ export const PERMISSIONS: Record<string, { zh: string; en: string }> = {
   'rectification.handle': { zh: '办理整改事项', en: 'Handle rectification items' },
   'rectification.verify': { zh: '验收整改事项', en: 'Verify rectification items' },
   'rectification.manage': { zh: '管理整改台账', en: 'Manage the rectification ledger' },
+  'inspection.read': { zh: '查看检查计划和结果', en: 'View inspection plans and results' },
+  'inspection.plan': { zh: '制定检查计划', en: 'Plan inspections' },
+  'inspection.perform': { zh: '执行指派的检查任务', en: 'Perform assigned inspections' },
+  'inspection.publish': { zh: '发布暗访结果和确认问题', en: 'Publish covert results and confirm findings' },
   'self.read': { zh: '查看本人评价', en: 'View own ratings' },
 }
 

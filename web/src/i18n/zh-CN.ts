@@ -145,6 +145,7 @@ export default {
     dept_head: '科室负责人',
     handler: '投诉受理员',
     staff: '医务人员',
+    supervisor: '社会监督员',
   },
   kind: {
     bureau: '卫健局',

@@ -43,7 +43,7 @@ export interface Role {
 
 export const NODE_KINDS = ['bureau', 'county', 'institution', 'department', 'point'] as const
 export const STAFF_CATEGORIES = ['doctor', 'nurse', 'technician', 'pharmacist', 'admin', 'logistics', 'window'] as const
-export const ROLE_CODES = ['bureau_admin', 'inspector', 'unit_admin', 'dept_head', 'handler', 'staff'] as const
+export const ROLE_CODES = ['bureau_admin', 'inspector', 'unit_admin', 'dept_head', 'handler', 'staff', 'supervisor'] as const
 
 /** The kind a new child of a node usually has. */
 export function childKindOf(kind: string | undefined): string {
