@@ -82,11 +82,7 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
     std::string status = cur[0].str(0);
     int64_t node = cur[0].i64(1), tmpl = cur[0].i64(2);
     int day = static_cast<int>(cur[0].i64(3)), overall = static_cast<int>(cur[0].i64(4));
-    auto def = forms_.version(cur[0].i64(6)).def;
-    forms::Answers answers;
-    if (!cur[0].str(5).empty()) answers = forms::parse_answers(*def, json::parse(cur[0].str(5)));
-    std::vector<metrics::Observation> obs{{"overall", overall}};
-    for (auto& [d, l] : forms::dimension_levels(*def, answers)) obs.push_back({d, l});
+    auto obs = stored_observations(cur[0].i64(6), overall, cur[0].str(5));
     auto np = org_.node(node);
     auto tree = metrics::tree_nodes(np ? np->path : "", before->unit_id);
     std::string next;
@@ -100,8 +96,10 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
       if (status == "valid") metrics::apply_rollups(tx, node, tree, tmpl, day, obs, -1);  // appeal upheld (申诉)
       next = "rejected";
     }
-    // A rejected rating's case, if not opened yet, is not opened at all.
-    tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE id = ?", {next, id});
+    // A rejected rating's case, if not opened yet, is not opened at all. Conditional on the
+    // status read: a retroactive hold (holds.cpp) on another instance may have moved it since.
+    if (tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE id = ? AND status = ?", {next, id, status}) != 1)
+      throw conflict("changed", "this rating changed meanwhile; please reload");
     tx.exec("UPDATE rating_comments SET status = ? WHERE rating_id = ?", {next, id});
     std::string state = decision == "accept" ? "accepted" : "rejected";
     tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, reason, reviewed_by, reviewed_at, "
