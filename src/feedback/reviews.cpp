@@ -76,8 +76,11 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
   if (!before) throw not_found("rating");
   int64_t now = now_ms();
   db_.write([&](store::Tx& tx) {
-    auto cur = tx.query("SELECT status, node_id, template_id, day, overall, answers, form_version_id FROM ratings "
-                        "WHERE id = ?",
+    // Locked on PostgreSQL: a retroactive hold (holds.cpp) on another connection waits, then
+    // finds the status changed and leaves the rollups alone (SQLite has one writer).
+    auto cur = tx.query(std::string("SELECT status, node_id, template_id, day, overall, answers, form_version_id FROM "
+                                    "ratings WHERE id = ?") +
+                            (tx.backend() == store::Backend::postgres ? " FOR UPDATE" : ""),
                         {id});
     std::string status = cur[0].str(0);
     int64_t node = cur[0].i64(1), tmpl = cur[0].i64(2);
@@ -96,10 +99,8 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
       if (status == "valid") metrics::apply_rollups(tx, node, tree, tmpl, day, obs, -1);  // appeal upheld (申诉)
       next = "rejected";
     }
-    // A rejected rating's case, if not opened yet, is not opened at all. Conditional on the
-    // status read: a retroactive hold (holds.cpp) on another instance may have moved it since.
-    if (tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE id = ? AND status = ?", {next, id, status}) != 1)
-      throw conflict("changed", "this rating changed meanwhile; please reload");
+    // A rejected rating's case, if not opened yet, is not opened at all.
+    tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE id = ?", {next, id});
     tx.exec("UPDATE rating_comments SET status = ? WHERE rating_id = ?", {next, id});
     std::string state = decision == "accept" ? "accepted" : "rejected";
     tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, reason, reviewed_by, reviewed_at, "
