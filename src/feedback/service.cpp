@@ -356,8 +356,14 @@ void FeedbackService::enqueue(std::unique_ptr<Prepared> x) {
 }
 
 void FeedbackService::answer(Prepared& x, std::exception_ptr e) {
-  if (e) tracker_.forget(x.recorded);
-  else if (!x.missing.empty()) enqueue_holds(std::move(x.missing), x.hold_round + 1);
+  if (e) {
+    tracker_.forget(x.recorded);
+    // The windows still count the attempt (as they count refusals): the ratings it named stay
+    // to be held, by a later batch.
+    if (!x.holds.empty()) enqueue_holds(x.holds, x.hold_round + 1);
+  } else if (!x.missing.empty()) {
+    enqueue_holds(std::move(x.missing), x.hold_round + 1);
+  }
   if (!x.done) return;  // holds only
   try {
     x.done(x.out, e);

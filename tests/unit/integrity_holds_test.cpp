@@ -179,5 +179,33 @@ TEST_P(IntegrityHolds, ADeviceRefusedAgainAndAgainLosesItsAcceptedRating) {
   expect_rollups_match_a_recount("after the refusals");
 }
 
+// The rating that fires the rule fails to be stored (the database refuses it): the windows
+// still count it, so the earlier ratings it named are held all the same, by a later batch.
+TEST_P(IntegrityHolds, TheBurstIsHeldEvenWhenTheRatingThatFiredFailsToBeStored) {
+  db->write([&](store::Tx& tx) {
+    if (tx.backend() == store::Backend::sqlite) {
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings WHEN NEW.comment = 'poison' "
+              "BEGIN SELECT RAISE(ABORT, 'poisoned rating'); END");
+    } else {
+      tx.exec("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.comment = 'poison' THEN "
+              "RAISE EXCEPTION 'poisoned rating'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION poison()");
+    }
+  });
+  std::vector<int64_t> burst;
+  for (int i = 0; i < 3; ++i) burst.push_back(rate(static_cast<size_t>(i), 5, "dev-stuffer-2", "203.0.113.20", T0 + i * 20'000).id);
+  feedback::NewRating r;
+  r.overall = 5;
+  r.device = "dev-stuffer-2";
+  r.ip = "203.0.113.20";
+  r.elapsed_ms = 9000;
+  r.at_ms = T0 + 60'000;
+  r.comment = "poison";
+  EXPECT_ANY_THROW(svc->submit_public(*svc->lookup(points[3].code), r));
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'", 3));
+  for (auto id : burst) EXPECT_EQ(svc->rating(id)->flags, "device_burst");
+  expect_rollups_match_a_recount("after the hold");
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, IntegrityHolds, ::testing::ValuesIn(manyi::testing::backends()),
                          manyi::testing::backend_name);
