@@ -1,5 +1,7 @@
 #include "feedback/integrity.hpp"
 
+#include "core/period.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
@@ -30,6 +32,11 @@ std::string_view id_bytes(const int64_t& id) { return {reinterpret_cast<const ch
 uint64_t IntegrityTracker::last_key(const Submission& s) { return key_hash({"p", s.device, id_bytes(s.point_id)}); }
 uint64_t IntegrityTracker::device_key(const Submission& s) { return key_hash({"d", s.device}); }
 uint64_t IntegrityTracker::net_key(const Submission& s) { return key_hash({"n", s.net, id_bytes(s.unit_id)}); }
+uint64_t IntegrityTracker::farm_key(const Submission& s) { return key_hash({"f", s.net, id_bytes(s.point_id)}); }
+uint64_t IntegrityTracker::phone_key(const Submission& s) {
+  int64_t day = period::local_day(s.at_ms);
+  return key_hash({"t", s.phone, id_bytes(day)});
+}
 
 namespace {
 // Over its cap, a map keeps its newest three quarters of the cap: one pass finds the cut-off
@@ -48,42 +55,111 @@ void trim(Map& m, size_t cap, Time time_of) {
   for (auto it = m.begin(); m.size() > keep && it != m.end();)  // ties at the cut-off
     it = time_of(it->second) == cut ? m.erase(it) : std::next(it);
 }
+constexpr int64_t kPhoneKeepMs = 26LL * 3600 * 1000;  // a local day and the clock's slack
+constexpr size_t kPhoneMarks = 64;                     // per phone and day
 }  // namespace
 
 void IntegrityTracker::sweep(Shard& sh, int64_t now) {
   size_t cap = opts_.max_tracked / kShards + 1;
-  if (now - sh.swept < 600000 && sh.last.size() < cap && sh.tops.size() < cap) return;
+  if (now - sh.swept < 600000 && sh.last.size() < cap && sh.tops.size() < cap && sh.refused.size() < cap &&
+      sh.phones.size() < cap)
+    return;
   if (now - sh.swept >= 600000) {  // expired entries, every ten minutes
     sh.swept = now;
     for (auto it = sh.last.begin(); it != sh.last.end();)
-      it = now - it->second > opts_.dup_window_ms ? sh.last.erase(it) : std::next(it);
+      it = now - it->second.at > opts_.dup_window_ms ? sh.last.erase(it) : std::next(it);
+    for (auto it = sh.refused.begin(); it != sh.refused.end();)
+      it = now - it->second.since > opts_.burst_window_ms ? sh.refused.erase(it) : std::next(it);
     for (auto it = sh.tops.begin(); it != sh.tops.end();) {
-      prune(it.value(), now);
+      prune(it.value(), now, max_window());
       it = it->second.empty() ? sh.tops.erase(it) : std::next(it);
     }
+    for (auto it = sh.phones.begin(); it != sh.phones.end();)
+      it = it->second.empty() || now - it->second.back().at > kPhoneKeepMs ? sh.phones.erase(it) : std::next(it);
   }
   // Still too many (a flood of fresh keys): drop the oldest.
-  trim(sh.last, cap, [](int64_t t) { return t; });
-  trim(sh.tops, cap, [](const std::vector<int64_t>& v) { return v.empty() ? int64_t{0} : v.back(); });
+  trim(sh.last, cap, [](const Last& l) { return l.at; });
+  trim(sh.refused, cap, [](const Refused& r) { return r.since; });
+  trim(sh.tops, cap, [](const std::vector<Mark>& v) { return v.empty() ? int64_t{0} : v.back().at; });
+  trim(sh.phones, cap, [](const std::vector<PhoneMark>& v) { return v.empty() ? int64_t{0} : v.back().at; });
 }
 
-void IntegrityTracker::prune(std::vector<int64_t>& times, int64_t now) const {
-  auto keep = std::find_if(times.begin(), times.end(), [&](int64_t t) { return now - t <= opts_.burst_window_ms; });
-  times.erase(times.begin(), keep);
+void IntegrityTracker::prune(std::vector<Mark>& marks, int64_t now, int64_t window) {
+  auto keep = std::find_if(marks.begin(), marks.end(), [&](const Mark& m) { return now - m.at <= window; });
+  marks.erase(marks.begin(), keep);
 }
 
-// The count is exact up to one more than the larger burst threshold, which is all the rules
-// compare; older times beyond that are dropped, so a key never holds more than that many.
-int IntegrityTracker::push_top(uint64_t key, int64_t now) {
+// The count is exact up to one more than the largest burst threshold, which is all the rules
+// compare; older marks beyond that are dropped (held already when the rule fired), so a key
+// never holds more than that many.
+void IntegrityTracker::push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag,
+                                bool held, Verdict* v) {
   Shard& sh = shard(key);
   std::lock_guard lk(sh.mu);
-  sweep(sh, now);
+  sweep(sh, s.at_ms);
   auto& q = sh.tops[key];
-  prune(q, now);
-  size_t cap = static_cast<size_t>(std::max(opts_.device_burst_max, opts_.net_burst_max)) + 1;
+  prune(q, s.at_ms, window);
+  size_t cap = static_cast<size_t>(std::max({opts_.device_burst_max, opts_.net_burst_max, opts_.farm_max})) + 1;
   if (q.size() >= cap) q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q.size() - cap + 1));
-  q.push_back(now);
-  return static_cast<int>(q.size());
+  q.push_back({s.at_ms, s.rating_id, held});
+  if (!v || static_cast<int>(q.size()) <= max) return;
+  v->flags.push_back(flag);
+  for (auto& m : q)
+    if (!m.held && m.id != s.rating_id) {
+      m.held = true;
+      v->holds.push_back({m.id, flag});
+    }
+}
+
+// One phone number's top ratings of the day: the units and points they name.
+void IntegrityTracker::push_phone(const Submission& s, bool held, Verdict* v) {
+  uint64_t key = phone_key(s);
+  Shard& sh = shard(key);
+  std::lock_guard lk(sh.mu);
+  sweep(sh, s.at_ms);
+  auto& q = sh.phones[key];
+  if (q.size() >= kPhoneMarks) q.erase(q.begin());
+  q.push_back({s.at_ms, s.rating_id, s.point_id, s.unit_id, held});
+  if (!v) return;
+  std::set<int64_t> units, points;
+  for (auto& m : q) {
+    units.insert(m.unit);
+    points.insert(m.point);
+  }
+  if (static_cast<int>(units.size()) <= opts_.phone_units_max && static_cast<int>(points.size()) <= opts_.phone_points_max)
+    return;
+  v->flags.push_back("phone_reuse");
+  for (auto& m : q)
+    if (!m.held && m.id != s.rating_id) {
+      m.held = true;
+      v->holds.push_back({m.id, "phone_reuse"});
+    }
+}
+
+void IntegrityTracker::mark_held(const Submission& s) {
+  auto mark = [&](auto& q) {
+    for (auto it = q.rbegin(); it != q.rend(); ++it)
+      if (it->id == s.rating_id) {
+        it->held = true;
+        return;
+      }
+  };
+  auto in_tops = [&](uint64_t key) {
+    Shard& sh = shard(key);
+    std::lock_guard lk(sh.mu);
+    if (auto it = sh.tops.find(key); it != sh.tops.end()) mark(it.value());
+  };
+  if (!s.device.empty()) in_tops(device_key(s));
+  if (!s.net.empty()) {
+    in_tops(net_key(s));
+    in_tops(farm_key(s));
+  }
+  if (!s.phone.empty()) {
+    uint64_t key = phone_key(s);
+    Shard& sh = shard(key);
+    std::lock_guard lk(sh.mu);
+    if (auto it = sh.phones.find(key); it != sh.phones.end()) mark(it.value());
+  }
 }
 
 int64_t IntegrityTracker::min_elapsed(const Submission& s) const {
@@ -91,33 +167,69 @@ int64_t IntegrityTracker::min_elapsed(const Submission& s) const {
          static_cast<int64_t>(std::min<size_t>(s.comment_chars, 200)) * opts_.per_comment_char_ms;
 }
 
+// The duplicate window: a device at a point. A refused repeat counts toward the refusals rule,
+// which holds the device's accepted top rating there.
+void IntegrityTracker::record_last(const Submission& s, bool duplicate_check, Verdict* v) {
+  uint64_t key = last_key(s);
+  Shard& sh = shard(key);
+  std::lock_guard lk(sh.mu);
+  sweep(sh, s.at_ms);
+  int64_t id = s.top() ? s.rating_id : 0;
+  auto [it, fresh] = sh.last.try_emplace(key, Last{s.at_ms, id});
+  if (fresh) return;
+  if (!duplicate_check) {  // replay: the latest wins
+    if (s.at_ms >= it->second.at) it.value() = Last{s.at_ms, id};
+    return;
+  }
+  // A new visit: after the window, or on another local day and some hours later (the patient
+  // who rated in the evening and comes back the next morning).
+  int64_t gap = s.at_ms - it->second.at;
+  if (gap >= opts_.dup_window_ms ||
+      (gap >= opts_.dup_new_day_gap_ms && period::local_day(s.at_ms) != period::local_day(it->second.at))) {
+    it.value() = Last{s.at_ms, id};
+    return;
+  }
+  v->duplicate = true;
+  auto& r = sh.refused[key];
+  if (s.at_ms - r.since > opts_.burst_window_ms) r = Refused{s.at_ms, 0};
+  if (++r.count > opts_.refusals_max && it->second.id) {
+    v->holds.push_back({it->second.id, "dup_refusals"});
+    it.value().id = 0;
+  }
+}
+
 Verdict IntegrityTracker::check_and_record(const Submission& s) {
   Verdict v;
   if (!s.device.empty()) {
-    uint64_t key = last_key(s);
-    Shard& sh = shard(key);
-    std::lock_guard lk(sh.mu);
-    sweep(sh, s.at_ms);
-    auto [it, fresh] = sh.last.try_emplace(key, s.at_ms);
-    if (!fresh) {
-      if (s.at_ms - it->second < opts_.dup_window_ms) {
-        v.duplicate = true;
-        return v;
-      }
-      it.value() = s.at_ms;
+    record_last(s, true, &v);
+    if (v.duplicate) return v;
+  }
+  bool fast = false;
+  if (s.elapsed_ms) {
+    fast = *s.elapsed_ms < min_elapsed(s);
+    // A bare top rating against the pace of the point's real raters.
+    if (!fast && s.top() && s.bare() && opts_.fast_share > 0) {
+      int64_t median = pace_.median(s.point_id, s.template_id, opts_.pace_min_samples);
+      fast = median > 0 && static_cast<double>(*s.elapsed_ms) < opts_.fast_share * static_cast<double>(median);
     }
   }
-  if (s.overall == 5) {
-    if (!s.device.empty() && push_top(device_key(s), s.at_ms) > opts_.device_burst_max)
-      v.flags.push_back("device_burst");
-    if (!s.net.empty() && push_top(net_key(s), s.at_ms) > opts_.net_burst_max) v.flags.push_back("net_burst");
+  bool staff = !s.device.empty() && is_staff_device(s.device);
+  // Flagged before the windows are asked: the rating's own marks start held.
+  bool pre = fast || staff || (!s.elapsed_ms && opts_.require_timing);
+  if (s.top()) {
+    if (!s.device.empty())
+      push_top(device_key(s), s, opts_.burst_window_ms, opts_.device_burst_max, "device_burst", pre, &v);
+    if (!s.net.empty()) {
+      push_top(net_key(s), s, opts_.burst_window_ms, opts_.net_burst_max, "net_burst", pre, &v);
+      push_top(farm_key(s), s, opts_.farm_window_ms, opts_.farm_max, "wifi_farm", pre, &v);
+    }
+    if (!s.phone.empty()) push_phone(s, pre, &v);
   }
-  if (s.elapsed_ms) {
-    if (*s.elapsed_ms < min_elapsed(s)) v.flags.push_back("too_fast");
-  } else if (opts_.require_timing) {
-    v.flags.push_back("no_timing");
-  }
-  if (!s.device.empty() && is_staff_device(s.device)) v.flags.push_back("staff_device");
+  if (fast) v.flags.push_back("too_fast");
+  if (!s.elapsed_ms && opts_.require_timing) v.flags.push_back("no_timing");
+  if (staff) v.flags.push_back("staff_device");
+  if (!pre && !v.flags.empty() && s.top()) mark_held(s);  // a burst rule fired on this one
+  if (v.flags.empty() && s.elapsed_ms && s.bare()) pace_.add(s.point_id, s.template_id, *s.elapsed_ms);
   return v;
 }
 
@@ -125,7 +237,7 @@ size_t IntegrityTracker::tracked() {
   size_t n = 0;
   for (auto& sh : shards_) {
     std::lock_guard lk(sh.mu);
-    n += sh.last.size() + sh.tops.size();
+    n += sh.last.size() + sh.tops.size() + sh.refused.size() + sh.phones.size();
   }
   return n;
 }
@@ -136,21 +248,20 @@ void IntegrityTracker::forget(const Submission& s) {
   Shard& sh = shard(key);
   std::lock_guard lk(sh.mu);
   auto it = sh.last.find(key);
-  if (it != sh.last.end() && it->second == s.at_ms) sh.last.erase(it);
+  if (it != sh.last.end() && it->second.at == s.at_ms) sh.last.erase(it);
 }
 
-void IntegrityTracker::replay(const Submission& s) {
-  if (!s.device.empty()) {
-    uint64_t key = last_key(s);
-    Shard& sh = shard(key);
-    std::lock_guard lk(sh.mu);
-    auto [it, fresh] = sh.last.try_emplace(key, s.at_ms);
-    if (!fresh) it.value() = std::max(it->second, s.at_ms);
+void IntegrityTracker::replay(const Submission& s, bool valid) {
+  if (!s.device.empty()) record_last(s, false, nullptr);
+  if (s.top()) {
+    if (!s.device.empty()) push_top(device_key(s), s, opts_.burst_window_ms, opts_.device_burst_max, "", !valid, nullptr);
+    if (!s.net.empty()) {
+      push_top(net_key(s), s, opts_.burst_window_ms, opts_.net_burst_max, "", !valid, nullptr);
+      push_top(farm_key(s), s, opts_.farm_window_ms, opts_.farm_max, "", !valid, nullptr);
+    }
+    if (!s.phone.empty()) push_phone(s, !valid, nullptr);
   }
-  if (s.overall == 5) {
-    if (!s.device.empty()) push_top(device_key(s), s.at_ms);
-    if (!s.net.empty()) push_top(net_key(s), s.at_ms);
-  }
+  if (valid && s.elapsed_ms && s.bare()) pace_.add(s.point_id, s.template_id, *s.elapsed_ms);
 }
 
 void IntegrityTracker::mark_staff_device(const std::string& device) {

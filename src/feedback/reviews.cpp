@@ -76,17 +76,16 @@ Rating FeedbackService::review(const audit::Actor& who, int64_t id, const std::s
   if (!before) throw not_found("rating");
   int64_t now = now_ms();
   db_.write([&](store::Tx& tx) {
-    auto cur = tx.query("SELECT status, node_id, template_id, day, overall, answers, form_version_id FROM ratings "
-                        "WHERE id = ?",
+    // Locked on PostgreSQL: a retroactive hold (holds.cpp) on another connection waits, then
+    // finds the status changed and leaves the rollups alone (SQLite has one writer).
+    auto cur = tx.query(std::string("SELECT status, node_id, template_id, day, overall, answers, form_version_id FROM "
+                                    "ratings WHERE id = ?") +
+                            (tx.backend() == store::Backend::postgres ? " FOR UPDATE" : ""),
                         {id});
     std::string status = cur[0].str(0);
     int64_t node = cur[0].i64(1), tmpl = cur[0].i64(2);
     int day = static_cast<int>(cur[0].i64(3)), overall = static_cast<int>(cur[0].i64(4));
-    auto def = forms_.version(cur[0].i64(6)).def;
-    forms::Answers answers;
-    if (!cur[0].str(5).empty()) answers = forms::parse_answers(*def, json::parse(cur[0].str(5)));
-    std::vector<metrics::Observation> obs{{"overall", overall}};
-    for (auto& [d, l] : forms::dimension_levels(*def, answers)) obs.push_back({d, l});
+    auto obs = stored_observations(cur[0].i64(6), overall, cur[0].str(5));
     auto np = org_.node(node);
     auto tree = metrics::tree_nodes(np ? np->path : "", before->unit_id);
     std::string next;

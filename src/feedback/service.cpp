@@ -21,6 +21,7 @@
 #include "store/subtree.hpp"
 #include "core/period.hpp"
 #include "feedback/internal.hpp"
+#include "feedback/prepared.hpp"
 
 namespace manyi::feedback {
 using store::Params;
@@ -38,23 +39,6 @@ std::string json_list(const std::vector<std::string>& v) {
 
 }  // namespace
 
-struct FeedbackService::Prepared {
-  const PointInfo* p = nullptr;
-  NewRating* r = nullptr;
-  std::vector<std::string> flags;
-  const audit::Actor* who = nullptr;
-  Submitted out;
-  int day = 0;
-  std::string phone, phone_mask, phone_hash, answers, net, flags_text;
-  Value phone_enc = nullptr, score = nullptr;
-  std::vector<metrics::Observation> obs;
-  // Queued public ratings own their point and rating, and are answered through done.
-  std::shared_ptr<const PointInfo> point_hold;
-  NewRating rating;
-  Submission recorded;  // in the integrity windows: forgotten when the write fails
-  SubmitDone done;
-  bool case_later = false;  // a public rating: its bad-review case is opened after the commit
-};
 
 int64_t id_floor(int64_t ms) { return ms <= kIdEpochMs ? 0 : (ms - kIdEpochMs) << 22; }
 
@@ -123,10 +107,14 @@ void FeedbackService::submit_public_async(std::shared_ptr<const PointInfo> p, Ne
     throw invalid("channel", "channel must be qr or web");
   auto x = std::make_unique<Prepared>();
   Submission& s = x->recorded;
+  x->out.id = rating_id_for(now);
+  s.rating_id = x->out.id;
   s.device = r.device;
   s.net = network_of(r.ip);
+  if (!r.phone.empty()) s.phone = cases::pii::phone_hash(phone_key(), cases::pii::normalise_phone(r.phone, "phone"));
   s.point_id = p->point.id;
   s.unit_id = p->point.unit_id;
+  s.template_id = p->point.template_id;
   s.overall = r.overall;
   s.answers = r.answers.size();
   s.comment_chars = utf8_chars(r.comment);
@@ -137,13 +125,17 @@ void FeedbackService::submit_public_async(std::shared_ptr<const PointInfo> p, Ne
   if (!s.elapsed_ms && r.elapsed_ms) s.elapsed_ms = r.elapsed_ms;
   r.elapsed_ms = s.elapsed_ms;
   Verdict v = tracker_.check_and_record(s);
-  if (v.duplicate) throw Error(409, "already_rated", "您已对此处评价过，感谢您的反馈！");
+  if (v.duplicate) {
+    if (!v.holds.empty()) enqueue_holds(std::move(v.holds), 0);  // refused again and again: an attacker
+    throw Error(409, "already_rated", "您已对此处评价过，感谢您的反馈！");
+  }
   try {
     x->point_hold = std::move(p);
     x->p = x->point_hold.get();
     x->rating = std::move(r);
     x->r = &x->rating;
     x->flags = v.flags;
+    x->holds = std::move(v.holds);
     x->done = std::move(done);
     x->case_later = true;
     prepare(*x);
@@ -227,7 +219,7 @@ void FeedbackService::prepare(Prepared& x) {
   auto& r = *x.r;
   const auto& def = *x.p->def;
   if (r.overall < 1 || r.overall > 5) throw invalid("overall", "overall must be 1 (非常不满意) … 5 (非常满意)");
-  x.out.id = rating_id_for(r.at_ms);
+  if (!x.out.id) x.out.id = rating_id_for(r.at_ms);
   x.out.status = x.flags.empty() ? "valid" : "suspect";
   x.out.flags = x.flags;
   x.flags_text = json_list(x.flags);
@@ -246,7 +238,7 @@ void FeedbackService::prepare(Prepared& x) {
   x.net = r.entered_by ? std::string() : network_of(r.ip);
 }
 
-bool FeedbackService::needs_case(const Prepared& x) { return x.out.status == "valid" && x.r->overall <= 2; }
+bool FeedbackService::needs_case(const Prepared& x) { return x.row && x.out.status == "valid" && x.r->overall <= 2; }
 
 // Writes prepared ratings inside tx: bad-review cases first (each in its savepoint; public
 // ratings' cases only after the commit, by the case opener), then the rows, then the merged
@@ -279,6 +271,7 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
     }
   }
   for (auto* x : items) {
+    if (!x->row) continue;
     auto& p = *x->p;
     auto& r = *x->r;
     ratings.push_back({x->out.id, p.point.id, p.point.node_id, p.point.unit_id, id_or_null(p.point.staff_id),
@@ -302,7 +295,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
   }
   // A few rows: statements sent in the pipeline with the COMMIT (one round trip on PostgreSQL);
   // more: one bulk insert (COPY on PostgreSQL: far less server work per row).
-  if (ratings.size() < 8) {
+  if (ratings.empty()) {
+  } else if (ratings.size() < 8) {
     for (auto& row : ratings) tx.exec_deferred(kRatingSql, row);
     for (auto& row : comments)
       tx.exec_deferred("INSERT INTO rating_comments(rating_id, node_id, unit_id, overall, channel, status, comment, "
@@ -324,6 +318,7 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
     if (!phones.empty()) tx.insert_rows("rating_phones", {"rating_id", "phone_hash", "node_id"}, phones);
   }
   if (!rollups.empty()) metrics::apply_rollups_batch(tx, rollups);
+  apply_holds(tx, items);
 }
 
 Submitted FeedbackService::store(store::Tx* outer, const PointInfo& p, NewRating& r,
@@ -361,7 +356,15 @@ void FeedbackService::enqueue(std::unique_ptr<Prepared> x) {
 }
 
 void FeedbackService::answer(Prepared& x, std::exception_ptr e) {
-  if (e) tracker_.forget(x.recorded);
+  if (e) {
+    tracker_.forget(x.recorded);
+    // The windows still count the attempt (as they count refusals): the ratings it named stay
+    // to be held, by a later batch.
+    if (!x.holds.empty()) enqueue_holds(x.holds, x.hold_round + 1);
+  } else if (!x.missing.empty()) {
+    enqueue_holds(std::move(x.missing), x.hold_round + 1);
+  }
+  if (!x.done) return;  // holds only
   try {
     x.done(x.out, e);
   } catch (const std::exception& ex) {

@@ -165,6 +165,13 @@ class FeedbackService {
   // the database at a time (on SQLite queued straight from enqueue, on PostgreSQL by a flusher
   // thread). Each request is answered only after its batch has committed.
   void enqueue(std::unique_ptr<Prepared> x);
+  // Retroactive holds (holds.cpp): queues earlier ratings to hold in the next batch, and moves
+  // the ratings the batch's rules hold out of the figures inside its transaction.
+  void enqueue_holds(std::vector<Hold> holds, int round);
+  void apply_holds(store::Tx& tx, const std::vector<Prepared*>& items);
+  // The rollup observations of a stored rating (overall and its dimensions).
+  std::vector<metrics::Observation> stored_observations(int64_t form_version_id, int overall,
+                                                        const std::string& answers_json);
   void answer(Prepared& x, std::exception_ptr e);
   struct BatchStart;
   void submit_batch(std::shared_ptr<BatchStart> start);  // start: the flusher's, or nullptr

@@ -40,6 +40,17 @@ TEST(Integrity, DuplicateDeviceAndPointWithinTheWindowIsRefused) {
   EXPECT_FALSE(t.check_and_record(sub("dev-aaaaaaaa", 1, 4, T0 + 24 * 3600'000LL + 1)).duplicate);
 }
 
+TEST(Integrity, APatientComingBackTheNextMorningIsNotADuplicate) {
+  IntegrityTracker t;
+  int64_t evening = 1'750'064'400'000;  // 17:00 in Shanghai
+  EXPECT_FALSE(t.check_and_record(sub("dev-return00", 1, 5, evening)).duplicate);
+  EXPECT_FALSE(t.check_and_record(sub("dev-return00", 1, 4, evening + 16 * 3600'000LL)).duplicate);  // 09:00 next day
+  // Negative: across midnight within a few hours it is the same visit.
+  int64_t late = evening + 6 * 3600'000LL + 1800'000;  // 23:30
+  EXPECT_FALSE(t.check_and_record(sub("dev-midnight", 1, 5, late)).duplicate);
+  EXPECT_TRUE(t.check_and_record(sub("dev-midnight", 1, 5, late + 3600'000)).duplicate);
+}
+
 TEST(Integrity, ForgetReleasesAFailedSubmission) {
   IntegrityTracker t;
   auto s = sub("dev-cccccccc", 1, 4, T0);
@@ -134,6 +145,172 @@ TEST(Integrity, ReplayRestoresTheWindowsAfterARestart) {
   IntegrityTracker after;  // a new process warmed from the stored ratings
   after.replay(s);
   EXPECT_TRUE(after.check_and_record(sub("dev-replay00", 1, 5, T0 + 60'000)).duplicate);
+}
+
+// ---- retroactive holding and the rules for each stuffing pattern (docs/feedback-integrity.md) ----
+namespace {
+Submission top(const std::string& device, int64_t point, int64_t at, const std::string& net, int64_t unit, int64_t id) {
+  auto s = sub(device, point, 5, at, net, unit);
+  s.rating_id = id;
+  return s;
+}
+std::vector<int64_t> held_ids(const Verdict& v, const std::string& flag) {
+  std::vector<int64_t> ids;
+  for (auto& h : v.holds)
+    if (h.flag == flag) ids.push_back(h.rating_id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+}  // namespace
+
+TEST(Integrity, ABurstIsHeldFromItsFirstRating) {
+  IntegrityTracker t;
+  for (int i = 0; i < 3; ++i) {
+    auto v = t.check_and_record(top("dev-burst111", 10 + i, T0 + i * 60'000, "198.51.100.0/24", 1, 100 + i));
+    EXPECT_TRUE(v.flags.empty());
+    EXPECT_TRUE(v.holds.empty());
+  }
+  auto fourth = t.check_and_record(top("dev-burst111", 20, T0 + 200'000, "198.51.100.0/24", 1, 103));
+  EXPECT_TRUE(has(fourth, "device_burst"));
+  EXPECT_EQ(held_ids(fourth, "device_burst"), (std::vector<int64_t>{100, 101, 102}));  // the three before it
+  // The fifth is flagged too; the earlier ones (and the fourth, suspect already) are not named again.
+  auto fifth = t.check_and_record(top("dev-burst111", 21, T0 + 210'000, "198.51.100.0/24", 1, 104));
+  EXPECT_TRUE(has(fifth, "device_burst"));
+  EXPECT_TRUE(fifth.holds.empty());
+  // Negative: the same three ratings spread over more than the window hold nothing.
+  IntegrityTracker u;
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(u.check_and_record(top("dev-slow1111", 10 + i, T0 + i * 11 * 60'000LL, "198.51.100.0/24", 1, 200 + i))
+                    .holds.empty());
+}
+
+TEST(Integrity, AWifiFarmOnOnePointIsHeldFromTheFirstRating) {
+  IntegrityTracker t;  // fresh device ids, one network, one point, top ratings 40 s apart
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(t.check_and_record(top("dev-farm" + std::to_string(10000 + i), 7, T0 + i * 40'000, "203.0.113.0/24", 3, 300 + i))
+                    .flags.empty());
+  auto sixth = t.check_and_record(top("dev-farm20000", 7, T0 + 5 * 40'000, "203.0.113.0/24", 3, 305));
+  EXPECT_TRUE(has(sixth, "wifi_farm"));
+  EXPECT_EQ(held_ids(sixth, "wifi_farm"), (std::vector<int64_t>{300, 301, 302, 303, 304}));
+  EXPECT_FALSE(has(t.check_and_record(top("dev-farm30000", 8, T0 + 6 * 40'000, "203.0.113.0/24", 3, 306)), "wifi_farm"))
+      << "another point of the unit";
+}
+
+TEST(Integrity, ABusyCarrierNatWithManyHonestRatersIsNotHeld) {
+  IntegrityTracker t;  // 40 patients behind one carrier address in half an hour, 12 points, mixed levels
+  for (int i = 0; i < 40; ++i) {
+    auto s = sub("dev-nat" + std::to_string(100000 + i), 50 + i % 12, i % 2 ? 5 : 4, T0 + i * 45'000, "112.96.0.0/24", 4);
+    s.rating_id = 400 + i;
+    auto v = t.check_and_record(s);
+    EXPECT_TRUE(v.flags.empty()) << i;
+    EXPECT_TRUE(v.holds.empty()) << i;
+  }
+}
+
+TEST(Integrity, APhoneNumberOnTopRatingsAcrossUnitsIsHeld) {
+  IntegrityTracker t;
+  auto rate = [&](const std::string& phone, int64_t point, int64_t unit, int64_t at, int64_t id, int overall = 5) {
+    auto s = sub("dev-ph" + std::to_string(id), point, overall, at, "10." + std::to_string(id % 200) + ".0.0/24", unit);
+    s.phone = phone;
+    s.rating_id = id;
+    return t.check_and_record(s);
+  };
+  int64_t morning = 1'750'033'200'000;  // 08:20 in Shanghai
+  EXPECT_TRUE(rate("ph-recycled", 1, 1, morning, 500).flags.empty());
+  EXPECT_TRUE(rate("ph-recycled", 2, 2, morning + 600'000, 501).flags.empty());
+  auto third = rate("ph-recycled", 3, 3, morning + 1'200'000, 502);  // a third unit the same day
+  EXPECT_TRUE(has(third, "phone_reuse"));
+  EXPECT_EQ(held_ids(third, "phone_reuse"), (std::vector<int64_t>{500, 501}));
+  // Six points of one unit in a day: held too.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(rate("ph-onehosp", 10 + i, 9, morning + i * 60'000, 600 + i).flags.empty());
+  auto sixth = rate("ph-onehosp", 16, 9, morning + 6 * 60'000, 606);
+  EXPECT_TRUE(has(sixth, "phone_reuse"));
+  EXPECT_EQ(held_ids(sixth, "phone_reuse").size(), 5u);
+  // Negatives: a family rating two departments from one phone; a patient rating the same point
+  // twice on different days (another device the second time); lower levels never count.
+  EXPECT_TRUE(rate("ph-family", 20, 5, morning, 700).flags.empty());
+  EXPECT_TRUE(rate("ph-family", 21, 5, morning + 300'000, 701).flags.empty());
+  EXPECT_TRUE(rate("ph-patient", 30, 6, morning, 800).flags.empty());
+  EXPECT_TRUE(rate("ph-patient", 30, 6, morning + 26 * 3600'000LL, 801).flags.empty());
+  EXPECT_TRUE(rate("ph-patient", 31, 7, morning + 26 * 3600'000LL + 60'000, 802).flags.empty());
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(rate("ph-unhappy", 40 + i, 40 + i, morning + i * 1000, 900 + i, 3).flags.empty());
+}
+
+TEST(Integrity, FastClickingIsJudgedAgainstThePointsOwnPace) {
+  IntegrityTracker t;
+  // Real raters of point 1 (template 1) take 6–12 s for the overall question alone.
+  for (int i = 0; i < 40; ++i) {
+    auto s = sub("dev-pace" + std::to_string(1000 + i), 1, 3 + i % 3, T0 + i * 600'000LL);
+    s.template_id = 1;
+    s.elapsed_ms = 6000 + (i % 7) * 1000;
+    s.rating_id = 1000 + i;
+    EXPECT_TRUE(t.check_and_record(s).flags.empty());
+  }
+  auto clicker = sub("dev-click000", 1, 5, T0 + 41 * 600'000LL);
+  clicker.template_id = 1;
+  clicker.elapsed_ms = 1700;  // above the fixed 1.5 s floor
+  EXPECT_TRUE(has(t.check_and_record(clicker), "too_fast"));
+  // Negatives: a real rater with time to spare at the same point, and a fast but real rater
+  // on a one-question form (point 2, template 2) whose raters take about 4 s.
+  auto quick = sub("dev-quick000", 1, 5, T0 + 42 * 600'000LL);
+  quick.template_id = 1;
+  quick.elapsed_ms = 3500;
+  EXPECT_FALSE(has(t.check_and_record(quick), "too_fast"));
+  for (int i = 0; i < 40; ++i) {
+    auto s = sub("dev-one" + std::to_string(1000 + i), 2, 4 + i % 2, T0 + i * 600'000LL);
+    s.template_id = 2;
+    s.elapsed_ms = 3000 + (i % 5) * 500;
+    EXPECT_TRUE(t.check_and_record(s).flags.empty());
+  }
+  auto fast_real = sub("dev-fastreal", 2, 5, T0 + 50 * 600'000LL);
+  fast_real.template_id = 2;
+  fast_real.elapsed_ms = 1700;
+  EXPECT_FALSE(has(t.check_and_record(fast_real), "too_fast"));
+  // A point without enough measured ratings uses its form's pace, else the floor alone.
+  auto elsewhere = sub("dev-newpoint", 3, 5, T0);
+  elsewhere.template_id = 1;
+  elsewhere.elapsed_ms = 1700;
+  EXPECT_TRUE(has(t.check_and_record(elsewhere), "too_fast"));
+  auto unknown = sub("dev-newform0", 4, 5, T0);
+  unknown.template_id = 9;
+  unknown.elapsed_ms = 1700;
+  EXPECT_FALSE(has(t.check_and_record(unknown), "too_fast"));
+}
+
+TEST(Integrity, RepeatedRefusalsHoldTheDevicesAcceptedRating) {
+  IntegrityTracker t;
+  EXPECT_TRUE(t.check_and_record(top("dev-hammer00", 1, T0, "198.51.100.0/24", 1, 42)).flags.empty());
+  for (int i = 1; i <= 4; ++i) {
+    auto v = t.check_and_record(top("dev-hammer00", 1, T0 + i * 10'000, "198.51.100.0/24", 1, 42 + i));
+    EXPECT_TRUE(v.duplicate);
+    EXPECT_TRUE(v.holds.empty()) << i;
+  }
+  auto fifth = t.check_and_record(top("dev-hammer00", 1, T0 + 50'000, "198.51.100.0/24", 1, 50));
+  EXPECT_TRUE(fifth.duplicate);
+  EXPECT_EQ(held_ids(fifth, "dup_refusals"), (std::vector<int64_t>{42}));
+  EXPECT_TRUE(t.check_and_record(top("dev-hammer00", 1, T0 + 60'000, "198.51.100.0/24", 1, 51)).holds.empty())
+      << "named once";
+  // Negatives: a double tap (refused twice), and a lower rating refused many times (not stuffing).
+  IntegrityTracker u;
+  u.check_and_record(top("dev-doubletap", 1, T0, "198.51.100.0/24", 1, 60));
+  for (int i = 1; i <= 2; ++i) EXPECT_TRUE(u.check_and_record(top("dev-doubletap", 1, T0 + i * 800, "198.51.100.0/24", 1, 60 + i)).holds.empty());
+  auto low = sub("dev-lowlevel", 1, 3, T0);
+  low.rating_id = 70;
+  u.check_and_record(low);
+  for (int i = 1; i <= 8; ++i) {
+    low.at_ms = T0 + i * 1000;
+    EXPECT_TRUE(u.check_and_record(low).holds.empty());
+  }
+}
+
+TEST(Integrity, ReplayedHeldRatingsAreNotHeldAgain) {
+  IntegrityTracker t;  // after a restart: three top ratings of a device, the first one suspect already
+  t.replay(top("dev-replay11", 1, T0, "198.51.100.0/24", 1, 90), false);
+  t.replay(top("dev-replay11", 2, T0 + 1000, "198.51.100.0/24", 1, 91));
+  t.replay(top("dev-replay11", 3, T0 + 2000, "198.51.100.0/24", 1, 92));
+  auto v = t.check_and_record(top("dev-replay11", 4, T0 + 3000, "198.51.100.0/24", 1, 93));
+  EXPECT_TRUE(has(v, "device_burst"));
+  EXPECT_EQ(held_ids(v, "device_burst"), (std::vector<int64_t>{91, 92}));
 }
 
 TEST(Integrity, NetworksGroupAddresses) {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { answerMessageBox, apiGet, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog, uniqueStamp } from './helpers'
+import { answerMessageBox, apiGet, apiPost, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog, uniqueStamp } from './helpers'
 
 interface Figure {
   n: number
@@ -250,6 +250,32 @@ describe('satisfaction', () => {
     // the comments list shows it as 已剔除
     const list = await apiGet<{ items: { status: string }[] }>(admin, `/api/v1/ratings/comments?q=${encodeURIComponent(`staff-${stamp}`)}`)
     expect(list.body.items.map((x) => x.status)).toEqual(['rejected'])
+  })
+
+  it('holds a Wi-Fi farm from its first rating and names the rule in Chinese in the review queue', async () => {
+    // Six 非常满意 from one network (this machine) to one point within a minute, each from a fresh
+    // device id and with a human completion time: the sixth fires the rule, the first five are held with it.
+    const pts = await apiGet<{ items: PointBody[] }>(admin, '/api/v1/points?limit=50')
+    const farmPoint = [...pts.body.items].reverse().find((p) => p.active && p.id !== point.id && p.node_name !== p.unit_name) ?? point
+    for (let i = 0; i < 6; i++) {
+      const r = await apiPost(admin, '/api/v1/public/ratings', {
+        point: farmPoint.code,
+        overall: 5,
+        device: `farm-${stamp}-${i}-${randomBytes(4).toString('hex')}`,
+        elapsed_ms: 9000,
+        comment: `farm-${stamp}-${i}`,
+      })
+      expect(r.status).toBe(201)
+    }
+    await admin.goto('/sat-reviews')
+    const first = byTestId(admin, 'reviews-table').locator('.el-table__body tr', { hasText: `farm-${stamp}-0` }).first()
+    await first.waitFor()
+    await poll(() => first.innerText()).toContain('同一网络集中评价同一评价点')
+    expect(await first.innerText()).not.toContain('wifi_farm')
+    const rules = admin.locator('.rules')
+    await poll(() => rules.innerText()).toContain('同一手机号多处好评')
+    expect(await rules.innerText()).not.toMatch(/wifi_farm|phone_reuse|dup_refusals/)
+    await shot(admin, '25b-review-queue-wifi-farm')
   })
 
   it('adds a collection point for a department, shows its QR code and prints its poster', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
 import {
   formScore,
   pointLabel,
@@ -158,6 +159,16 @@ describe('vocabulary', () => {
     for (const f of FLAGS) {
       expect(zh.flag[f], f).toBeTruthy()
       expect(zh.flagHelp[f], f).toBeTruthy()
+    }
+    // Every rule code the server stores (docs/feedback-integrity.md's table) has its labels.
+    const doc = readFileSync(new URL('../../../../docs/feedback-integrity.md', import.meta.url), 'utf8')
+    const table = doc.slice(doc.indexOf('## The rules'), doc.indexOf('### Retroactive holding'))
+    const codes = [...table.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1])
+    expect(codes).toContain('wifi_farm')
+    for (const c of codes) {
+      expect(FLAGS as readonly string[], c).toContain(c)
+      expect((zh.flag as Record<string, string>)[c], c).toBeTruthy()
+      expect((en.flag as Record<string, string>)[c], c).toBeTruthy()
     }
     expect(zh.channel.opinion_box).toBe('意见箱')
     expect(zh.channel.followup).toBe('回访')

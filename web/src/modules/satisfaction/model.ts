@@ -272,7 +272,17 @@ export const PUBLIC_CHANNELS = ['qr', 'web'] as const
 export const CONSOLE_CHANNELS = ['kiosk', 'opinion_box', 'followup', 'phone'] as const
 export const CHANNELS = [...PUBLIC_CHANNELS, ...CONSOLE_CHANNELS] as const
 export const STATUSES = ['valid', 'suspect', 'rejected'] as const
-export const FLAGS = ['duplicate', 'device_burst', 'net_burst', 'too_fast', 'no_timing', 'staff_device'] as const
+export const FLAGS = [
+  'duplicate',
+  'dup_refusals',
+  'device_burst',
+  'net_burst',
+  'wifi_farm',
+  'phone_reuse',
+  'too_fast',
+  'no_timing',
+  'staff_device',
+] as const
 export const REVIEW_STATES = ['pending', 'accepted', 'rejected'] as const
 
 /** The seven dimensions of the shipped surveys, code → name. */

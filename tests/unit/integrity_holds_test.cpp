@@ -1,0 +1,211 @@
+// Retroactive holding through the intake path on both databases (docs/feedback-integrity.md):
+// when a burst rule fires, the earlier ratings of the burst become suspect in the firing
+// rating's transaction and leave the rollups; accepting them on review returns them exactly
+// once. After every step the rollups (per node and per institution tree, day and month) equal
+// a brute-force recount of the valid ratings in the ratings table.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+#include <tuple>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "feedback/service.hpp"
+#include "forms/service.hpp"
+#include "metrics/satisfaction.hpp"
+#include "org/service.hpp"
+#include "support/testing.hpp"
+
+using namespace manyi;
+
+namespace {
+
+class IntegrityHolds : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    tdb = std::make_unique<manyi::testing::TempDb>(GetParam());
+    db = tdb->open_migrated();
+    org = std::make_unique<org::OrgService>(*db);
+    forms = std::make_unique<forms::FormService>(*db);
+    svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
+    T0 = now_ms() - 3600'000;  // within the day a restart replays
+    auto root = org->create_root(sys, "bureau", "B", "局");
+    auto county = org->create_node(sys, root.id, "county", "C", "县局");
+    auto inst = org->create_node(sys, county.id, "institution", "H", "医院");
+    for (int i = 0; i < 5; ++i) {
+      auto dept = org->create_node(sys, inst.id, "department", "H-D" + std::to_string(i), "科室" + std::to_string(i));
+      points.push_back(svc->create_point(sys, dept.id, 0, "", 0));
+    }
+  }
+  feedback::Submitted rate(size_t point, int overall, const std::string& device, const std::string& ip, int64_t at) {
+    feedback::NewRating r;
+    r.overall = overall;
+    r.device = device;
+    r.ip = ip;
+    r.elapsed_ms = 9000;
+    r.at_ms = at;
+    return svc->submit_public(*svc->lookup(points[point].code), r);
+  }
+  std::string status(int64_t id) { return svc->rating(id)->status; }
+  int64_t count(const std::string& sql) { return store::scalar_i64(db->query(sql)).value_or(-1); }
+  bool wait_for(const std::string& sql, int64_t want) {
+    for (int i = 0; i < 1000; ++i) {
+      if (count(sql) == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // (node, dimension, period, template) -> n, c1..c5, total; rows counting nothing left out.
+  using Key = std::tuple<int64_t, std::string, int64_t, int64_t>;
+  using Counts = std::array<int64_t, 7>;
+  std::map<Key, Counts> table(const std::string& name) {
+    std::map<Key, Counts> out;
+    for (auto& r : db->query("SELECT node_id, dimension, period, template_id, n, c1, c2, c3, c4, c5, total FROM " + name)) {
+      Counts c;
+      for (size_t i = 0; i < 7; ++i) c[i] = r.i64(4 + i);
+      if (c != Counts{}) out[{r.i64(0), r.str(1), r.i64(2), r.i64(3)}] = c;
+    }
+    return out;
+  }
+  // The rollups recounted from the valid ratings (overall only: these ratings answer nothing else).
+  void expect_rollups_match_a_recount(const std::string& when) {
+    std::map<Key, Counts> rows, tree;
+    for (auto& r : db->query("SELECT node_id, unit_id, template_id, day, overall FROM ratings WHERE status = 'valid'")) {
+      int64_t node = r.i64(0), tmpl = r.i64(2), day = r.i64(3);
+      int level = static_cast<int>(r.i64(4));
+      auto bump = [&](Counts& c) {
+        c[0] += 1;
+        c[static_cast<size_t>(level)] += 1;
+        c[6] += level;
+      };
+      for (int64_t period : {day, day / 100}) {
+        bump(rows[{node, "overall", period, tmpl}]);
+        for (int64_t t : metrics::tree_nodes(org->node(node)->path, r.i64(1))) bump(tree[{t, "overall", period, tmpl}]);
+      }
+    }
+    EXPECT_EQ(table("rating_rollups"), rows) << when;
+    EXPECT_EQ(table("rating_rollups_tree"), tree) << when;
+  }
+
+  audit::Actor sys{0, "test", ""};
+  int64_t T0 = 0;
+  std::unique_ptr<manyi::testing::TempDb> tdb;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<org::OrgService> org;
+  std::unique_ptr<forms::FormService> forms;
+  std::unique_ptr<feedback::FeedbackService> svc;
+  std::vector<feedback::Point> points;
+};
+}  // namespace
+
+TEST_P(IntegrityHolds, ADeviceBurstIsHeldFromItsFirstRatingAndReleasedOnce) {
+  // Honest ratings around it, from other devices and networks.
+  for (int i = 0; i < 12; ++i)
+    rate(static_cast<size_t>(i % 5), 3 + i % 3, "dev-honest-" + std::to_string(i),
+         "198.51." + std::to_string(i) + ".7", T0 + i * 1000);
+  std::vector<int64_t> burst;
+  for (int i = 0; i < 3; ++i) {
+    auto out = rate(static_cast<size_t>(i), 5, "dev-stuffer-1", "203.0.113.9", T0 + 60'000 + i * 20'000);
+    EXPECT_EQ(out.status, "valid");
+    burst.push_back(out.id);
+  }
+  expect_rollups_match_a_recount("before the hold");
+  auto fourth = rate(3, 5, "dev-stuffer-1", "203.0.113.9", T0 + 120'000);
+  EXPECT_EQ(fourth.status, "suspect");
+  for (auto id : burst) {
+    auto r = svc->rating(id);
+    EXPECT_EQ(r->status, "suspect");
+    EXPECT_EQ(r->flags, "device_burst");
+    EXPECT_EQ(r->review_state, "pending");
+  }
+  EXPECT_EQ(svc->review_count({"/"}, "", "pending"), 4);
+  expect_rollups_match_a_recount("after the hold");
+  // Accepting returns each to the figures once; a second accept is refused.
+  svc->review(sys, burst[0], "accept", "核实为真实患者");
+  expect_rollups_match_a_recount("after one release");
+  try {
+    svc->review(sys, burst[0], "accept", "再次通过");
+    ADD_FAILURE() << "accepted twice";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "not_pending");
+  }
+  svc->review(sys, burst[1], "reject", "刷评");
+  svc->review(sys, burst[2], "accept", "核实为真实患者");
+  expect_rollups_match_a_recount("after the review");
+  // A rating a reviewer accepted is not held again by a later burst of the same device.
+  rate(4, 5, "dev-stuffer-1", "203.0.113.9", T0 + 125'000);
+  EXPECT_EQ(status(burst[0]), "valid");
+  EXPECT_EQ(status(burst[2]), "valid");
+  expect_rollups_match_a_recount("after a later burst");
+}
+
+TEST_P(IntegrityHolds, AWifiFarmIsHeldWholeAndARestartRemembersWhatIsHeld) {
+  std::vector<int64_t> farm;
+  for (int i = 0; i < 5; ++i)
+    farm.push_back(rate(1, 5, "dev-farm-" + std::to_string(i), "203.0.113." + std::to_string(10 + i), T0 + i * 30'000).id);
+  expect_rollups_match_a_recount("before the farm is seen");
+  auto sixth = rate(1, 5, "dev-farm-5", "203.0.113.15", T0 + 150'000);
+  EXPECT_EQ(sixth.status, "suspect");
+  EXPECT_EQ(sixth.flags, std::vector<std::string>{"wifi_farm"});
+  for (auto id : farm) EXPECT_EQ(svc->rating(id)->flags, "wifi_farm");
+  expect_rollups_match_a_recount("after the farm is held");
+  // A restarted server warms its windows: the farm goes on held, nothing counted twice.
+  svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
+  auto seventh = rate(1, 5, "dev-farm-6", "203.0.113.16", T0 + 180'000);
+  EXPECT_EQ(seventh.status, "suspect");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'"), 7);
+  expect_rollups_match_a_recount("after a restart");
+  // Other points of the unit, from the same network, are not part of it.
+  EXPECT_EQ(rate(2, 5, "dev-farm-7", "203.0.113.17", T0 + 190'000).status, "valid");
+}
+
+TEST_P(IntegrityHolds, ADeviceRefusedAgainAndAgainLosesItsAcceptedRating) {
+  auto accepted = rate(0, 5, "dev-hammer-1", "198.51.100.4", T0);
+  EXPECT_EQ(accepted.status, "valid");
+  for (int i = 1; i <= 5; ++i) {
+    try {
+      rate(0, 5, "dev-hammer-1", "198.51.100.4", T0 + i * 5000);
+      ADD_FAILURE() << "duplicate accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "already_rated");
+    }
+  }
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'", 1));
+  EXPECT_EQ(svc->rating(accepted.id)->flags, "dup_refusals");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratings"), 1);  // the refusals stored nothing
+  expect_rollups_match_a_recount("after the refusals");
+}
+
+// The rating that fires the rule fails to be stored (the database refuses it): the windows
+// still count it, so the earlier ratings it named are held all the same, by a later batch.
+TEST_P(IntegrityHolds, TheBurstIsHeldEvenWhenTheRatingThatFiredFailsToBeStored) {
+  db->write([&](store::Tx& tx) {
+    if (tx.backend() == store::Backend::sqlite) {
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings WHEN NEW.comment = 'poison' "
+              "BEGIN SELECT RAISE(ABORT, 'poisoned rating'); END");
+    } else {
+      tx.exec("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.comment = 'poison' THEN "
+              "RAISE EXCEPTION 'poisoned rating'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+      tx.exec("CREATE TRIGGER poison BEFORE INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION poison()");
+    }
+  });
+  std::vector<int64_t> burst;
+  for (int i = 0; i < 3; ++i) burst.push_back(rate(static_cast<size_t>(i), 5, "dev-stuffer-2", "203.0.113.20", T0 + i * 20'000).id);
+  feedback::NewRating r;
+  r.overall = 5;
+  r.device = "dev-stuffer-2";
+  r.ip = "203.0.113.20";
+  r.elapsed_ms = 9000;
+  r.at_ms = T0 + 60'000;
+  r.comment = "poison";
+  EXPECT_ANY_THROW(svc->submit_public(*svc->lookup(points[3].code), r));
+  ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'", 3));
+  for (auto id : burst) EXPECT_EQ(svc->rating(id)->flags, "device_burst");
+  expect_rollups_match_a_recount("after the hold");
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, IntegrityHolds, ::testing::ValuesIn(manyi::testing::backends()),
+                         manyi::testing::backend_name);
