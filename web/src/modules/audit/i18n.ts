@@ -85,6 +85,13 @@ export const AUDIT_ACTIONS: Record<string, Words> = {
   'rectification.escalate': { zh: '整改逾期升级', en: 'Escalated an overdue rectification' },
   'rectification.export': { zh: '导出整改台账', en: 'Exported the rectification ledger' },
   'rectification.import': { zh: '导入整改台账', en: 'Imported a rectification ledger' },
+  // inspections (检查计划、任务、暗访)
+  'inspection.plan.create': { zh: '制定检查计划', en: 'Created an inspection plan' },
+  'inspection.plan.update': { zh: '修改检查计划', en: 'Changed an inspection plan' },
+  'inspection.perform': { zh: '提交检查结果', en: 'Submitted an inspection' },
+  'inspection.publish': { zh: '发布暗访结果', en: 'Published a covert visit' },
+  'inspection.confirm': { zh: '确认检查发现的问题', en: 'Confirmed inspection findings' },
+  'inspection.task.overdue': { zh: '检查任务逾期', en: 'An inspection task became overdue' },
 }
 
 export const AUDIT_ENTITIES: Record<string, Words> = {
@@ -94,6 +101,9 @@ export const AUDIT_ENTITIES: Record<string, Words> = {
   staff: { zh: '人员', en: 'Staff' },
   staff_device: { zh: '员工设备', en: 'Staff device' },
   rectification: { zh: '整改事项', en: 'Rectification item' },
+  inspection: { zh: '检查', en: 'Inspection' },
+  inspection_plan: { zh: '检查计划', en: 'Inspection plan' },
+  inspection_task: { zh: '检查任务', en: 'Inspection task' },
   case: { zh: '投诉案件', en: 'Case' },
   data_key: { zh: '数据密钥', en: 'Data key' },
   case_category: { zh: '投诉分类', en: 'Case category' },
