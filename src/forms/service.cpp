@@ -143,7 +143,7 @@ Template FormService::copy(const audit::Actor& who, int64_t src_id, int64_t owne
     id = insert_template(tx, d, owner, owner_path, src_id, who.user_id);
     if (!id) throw conflict("duplicate_code", "another template already uses this code", "code");
     audit::record(tx, who, {"form.template.copy", "form_template", id, owner, owner_path, "", "",
-                            fmt::format("由 {} 复制为 {}", src->code, d.code)});
+                            fmt::format("由「{}」复制为「{}」", src->name, d.name)});  // names: the log is read in Chinese
   });
   return *get(id);
 }

@@ -275,6 +275,17 @@ TEST_P(FormResponsesHttp, ACopyOfAShippedChecklistIsEditedAndPublishedAsANewVers
   EXPECT_EQ(copy.js()["kind"], "checklist");
   EXPECT_EQ(copy.js()["copied_from"], hygiene);
   EXPECT_EQ(copy.js()["current_version"], 1);
+  // The audit log says what was copied in the templates' names, not their codes.
+  bool logged = false;
+  auto log = hosp1.get("/api/v1/audit?limit=50");
+  ASSERT_EQ(log.status, 200) << log.body;
+  auto entries = log.js();
+  for (auto& e : entries["items"])
+    if (e["action"] == "form.template.copy") {
+      EXPECT_EQ(e["detail"], "由「环境卫生检查」复制为「环境卫生检查（一院）」");
+      logged = true;
+    }
+  EXPECT_TRUE(logged) << log.body.substr(0, 600);  // the newest entries come first
   // 过道垃圾: 15 points at 3 per occurrence becomes 20 points at 4, at most 12 deducted.
   auto def = hosp1.get("/api/v1/forms/templates/" + cid).js()["draft"];
   auto litter = [](json& d) -> json& {

@@ -67,7 +67,7 @@ export const AUDIT_ACTIONS: Record<string, Words> = {
   'feedback.followup.outcome': { zh: '记录回访结果', en: 'Recorded a follow-up outcome' },
   'feedback.demo': { zh: '生成演示评价', en: 'Generated demo ratings' },
   'form.template.seed': { zh: '安装内置问卷模板', en: 'Installed a built-in template' },
-  'form.template.copy': { zh: '复制问卷模板', en: 'Copied a survey template' },
+  'form.template.copy': { zh: '复制表单模板', en: 'Copied a form template' },
   'form.template.draft': { zh: '保存问卷草稿', en: 'Saved a survey draft' },
   'form.template.publish': { zh: '发布问卷模板', en: 'Published a survey template' },
   // rectification ledger (整改台账)
