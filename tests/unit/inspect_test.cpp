@@ -23,6 +23,7 @@
 #include "workflow/calendar_store.hpp"
 
 using namespace manyi;
+using manyi::testing::error_of;
 namespace cal = manyi::calendar;
 
 namespace {
@@ -31,17 +32,6 @@ int64_t at(const char* date, int h, int m = 0) {
   return cal::day_start(*cal::parse_date(date)) + (h * 60 + m) * 60'000LL;
 }
 cal::Day day(const char* date) { return *cal::parse_date(date); }
-
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an error";
-  return Error(0, "", "");
-}
 
 const std::string kPng = std::string("\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDR", 16) + std::string(64, '\x07');
 
