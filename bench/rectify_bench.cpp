@@ -7,8 +7,8 @@
 //   MANYI_TEST_PG=postgresql://… ./build/rectify_bench
 //
 // The items are bulk-loaded (Tx::insert_rows) over every department and institution of the
-// demo organisation and one year, the open ones with deadlines around today (a fifth overdue,
-// at the level the escalation scan leaves them), then the per-node counts are rebuilt
+// demo organisation and one year, ids in creation order, the open ones raised in the last 26
+// days with 21-day deadlines (a fifth overdue, at the level the escalation scan leaves them), then the per-node counts are rebuilt
 // (RectifyService::rebuild_counts, the statement of migration 0024). Each timed call is one
 // benchmark iteration (MANYI_BENCH_REPS repetitions, default 30): the median and p95 are reported.
 #include <benchmark/benchmark.h>
@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -70,20 +71,30 @@ void bulk_load(Loaded& l, int64_t n, int64_t n_open) {
   auto uni = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
   const double p_open = static_cast<double>(n_open) / static_cast<double>(n);
   const int64_t batch = 20000;
+  // Ids follow creation time, as core::new_id makes them: each item's time first, sorted, then
+  // numbered. Closed items are raised evenly over the year; open ones in the last 26 days with
+  // the 15-working-day limit (~21 days), so the oldest fifth of them is past its deadline.
+  struct Born {
+    int64_t t;
+    bool open;
+  };
+  std::vector<Born> born;
+  born.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    bool open = uni() < p_open;
+    born.push_back({open ? now - static_cast<int64_t>(uni() * 26 * day) : now - span + span * i / n, open});
+  }
+  std::sort(born.begin(), born.end(), [](const Born& a, const Born& b) { return a.t < b.t; });
   int64_t opened = 0;
   for (int64_t at = 0; at < n; at += batch) {
     std::vector<store::Params> rows;
     for (int64_t i = at; i < std::min(n, at + batch); ++i) {
       auto& u = units[rng() % units.size()];
-      int64_t t = now - span + span * i / n;
-      bool open = uni() < p_open;
+      auto [t, open] = born[static_cast<size_t>(i)];
       std::string status = open ? (uni() < 0.4 ? "pending" : uni() < 0.7 ? "rectifying" : "submitted")
                                 : (uni() < 0.95 ? "closed" : "cancelled");
-      // Open items: received in the last 40 days, a fifth of them past their deadline.
-      if (open) t = now - static_cast<int64_t>(uni() * 40 * day), ++opened;
-      int64_t deadline = open ? (uni() < 0.2 ? now - static_cast<int64_t>(uni() * 10 * day) - 1
-                                             : now + static_cast<int64_t>(uni() * 20 * day) + day)
-                              : t + 21 * day;
+      if (open) ++opened;
+      int64_t deadline = t + 21 * day;
       int64_t warn = deadline - 6 * day, supervise = deadline + 4 * day;
       int level = !open ? 0 : now >= supervise ? 3 : now > deadline ? 2 : now >= warn ? 1 : 0;
       int64_t check = !open ? 0 : level == 0 ? warn : level == 1 ? deadline : level == 2 ? supervise : 0;
@@ -129,11 +140,18 @@ Loaded& loaded(const std::string& backend) {
   auto it = all.find(backend);
   if (it != all.end()) return it->second;
   Loaded& l = all[backend];
-  l.db = store::open(manyi::testing::demo_db_url(backend));
+  const std::string url = manyi::testing::demo_db_url(backend);
+  l.db = store::open(url);
   l.db->migrate();
   l.svc = std::make_unique<rectify::RectifyService>(*l.db);
   for (auto& r : l.db->query("SELECT code, path FROM org_nodes")) l.paths[r.str(0)] = r.str(1);
   bulk_load(l, env_int("MANYI_BENCH_ITEMS", 1000000), env_int("MANYI_BENCH_OPEN", 200000));
+  // MANYI_BENCH_SAVE=<file>: a copy of the loaded SQLite database (with its WAL), to read query
+  // plans with the sqlite3 shell.
+  if (const char* save = std::getenv("MANYI_BENCH_SAVE"); save && *save && backend == "sqlite")
+    for (std::string ext : {"", "-wal"})
+      if (std::filesystem::exists(url.substr(7) + ext))
+        std::filesystem::copy_file(url.substr(7) + ext, save + ext, std::filesystem::copy_options::overwrite_existing);
   return l;
 }
 
