@@ -408,8 +408,13 @@ InspectSummary create_inspections(org::OrgService& org, int months, uint64_t see
       auto [x, replayed] = svc.perform(by, ev.id, in);
       (void)replayed;
       bool any = !svc.findings(x.id).empty();
-      if (plan->covert) push(work_time(calendar::day_of(ev.t) + 2 + static_cast<int>(U(rng) * 10)), 2, x.id);
-      else if (any) confirm_later(x, ev.t);
+      if (plan->covert) {
+        // The bureau publishes a month's covert results together early in the next month (暗访通报).
+        calendar::civil_of(calendar::day_of(ev.t), y, m, d);
+        push(work_time(month_day(y * 12 + m) + 2 + static_cast<int>(U(rng) * 6)), 2, x.id);
+      } else if (any) {
+        confirm_later(x, ev.t);
+      }
     } else if (ev.what == 2) {  // a covert result published to the unit
       auto x = svc.publish(who["bureau"], ev.id);
       if (!svc.findings(x.id).empty()) confirm_later(x, ev.t);

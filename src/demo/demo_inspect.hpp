@@ -5,8 +5,8 @@
 // institution, a quarterly 行政查房 of the larger hospitals and 内科's monthly 自查 of its
 // inpatient records. Each period's tasks are made by generate() at the period's start; most are
 // performed by their due date, some late, some never (the overdue scan runs before late ones and
-// at the start of every month, as the server's job would); covert results are published some
-// days later (the latest not yet); findings are confirmed into the ledger and those items are
+// at the start of every month, as the server's job would); covert results are published together
+// early in the next month (the latest not yet); findings are confirmed into the ledger and those items are
 // worked like the rest of the demo ledger (demo/ledger_steps.hpp). Steps after now have not
 // happened, so the current period's coverage is still short. Deterministic for a given seed and day.
 #pragma once
