@@ -19,6 +19,7 @@
 #include "demo/demo.hpp"
 #include "demo/demo_cases.hpp"
 #include "demo/demo_feedback.hpp"
+#include "demo/demo_inspect.hpp"
 #include "demo/demo_rectify.hpp"
 #include "feedback/cli.hpp"
 #include "metrics/satisfaction.hpp"
@@ -171,6 +172,11 @@ int main(int argc, char** argv) {
   demo->add_option("--rectifications", demo_rectifications,
                    "rectification ledger items over the last year besides the cases' (0 = none at all)")
       ->capture_default_str();
+  int demo_inspection_months = 12;
+  demo->add_option("--inspection-months", demo_inspection_months,
+                   "months of inspections before the current one; their findings go into the ledger, so none "
+                   "with --rectifications 0 (0 = none)")
+      ->capture_default_str();
   auto rollups_cmd = cli.add_subcommand("rollups", "rollups (satisfaction and metric series)");
   rollups_cmd->require_subcommand(1);
   auto rollups_rebuild = rollups_cmd->add_subcommand("rebuild", "recompute the tree rollups (satisfaction and metric series) after moving a node");
@@ -308,6 +314,15 @@ int main(int argc, char** argv) {
         std::cout << fmt::format("demo rectification ledger: {} items ({} from cases), {} overdue, {} escalation "
                                  "steps ({}) in {:.1f} s",
                                  l.items, l.from_cases, l.overdue, l.escalations, ls, l.seconds)
+                  << "\n";
+      }
+      if (demo_rectifications > 0 && demo_inspection_months > 0) {
+        auto x = demo::create_inspections(org, demo_inspection_months, seed);
+        std::cout << fmt::format("demo inspections: {} plans, {} tasks, {} inspections ({} late, {} vetoed, {} covert "
+                                 "not yet published), {} tasks open ({} overdue), {} ledger items from findings, {} "
+                                 "escalation steps in {:.1f} s",
+                                 x.plans, x.tasks, x.inspections, x.late, x.vetoed, x.unpublished, x.open, x.overdue,
+                                 x.items, x.escalations, x.seconds)
                   << "\n";
       }
       return 0;

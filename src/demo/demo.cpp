@@ -149,6 +149,7 @@ Summary create_org(org::OrgService& org, uint64_t seed) {
   const DemoUser users[] = {
       {"bureau", "市卫健局管理员", "bureau_admin", city.id, 0},
       {"inspector", "督查组 陈督查", "inspector", city.id, 0},
+      {"supervisor", "社会监督员 王监督", "supervisor", city.id, 0},
       {"hosp1", "市第一人民医院 院办", "unit_admin", named["H001"], 0},
       {"hosp2", "市中医院 院办", "unit_admin", named["H002"], 0},
       {"dept", "内科 主任", "dept_head", named["H001-NK"], 0},

@@ -8,6 +8,7 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "demo/ledger_steps.hpp"
 #include "rectify/service.hpp"
 
 namespace manyi::demo {
@@ -31,11 +32,10 @@ const char* const kProblems[][3] = {
     {"投诉处理未在规定时限内答复", "完善投诉首问负责制，纳入科室考核", "投诉管理"},
 };
 const char* const kPeople[] = {"王护士长", "李主任", "张科长", "刘院长", "陈主任", "赵护士长", "孙科长", "周主任"};
-const char* const kSources[] = {"inspection", "inspection", "inspection", "self_inspection", "supervision", "manual"};
-
-struct RealClockAtEnd {
-  ~RealClockAtEnd() { set_fake_now_ms(0); }
-};
+// Inspection and self-inspection items come from the demo's inspections (demo_inspect.cpp), each
+// linked to its inspection; the rest of the ledger is supervision opinions, indicators and
+// items entered by hand.
+const char* const kSources[] = {"supervision", "supervision", "indicator", "manual", "supervision", "manual"};
 
 }  // namespace
 
@@ -49,8 +49,6 @@ RectifySummary create_rectifications(org::OrgService& org, int64_t count, uint64
   const int64_t end = now_ms();
   rectify::RectifyService svc(db);
   rectify::Who system{{0, "system", "local"}, "系统", {}};
-  rectify::Who owner{{0, "demo", "local"}, "科室负责人", {}};
-  rectify::Who inspector{{0, "inspector", "local"}, "督查组 陈督查", {}};
 
   // Owner units: institutions and their clinical and service departments.
   std::vector<int64_t> units;
@@ -59,66 +57,31 @@ RectifySummary create_rectifications(org::OrgService& org, int64_t count, uint64
     units.push_back(r.i64(0));
   if (units.empty()) return sum;
 
-  // What happens to one item after it is opened at `t`: each step at its own time, only if it
-  // has happened by now.
-  auto work = [&](rectify::Item it, int64_t t) {
-    auto at = [&](double days) {
-      t += static_cast<int64_t>(days * calendar::kDayMs);
-      if (t > end) return false;
-      set_fake_now_ms(t);
-      return true;
-    };
-    try {
-      if (U(rng) < 0.03) {
-        if (at(1 + U(rng) * 3)) svc.act(inspector, it.id, "cancel", "重复登记，撤销", std::nullopt);
-        return;
-      }
-      if (!at(0.5 + U(rng) * 4)) return;
-      it = svc.act(owner, it.id, "start", "", std::nullopt);
-      double pace = U(rng);
-      if (pace < 0.12 && at(2 + U(rng) * 5)) {  // needs more time: asks for an extension
-        auto until = calendar::format_date(calendar::day_of(it.deadline_at) + 10 + static_cast<int>(U(rng) * 20));
-        it = svc.act(owner, it.id, "request_extension", "需采购设备，申请延期", until);
-        if (!at(1 + U(rng) * 2)) return;
-        it = svc.act(inspector, it.id, U(rng) < 0.75 ? "approve_extension" : "refuse_extension", "", std::nullopt);
-      }
-      if (!at(1 + U(rng) * (pace < 0.85 ? 12 : 40))) return;  // the slow ones run late
-      rectify::Patch p;
-      p.cause = "制度落实不到位，日常检查不够";
-      p.measures = it.measures.value_or(kProblems[rng() % std::size(kProblems)][1]);
-      svc.patch(owner, it.id, p);
-      it = svc.act(owner, it.id, "submit", "已按措施完成整改，附整改前后照片", std::nullopt);
-      for (int round = 0; round < 3; ++round) {
-        if (!at(1 + U(rng) * 5)) return;
-        if (U(rng) < 0.15 && round < 2) {
-          it = svc.act(inspector, it.id, "redo", "复查发现整改不到位，责令重新整改", std::nullopt);
-          if (!at(2 + U(rng) * 10)) return;
-          it = svc.act(owner, it.id, "submit", "已重新整改", std::nullopt);
-          continue;
-        }
-        svc.act(inspector, it.id, "verify", "现场复查，整改到位，同意销号", std::nullopt);
-        return;
-      }
-    } catch (const Error&) {
-      // A step the rules refuse at that moment (e.g. an extension asked after the deadline) is
-      // simply not taken, as a person would be told.
-    }
-  };
+  // What happens to each item after it is opened (shared with the inspections' items).
+  LedgerSteps steps(svc, rng, end, [&] { return std::string(kProblems[rng() % std::size(kProblems)][1]); });
+  auto work = [&](const rectify::Item& it, int64_t t) { steps.work(it, t); };
 
   // One item per demo case marked 需整改, opened when the case was answered (the live hook).
   auto cases = db.query(
       "SELECT id, unit_id, tracking_code, type, content, category, COALESCE(replied_at, closed_at, updated_at) "
       "FROM cases WHERE needs_rectification = 1 ORDER BY id");
-  for (auto& r : cases) {
-    int64_t t = r.i64(6);
-    set_fake_now_ms(t);
-    rectify::Item it;
-    db.write([&](store::Tx& tx) {
-      it = svc.open_from_case(tx, {r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.str(5)});
+  // Items are opened and worked kBatch at a time in one transaction (the service's writes join
+  // it and read their own writes): a commit per step took most of the demo's time on SQLite.
+  constexpr size_t kBatch = 64;
+  for (size_t from = 0; from < cases.size(); from += kBatch)
+    db.write([&](store::Tx&) {
+      for (size_t i = from; i < std::min(cases.size(), from + kBatch); ++i) {
+        auto& r = cases[i];
+        int64_t t = r.i64(6);
+        set_fake_now_ms(t);
+        rectify::Item it;
+        db.write([&](store::Tx& tx) {
+          it = svc.open_from_case(tx, {r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.str(5)});
+        });
+        ++sum.from_cases;
+        work(it, t);
+      }
     });
-    ++sum.from_cases;
-    work(it, t);
-  }
 
   // The rest over the last year, oldest first.
   std::vector<int64_t> times;
@@ -126,7 +89,7 @@ RectifySummary create_rectifications(org::OrgService& org, int64_t count, uint64
   for (int64_t i = 0; i < count; ++i)
     times.push_back(end - static_cast<int64_t>(U(rng) * (i % 6 == 0 ? 30 : 365) * calendar::kDayMs));
   std::sort(times.begin(), times.end());
-  for (int64_t t : times) {
+  auto open_one = [&](int64_t t) {
     set_fake_now_ms(t);
     auto& pr = kProblems[rng() % std::size(kProblems)];
     rectify::NewItem in;
@@ -146,7 +109,11 @@ RectifySummary create_rectifications(org::OrgService& org, int64_t count, uint64
     auto it = svc.create(system, in);
     ++sum.items;
     work(it, t);
-  }
+  };
+  for (size_t from = 0; from < times.size(); from += kBatch)
+    db.write([&](store::Tx&) {
+      for (size_t i = from; i < std::min(times.size(), from + kBatch); ++i) open_one(times[i]);
+    });
   set_fake_now_ms(0);
   sum.escalations = svc.run_escalations(now_ms());
   sum.items += sum.from_cases;
