@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP throughput of the server itself: wrk against GET /healthz (no session, one cheap
 # database ping) and an authenticated small GET (/api/v1/me with a session cookie from a real
-# sign-in: cookie lookup, session and grants queries, JSON). Three runs each; prints every
+# sign-in: cookie lookup, session and grants queries, JSON) and the public ledger page of one
+# hospital (GET /api/v1/public/rectifications?unit=H001, 整改公示). Three runs each; prints every
 # run and the medians of req/s and the p50/p99 latencies.
 #   bench/http_bench.sh                     # SQLite demo database in a temp dir
 #   bench/http_bench.sh postgresql://postgres@127.0.0.1:5432/manyi_bench   # an EMPTY database
@@ -22,7 +23,9 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$T
 if [ "$TARGET" = sqlite ]; then DB="sqlite:$TMP/bench.db"; else DB="$TARGET"; fi
 "$M" --db "$DB" demo --ratings 0 >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$M" --db "$DB" serve --listen "127.0.0.1:$PORT" > "$TMP/server.log" 2>&1 &
+# The public read limit (20/s per address by default) raised: wrk is one address.
+"$M" --db "$DB" serve --listen "127.0.0.1:$PORT" --public-read-rate 1000000 --public-read-burst 1000000 \
+  > "$TMP/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 COOKIE=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
@@ -56,3 +59,8 @@ echo "== manyi HTTP on $TARGET: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $RUNS
 echo "   machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 run "GET /healthz" /healthz
 run "GET /api/v1/me" /api/v1/me -H "Cookie: $COOKIE"
+# The public ledger page of one hospital (整改公示: its public items, newest first).
+UNIT="${UNIT:-H001}"
+curl -sf "http://127.0.0.1:$PORT/api/v1/public/rectifications?unit=$UNIT" | grep -q '"items"' || { echo "public ledger failed"; exit 1; }
+echo "   public ledger of $UNIT: $(curl -s "http://127.0.0.1:$PORT/api/v1/public/rectifications?unit=$UNIT" | grep -o '"problem"' | wc -l) items"
+run "GET public ledger" "/api/v1/public/rectifications?unit=$UNIT"

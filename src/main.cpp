@@ -121,6 +121,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--public-rate", cfg.public_rate, "public submissions per second per address")->capture_default_str();
   serve->add_option("--public-burst", cfg.public_burst, "public submission burst per address")->capture_default_str();
+  serve->add_option("--public-read-rate", cfg.public_read_rate, "public page reads per second per address")
+      ->capture_default_str();
+  serve->add_option("--public-read-burst", cfg.public_read_burst, "public page read burst per address")
+      ->capture_default_str();
   serve->add_option("--login-rate", cfg.login_rate, "failed sign-ins forgiven per second per address")->capture_default_str();
   serve->add_option("--login-burst", cfg.login_burst, "failed sign-ins per address before it must wait")->capture_default_str();
   serve->add_option("--rating-device-rate", cfg.rating_device_rate, "public ratings per second per device")->capture_default_str();

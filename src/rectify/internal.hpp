@@ -27,6 +27,9 @@ CountKey count_key(const Item& it);
 // The row and its counts: inserting adds the item at its unit and every node above it; saving
 // moves it from `was` (its key when it was loaded) to its key now.
 void insert_item(store::Tx& tx, const Item& it);
+// Items this process inserted or saved so far (bumped before the commit): the public page's
+// cache (public_routes.cpp) is fresh while it is unchanged.
+uint64_t changes();
 void save_item(store::Tx& tx, const Item& it, const CountKey& was);
 std::optional<Item> load(store::Db& db, int64_t id);
 std::optional<Item> load_for_update(store::Tx& tx, int64_t id);  // FOR UPDATE on PostgreSQL

@@ -2,6 +2,8 @@
 // the org lookups an item needs.
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "core/error.hpp"
 #include "org/reads.hpp"
 #include "core/org_path.hpp"
@@ -108,7 +110,14 @@ void count(store::Tx& tx, const Item& it, const CountKey& k, int64_t delta) {
 }
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> g_changes{0};
+}  // namespace
+
+uint64_t changes() { return g_changes.load(std::memory_order_acquire); }
+
 void insert_item(store::Tx& tx, const Item& it) {
+  g_changes.fetch_add(1, std::memory_order_acq_rel);
   std::string cols, qs;
   for (size_t i = 0; i < kN; ++i) {
     cols += std::string(i ? ", " : "") + kColumns[i];
@@ -119,6 +128,7 @@ void insert_item(store::Tx& tx, const Item& it) {
 }
 
 void save_item(store::Tx& tx, const Item& it, const CountKey& was) {
+  g_changes.fetch_add(1, std::memory_order_acq_rel);
   std::string set;
   for (size_t i = 1; i < kN; ++i) set += std::string(i > 1 ? ", " : "") + kColumns[i] + " = ?";
   auto p = values(it);

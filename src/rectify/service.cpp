@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -252,12 +253,26 @@ std::vector<Item> RectifyService::list(const ListFilter& f, int64_t* next_cursor
 }
 
 void RectifyService::each(const ListFilter& f, const std::function<void(const Item&)>& fn) {
-  int64_t after = 0;
+  int64_t after = 0, last = 0;
+  if (f.from_ms || f.to_ms) {
+    // A period: the walk of the id order runs between the period's first and last ids
+    // (rectifications_created, migration 0025) instead of reading the rest of the ledger past
+    // its last item — the whole table, for a period early in the year.
+    auto r = db_.query("SELECT MIN(id), MAX(id) FROM rectifications WHERE created_at >= ? AND created_at < ?",
+                       {f.from_ms, f.to_ms ? f.to_ms : std::numeric_limits<int64_t>::max()});
+    if (r.empty() || r[0].null(0)) return;
+    after = r[0].i64(0) - 1;
+    last = r[0].i64(1);
+  }
   for (;;) {
     Params p;
-    std::string sql =
-        std::string("SELECT ") + kSelect + from_of(f, sqlite()) + where_of(f, p, sqlite()) + " AND r.id > ? ORDER BY r.id LIMIT 1000";
+    std::string sql = std::string("SELECT ") + kSelect + from_of(f, sqlite()) + where_of(f, p, sqlite()) + " AND r.id > ?";
     p.push_back(after);
+    if (last) {
+      sql += " AND r.id <= ?";
+      p.push_back(last);
+    }
+    sql += " ORDER BY r.id LIMIT 1000";
     auto r = db_.query(sql, p);
     for (auto& row : r) {
       auto it = from_row(row);

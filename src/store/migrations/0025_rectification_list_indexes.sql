@@ -7,3 +7,8 @@
 -- (bench/rectify_bench.cpp, bench/README.md). The WHERE is written as RectifyService's kOpenSql.
 CREATE INDEX rectifications_overdue ON rectifications(deadline_at, unit_path, status, id)
   WHERE (status = 'pending' OR status = 'rectifying' OR status = 'submitted');
+
+-- An export of a period (GET /api/v1/rectifications/export.xlsx?from=&to=): the period's first
+-- and last ids, between which RectifyService::each walks the id order — without it the walk went
+-- on to the end of the ledger after the period's last item.
+CREATE INDEX rectifications_created ON rectifications(created_at, id);
