@@ -195,8 +195,9 @@ TEST_P(LedgerHttp, ItemsNameTheirUnitWithItsHospital) {
   auto hosp_item = open_item("H001");
   auto list = as("hosp1").get("/api/v1/rectifications");
   ASSERT_EQ(list.status, 200) << list.body;
+  auto items = list.js()["items"];
   std::map<std::string, json> names;
-  for (auto& it : list.js()["items"]) names[it["id"].get<std::string>()] = it["unit"]["path_names"];
+  for (auto& it : items) names[it["id"].get<std::string>()] = it["unit"]["path_names"];
   EXPECT_EQ(names[dept_item], json({"市第一人民医院", "内科"}));
   EXPECT_EQ(names[hosp_item], json({"市第一人民医院"}));
   // The detail and an edit's answer carry them too.
@@ -264,8 +265,9 @@ TEST_P(LedgerHttp, AManagerEditsTheDeadlineAndDisclosureTheOwnerCannot) {
 TEST_P(LedgerHttp, TheResponsiblePickerSeesOnlyTheOwnersStaff) {
   auto mine = as("dept").get("/api/v1/staff?node=" + node("H001-NK") + "&active=true&limit=20");
   ASSERT_EQ(mine.status, 200) << mine.body;
-  ASSERT_FALSE(mine.js()["items"].empty());
-  for (auto& s : mine.js()["items"]) EXPECT_EQ(s["node_name"], "内科") << s;
+  auto staff = mine.js()["items"];
+  ASSERT_FALSE(staff.empty());
+  for (auto& s : staff) EXPECT_EQ(s["node_name"], "内科") << s;
   EXPECT_EQ(as("hosp2").get("/api/v1/staff?node=" + node("H001-NK")).status, 403);
   EXPECT_EQ(as("dept").get("/api/v1/staff?node=" + node("H002")).status, 403);
 }
