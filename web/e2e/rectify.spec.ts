@@ -311,8 +311,8 @@ describe('rectification ledger', () => {
     await poll(() => problemItem.first().innerText()).toContain('请填写问题')
     await textareaOf(page, 'rect-manage-problem').fill(own)
 
-    // A new deadline three weeks out, 是否公示 on (the line under the switch says what the public sees), a category.
-    const until = shanghaiDay(21)
+    // A new deadline (the default is 15 working days, about three weeks), 是否公示 on (the line under the switch says what the public sees), a category.
+    const until = shanghaiDay(40)
     const picker = inputOf(page, 'rect-manage-deadline')
     await picker.click()
     await picker.fill(until)
@@ -320,7 +320,7 @@ describe('rectification ledger', () => {
     await page.keyboard.press('Escape')
     await inputOf(page, 'rect-manage-category').fill('就医环境')
     expect(await byTestId(page, 'rect-manage-public-hint').innerText()).toContain('不公示')
-    await page.locator('.el-switch:has([data-testid="rect-manage-public"]), .el-switch[data-testid="rect-manage-public"]').first().click()
+    await page.locator('[data-testid="rect-manage-public"] .el-switch').first().click()
     await poll(() => byTestId(page, 'rect-manage-public-hint').innerText()).toContain('整改情况公示页')
     expect(await byTestId(page, 'rect-manage-public-hint').innerText()).toContain('不显示人名')
     await shot(page, 'rectify-manage-desktop')
@@ -346,7 +346,7 @@ describe('rectification ledger', () => {
 
     // … and no longer once the admin turns 公示 off.
     await byTestId(page, 'rect-manage-edit').click()
-    await page.locator('.el-switch:has([data-testid="rect-manage-public"]), .el-switch[data-testid="rect-manage-public"]').first().click()
+    await page.locator('[data-testid="rect-manage-public"] .el-switch').first().click()
     await poll(() => byTestId(page, 'rect-manage-public-hint').innerText()).toContain('不公示')
     await byTestId(page, 'rect-manage-save').click()
     await byTestId(page, 'rect-manage-form').waitFor({ state: 'hidden' })
