@@ -65,6 +65,19 @@ async function expectFitsPhone(page: Page, name: string): Promise<void> {
   await shot(page, name)
 }
 
+/** The dialog lies inside the phone's width and the page does not scroll sideways; a screenshot. */
+async function expectDialogFitsPhone(page: Page, testid: string, name: string): Promise<void> {
+  const dialog = byTestId(page, testid)
+  await dialog.waitFor()
+  await page.waitForTimeout(350) // the opening transition
+  const box = await dialog.boundingBox()
+  expect(box, `${name}: dialog box`).toBeTruthy()
+  expect(box!.x, `${name}: dialog left edge`).toBeGreaterThanOrEqual(0)
+  expect(box!.x + box!.width, `${name}: dialog right edge`).toBeLessThanOrEqual(PHONE.width)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name}: scrollWidth`).toBeLessThanOrEqual(PHONE.width)
+  await shot(page, name)
+}
+
 /** The suggestions of the 责任人 box on screen (names with their title and department). */
 const responsibleOptions = (page: Page) => page.locator('.rect-responsible-pop:visible li')
 
@@ -400,6 +413,10 @@ describe('rectification ledger', () => {
     expect(await byTestId(ins, 'rect-manage-edit').count()).toBe(0)
     await byTestId(ins, 'rect-action-verify').waitFor()
     await expectFitsPhone(ins, 'rectify-phone-inspector-detail')
+    // The 重新整改 dialog (reason and a new date) fits too; closed without acting.
+    await byTestId(ins, 'rect-action-redo').click()
+    await expectDialogFitsPhone(ins, 'rect-action-dialog', 'rectify-phone-redo-dialog')
+    await ins.keyboard.press('Escape')
     await ins.context().close()
 
     const bureau = await newPhonePage(browser)
@@ -407,6 +424,9 @@ describe('rectification ledger', () => {
     await bureau.goto('/rectifications')
     await byTestId(bureau, 'rect-cards').waitFor()
     await expectFitsPhone(bureau, 'rectify-phone-bureau-ledger')
+    await byTestId(bureau, 'rect-new').click()
+    await expectDialogFitsPhone(bureau, 'rect-create-dialog', 'rectify-phone-create-dialog')
+    await bureau.keyboard.press('Escape')
     await bureau.goto(`/rectifications/${item.id}`)
     await poll(() => statusText(bureau)).toBe('待验收')
     await byTestId(bureau, 'rect-manage-edit').click()

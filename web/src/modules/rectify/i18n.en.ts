@@ -67,7 +67,7 @@ export default {
     keyword: 'Keyword',
     keywordPlaceholder: 'Code or problem',
     overdueOnly: 'Overdue only',
-    responsiblePlaceholder: "Type a name to pick the unit's staff, or a post (e.g. head nurse)",
+    responsiblePlaceholder: "Pick the unit's staff, or type a post",
   },
   tab: {
     all: 'All',

@@ -67,7 +67,7 @@ export default {
     keyword: '关键字',
     keywordPlaceholder: '编号或问题',
     overdueOnly: '只看逾期',
-    responsiblePlaceholder: '输入姓名选择本单位人员，或填写岗位（如护士长）',
+    responsiblePlaceholder: '选本单位人员，或填岗位（如护士长）',
   },
   tab: {
     all: '全部',
