@@ -5,11 +5,15 @@
 
 #include <fmt/format.h>
 
+#include <set>
+#include <unordered_map>
+
 #include "app/app.hpp"
 #include "app/respond.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/org_path.hpp"
 #include "rectify/workflow.hpp"
 #include "reports/export.hpp"
 #include "workflow/attachments.hpp"
@@ -20,10 +24,49 @@ namespace {
 json opt_json(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 json opt_ms(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
-json item_json(const Item& it, int64_t now) {
+// The ids from an item's institution (the unit itself when it has none above) down to its unit.
+std::vector<int64_t> named_ids(const Item& it) {
+  auto ids = org::Path(it.unit_path).ids();
+  auto from = std::find(ids.begin(), ids.end(), it.inst_id);
+  if (from == ids.end()) return {it.unit_id};
+  return {from, ids.end()};
+}
+
+// The names of the nodes on those paths for every item of an answer, in one query (a page of
+// the list costs one lookup, not one per row).
+using NodeNames = std::unordered_map<int64_t, std::string>;
+NodeNames node_names(store::Db& db, const std::vector<Item>& items) {
+  std::set<int64_t> ids;
+  for (auto& it : items)
+    for (auto id : named_ids(it)) ids.insert(id);
+  NodeNames out;
+  if (ids.empty()) return out;
+  std::string in;
+  store::Params p;
+  for (auto id : ids) {
+    in += in.empty() ? "?" : ", ?";
+    p.push_back(id);
+  }
+  for (auto& row : db.query("SELECT id, name FROM org_nodes WHERE id IN (" + in + ")", p)) out[row.i64(0)] = row.str(1);
+  return out;
+}
+
+// 市第一人民医院 / 内科: the unit's names from its institution down ([name] when one is missing).
+json path_names(const Item& it, const NodeNames& names) {
+  json out = json::array();
+  for (auto id : named_ids(it)) {
+    auto n = names.find(id);
+    if (n == names.end()) return json::array({it.unit_name});
+    out.push_back(n->second);
+  }
+  return out;
+}
+
+json item_json(const Item& it, int64_t now, const NodeNames& names) {
   return {{"id", id_str(it.id)},
           {"code", it.code},
-          {"unit", {{"id", id_str(it.unit_id)}, {"name", it.unit_name}, {"path", it.unit_path}}},
+          {"unit",
+           {{"id", id_str(it.unit_id)}, {"name", it.unit_name}, {"path", it.unit_path}, {"path_names", path_names(it, names)}}},
           {"responsible", opt_json(it.responsible)},
           {"responsible_user_id", id_json(it.responsible_user_id)},
           {"source", it.source},
@@ -53,6 +96,8 @@ json item_json(const Item& it, int64_t now) {
           {"closed_at", opt_ms(it.closed_at)},
           {"verified_by", opt_json(it.verified_by)}};
 }
+// One item (a create, an edit, an action, the detail): its own names lookup.
+json item_json(store::Db& db, const Item& it, int64_t now) { return item_json(it, now, node_names(db, {it})); }
 
 // The filters of the list and the export (same query parameters).
 ListFilter filter_of(http::Ctx& c) {
@@ -86,13 +131,15 @@ void register_routes(App& app, RectifyService& svc) {
   auto& r = *app.router;
   const std::string base = "/api/v1/rectifications";
 
-  r.add("GET", base, "rectification.read", [&svc](http::Ctx& c) {
+  r.add("GET", base, "rectification.read", [&app, &svc](http::Ctx& c) {
     auto f = filter_of(c);
     f.cursor = page_cursor(c.req);
     f.limit = page_limit(c.req);
     int64_t next = 0, now = now_ms();
+    auto page = svc.list(f, &next);
+    auto names = node_names(*app.db, page);
     json items = json::array();
-    for (auto& it : svc.list(f, &next)) items.push_back(item_json(it, now));
+    for (auto& it : page) items.push_back(item_json(it, now, names));
     return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}});
   });
   r.add("GET", base + "/counts", "rectification.read", [&svc](http::Ctx& c) {
@@ -139,7 +186,7 @@ void register_routes(App& app, RectifyService& svc) {
                            {"rows", rows}},
                           422);
    }).max_body = 4 * 1024 * 1024;
-  r.add("POST", base, "rectification.manage", [&svc](http::Ctx& c) {
+  r.add("POST", base, "rectification.manage", [&app, &svc](http::Ctx& c) {
      auto j = jv::parse_object(c.req.body);
      NewItem in;
      in.unit_id = jv::req_id(j, "unit_id");
@@ -155,14 +202,18 @@ void register_routes(App& app, RectifyService& svc) {
      in.funds = jv::opt_str(j, "funds", 200);
      in.contingency = jv::opt_str(j, "contingency", 2000);
      in.is_public = jv::opt_bool(j, "public").value_or(false);
-     return json_response(item_json(svc.create(who_of(c), in), now_ms()), 201);
+     return json_response(item_json(*app.db, svc.create(who_of(c), in), now_ms()), 201);
    }).max_body = 32 * 1024;
   r.add("GET", base + "/{id}", "rectification.read", [&app, &svc](http::Ctx& c) {
     auto who = who_of(c);
     auto it = svc.get(who, c.id_param("id"));
     int64_t now = now_ms();
-    json j = item_json(it, now);
+    json j = item_json(*app.db, it, now);
     j["actions"] = svc.actions(who, it, now);
+    // Which of PATCH's fields the caller may change while the item is open: the owner's
+    // (rectification.handle) and the problem, category, deadline and 公示 (rectification.manage).
+    j["can_handle"] = who.may("rectification.handle", it.unit_path);
+    j["can_manage"] = who.may("rectification.manage", it.unit_path);
     json timeline = json::array();
     for (auto& e : svc.history(it.id))
       timeline.push_back({{"at", e.at}, {"actor", e.actor_name}, {"action", e.action}, {"status", e.status}, {"note", e.note}});
@@ -178,7 +229,7 @@ void register_routes(App& app, RectifyService& svc) {
     j["attachments"] = files;
     return json_response(j);
   });
-  r.add("PATCH", base + "/{id}", "rectification.read", [&svc](http::Ctx& c) {
+  r.add("PATCH", base + "/{id}", "rectification.read", [&app, &svc](http::Ctx& c) {
      auto j = jv::parse_object(c.req.body);
      Patch p;
      p.cause = jv::opt_str(j, "cause", 2000);
@@ -190,10 +241,10 @@ void register_routes(App& app, RectifyService& svc) {
      p.deadline = jv::opt_str(j, "deadline", 10);
      p.category = jv::opt_str(j, "category", 50);
      p.is_public = jv::opt_bool(j, "public");
-     return json_response(item_json(svc.patch(who_of(c), c.id_param("id"), p), now_ms()));
+     return json_response(item_json(*app.db, svc.patch(who_of(c), c.id_param("id"), p), now_ms()));
    }).max_body = 32 * 1024;
   // The action's note travels as note or reason (the machine's rule names which it needs).
-  r.add("POST", base + "/{id}/actions/{action}", "rectification.read", [&svc](http::Ctx& c) {
+  r.add("POST", base + "/{id}/actions/{action}", "rectification.read", [&app, &svc](http::Ctx& c) {
      auto action = c.param("action");
      bool known = false;
      for (auto& t : machine().transitions()) known = known || t.action == action;
@@ -208,7 +259,7 @@ void register_routes(App& app, RectifyService& svc) {
        note = v.value_or("");
      }
      auto until = jv::opt_str(j, "until", 10);
-     return json_response(item_json(svc.act(who_of(c), c.id_param("id"), action, note, until), now_ms()));
+     return json_response(item_json(*app.db, svc.act(who_of(c), c.id_param("id"), action, note, until), now_ms()));
    }).max_body = 16 * 1024;
   auto& upload = r.add("POST", base + "/{id}/attachments", "rectification.read", [&svc](http::Ctx& c) {
     auto name = c.req.q("name").value_or("");

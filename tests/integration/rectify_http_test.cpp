@@ -5,6 +5,8 @@
 // report, the export's columns and the public list without names.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/table_file.hpp"
 #include "support/testing.hpp"
 
@@ -186,6 +188,88 @@ TEST_P(LedgerHttp, PublicListShowsOnlyPublicItemsWithoutNames) {
   EXPECT_EQ(r.body.find("TS20261201"), std::string::npos);
   EXPECT_EQ(pub.get("/api/v1/public/rectifications?unit=NOPE").status, 404);
   EXPECT_EQ(pub.get("/api/v1/public/rectifications").status, 422);
+}
+
+TEST_P(LedgerHttp, ItemsNameTheirUnitWithItsHospital) {
+  auto dept_item = open_item("H001-NK");
+  auto hosp_item = open_item("H001");
+  auto list = as("hosp1").get("/api/v1/rectifications");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto items = list.js()["items"];
+  std::map<std::string, json> names;
+  for (auto& it : items) names[it["id"].get<std::string>()] = it["unit"]["path_names"];
+  EXPECT_EQ(names[dept_item], json({"市第一人民医院", "内科"}));
+  EXPECT_EQ(names[hosp_item], json({"市第一人民医院"}));
+  // The detail and an edit's answer carry them too.
+  auto d = as("dept").get("/api/v1/rectifications/" + dept_item);
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.js()["unit"]["path_names"], json({"市第一人民医院", "内科"}));
+  auto p = as("dept").patch("/api/v1/rectifications/" + dept_item, {{"responsible", "护士长"}});
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(p.js()["unit"]["path_names"], json({"市第一人民医院", "内科"}));
+}
+
+TEST_P(LedgerHttp, AManagerEditsTheDeadlineAndDisclosureTheOwnerCannot) {
+  auto id = open_item("H001-NK", {{"problem", "门诊导诊标识不清"}});
+  auto path = "/api/v1/rectifications/" + id;
+  // What each caller may change, as the detail says.
+  auto dept = as("dept");
+  auto h1 = as("hosp1");
+  auto d = dept.get(path).js();
+  EXPECT_EQ(d["can_handle"], true);
+  EXPECT_EQ(d["can_manage"], false);
+  d = h1.get(path).js();
+  EXPECT_EQ(d["can_manage"], true);
+  d = as("inspector").get(path).js();
+  EXPECT_EQ(d["can_handle"], false);
+  EXPECT_EQ(d["can_manage"], false);
+
+  // The owner may not move its own deadline or publish the item.
+  auto no = dept.patch(path, {{"deadline", "2099-04-30"}});
+  EXPECT_EQ(no.status, 403);
+  EXPECT_EQ(dept.patch(path, {{"public", true}}).status, 403);
+  // A deadline in the past names the field; nothing changes.
+  auto past = h1.patch(path, {{"deadline", "2020-01-01"}});
+  EXPECT_EQ(past.status, 422);
+  EXPECT_EQ(past.js()["error"]["field"], "deadline");
+  auto blank = h1.patch(path, {{"problem", "  "}});
+  EXPECT_EQ(blank.status, 422);
+  EXPECT_EQ(blank.js()["error"]["field"], "problem");
+  EXPECT_EQ(h1.get(path).js()["timeline"].size(), 1u);
+
+  // The hospital's admin moves it and publishes it: the timeline says so, the public page shows it.
+  auto ok = h1.patch(path, {{"deadline", "2099-04-30"}, {"public", true}, {"category", "就医环境"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.js()["public"], true);
+  EXPECT_EQ(ok.js()["category"], "就医环境");
+  auto tl = h1.get(path).js()["timeline"];
+  ASSERT_EQ(tl.size(), 2u);
+  auto note = tl.back()["note"].get<std::string>();
+  EXPECT_NE(note.find("整改时限 2099-04-30"), std::string::npos) << note;
+  EXPECT_NE(note.find("公示"), std::string::npos) << note;
+  auto pub = server->client();
+  EXPECT_NE(pub.get("/api/v1/public/rectifications?unit=H001").body.find("门诊导诊标识不清"), std::string::npos);
+  ASSERT_EQ(h1.patch(path, {{"public", false}}).status, 200);
+  EXPECT_EQ(pub.get("/api/v1/public/rectifications?unit=H001").body.find("门诊导诊标识不清"), std::string::npos);
+
+  // Another hospital's admin does not see it at all; after closure nobody edits it.
+  EXPECT_EQ(as("hosp2").patch(path, {{"deadline", "2099-05-01"}}).status, 404);
+  ASSERT_EQ(act(h1, id, "cancel", {{"reason", "重复登记"}}).status, 200);
+  auto closed = h1.patch(path, {{"deadline", "2099-05-01"}});
+  EXPECT_EQ(closed.status, 409);
+  EXPECT_EQ(closed.js()["error"]["code"], "invalid_state");
+}
+
+// The 责任人 picker reads the owner unit's staff through /api/v1/staff?node=: the owner's own
+// staff, never another hospital's.
+TEST_P(LedgerHttp, TheResponsiblePickerSeesOnlyTheOwnersStaff) {
+  auto mine = as("dept").get("/api/v1/staff?node=" + node("H001-NK") + "&active=true&limit=20");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  auto staff = mine.js()["items"];
+  ASSERT_FALSE(staff.empty());
+  for (auto& s : staff) EXPECT_EQ(s["node_name"], "内科") << s;
+  EXPECT_EQ(as("hosp2").get("/api/v1/staff?node=" + node("H001-NK")).status, 403);
+  EXPECT_EQ(as("dept").get("/api/v1/staff?node=" + node("H002")).status, 403);
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, LedgerHttp, ::testing::ValuesIn(backends()), backend_name);

@@ -67,6 +67,7 @@ export default {
     keyword: 'Keyword',
     keywordPlaceholder: 'Code or problem',
     overdueOnly: 'Overdue only',
+    responsiblePlaceholder: "Pick the unit's staff, or type a post",
   },
   tab: {
     all: 'All',
@@ -134,6 +135,13 @@ export default {
     deadlineHint: 'Leave empty for the working-day default (15 working days; hazards 5 or 10 by severity)',
     publicHint: "Public items show their problem, measures, deadline and status on the unit's public page (no names)",
     created: 'Item {code} raised',
+  },
+  manage: {
+    edit: 'Edit item details',
+    public: 'Publish',
+    publicOn: "Published: the problem, measures, deadline and progress appear on the unit's public rectification page, without names or phone numbers.",
+    publicOff: 'Not published: the public rectification page does not show this item.',
+    deadlineHint: 'Reminders and overdue status are recalculated from the new deadline',
   },
   import: {
     title: 'Import a rectification ledger',

@@ -67,6 +67,7 @@ export default {
     keyword: '关键字',
     keywordPlaceholder: '编号或问题',
     overdueOnly: '只看逾期',
+    responsiblePlaceholder: '选本单位人员，或填岗位（如护士长）',
   },
   tab: {
     all: '全部',
@@ -134,6 +135,13 @@ export default {
     deadlineHint: '不填则按工作日历自动计算（一般 15 个工作日；隐患按等级 5 或 10 个工作日）',
     publicHint: '公示后，问题、整改措施、时限和状态会出现在本单位的整改情况公示页（不含人名）',
     created: '已登记整改事项 {code}',
+  },
+  manage: {
+    edit: '修改事项信息',
+    public: '是否公示',
+    publicOn: '公示：问题、整改措施、整改时限和整改进度将出现在本单位的整改情况公示页，不显示人名和电话。',
+    publicOff: '不公示：整改情况公示页不显示本事项。',
+    deadlineHint: '修改后按新的时限重新计算临期提醒和逾期',
   },
   import: {
     title: '导入整改台账',

@@ -10,8 +10,13 @@ import {
   filtersToQuery,
   isImage,
   listQuery,
+  manageBody,
+  manageFieldOf,
+  manageFormOf,
+  responsibleOptions,
   sourceCasePath,
   statusTag,
+  unitLabel,
 } from './model'
 import { rectSourceLabel, rectStatusLabel } from './labels'
 import { i18n } from '../../i18n'
@@ -120,5 +125,66 @@ describe('links and evidence', () => {
     expect(isImage('image/png')).toBe(true)
     expect(isImage('application/pdf')).toBe(false)
     expect(isImage(undefined)).toBe(false)
+  })
+})
+
+describe('the owner unit with its hospital', () => {
+  it('names a department with its hospital, and falls back to the unit name', () => {
+    expect(unitLabel({ id: '9', name: '内科', path_names: ['市第一人民医院', '内科'] })).toBe('市第一人民医院 / 内科')
+    expect(unitLabel({ id: '3', name: '市第一人民医院', path_names: ['市第一人民医院'] })).toBe('市第一人民医院')
+    expect(unitLabel({ id: '9', name: '内科' })).toBe('内科')
+    expect(unitLabel({ id: '9', name: '内科', path_names: [] })).toBe('内科')
+    expect(unitLabel(null)).toBe('')
+  })
+})
+
+describe("the manager's edit", () => {
+  // Deadline 2026-12-21 23:59:59.999 in Shanghai.
+  const item = { problem: '候诊区座椅不足', category: null, deadline_at: Date.UTC(2026, 11, 21, 15, 59, 59, 999), public: false }
+
+  it('starts from the item, the deadline as its Shanghai day', () => {
+    expect(manageFormOf(item)).toEqual({ problem: '候诊区座椅不足', category: '', deadline: '2026-12-21', public: false })
+  })
+  it('sends only what changed, trimmed', () => {
+    const f = manageFormOf(item)
+    expect(manageBody(item, f)).toEqual({})
+    f.problem = '  候诊区座椅不足  '
+    expect(manageBody(item, f)).toEqual({})
+    f.deadline = '2026-12-31'
+    f.public = true
+    expect(manageBody(item, f)).toEqual({ deadline: '2026-12-31', public: true })
+    f.category = ' 就医环境 '
+    f.problem = '候诊区座椅不足，老人久站'
+    expect(manageBody(item, f)).toEqual({ deadline: '2026-12-31', public: true, category: '就医环境', problem: '候诊区座椅不足，老人久站' })
+  })
+  it('clears a category with null and never sends an empty deadline', () => {
+    const withCat = { ...item, category: '就医环境' }
+    const f = manageFormOf(withCat)
+    f.category = '  '
+    f.deadline = ''
+    expect(manageBody(withCat, f)).toEqual({ category: null })
+  })
+  it("places the server's refusals on their fields", () => {
+    expect(manageFieldOf('deadline')).toBe('deadline')
+    expect(manageFieldOf('problem')).toBe('problem')
+    expect(manageFieldOf('category')).toBe('category')
+    expect(manageFieldOf('public')).toBe('public')
+    expect(manageFieldOf('measures')).toBeNull()
+    expect(manageFieldOf(undefined)).toBeNull()
+  })
+})
+
+describe('责任人 suggestions', () => {
+  it("offers each person's name with the title and department that tell them apart", () => {
+    const opts = responsibleOptions([
+      { name: '王芳', title: '主治医师', node_name: '内科' },
+      { name: '王芳', title: '主治医师', node_name: '内科' },
+      { name: '李强', title: '', node_name: '内科' },
+      { name: '  ', title: '护士', node_name: '内科' },
+    ])
+    expect(opts).toEqual([
+      { value: '王芳', detail: '主治医师 · 内科' },
+      { value: '李强', detail: '内科' },
+    ])
   })
 })

@@ -16,6 +16,15 @@ export interface RectUnit {
   id: string
   name: string
   path?: string
+  /** Names from the owner's institution down to the unit: ['市第一人民医院', '内科']. */
+  path_names?: string[]
+}
+
+/** The owner unit as people name it: 市第一人民医院 / 内科 (the unit's own name when the server gives no path). */
+export function unitLabel(unit: RectUnit | null | undefined): string {
+  if (!unit) return ''
+  const names = (unit.path_names ?? []).filter((n) => !!n)
+  return names.length ? names.join(' / ') : unit.name
 }
 
 export interface RectExtension {
@@ -77,6 +86,82 @@ export interface RectAttachment {
 export interface RectDetail extends RectItem {
   timeline: RectEvent[]
   attachments: RectAttachment[]
+  /** The caller holds rectification.handle on the owner unit (原因分析、整改措施、责任人…). */
+  can_handle?: boolean
+  /** The caller holds rectification.manage on the owner unit (问题、类别、整改时限、公示). */
+  can_manage?: boolean
+}
+
+// ---- the manager's edit (问题描述、类别、整改时限、公示) ----
+
+export interface ManageForm {
+  problem: string
+  category: string
+  /** YYYY-MM-DD (Shanghai) */
+  deadline: string
+  public: boolean
+}
+export type ManageField = keyof ManageForm
+
+export function manageFormOf(item: Pick<RectItem, 'problem' | 'category' | 'deadline_at' | 'public'>): ManageForm {
+  return { problem: item.problem, category: item.category ?? '', deadline: deadlineDate(item.deadline_at), public: item.public }
+}
+
+/**
+ * The PATCH body of what the form changed (trimmed; a cleared category as null; the deadline
+ * only when another day was picked); empty when nothing changed.
+ */
+export function manageBody(item: Pick<RectItem, 'problem' | 'category' | 'deadline_at' | 'public'>, f: ManageForm): Record<string, string | boolean | null> {
+  const was = manageFormOf(item)
+  const out: Record<string, string | boolean | null> = {}
+  if (f.problem.trim() !== was.problem.trim()) out.problem = f.problem.trim()
+  if (f.category.trim() !== was.category.trim()) out.category = f.category.trim() || null
+  if (f.deadline && f.deadline !== was.deadline) out.deadline = f.deadline
+  if (f.public !== was.public) out.public = f.public
+  return out
+}
+
+/** The form field a server error names (422 field, or the 409 of a closed item on the deadline). */
+export function manageFieldOf(field: string | null | undefined): ManageField | null {
+  switch (field) {
+    case 'problem':
+    case 'category':
+    case 'deadline':
+      return field
+    case 'public':
+      return 'public'
+    default:
+      return null
+  }
+}
+
+// ---- 责任人 suggestions ----
+
+export interface StaffLike {
+  name: string
+  title?: string | null
+  node_name?: string | null
+}
+export interface ResponsibleOption {
+  /** What goes into the 责任人 box: the person's name. */
+  value: string
+  /** What else tells two people apart: 主治医师 · 内科. */
+  detail: string
+}
+/** The staff found as suggestions: one per name and detail, in the server's order. */
+export function responsibleOptions(staff: readonly StaffLike[]): ResponsibleOption[] {
+  const seen = new Set<string>()
+  const out: ResponsibleOption[] = []
+  for (const s of staff) {
+    const value = (s.name ?? '').trim()
+    if (!value) continue
+    const detail = [s.title, s.node_name].filter((x) => !!x && String(x).trim()).join(' · ')
+    const key = value + '\u0000' + detail
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ value, detail })
+  }
+  return out
 }
 
 export type RectPage = Page<RectItem>
