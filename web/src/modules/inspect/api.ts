@@ -21,8 +21,9 @@ export const performTask = (id: string, body: { draft_id: string; answers: Recor
 export const listInspections = (q: Query = {}) => api.get<Page<Inspection>>('/api/v1/inspections', q)
 export const getInspection = (id: string) => api.get<InspectionDetail>(`/api/v1/inspections/${id}`)
 export const publishInspection = (id: string) => api.post<Inspection>(`/api/v1/inspections/${id}/publish`, {})
-export const confirmFindings = (id: string, findings: string[]) =>
-  api.post<{ findings: Finding[] }>(`/api/v1/inspections/${id}/findings/confirm`, { findings })
+/** Confirms findings into the ledger; isPublic true shows the items on the unit's public page (else the server's default). */
+export const confirmFindings = (id: string, findings: string[], isPublic = false) =>
+  api.post<{ findings: Finding[] }>(`/api/v1/inspections/${id}/findings/confirm`, isPublic ? { findings, public: true } : { findings })
 export function addInspectionPhoto(id: string, item: string, blob: Blob, name: string): Promise<InspectionPhoto> {
   return request<InspectionPhoto>('POST', `/api/v1/inspections/${id}/photos`, { query: { item, name }, blob, contentType: blob.type || 'image/jpeg' })
 }

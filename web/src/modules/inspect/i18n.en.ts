@@ -96,6 +96,7 @@ export default {
     back: 'Back to my tasks',
   },
   insp: {
+    public: 'Show on the public rectification page',
     code: 'Code',
     unit: 'Unit',
     plan: 'Plan',

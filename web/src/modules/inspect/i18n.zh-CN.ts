@@ -96,6 +96,7 @@ export default {
     back: '返回任务列表',
   },
   insp: {
+    public: '在整改情况公示中公开',
     code: '编号',
     unit: '被检查单位',
     plan: '检查计划',
