@@ -100,13 +100,13 @@ describe('inspections: a covert visit from plan to 销号', () => {
     // Saving an empty form names the fields next to them; nothing is sent.
     await byTestId(page, 'plan-save').click()
     await poll(() => page.locator('.plan-dialog .el-form-item.is-error').count()).toBeGreaterThanOrEqual(3)
-    expect(await page.locator('.plan-dialog').innerText()).toContain('请填写计划名称')
+    await poll(() => page.locator('.plan-dialog').innerText()).toContain('请填写计划名称')
     await inputOf(page, 'plan-name').fill(planName)
     await pickOption(page, 'plan-template', '医德医风暗访')
     const nk = await nodeByCode(page, 'H001-NK', '内科')
     await pickNode(page, 'plan-scope', ancestorNames(nk), '内科')
     await byTestId(page, 'plan-covert').click()
-    expect(await byTestId(page, 'plan-inspectors').innerText()).toContain('本人')
+    await poll(() => byTestId(page, 'plan-inspectors').innerText()).toContain('本人')
     await shot(page, 'inspect-plan-dialog-desktop')
     await submitDialog(page, 'plan-save', 'plan-dialog')
     await poll(() => page.locator('[data-testid="plan-table"]').innerText()).toContain(planName)
@@ -116,9 +116,11 @@ describe('inspections: a covert visit from plan to 销号', () => {
     await clearToasts(page)
     await shot(page, 'inspect-plans-desktop')
 
-    const plans = await apiGet<{ items: { id: string; name: string; covert: boolean }[] }>(page, '/api/v1/inspection-plans')
+    const plans = await apiGet<{ items: { id: string; name: string; covert: boolean; owner: { id: string } }[] }>(page, '/api/v1/inspection-plans')
     const plan = plans.body.items.find((p) => p.name === planName)
     expect(plan?.covert).toBe(true)
+    // Owned by the inspector's own unit, above the department: 内科 is not on the planner's side.
+    expect(plan?.owner.id).not.toBe(nk.id)
     planId = plan!.id
     // No waiting for the job: the task of this period is there right after the plan is made.
     const tasks = await apiGet<{ items: TaskLite[] }>(page, `/api/v1/inspection-tasks?mine=1&plan=${planId}`)

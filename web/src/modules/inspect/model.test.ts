@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../api'
 import {
   checkPlanForm,
+  defaultOwner,
   defaultConfirm,
   draftPhotos,
   emptyPlanForm,
@@ -109,8 +110,20 @@ describe('the plan form', () => {
     expect(planBody({ ...f, self_inspection: true })).toMatchObject({ covert: false, inspectors: [] })
     expect(Object.keys(planBody(f, true)).sort()).toEqual(['inspectors', 'name', 'target'])
     expect(planBody({ ...f, cadence: 'once', window: ['2026-12-01', '2026-12-31'] }, true)).toMatchObject({ window_to: '2026-12-31' })
+    expect(planBody({ ...f, owner_node_id: '9' })).toMatchObject({ owner_node_id: '9', scope_node_id: '2' })
     expect(planField('window_to')).toBe('window_from')
     expect(planField('node_ids')).toBe('scope_node_id')
+  })
+})
+
+describe('the planning unit', () => {
+  it('defaults to the node of the first grant whose role may plan', () => {
+    const grants = [
+      { role: 'dept_head', node_id: '5', node_name: '内科' },
+      { role: 'inspector', node_id: '1', node_name: '市卫健委' },
+    ]
+    expect(defaultOwner(grants, new Set(['inspector', 'unit_admin']))).toEqual({ id: '1', name: '市卫健委' })
+    expect(defaultOwner(grants, new Set(['bureau_admin']))).toBeNull()
   })
 })
 

@@ -176,6 +176,8 @@ export function scoreResult(x: InspectionDetail): ScoreResult {
 
 export interface PlanForm {
   name: string
+  /** The planner's unit (计划单位): where the plan is read and managed; its results are the planner's side. */
+  owner_node_id: string | null
   template_id: string
   scope_node_id: string | null
   node_kind: string
@@ -189,11 +191,12 @@ export interface PlanForm {
 }
 
 export function emptyPlanForm(): PlanForm {
-  return { name: '', template_id: '', scope_node_id: null, node_kind: '', cadence: 'monthly', window: null, covert: false, self_inspection: false, target: 100, inspectors: [] }
+  return { name: '', owner_node_id: null, template_id: '', scope_node_id: null, node_kind: '', cadence: 'monthly', window: null, covert: false, self_inspection: false, target: 100, inspectors: [] }
 }
 export function planToForm(p: Plan): PlanForm {
   return {
     name: p.name,
+    owner_node_id: p.owner.id,
     template_id: p.template.id,
     scope_node_id: p.scope_node_id,
     node_kind: p.node_kind ?? '',
@@ -226,6 +229,7 @@ export function planBody(f: PlanForm, editing = false): Record<string, unknown> 
   if (editing) return f.cadence === 'once' && f.window ? { ...common, window_to: f.window[1] } : common
   return {
     ...common,
+    owner_node_id: f.owner_node_id || undefined,
     template_id: f.template_id,
     scope_node_id: f.scope_node_id,
     node_kind: f.node_kind || undefined,
@@ -236,11 +240,20 @@ export function planBody(f: PlanForm, editing = false): Record<string, unknown> 
     self_inspection: f.self_inspection,
   }
 }
+/**
+ * The planner's unit by default: the node of the user's first grant whose role may plan
+ * inspections (the inspector's 督查组 level, a hospital admin's hospital), so that a plan on a
+ * department is owned above it and the department is not on the planner's side.
+ */
+export function defaultOwner(grants: readonly { role: string; node_id: string; node_name: string }[], planners: ReadonlySet<string>): { id: string; name: string } | null {
+  const g = grants.find((x) => planners.has(x.role))
+  return g ? { id: g.node_id, name: g.node_name } : null
+}
 /** The plan form's field a server error names ("window_to" → the window's picker). */
 export function planField(field: string | undefined): string | null {
   if (!field) return null
   if (field === 'window_to') return 'window_from'
-  if (field === 'node_ids' || field === 'owner_node_id') return 'scope_node_id'
+  if (field === 'node_ids') return 'scope_node_id'
   return field
 }
 
