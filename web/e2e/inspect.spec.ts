@@ -113,6 +113,7 @@ describe('inspections: a covert visit from plan to 销号', () => {
     const row = page.locator('[data-testid="plan-table"] .el-table__row', { hasText: planName }).first()
     expect(await row.innerText()).toContain('暗访')
     expect(await row.innerText()).toContain('每月')
+    await poll(() => row.innerText()).toContain('内科') // the covered subtree, by name
     await clearToasts(page)
     await shot(page, 'inspect-plans-desktop')
 

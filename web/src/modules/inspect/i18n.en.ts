@@ -13,6 +13,7 @@ export default {
   mode: { covert: 'Covert', overt: 'Announced', self: 'Self-inspection' },
   kind: { institution: 'Institutions', department: 'Departments', point: 'Service windows', county: 'Counties' },
   plan: {
+    listed: '{n} units',
     owner: 'Planning unit',
     add: 'New inspection plan',
     edit: 'Edit inspection plan',

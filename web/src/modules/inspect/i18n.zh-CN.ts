@@ -13,6 +13,7 @@ export default {
   mode: { covert: '暗访', overt: '明查', self: '自查' },
   kind: { institution: '医疗机构', department: '科室', point: '服务窗口', county: '区县' },
   plan: {
+    listed: '{n} 个单位',
     owner: '计划单位',
     add: '新建检查计划',
     edit: '编辑检查计划',
