@@ -171,8 +171,6 @@ Plan InspectService::create_plan(const Grants& who, const PlanInput& in) {
     audit::record(tx, who.actor, {"inspection.plan.create", "inspection_plan", p.id, p.owner_node_id, p.owner_path, "", "",
                                   p.name});
   });
-  // The current period's tasks at once, not when the job next runs (idempotent with it).
-  generate_for(p.id, now);
   return *find_plan(p.id);
 }
 
@@ -196,8 +194,6 @@ Plan InspectService::update_plan(const Grants& who, int64_t id, const PlanInput&
     audit::record(tx, who.actor, {"inspection.plan.update", "inspection_plan", p->id, p->owner_node_id, p->owner_path,
                                   before, fmt::format("{}|{}|{}", p->name, p->target, p->active), p->name});
   });
-  // Reactivated or a longer window: the current period's tasks at once (idempotent).
-  if (in.active || in.window_to) generate_for(id, now);
   return *find_plan(id);
 }
 

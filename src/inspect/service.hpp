@@ -77,8 +77,9 @@ class InspectService {
   // Makes the tasks of every active plan's current period (once per plan, period and unit);
   // returns the tasks made. The server runs it as the job "inspection-tasks".
   int generate(int64_t now);
-  // The same for one plan (when it is made or changed, so its tasks exist at once instead of
-  // up to a minute later); idempotent, 0 for an archived plan or one with nothing due now.
+  // The same for one plan: the HTTP routes call it right after a plan is made or reactivated,
+  // so its tasks exist at once instead of up to a minute later; idempotent, 0 for an archived
+  // plan or one with nothing due now.
   int generate_for(int64_t plan_id, int64_t now);
   // Overdue tasks: at the due date the inspectors are told (检查任务逾期; the unit itself for
   // 自查), kSuperviseAfterDays working days later the planner's unit (逾期督办). Each once.

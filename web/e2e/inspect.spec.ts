@@ -241,6 +241,8 @@ describe('inspections: a covert visit from plan to 销号', () => {
     itemId = href!.split('/').pop()!
     await clearToasts(page)
     await shot(page, 'inspect-inspection-desktop')
+    await byTestId(page, 'insp-findings').scrollIntoViewIfNeeded()
+    await shot(page, 'inspect-findings-desktop')
     await page.context().close()
   })
 
@@ -255,6 +257,8 @@ describe('inspections: a covert visit from plan to 销号', () => {
     await poll(() => byTestId(page, 'insp-published').innerText()).toBe('已发布')
     expect(await page.locator('body').innerText()).not.toContain('陈督查') // the visitor stays unnamed
     await expectFits(page, 'inspection')
+    await byTestId(page, 'insp-findings').scrollIntoViewIfNeeded()
+    await shot(page, 'inspect-findings-dept-phone')
     await byTestId(page, 'finding-ledger-cold').click()
     await page.waitForURL((u) => u.pathname === `/rectifications/${itemId}`)
     await poll(() => statusText(page)).toBe('未开始')
