@@ -168,14 +168,22 @@ void register_routes(App& app, InspectService& svc) {
      auto j = jv::parse_object(c.req.body);
      auto in = plan_input(j, true);
      if (!in.name) throw invalid("name", "name is required");
-     return json_response(plan_json(svc, svc.create_plan(grants_of(c), in)), 201);
+     auto p = svc.create_plan(grants_of(c), in);
+     // The current period's tasks exist when the planner gets the answer, not when the job next
+     // runs (after the plan's commit; idempotent with the job).
+     svc.generate_for(p.id, now_ms());
+     return json_response(plan_json(svc, p), 201);
    }).max_body = 64 * 1024;
   r.add("GET", "/api/v1/inspection-plans/{id}", "inspection.read", [&svc](http::Ctx& c) {
     return json_response(plan_json(svc, svc.get_plan(grants_of(c), c.id_param("id"))));
   });
   r.add("PATCH", "/api/v1/inspection-plans/{id}", "inspection.plan", [&svc](http::Ctx& c) {
      auto j = jv::parse_object(c.req.body);
-     return json_response(plan_json(svc, svc.update_plan(grants_of(c), c.id_param("id"), plan_input(j, false))));
+     auto in = plan_input(j, false);
+     auto p = svc.update_plan(grants_of(c), c.id_param("id"), in);
+     // Reactivated, or a longer window: the current period's tasks at once.
+     if (in.active || in.window_to) svc.generate_for(p.id, now_ms());
+     return json_response(plan_json(svc, p));
    }).max_body = 64 * 1024;
   r.add("DELETE", "/api/v1/inspection-plans/{id}", "inspection.plan", [&svc](http::Ctx& c) {
     svc.archive_plan(grants_of(c), c.id_param("id"));

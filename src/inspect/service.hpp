@@ -21,6 +21,9 @@
 namespace manyi::rectify {
 class RectifyService;
 }
+namespace manyi::calendar {
+class Calendar;
+}
 
 namespace manyi::inspect {
 
@@ -74,6 +77,10 @@ class InspectService {
   // Makes the tasks of every active plan's current period (once per plan, period and unit);
   // returns the tasks made. The server runs it as the job "inspection-tasks".
   int generate(int64_t now);
+  // The same for one plan: the HTTP routes call it right after a plan is made or reactivated,
+  // so its tasks exist at once instead of up to a minute later; idempotent, 0 for an archived
+  // plan or one with nothing due now.
+  int generate_for(int64_t plan_id, int64_t now);
   // Overdue tasks: at the due date the inspectors are told (检查任务逾期; the unit itself for
   // 自查), kSuperviseAfterDays working days later the planner's unit (逾期督办). Each once.
   // The job "inspection-escalation".
@@ -121,6 +128,7 @@ class InspectService {
 
  private:
   bool plan_visible(const Grants& who, const Plan& p) const;
+  int generate_plan(const Plan& p, int64_t now, const calendar::Calendar& cal);
   bool task_visible(const Grants& who, const Plan& p, const Task& t) const;
   store::Db& db_;
   forms::FormService& forms_;

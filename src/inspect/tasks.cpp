@@ -117,36 +117,47 @@ int64_t missing_tasks(store::Db& db, const Plan& p, const std::string& key) {
 int InspectService::generate(int64_t now) {
   forms_.ensure_seeded();
   auto cal = workflow::load_calendar(db_);
-  calendar::Day today = calendar::day_of(now);
   int made = 0;
   std::vector<int64_t> plans;
   for (auto& r : db_.query("SELECT id FROM inspection_plans WHERE active = 1 ORDER BY id")) plans.push_back(r.i64(0));
-  for (int64_t plan_id : plans) {
-    auto p = find_plan(plan_id);
-    if (!p) continue;
-    auto slot = plan_slot_at(*p, today, cal);
-    if (!slot || missing_tasks(db_, *p, slot->key) == 0) continue;
-    auto t = forms_.get(p->template_id);
-    if (!t || !t->current_version_id) continue;
-    int64_t supervise = cal.deadline_after(slot->due_at, kSuperviseAfterDays);
-    db_.write([&](Tx& tx) {
-      metrics::series::Batch figures;
-      for (auto& n : covered_nodes(tx, *p)) {
-        int64_t id = new_id();
-        int64_t added = tx.exec(
-            "INSERT INTO inspection_tasks(id, plan_id, period, node_id, node_path, owner_path, version_id, starts_at, "
-            "due_at, supervise_at, status, level, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "'due', 0, ?, ?) ON CONFLICT (plan_id, period, node_id) DO NOTHING",
-            {id, p->id, slot->key, n.id, n.path, p->owner_path, t->current_version_id, slot->starts_at, slot->due_at,
-             supervise, slot->due_at + 1, now});
-        if (added != 1) continue;
-        ++made;
-        // inspect.coverage: a task due (den) on the period's first day; num when it is done.
-        figures.add({n.id, n.path}, "inspect.coverage", ymd(slot->from), {0, 0, 0, 1});
-      }
-      figures.write(tx);
-    });
-  }
+  for (int64_t plan_id : plans)
+    if (auto p = find_plan(plan_id)) made += generate_plan(*p, now, cal);
+  return made;
+}
+
+int InspectService::generate_for(int64_t plan_id, int64_t now) {
+  auto p = find_plan(plan_id);
+  if (!p || !p->active) return 0;
+  forms_.ensure_seeded();
+  return generate_plan(*p, now, workflow::load_calendar(db_));
+}
+
+int InspectService::generate_plan(const Plan& plan, int64_t now, const calendar::Calendar& cal) {
+  const Plan* p = &plan;
+  calendar::Day today = calendar::day_of(now);
+  int made = 0;
+  auto slot = plan_slot_at(*p, today, cal);
+  if (!slot || missing_tasks(db_, *p, slot->key) == 0) return 0;
+  auto t = forms_.get(p->template_id);
+  if (!t || !t->current_version_id) return 0;
+  int64_t supervise = cal.deadline_after(slot->due_at, kSuperviseAfterDays);
+  db_.write([&](Tx& tx) {
+    metrics::series::Batch figures;
+    for (auto& n : covered_nodes(tx, *p)) {
+      int64_t id = new_id();
+      int64_t added = tx.exec(
+          "INSERT INTO inspection_tasks(id, plan_id, period, node_id, node_path, owner_path, version_id, starts_at, "
+          "due_at, supervise_at, status, level, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "'due', 0, ?, ?) ON CONFLICT (plan_id, period, node_id) DO NOTHING",
+          {id, p->id, slot->key, n.id, n.path, p->owner_path, t->current_version_id, slot->starts_at, slot->due_at,
+           supervise, slot->due_at + 1, now});
+      if (added != 1) continue;
+      ++made;
+      // inspect.coverage: a task due (den) on the period's first day; num when it is done.
+      figures.add({n.id, n.path}, "inspect.coverage", ymd(slot->from), {0, 0, 0, 1});
+    }
+    figures.write(tx);
+  });
   return made;
 }
 

@@ -248,6 +248,42 @@ TEST_P(InspectHttp, ASupervisorSeesAndFillsInOnlyTheTaskAssignedToThem) {
   EXPECT_EQ(v.post("/api/v1/inspections/" + id + "/publish", json::object()).status, 403);
 }
 
+// Without the jobs: the tasks of the current period exist as soon as the plan is made (the
+// console's 我的检查任务 shows them at once), and making them again adds nothing.
+class InspectHttpNoJobs : public InspectHttp {
+ protected:
+  void SetUp() override {
+    start_in_setup = false;
+    DemoServerTest::SetUp();
+    start({"--case-scan-interval", "0"});
+  }
+};
+
+TEST_P(InspectHttpNoJobs, APlanHasItsTasksRightAfterItIsMade) {
+  auto b = as("bureau");
+  auto made = b.post("/api/v1/inspection-plans", plan_body(b, {"H001-NK", "H002-NK"}));
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string plan = made.js()["id"];
+  auto ins = as("inspector");
+  auto r = ins.get("/api/v1/inspection-tasks?mine=1&plan=" + plan);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.js()["items"].size(), 2u) << r.body;
+  EXPECT_EQ(r.js()["items"][0]["status"], "due");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspection_tasks WHERE plan_id = ?", {int64_t{std::stoll(plan)}}), 2);
+  // Archived and reactivated: the same period's tasks, not a second set.
+  ASSERT_EQ(b.del("/api/v1/inspection-plans/" + plan).status, 204);
+  auto back = b.patch("/api/v1/inspection-plans/" + plan, {{"active", true}});
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspection_tasks WHERE plan_id = ?", {int64_t{std::stoll(plan)}}), 2);
+  // Refused input makes neither a plan nor tasks.
+  auto bad = b.post("/api/v1/inspection-plans", plan_body(b, {"H001-NK"}, {{"cadence", "yearly"}}));
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.js()["error"]["field"], "cadence");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspection_tasks"), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, InspectHttpNoJobs, ::testing::ValuesIn(manyi::testing::backends()),
+                         manyi::testing::backend_name);
 INSTANTIATE_TEST_SUITE_P(Db, InspectHttp, ::testing::ValuesIn(manyi::testing::backends()), manyi::testing::backend_name);
 
 }  // namespace

@@ -33,6 +33,13 @@ describe('menu', () => {
     expect(menu.find((m) => m.path === '/rectifications/:id')?.hidden).toBe(true)
     for (const m of menu.filter((x) => x.path.startsWith('/rectif'))) expect(m.group).toBe('forms.menu.group')
   })
+  it('shows the inspection pages behind their permissions: a 社会监督员 (inspection.perform only) sees only 我的检查任务', () => {
+    expect(visibleMenu(['inspection.perform']).map((m) => m.path)).toEqual(['/inspection-tasks'])
+    expect(visibleMenu(['inspection.read']).map((m) => m.path)).toEqual(['/inspection-plans', '/inspection-coverage', '/inspections'])
+    expect(menu.find((m) => m.path === '/inspection-tasks/:id')?.hidden).toBe(true)
+    expect(menu.find((m) => m.path === '/inspections/:id')?.hidden).toBe(true)
+    for (const m of menu.filter((x) => x.path.startsWith('/inspection'))) expect(m.group).toBe('forms.menu.group')
+  })
   it('filters a custom list', () => {
     const items = [{ ...menu[0], path: '/cases', permission: 'case.read' }]
     expect(visibleMenu(['case.read'], items)).toHaveLength(1)

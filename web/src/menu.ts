@@ -6,7 +6,7 @@ import type { RouteComponent } from 'vue-router'
 import { OfficeBuilding, User, UserFilled, Document } from '@element-plus/icons-vue'
 import { Tickets, PhoneFilled, Calendar, SetUp, DataAnalysis } from '@element-plus/icons-vue'
 import { DataLine, ChatLineSquare, WarningFilled, Postcard, Memo, Phone, EditPen, Finished, List } from '@element-plus/icons-vue'
-import { Notebook, CircleCheck } from '@element-plus/icons-vue'
+import { Notebook, CircleCheck, Management, PieChart, Checked, Search } from '@element-plus/icons-vue'
 
 export interface MenuItem {
   path: string
@@ -53,6 +53,13 @@ export const menu: MenuItem[] = [
   // 整改台账 (the rectification ledger, web/src/modules/rectify): the ledger, an item, and the inspectors' verification queue
   { path: '/rectifications', title: 'rectify.menu.ledger', icon: Notebook, permission: 'rectification.read', group: 'forms.menu.group', component: () => import('./modules/rectify/views/RectListView.vue') },
   { path: '/rectifications/:id', title: 'rectify.menu.detail', icon: Notebook, permission: 'rectification.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/rectify/views/RectDetailView.vue') },
+  // 明查暗访 (inspections, web/src/modules/inspect): plans, the coverage board, the phone's task list and a task, the records
+  { path: '/inspection-plans', title: 'inspect.menu.plans', icon: Management, permission: 'inspection.read', group: 'forms.menu.group', component: () => import('./modules/inspect/views/PlansView.vue') },
+  { path: '/inspection-coverage', title: 'inspect.menu.coverage', icon: PieChart, permission: 'inspection.read', group: 'forms.menu.group', component: () => import('./modules/inspect/views/CoverageView.vue') },
+  { path: '/inspection-tasks', title: 'inspect.menu.tasks', icon: Checked, permission: 'inspection.perform', group: 'forms.menu.group', component: () => import('./modules/inspect/views/MyTasksView.vue') },
+  { path: '/inspection-tasks/:id', title: 'inspect.menu.task', icon: Checked, permission: 'inspection.perform', group: 'forms.menu.group', hidden: true, component: () => import('./modules/inspect/views/TaskView.vue') },
+  { path: '/inspections', title: 'inspect.menu.inspections', icon: Search, permission: 'inspection.read', group: 'forms.menu.group', component: () => import('./modules/inspect/views/InspectionsView.vue') },
+  { path: '/inspections/:id', title: 'inspect.menu.inspection', icon: Search, permission: 'inspection.read', group: 'forms.menu.group', hidden: true, component: () => import('./modules/inspect/views/InspectionView.vue') },
   { path: '/rectify-verify', title: 'rectify.menu.verify', icon: CircleCheck, permission: 'rectification.verify', group: 'forms.menu.group', component: () => import('./modules/rectify/views/RectVerifyView.vue') },
 ]
 

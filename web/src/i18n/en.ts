@@ -6,6 +6,7 @@ import imports from '../modules/imports/i18n.en'
 import followup from '../modules/followup/i18n.en'
 import forms from '../modules/forms/i18n.en'
 import rectify from '../modules/rectify/i18n.en'
+import inspect from '../modules/inspect/i18n.en'
 export default {
   cases,
   sat,
@@ -14,6 +15,7 @@ export default {
   followup,
   forms,
   rectify,
+  inspect,
   app: {
     name: 'Manyi',
     title: 'Manyi · Service Quality Improvement',

@@ -7,6 +7,7 @@ import imports from '../modules/imports/i18n.zh-CN'
 import followup from '../modules/followup/i18n.zh-CN'
 import forms from '../modules/forms/i18n.zh-CN'
 import rectify from '../modules/rectify/i18n.zh-CN'
+import inspect from '../modules/inspect/i18n.zh-CN'
 export default {
   cases,
   sat,
@@ -15,6 +16,7 @@ export default {
   followup,
   forms,
   rectify,
+  inspect,
   app: {
     name: '满意',
     title: '满意 · 服务质量改进平台',
