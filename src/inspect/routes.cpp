@@ -185,6 +185,22 @@ void register_routes(App& app, InspectService& svc) {
      if (in.active || in.window_to) svc.generate_for(p.id, now_ms());
      return json_response(plan_json(svc, p));
    }).max_body = 64 * 1024;
+  // The plan dialog's inspector picker: active users who may perform inspections on all of the
+  // node's subtree (a grant of inspection.perform on it or above), for planners of that node —
+  // who need not read the user accounts (the demo's inspector does not).
+  r.add("GET", "/api/v1/inspection-inspectors", "inspection.plan", [&app](http::Ctx& c) {
+    auto path = c.node_filter({"inspection.plan"});
+    if (path.empty()) throw invalid("node", "node is required (the plan's coverage)");
+    auto q = c.req.q("q").value_or("");
+    if (q.size() > 100) throw invalid("q", "search text is too long");
+    int limit = page_limit(c.req, 50);
+    if (limit > 200) throw invalid("limit", "limit must be between 1 and 200");
+    json items = json::array();
+    for (auto& u : app.org->holders({"inspection.perform"}, path, q, limit))
+      items.push_back({{"id", id_str(u.id)}, {"username", u.username}, {"display_name", u.display_name},
+                       {"node_name", u.node_name}});
+    return json_response({{"items", items}});
+  });
   r.add("DELETE", "/api/v1/inspection-plans/{id}", "inspection.plan", [&svc](http::Ctx& c) {
     svc.archive_plan(grants_of(c), c.id_param("id"));
     http::Response res;

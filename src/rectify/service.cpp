@@ -239,7 +239,11 @@ std::vector<Item> RectifyService::list(const ListFilter& f, int64_t* next_cursor
     ids += " AND r.id < ?";
     p.push_back(f.cursor);
   }
-  ids += " ORDER BY r.id DESC LIMIT ?";
+  // Overdue items are the oldest open ones: a walk back through the id order would pass every
+  // newer item before the first of them (PostgreSQL's planner took it for a hospital's 逾期 tab,
+  // 60 ms for page 1 and 0.5 s for page 100 at 1 M items); the expression makes both databases
+  // read the overdue range of an index and sort its ids.
+  ids += f.overdue ? " ORDER BY r.id + 0 DESC LIMIT ?" : " ORDER BY r.id DESC LIMIT ?";
   p.push_back(int64_t{f.limit + 1});
   std::string sql = std::string("SELECT ") + kSelect + kFrom + " WHERE r.id IN (" + ids + ") ORDER BY r.id DESC";
   std::vector<Item> out;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "support/testing.hpp"
@@ -280,6 +281,35 @@ TEST_P(InspectHttpNoJobs, APlanHasItsTasksRightAfterItIsMade) {
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.js()["error"]["field"], "cadence");
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspection_tasks"), 2);
+}
+
+// The plan dialog's picker: who may inspect all the coverage, for a planner who cannot read the
+// user accounts; another hospital's planner and a department head are refused.
+TEST_P(InspectHttpNoJobs, TheInspectorPickerOffersWhoMayInspectAllTheCoverage) {
+  auto names = [](const HttpResponse& r) {
+    std::set<std::string> out;
+    auto body = r.js();
+    for (auto& u : body["items"]) out.insert(u["username"].get<std::string>());
+    return out;
+  };
+  auto ins = as("inspector");
+  ASSERT_EQ(ins.get("/api/v1/users").status, 403);  // no user.read: the picker is its own lookup
+  auto r = ins.get("/api/v1/inspection-inspectors?node=" + node("H001"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto all = names(r);
+  EXPECT_TRUE(all.count("inspector")) << r.body;
+  EXPECT_TRUE(all.count("supervisor")) << r.body;  // 社会监督员 at the city: every unit below
+  EXPECT_TRUE(all.count("hosp1")) << r.body;       // the hospital's own inspectors
+  EXPECT_FALSE(all.count("hosp2")) << r.body;      // another hospital's may not inspect this one
+  EXPECT_FALSE(all.count("dept")) << r.body;       // a department head performs no inspections
+  auto q = ins.get("/api/v1/inspection-inspectors?q=%E7%9B%91%E7%9D%A3&node=" + node("H001"));  // 监督
+  ASSERT_EQ(q.status, 200) << q.body;
+  EXPECT_EQ(names(q), std::set<std::string>({"supervisor"})) << q.body;
+  EXPECT_EQ(as("hosp1").get("/api/v1/inspection-inspectors?node=" + node("H002")).status, 403);
+  EXPECT_EQ(as("dept").get("/api/v1/inspection-inspectors?node=" + node("H001-NK")).status, 403);
+  auto missing = ins.get("/api/v1/inspection-inspectors");
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.js()["error"]["field"], "node");
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, InspectHttpNoJobs, ::testing::ValuesIn(manyi::testing::backends()),

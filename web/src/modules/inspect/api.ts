@@ -29,4 +29,14 @@ export function addInspectionPhoto(id: string, item: string, blob: Blob, name: s
 }
 export const inspectionPhotoUrl = (id: string, pid: string) => `/api/v1/inspections/${id}/photos/${pid}`
 
+/** Who may inspect all of a node's subtree (the plan dialog's picker; inspection.plan on the node). */
+export interface InspectorRow {
+  id: string
+  username: string
+  display_name: string
+  node_name: string
+}
+export const listInspectors = (node: string, q = '') =>
+  api.get<{ items: InspectorRow[] }>('/api/v1/inspection-inspectors', { node, q: q || undefined, limit: 200 })
+
 export const getCoverage = (plan: string, period?: string) => api.get<Coverage>('/api/v1/inspection-coverage', { plan, period })
