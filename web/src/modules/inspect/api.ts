@@ -21,9 +21,23 @@ export const performTask = (id: string, body: { draft_id: string; answers: Recor
 export const listInspections = (q: Query = {}) => api.get<Page<Inspection>>('/api/v1/inspections', q)
 export const getInspection = (id: string) => api.get<InspectionDetail>(`/api/v1/inspections/${id}`)
 export const publishInspection = (id: string) => api.post<Inspection>(`/api/v1/inspections/${id}/publish`, {})
-/** Confirms findings into the ledger; isPublic true shows the items on the unit's public page (else the server's default). */
-export const confirmFindings = (id: string, findings: string[], isPublic = false) =>
-  api.post<{ findings: Finding[] }>(`/api/v1/inspections/${id}/findings/confirm`, isPublic ? { findings, public: true } : { findings })
+/**
+ * Confirms findings into the ledger. public true shows the items on the unit's public page (else
+ * the server's default); severity makes a finding a 隐患 (general: 10 working days, major: 5);
+ * deadline (YYYY-MM-DD) replaces the default limit of every item made.
+ */
+export interface ConfirmOptions {
+  public?: boolean
+  severity?: Record<string, 'general' | 'major'>
+  deadline?: string
+}
+export function confirmFindings(id: string, findings: string[], opts: ConfirmOptions = {}) {
+  const body: Record<string, unknown> = { findings }
+  if (opts.public) body.public = true
+  if (opts.severity && Object.keys(opts.severity).length) body.severity = opts.severity
+  if (opts.deadline) body.deadline = opts.deadline
+  return api.post<{ findings: Finding[] }>(`/api/v1/inspections/${id}/findings/confirm`, body)
+}
 export function addInspectionPhoto(id: string, item: string, blob: Blob, name: string): Promise<InspectionPhoto> {
   return request<InspectionPhoto>('POST', `/api/v1/inspections/${id}/photos`, { query: { item, name }, blob, contentType: blob.type || 'image/jpeg' })
 }
