@@ -25,13 +25,13 @@ std::string scoped_where(http::Ctx& c, const std::string& perm, store::Params& p
   return where;
 }
 
-// The rule of an episode in words (the console shows its own catalogue's text; this is for
-// exports and API readers).
+// The rule of an episode in words, as the console's catalogue names the flag (sat.flag.*; the
+// console shows its own text, this is for other API readers).
 const char* rule_label(const std::string& rule) {
-  if (rule == "wifi_farm") return "同一网络集中好评（刷评点位）";
-  if (rule == "device_burst") return "同一设备短时多次好评";
+  if (rule == "wifi_farm") return "同一网络集中评价同一评价点";
+  if (rule == "device_burst") return "同一设备集中好评";
   if (rule == "phone_reuse") return "同一手机号多处好评";
-  if (rule == "net_burst") return "同一网络对本院集中好评";
+  if (rule == "net_burst") return "同一网络集中好评";
   if (rule == "dup_refusals") return "同一设备反复重复提交";
   return "";
 }

@@ -157,6 +157,9 @@ TEST_P(IntegrityHolds, AWifiFarmIsHeldWholeAndARestartRemembersWhatIsHeld) {
   svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
   auto seventh = rate(1, 5, "dev-farm-6", "203.0.113.16", T0 + 180'000);
   EXPECT_EQ(seventh.status, "suspect");
+  // ...and names the same episode (it is computed from the rule's key and the window's start).
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT episode_id) FROM rating_reviews"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rating_reviews WHERE episode_id IS NULL"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'"), 7);
   expect_rollups_match_a_recount("after a restart");
   // Other points of the unit, from the same network, are not part of it.
@@ -211,7 +214,7 @@ TEST_P(IntegrityHolds, TheBurstIsHeldEvenWhenTheRatingThatFiredFailsToBeStored) 
 // ---- episodes (事件): one burst, one row of the queue, decided at once ----
 
 // The episode each rating's review row names.
-std::map<int64_t, int64_t> episodes_of(store::Db& db, const std::vector<int64_t>& ids) {
+static std::map<int64_t, int64_t> episodes_of(store::Db& db, const std::vector<int64_t>& ids) {
   std::map<int64_t, int64_t> out;
   for (auto id : ids)
     out[id] = store::scalar_i64(db.query("SELECT episode_id FROM rating_reviews WHERE rating_id = ?", {id})).value_or(0);
