@@ -335,6 +335,7 @@ describe('satisfaction', () => {
     await byTestId(admin, 'episode-submit').click() // a reason is required
     await poll(() => byTestId(admin, 'episode-dialog').innerText()).toContain('请填写审核说明')
     await textareaOf(admin, 'episode-reason').fill('同一病区无线网络集中刷好评，整批驳回')
+    await poll(() => byTestId(admin, 'episode-dialog').innerText()).not.toContain('请填写审核说明')
     await shot(admin, '25d-review-episode-reject-dialog')
     await submitDialog(admin, 'episode-submit', 'episode-dialog')
     // Gone from the pending episodes; each rating rejected with the one reason.
