@@ -16,6 +16,7 @@
 
 namespace manyi::feedback {
 using store::Params;
+using store::id_or_null;
 
 namespace {
 constexpr int kHoldRounds = 3;  // batches a hold waits for its rating to be stored
@@ -54,11 +55,13 @@ std::vector<metrics::Observation> FeedbackService::stored_observations(int64_t f
 
 void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& items) {
   std::map<int64_t, std::string> want;  // rating id -> the rules holding it
+  std::map<int64_t, Episode> episode;   // rating id -> the burst it is held in
   for (auto* x : items) {
     x->missing.clear();
     for (auto& h : x->holds) {
       auto& f = want[h.rating_id];
       if (("," + f + ",").find("," + h.flag + ",") == std::string::npos) f += (f.empty() ? "" : ",") + h.flag;
+      prefer(episode[h.rating_id], h.episode);
     }
   }
   if (want.empty()) return;
@@ -92,9 +95,10 @@ void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& i
       if (tx.exec("UPDATE ratings SET status = 'suspect', flags = ? WHERE id = ? AND status = 'valid'", {flags, id}) != 1)
         continue;
       tx.exec("UPDATE rating_comments SET status = 'suspect' WHERE rating_id = ?", {id});
-      tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at) VALUES (?,?,?,?,?,?) "
-              "ON CONFLICT (rating_id) DO NOTHING",
-              {id, r.i64(2), r.i64(3), flags, std::string("pending"), r.i64(10)});
+      const Episode& e = episode[id];
+      tx.exec("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at, episode_id, episode_rule) "
+              "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (rating_id) DO NOTHING",
+              {id, r.i64(2), r.i64(3), flags, std::string("pending"), r.i64(10), id_or_null(e.id), e.rule});
       held.push_back({r.i64(2), r.i64(4), static_cast<int>(r.i64(5)), metrics::tree_nodes(r.str(9), r.i64(3)),
                       stored_observations(r.i64(8), static_cast<int>(r.i64(6)), r.str(7))});
     }

@@ -22,6 +22,13 @@ std::string network_of(const std::string& ip) {
   return ip;
 }
 
+int episode_rank(const std::string& rule) {
+  static const char* order[] = {"wifi_farm", "device_burst", "phone_reuse", "net_burst", "dup_refusals"};
+  for (int i = 0; i < 5; ++i)
+    if (rule == order[i]) return i;
+  return 5;
+}
+
 IntegrityTracker::Shard& IntegrityTracker::shard(uint64_t key) { return shards_[key_shard(key, kShards)]; }
 
 // The windows' keys: a device at a point (duplicates), a device (its top ratings), a network at
@@ -76,12 +83,29 @@ void IntegrityTracker::sweep(Shard& sh, int64_t now) {
     }
     for (auto it = sh.phones.begin(); it != sh.phones.end();)
       it = it->second.empty() || now - it->second.back().at > kPhoneKeepMs ? sh.phones.erase(it) : std::next(it);
+    for (auto it = sh.episodes.begin(); it != sh.episodes.end();)
+      it = now - it->second.last > kPhoneKeepMs ? sh.episodes.erase(it) : std::next(it);
   }
   // Still too many (a flood of fresh keys): drop the oldest.
   trim(sh.last, cap, [](const Last& l) { return l.at; });
   trim(sh.refused, cap, [](const Refused& r) { return r.since; });
   trim(sh.tops, cap, [](const std::vector<Mark>& v) { return v.empty() ? int64_t{0} : v.back().at; });
   trim(sh.phones, cap, [](const std::vector<PhoneMark>& v) { return v.empty() ? int64_t{0} : v.back().at; });
+  trim(sh.episodes, cap, [](const Open& o) { return o.last; });
+}
+
+Episode IntegrityTracker::episode_of(Shard& sh, uint64_t key, const char* rule, int64_t start, int64_t at,
+                                     int64_t window) {
+  auto [it, fresh] = sh.episodes.try_emplace(key, Open{start, at});
+  if (!fresh && at - it->second.last > window) it.value().start = start;  // the burst ended: a new one
+  it.value().last = std::max(it->second.last, at);
+  int64_t begin = it->second.start;
+  // Time-ordered like other ids (core/id.hpp: ms since 2020 << 22), the low 22 bits from the key.
+  constexpr int64_t kIdEpochMs = 1577836800000LL;
+  int64_t ms = std::max<int64_t>(begin - kIdEpochMs, 0);
+  return {(ms << 22) | static_cast<int64_t>(key_hash({rule, std::string_view(reinterpret_cast<const char*>(&key), sizeof key)}) &
+                                             ((1u << 22) - 1)),
+          rule};
 }
 
 void IntegrityTracker::prune(std::vector<Mark>& marks, int64_t now, int64_t window) {
@@ -104,10 +128,12 @@ void IntegrityTracker::push_top(uint64_t key, const Submission& s, int64_t windo
   q.push_back({s.at_ms, s.rating_id, held});
   if (!v || static_cast<int>(q.size()) <= max) return;
   v->flags.push_back(flag);
+  Episode e = episode_of(sh, key, flag, q.front().at, s.at_ms, window);
+  prefer(v->episode, e);
   for (auto& m : q)
     if (!m.held && m.id != s.rating_id) {
       m.held = true;
-      v->holds.push_back({m.id, flag});
+      v->holds.push_back({m.id, flag, e});
     }
 }
 
@@ -129,10 +155,13 @@ void IntegrityTracker::push_phone(const Submission& s, bool held, Verdict* v) {
   if (static_cast<int>(units.size()) <= opts_.phone_units_max && static_cast<int>(points.size()) <= opts_.phone_points_max)
     return;
   v->flags.push_back("phone_reuse");
+  // The day's marks are the window: the episode is the phone's day.
+  Episode e = episode_of(sh, key, "phone_reuse", q.front().at, s.at_ms, kPhoneKeepMs);
+  prefer(v->episode, e);
   for (auto& m : q)
     if (!m.held && m.id != s.rating_id) {
       m.held = true;
-      v->holds.push_back({m.id, "phone_reuse"});
+      v->holds.push_back({m.id, "phone_reuse", e});
     }
 }
 
@@ -193,7 +222,8 @@ void IntegrityTracker::record_last(const Submission& s, bool duplicate_check, Ve
   auto& r = sh.refused[key];
   if (s.at_ms - r.since > opts_.burst_window_ms) r = Refused{s.at_ms, 0};
   if (++r.count > opts_.refusals_max && it->second.id) {
-    v->holds.push_back({it->second.id, "dup_refusals"});
+    v->holds.push_back({it->second.id, "dup_refusals",
+                        episode_of(sh, key, "dup_refusals", r.since, s.at_ms, opts_.burst_window_ms)});
     it.value().id = 0;
   }
 }

@@ -72,16 +72,34 @@ struct Submission {
   bool bare() const { return answers == 0 && comment_chars == 0; }  // overall alone
 };
 
-// An earlier rating a rule holds now, and the rule.
+// The burst a hold belongs to (事件): the rule with its key (network and point, network and
+// unit, device, phone and day, device and point) and the window's start. One Wi-Fi farm is one
+// episode: the rating that fired the rule, the earlier ones it held and the later ones of the
+// same burst while its window stays open. The id is computed from the rule's key and the
+// window's start (time-ordered like other ids: its time is the window's start), so it needs
+// no query and a restarted server, warming the same windows, names the same episode.
+struct Episode {
+  int64_t id = 0;    // 0: none (a rating held by a rule of its own: too_fast, no_timing, …)
+  std::string rule;  // wifi_farm | device_burst | phone_reuse | net_burst | dup_refusals
+};
+// Of two episodes one rating belongs to, the one named: the narrowest rule first.
+int episode_rank(const std::string& rule);
+inline void prefer(Episode& have, const Episode& other) {
+  if (other.id && (!have.id || episode_rank(other.rule) < episode_rank(have.rule))) have = other;
+}
+
+// An earlier rating a rule holds now, the rule and its episode.
 struct Hold {
   int64_t rating_id = 0;
   std::string flag;
+  Episode episode;
 };
 
 struct Verdict {
   bool duplicate = false;
   std::vector<std::string> flags;
   std::vector<Hold> holds;  // earlier ratings to hold (also for a refused duplicate)
+  Episode episode;          // of this rating, when a burst rule flagged it
 };
 
 class IntegrityTracker {
@@ -126,6 +144,9 @@ class IntegrityTracker {
     int64_t at = 0, id = 0, point = 0, unit = 0;
     bool held = false;
   };
+  struct Open {  // a burst's episode while its window stays open: its start and last firing
+    int64_t start = 0, last = 0;
+  };
   // Keys are key_hash values (device|point, d|device, n|net|unit, f|net|point, t|phone|day):
   // 8 bytes, not a heap string.
   struct Shard {
@@ -134,6 +155,7 @@ class IntegrityTracker {
     tsl::robin_map<uint64_t, Refused, KeyHashIdentity> refused;
     tsl::robin_map<uint64_t, std::vector<Mark>, KeyHashIdentity> tops;
     tsl::robin_map<uint64_t, std::vector<PhoneMark>, KeyHashIdentity> phones;
+    tsl::robin_map<uint64_t, Open, KeyHashIdentity> episodes;  // by window key, of fired rules
     int64_t swept = 0;
   };
   Shard& shard(uint64_t key);
@@ -148,6 +170,9 @@ class IntegrityTracker {
   void push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag, bool held,
                 Verdict* v);
   void push_phone(const Submission& s, bool held, Verdict* v);
+  // The episode of a rule firing on key at `at` (the shard's lock held): the open one when the
+  // key fired within `window` before, else a new one starting at `start`.
+  Episode episode_of(Shard& sh, uint64_t key, const char* rule, int64_t start, int64_t at, int64_t window);
   // After the rules: a flagged rating's own marks are not to be held again.
   void mark_held(const Submission& s);
   void record_last(const Submission& s, bool duplicate_check, Verdict* v);

@@ -104,6 +104,25 @@ struct ReviewRow {
   std::string flags, state, reason, node_name, unit_name, comment, channel;
   int overall = 0;
   int64_t created_at = 0, reviewed_at = 0, reviewed_by = 0;
+  int64_t episode_id = 0;  // the burst it was held in (0: none)
+  std::string episode_rule;
+};
+
+// One episode (事件) of the review queue: the held ratings of one burst inside the reader's
+// scope (feedback/integrity.hpp Episode).
+struct EpisodeRow {
+  int64_t id = 0;
+  std::string rule;
+  int64_t first_at = 0, last_at = 0;  // the first and last rating held in it
+  int64_t n = 0, pending = 0, accepted = 0, rejected = 0, top = 0;  // top: rated 非常满意
+  std::vector<std::string> units, points;  // names, at most a few
+  int64_t unit_count = 0, point_count = 0;
+};
+
+// What deciding an episode did: ratings decided, and those left alone (decided before).
+struct EpisodeDecision {
+  int64_t decided = 0, skipped = 0, cases = 0;
+  std::string status;  // valid | rejected
 };
 
 }  // namespace manyi::feedback

@@ -13,6 +13,7 @@ struct FeedbackService::Prepared {
   const PointInfo* p = nullptr;
   NewRating* r = nullptr;
   std::vector<std::string> flags;
+  Episode episode;  // the burst a rule flagged it in (its review row names it)
   const audit::Actor* who = nullptr;
   Submitted out;
   int day = 0;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <future>
 #include <cstdlib>
 #include <unordered_set>
@@ -121,8 +122,12 @@ const char* kReviewFrom =
 // The review queue's filter (rating_reviews v joined to its node n): one definition for the
 // list and its count.
 std::string review_where(const std::vector<std::string>& scope, const std::string& node_path, const std::string& state,
-                         Params& p) {
+                         Params& p, int64_t episode = 0) {
   std::string where = "(" + store::subtree_condition("n.path", scope, p) + ")";
+  if (episode) {
+    where += " AND v.episode_id = ?";
+    p.emplace_back(episode);
+  }
   if (!node_path.empty()) {
     where += " AND n.path >= ? AND n.path < ?";
     p.emplace_back(node_path);
@@ -144,9 +149,10 @@ int64_t FeedbackService::review_count(const std::vector<std::string>& scope, con
 }
 
 std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::string>& scope, const std::string& node_path,
-                                                     const std::string& state, int64_t cursor, int limit) {
+                                                     const std::string& state, int64_t cursor, int limit,
+                                                     int64_t episode) {
   Params p;
-  std::string where = review_where(scope, node_path, state, p);
+  std::string where = review_where(scope, node_path, state, p, episode);
   if (cursor) {
     where += " AND v.rating_id < ?";
     p.emplace_back(cursor);
@@ -155,7 +161,8 @@ std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::stri
   std::vector<ReviewRow> out;
   for (auto& r : db_.query(
            "SELECT v.rating_id, v.node_id, v.unit_id, v.flags, v.state, v.reason, v.created_at, v.reviewed_at, "
-           "v.reviewed_by, n.name, u.name, r.overall, r.comment, r.channel" + std::string(kReviewFrom) +
+           "v.reviewed_by, n.name, u.name, r.overall, r.comment, r.channel, v.episode_id, v.episode_rule" +
+               std::string(kReviewFrom) +
            "WHERE " + where + " ORDER BY v.rating_id DESC LIMIT ?",
            p)) {
     ReviewRow x;
@@ -173,8 +180,155 @@ std::vector<ReviewRow> FeedbackService::review_queue(const std::vector<std::stri
     x.overall = static_cast<int>(r.i64(11));
     x.comment = r.str(12);
     x.channel = r.str(13);
+    x.episode_id = r.i64(14);
+    x.episode_rule = r.str(15);
     out.push_back(std::move(x));
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- episodes (事件)
+std::vector<EpisodeRow> FeedbackService::review_episodes(const std::vector<std::string>& scope,
+                                                         const std::string& node_path, const std::string& state,
+                                                         int64_t cursor, int limit) {
+  Params p;
+  std::string where = review_where(scope, node_path, "", p) + " AND v.episode_id IS NOT NULL";
+  if (cursor) {
+    where += " AND v.episode_id < ?";
+    p.emplace_back(cursor);
+  }
+  std::string having = state == "pending" ? " HAVING SUM(CASE WHEN v.state = 'pending' THEN 1 ELSE 0 END) > 0" : "";
+  p.emplace_back(int64_t{limit});
+  std::vector<EpisodeRow> out;
+  std::map<int64_t, size_t> at;
+  for (auto& r : db_.query(
+           "SELECT v.episode_id, MAX(v.episode_rule), MIN(v.created_at), MAX(v.created_at), COUNT(*), "
+           "SUM(CASE WHEN v.state = 'pending' THEN 1 ELSE 0 END), SUM(CASE WHEN v.state = 'accepted' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN v.state = 'rejected' THEN 1 ELSE 0 END), SUM(CASE WHEN r.overall = 5 THEN 1 ELSE 0 END), "
+           "COUNT(DISTINCT v.unit_id), COUNT(DISTINCT r.point_id)" + std::string(kReviewFrom) + "WHERE " + where +
+               " GROUP BY v.episode_id" + having + " ORDER BY v.episode_id DESC LIMIT ?",
+           p)) {
+    EpisodeRow x;
+    x.id = r.i64(0);
+    x.rule = r.str(1);
+    x.first_at = r.i64(2);
+    x.last_at = r.i64(3);
+    x.n = r.i64(4);
+    x.pending = r.i64(5);
+    x.accepted = r.i64(6);
+    x.rejected = r.i64(7);
+    x.top = r.i64(8);
+    x.unit_count = r.i64(9);
+    x.point_count = r.i64(10);
+    at[x.id] = out.size();
+    out.push_back(std::move(x));
+  }
+  if (out.empty()) return out;
+  // The names of their units and points (a page's worth, inside the same scope).
+  Params q;
+  std::string w = review_where(scope, node_path, "", q), in;
+  for (auto& x : out) {
+    in += in.empty() ? "?" : ",?";
+    q.emplace_back(x.id);
+  }
+  for (auto& r : db_.query("SELECT DISTINCT v.episode_id, u.name, pt.name" + std::string(kReviewFrom) +
+                               "JOIN collection_points pt ON pt.id = r.point_id WHERE " + w + " AND v.episode_id IN (" +
+                               in + ") ORDER BY v.episode_id, u.name, pt.name",
+                           q)) {
+    auto& x = out[at[r.i64(0)]];
+    if (std::find(x.units.begin(), x.units.end(), r.str(1)) == x.units.end() && x.units.size() < 5)
+      x.units.push_back(r.str(1));
+    if (std::find(x.points.begin(), x.points.end(), r.str(2)) == x.points.end() && x.points.size() < 5)
+      x.points.push_back(r.str(2));
+  }
+  return out;
+}
+
+EpisodeDecision FeedbackService::review_episode(const audit::Actor& who, const std::vector<std::string>& scope,
+                                                int64_t episode, const std::string& decision,
+                                                const std::string& reason) {
+  if (decision != "accept" && decision != "reject") throw invalid("decision", "decision must be accept or reject");
+  if (utf8_chars(reason) < 2) throw invalid("reason", "please give a reason (at least 2 characters)");
+  EpisodeDecision out;
+  out.status = decision == "accept" ? "valid" : "rejected";
+  int64_t now = now_ms();
+  std::vector<int64_t> to_case;
+  db_.write([&](store::Tx& tx) {
+    out = EpisodeDecision{0, 0, 0, out.status};
+    to_case.clear();
+    Params p;
+    std::string where = review_where(scope, "", "", p, episode);
+    // Locked on PostgreSQL like a single review: a hold or a review on another connection
+    // waits, then finds the status changed.
+    auto rows = tx.query(
+        "SELECT r.id, r.status, r.node_id, r.template_id, r.day, r.overall, r.answers, r.form_version_id, r.unit_id, "
+        "n.path, v.state, u.name" + std::string(kReviewFrom) + "WHERE " + where + " ORDER BY r.id" +
+            (tx.backend() == store::Backend::postgres ? " FOR UPDATE OF r, v" : ""),
+        p);
+    if (rows.empty()) throw not_found("episode");
+    struct Row {
+      int64_t node, tmpl;
+      int day;
+      std::vector<int64_t> tree;
+      std::vector<metrics::Observation> obs;
+    };
+    std::vector<Row> back;  // accepted: return to the rollups
+    std::vector<int64_t> ids;
+    int64_t node = 0;
+    std::string path, unit;
+    for (auto& r : rows) {
+      // Only a rating still waiting (held and not decided) is decided here.
+      if (r.str(10) != "pending" || r.str(1) != "suspect") {
+        ++out.skipped;
+        continue;
+      }
+      int64_t id = r.i64(0);
+      ids.push_back(id);
+      if (!node) {
+        node = r.i64(2);
+        path = r.str(9);
+        unit = r.str(11);
+      }
+      if (decision == "accept") {
+        int overall = static_cast<int>(r.i64(5));
+        back.push_back({r.i64(2), r.i64(3), static_cast<int>(r.i64(4)), metrics::tree_nodes(r.str(9), r.i64(8)),
+                        stored_observations(r.i64(7), overall, r.str(6))});
+        if (overall <= 2) to_case.push_back(id);
+      }
+    }
+    if (ids.empty()) throw conflict("not_pending", "every rating of this episode has been decided already");
+    std::string state = decision == "accept" ? "accepted" : "rejected";
+    for (size_t i = 0; i < ids.size(); i += 400) {
+      Params q;
+      std::string in;
+      for (size_t k = i; k < ids.size() && k < i + 400; ++k) {
+        in += in.empty() ? "?" : ",?";
+        q.emplace_back(ids[k]);
+      }
+      Params up{out.status};
+      up.insert(up.end(), q.begin(), q.end());
+      tx.exec("UPDATE ratings SET status = ?, case_pending = 0 WHERE status = 'suspect' AND id IN (" + in + ")", up);
+      tx.exec("UPDATE rating_comments SET status = ? WHERE rating_id IN (" + in + ")", up);
+      Params rv{state, reason, id_or_null(who.user_id), now};
+      rv.insert(rv.end(), q.begin(), q.end());
+      tx.exec("UPDATE rating_reviews SET state = ?, reason = ?, reviewed_by = ?, reviewed_at = ? "
+              "WHERE state = 'pending' AND rating_id IN (" + in + ")",
+              rv);
+    }
+    if (!back.empty()) {
+      std::vector<metrics::RollupInput> in;
+      for (auto& b : back) in.push_back({b.node, &b.tree, b.tmpl, b.day, &b.obs, +1});
+      metrics::apply_rollups_batch(tx, in);
+    }
+    for (int64_t id : to_case)
+      if (open_case_for(tx, id, &who)) ++out.cases;
+    out.decided = static_cast<int64_t>(ids.size());
+    audit::record(tx, who,
+                  {decision == "accept" ? "feedback.episode.accept" : "feedback.episode.reject", "rating_episode", episode,
+                   node, path, "", "",
+                   fmt::format("{} · {} 条评价{}（{}）", unit, out.decided,
+                               decision == "accept" ? "全部通过" : "全部驳回", reason)});
+  });
   return out;
 }
 

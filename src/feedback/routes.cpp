@@ -522,7 +522,13 @@ void register_rating_routes(App& app, const Services& S) {
     else if (state != "pending" && state != "accepted" && state != "rejected")
       throw invalid("state", "state must be pending, accepted, rejected or all");
     int limit = page_limit(c.req);
-    auto rows = svc->review_queue(c.scope_paths("rating.review"), node_path, state, page_cursor(c.req), limit + 1);
+    int64_t episode = 0;  // ?episode=ID: the ratings of one episode (事件)
+    if (auto e = c.req.q("episode"); e && !e->empty()) {
+      episode = parse_id(*e);
+      if (!episode) throw invalid("episode", "episode must be an episode id");
+    }
+    auto rows = svc->review_queue(c.scope_paths("rating.review"), node_path, state, page_cursor(c.req), limit + 1,
+                                  episode);
     int64_t next = 0;
     if (static_cast<int>(rows.size()) > limit) {
       rows.pop_back();
@@ -534,6 +540,7 @@ void register_rating_routes(App& app, const Services& S) {
                        {"node_id", id_str(x.node_id)}, {"node_name", x.node_name}, {"unit_name", x.unit_name},
                        {"overall", x.overall}, {"overall_label", level_label(x.overall)}, {"comment", x.comment},
                        {"channel", x.channel}, {"flags", x.flags}, {"state", x.state}, {"reason", x.reason},
+                       {"episode_id", id_json(x.episode_id)}, {"episode_rule", x.episode_rule},
                        {"reviewed_at", x.reviewed_at ? json(x.reviewed_at) : json(nullptr)}});
     return json_response({{"items", items}, {"next_cursor", next ? json(id_str(next)) : json(nullptr)}});
   });
@@ -645,6 +652,7 @@ void register_feedback_routes(App& app) {
   feedback::register_followup_routes(app, s);
   feedback::register_todo_routes(app, s);
   feedback::register_review_count_routes(app, s);
+  feedback::register_integrity_figure_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
   app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
   // Cases whose opening failed (or whose instance died with them queued) are taken up again.

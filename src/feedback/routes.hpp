@@ -28,6 +28,8 @@ void register_question_routes(App& app, const Services& s);  // per-question dis
 void register_followup_routes(App& app, const Services& s);
 void register_todo_routes(App& app, const Services& s);  // GET /api/v1/me/todo (todo_routes.cpp)
 void register_review_count_routes(App& app, const Services& s);  // the review queue's badges (review_count_routes.cpp)
+// GET /api/v1/satisfaction/integrity: held and rejected shares per unit (integrity_figure_routes.cpp)
+void register_integrity_figure_routes(App& app, const Services& s);
 
 // The node named by ?node= (checked against perm) or, without it, the caller's single scope
 // root; 422 when the caller has several roots and names none.

@@ -135,6 +135,7 @@ void FeedbackService::submit_public_async(std::shared_ptr<const PointInfo> p, Ne
     x->rating = std::move(r);
     x->r = &x->rating;
     x->flags = v.flags;
+    x->episode = v.episode;
     x->holds = std::move(v.holds);
     x->done = std::move(done);
     x->case_later = true;
@@ -285,7 +286,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
       comments.push_back({x->out.id, p.point.node_id, p.point.unit_id, int64_t{r.overall}, r.channel, x->out.status,
                           r.comment, x->phone_mask});
     if (x->out.status == "suspect")
-      reviews.push_back({x->out.id, p.point.node_id, p.point.unit_id, x->flags_text, std::string("pending"), r.at_ms});
+      reviews.push_back({x->out.id, p.point.node_id, p.point.unit_id, x->flags_text, std::string("pending"), r.at_ms,
+                         id_or_null(x->episode.id), x->episode.rule});
     else
       rollups.push_back({p.point.node_id, &p.tree, p.point.template_id, x->day, &x->obs, 1});
     if (x->who)
@@ -303,8 +305,8 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                        "phone_mask) VALUES (?,?,?,?,?,?,?,?)",
                        row);
     for (auto& row : reviews)
-      tx.exec_deferred("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at) "
-                       "VALUES (?,?,?,?,?,?)",
+      tx.exec_deferred("INSERT INTO rating_reviews(rating_id, node_id, unit_id, flags, state, created_at, episode_id, "
+                       "episode_rule) VALUES (?,?,?,?,?,?,?,?)",
                        row);
     for (auto& row : phones)
       tx.exec_deferred("INSERT INTO rating_phones(rating_id, phone_hash, node_id) VALUES (?,?,?)", row);
@@ -314,7 +316,9 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
       tx.insert_rows("rating_comments",
                      {"rating_id", "node_id", "unit_id", "overall", "channel", "status", "comment", "phone_mask"}, comments);
     if (!reviews.empty())
-      tx.insert_rows("rating_reviews", {"rating_id", "node_id", "unit_id", "flags", "state", "created_at"}, reviews);
+      tx.insert_rows("rating_reviews",
+                     {"rating_id", "node_id", "unit_id", "flags", "state", "created_at", "episode_id", "episode_rule"},
+                     reviews);
     if (!phones.empty()) tx.insert_rows("rating_phones", {"rating_id", "phone_hash", "node_id"}, phones);
   }
   if (!rollups.empty()) metrics::apply_rollups_batch(tx, rollups);

@@ -121,8 +121,18 @@ class FeedbackService {
   // failed), registered by `who`, audited. 409 case_exists / case_pending / not_valid, 422
   // when the rating is not a bad review, 500 when the case service refuses again (logged).
   int64_t open_case_by_hand(const audit::Actor& who, int64_t rating_id);
+  // episode: only the ratings held in that episode (0: all).
   std::vector<ReviewRow> review_queue(const std::vector<std::string>& scope, const std::string& node_path,
-                                      const std::string& state, int64_t cursor, int limit);
+                                      const std::string& state, int64_t cursor, int limit, int64_t episode = 0);
+  // The queue grouped by episode (newest first, keyset paging on the episode id): state
+  // pending lists episodes with a rating still to decide, "" all.
+  std::vector<EpisodeRow> review_episodes(const std::vector<std::string>& scope, const std::string& node_path,
+                                          const std::string& state, int64_t cursor, int limit);
+  // Accepts or rejects every pending rating of an episode inside the scope, in one transaction
+  // audited once with the count; ratings decided before are left alone. 404 when the episode
+  // has no rating in the scope, 409 not_pending when none is left to decide.
+  EpisodeDecision review_episode(const audit::Actor& who, const std::vector<std::string>& scope, int64_t episode,
+                                 const std::string& decision, const std::string& reason);
   // The number of rows review_queue lists for the same filter (all pages).
   int64_t review_count(const std::vector<std::string>& scope, const std::string& node_path, const std::string& state);
   std::vector<CommentRow> comments(const CommentFilter& f);

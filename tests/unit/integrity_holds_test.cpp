@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/clock.hpp"
+#include "core/id.hpp"
 #include "core/error.hpp"
 #include "feedback/service.hpp"
 #include "forms/service.hpp"
@@ -156,6 +157,9 @@ TEST_P(IntegrityHolds, AWifiFarmIsHeldWholeAndARestartRemembersWhatIsHeld) {
   svc = std::make_unique<feedback::FeedbackService>(*db, *org, *forms);
   auto seventh = rate(1, 5, "dev-farm-6", "203.0.113.16", T0 + 180'000);
   EXPECT_EQ(seventh.status, "suspect");
+  // ...and names the same episode (it is computed from the rule's key and the window's start).
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT episode_id) FROM rating_reviews"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rating_reviews WHERE episode_id IS NULL"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'"), 7);
   expect_rollups_match_a_recount("after a restart");
   // Other points of the unit, from the same network, are not part of it.
@@ -205,6 +209,107 @@ TEST_P(IntegrityHolds, TheBurstIsHeldEvenWhenTheRatingThatFiredFailsToBeStored) 
   ASSERT_TRUE(wait_for("SELECT COUNT(*) FROM ratings WHERE status = 'suspect'", 3));
   for (auto id : burst) EXPECT_EQ(svc->rating(id)->flags, "device_burst");
   expect_rollups_match_a_recount("after the hold");
+}
+
+// ---- episodes (事件): one burst, one row of the queue, decided at once ----
+
+// The episode each rating's review row names.
+static std::map<int64_t, int64_t> episodes_of(store::Db& db, const std::vector<int64_t>& ids) {
+  std::map<int64_t, int64_t> out;
+  for (auto id : ids)
+    out[id] = store::scalar_i64(db.query("SELECT episode_id FROM rating_reviews WHERE rating_id = ?", {id})).value_or(0);
+  return out;
+}
+
+TEST_P(IntegrityHolds, AWifiFarmIsOneEpisodeDecidedInOneAction) {
+  // Honest ratings at other points, and one too-fast rating held by a rule of its own.
+  for (int i = 0; i < 6; ++i)
+    rate(static_cast<size_t>(2 + i % 3), 4 + i % 2, "dev-honest-" + std::to_string(i), "198.51." + std::to_string(i) + ".7",
+         T0 + i * 1000);
+  std::vector<int64_t> farm;
+  for (int i = 0; i < 8; ++i)  // the 6th fires the rule (holding the 5 before it); 7th and 8th are later ones
+    farm.push_back(rate(1, 5, "dev-farm-" + std::to_string(i), "203.0.113." + std::to_string(10 + i), T0 + 60'000 + i * 30'000).id);
+  feedback::NewRating fast;
+  fast.overall = 5;
+  fast.device = "dev-quick";
+  fast.ip = "192.0.2.1";
+  fast.elapsed_ms = 200;
+  fast.at_ms = T0 + 5000;
+  auto quick = svc->submit_public(*svc->lookup(points[4].code), fast);
+  EXPECT_EQ(quick.status, "suspect");
+  auto eps = episodes_of(*db, farm);
+  int64_t ep = eps[farm[0]];
+  ASSERT_NE(ep, 0);
+  for (auto id : farm) EXPECT_EQ(eps[id], ep) << "rating " << id << " is in another episode";
+  // Its time is the window's start: the farm's first rating.
+  EXPECT_EQ(id_time_ms(ep), T0 + 60'000);
+  EXPECT_EQ(episodes_of(*db, {quick.id})[quick.id], 0);  // a rule of its own: no episode
+  auto list = svc->review_episodes({"/"}, "", "pending", 0, 50);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].id, ep);
+  EXPECT_EQ(list[0].rule, "wifi_farm");
+  EXPECT_EQ(list[0].n, 8);
+  EXPECT_EQ(list[0].pending, 8);
+  EXPECT_EQ(list[0].top, 8);
+  EXPECT_EQ(list[0].point_count, 1);
+  EXPECT_EQ(list[0].points, std::vector<std::string>{points[1].name});
+  EXPECT_EQ(list[0].units, std::vector<std::string>{"医院"});
+  EXPECT_EQ(list[0].first_at, T0 + 60'000);
+  EXPECT_EQ(list[0].last_at, T0 + 60'000 + 7 * 30'000);
+  EXPECT_EQ(svc->review_queue({"/"}, "", "pending", 0, 50, ep).size(), 8u);
+  expect_rollups_match_a_recount("after the farm is held");
+
+  // One of them decided alone first: the episode's decision leaves it alone.
+  svc->review(sys, farm[2], "reject", "单条驳回");
+  auto d = svc->review_episode(sys, {"/"}, ep, "accept", "核实为义诊活动现场的真实患者");
+  EXPECT_EQ(d.decided, 7);
+  EXPECT_EQ(d.skipped, 1);
+  EXPECT_EQ(d.status, "valid");
+  for (auto id : farm) EXPECT_EQ(status(id), id == farm[2] ? "rejected" : "valid");
+  EXPECT_EQ(status(quick.id), "suspect");  // not part of it
+  expect_rollups_match_a_recount("after the episode is accepted");
+  // Audited once, with the count.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.episode.accept'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.rating.accept'"), 0);
+  // Nothing left to decide: refused, and the figures do not move.
+  EXPECT_EQ(manyi::testing::error_of([&] { svc->review_episode(sys, {"/"}, ep, "accept", "再次通过"); }).code(),
+            "not_pending");
+  EXPECT_EQ(manyi::testing::error_of([&] { svc->review_episode(sys, {"/"}, ep, "reject", "x"); }).field(), "reason");
+  EXPECT_EQ(manyi::testing::error_of([&] { svc->review_episode(sys, {"/"}, ep, "maybe", "理由充分"); }).field(), "decision");
+  expect_rollups_match_a_recount("after the refused repeat");
+  EXPECT_TRUE(svc->review_episodes({"/"}, "", "pending", 0, 50).empty());
+  EXPECT_EQ(svc->review_episodes({"/"}, "", "", 0, 50).size(), 1u);
+
+  // A second farm, later, at another point: another episode, rejected whole.
+  std::vector<int64_t> second;
+  for (int i = 0; i < 7; ++i)
+    second.push_back(rate(0, 5, "dev-farm2-" + std::to_string(i), "203.0.114." + std::to_string(i), T0 + 900'000 + i * 10'000).id);
+  auto eps2 = episodes_of(*db, second);
+  EXPECT_NE(eps2[second[0]], ep);
+  auto r = svc->review_episode(sys, {"/"}, eps2[second[0]], "reject", "同一网络刷评");
+  EXPECT_EQ(r.decided, 7);
+  for (auto id : second) EXPECT_EQ(status(id), "rejected");
+  expect_rollups_match_a_recount("after the second farm is rejected");
+}
+
+TEST_P(IntegrityHolds, AnotherInstitutionsReviewerSeesNothingOfAnEpisode) {
+  auto hospital = *org->node(org->node(points[0].node_id)->parent_id);
+  auto other = org->create_node(sys, hospital.parent_id, "institution", "H2", "二院");
+  std::vector<int64_t> farm;
+  for (int i = 0; i < 6; ++i)
+    farm.push_back(rate(1, 5, "dev-farm-" + std::to_string(i), "203.0.113." + std::to_string(10 + i), T0 + i * 30'000).id);
+  int64_t ep = episodes_of(*db, {farm[0]})[farm[0]];
+  ASSERT_NE(ep, 0);
+  std::vector<std::string> theirs{other.path};
+  EXPECT_TRUE(svc->review_episodes(theirs, "", "pending", 0, 50).empty());
+  EXPECT_TRUE(svc->review_queue(theirs, "", "pending", 0, 50, ep).empty());
+  EXPECT_EQ(manyi::testing::error_of([&] { svc->review_episode(sys, theirs, ep, "reject", "越权驳回"); }).status(), 404);
+  for (auto id : farm) EXPECT_EQ(status(id), "suspect");
+  // The hospital's own reviewer sees and decides it.
+  std::vector<std::string> ours{hospital.path};
+  EXPECT_EQ(svc->review_episodes(ours, "", "pending", 0, 50).size(), 1u);
+  EXPECT_EQ(svc->review_episode(sys, ours, ep, "reject", "刷评").decided, 6);
+  expect_rollups_match_a_recount("after the hospital's decision");
 }
 
 INSTANTIATE_TEST_SUITE_P(Db, IntegrityHolds, ::testing::ValuesIn(manyi::testing::backends()),

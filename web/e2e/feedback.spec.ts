@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { answerMessageBox, apiGet, apiPost, BASE, byTestId, inputOf, launch, login, newPage, pickNode, pickOption, poll, shot, submitDialog, uniqueStamp } from './helpers'
+import { answerMessageBox, apiGet, apiPost, BASE, byTestId, inputOf, launch, login, newPage, newPhonePage, pickNode, pickOption, poll, shot, submitDialog, uniqueStamp } from './helpers'
 
 interface Figure {
   n: number
@@ -276,6 +276,115 @@ describe('satisfaction', () => {
     await poll(() => rules.innerText()).toContain('同一手机号多处好评')
     expect(await rules.innerText()).not.toMatch(/wifi_farm|phone_reuse|dup_refusals/)
     await shot(admin, '25b-review-queue-wifi-farm')
+  })
+
+  it('decides a Wi-Fi farm as one episode: one card for the burst, rejected whole with one reason', async () => {
+    // Seven 非常满意 from this machine's network to a point the other tests do not rate: the sixth
+    // fires the rule, the five before it are held with it and the seventh joins the same burst.
+    const pts = await apiGet<{ items: PointBody[] }>(admin, '/api/v1/points?limit=50')
+    const eligible = pts.body.items.filter((p) => p.active && p.node_name !== p.unit_name)
+    const taken = new Set([point.id, [...eligible].reverse().find((p) => p.id !== point.id)?.id])
+    // A point of a department itself (a child of the hospital, a row of the integrity figure).
+    const kids = await apiGet<{ items: { id: string }[] }>(admin, `/api/v1/org/nodes?parent=${before.node.id}`)
+    const depts = new Set(kids.body.items.map((n) => n.id))
+    const farmPoint = eligible.find((p) => !taken.has(p.id) && depts.has(p.node_id))
+    expect(farmPoint, 'a third department point of 市第一人民医院').toBeTruthy()
+    const ids: string[] = []
+    for (let i = 0; i < 7; i++) {
+      const r = await apiPost<{ id: string }>(admin, '/api/v1/public/ratings', {
+        point: farmPoint!.code,
+        overall: 5,
+        device: `ep-${stamp}-${i}-${randomBytes(4).toString('hex')}`,
+        elapsed_ms: 9000,
+        comment: `ep-${stamp}-${i}`,
+      })
+      expect(r.status).toBe(201)
+      ids.push(r.body.id)
+    }
+    // Every one of them names one episode.
+    const queue = await apiGet<{ items: { rating_id: string; episode_id: string | null; episode_rule: string }[] }>(admin, '/api/v1/ratings/reviews?limit=500')
+    const mine = queue.body.items.filter((x) => ids.includes(x.rating_id))
+    expect(mine.length).toBe(7)
+    const episode = mine[0].episode_id
+    expect(episode).toBeTruthy()
+    expect(new Set(mine.map((x) => x.episode_id))).toEqual(new Set([episode]))
+    expect(mine[0].episode_rule).toBe('wifi_farm')
+    // Another hospital's reviewer sees nothing of it and cannot decide it.
+    const other = await newPage(browser)
+    await login(other, 'hosp2')
+    const theirs = await apiGet<{ items: { id: string }[] }>(other, '/api/v1/ratings/review-episodes?state=all&limit=500')
+    expect(theirs.body.items.map((e) => e.id)).not.toContain(episode)
+    expect((await apiPost(other, `/api/v1/ratings/review-episodes/${episode}/review`, { decision: 'accept', reason: '越权通过' })).status).toBe(404)
+    await other.context().close()
+
+    await admin.goto('/sat-reviews')
+    const card = byTestId(admin, `episode-${episode}`)
+    await card.waitFor()
+    await poll(() => card.innerText()).toContain('同一网络集中评价同一评价点')
+    expect(await card.innerText()).not.toContain('wifi_farm')
+    await poll(() => card.innerText()).toContain(farmPoint!.name)
+    await poll(() => card.innerText()).toContain('100%') // every one of them 非常满意
+    await byTestId(admin, `episode-expand-${episode}`).click()
+    const ratings = byTestId(admin, `episode-ratings-${episode}`)
+    for (let i = 0; i < 7; i++) await poll(() => ratings.innerText()).toContain(`ep-${stamp}-${i}`)
+    await card.scrollIntoViewIfNeeded()
+    await shot(admin, '25c-review-episode-card')
+    await byTestId(admin, `episode-reject-${episode}`).click()
+    await byTestId(admin, 'episode-dialog').waitFor()
+    await poll(() => byTestId(admin, 'episode-dialog-summary').innerText()).toContain(`待审核`)
+    await byTestId(admin, 'episode-submit').click() // a reason is required
+    await poll(() => byTestId(admin, 'episode-dialog').innerText()).toContain('请填写审核说明')
+    await textareaOf(admin, 'episode-reason').fill('同一病区无线网络集中刷好评，整批驳回')
+    await poll(() => byTestId(admin, 'episode-dialog').innerText()).not.toContain('请填写审核说明')
+    await shot(admin, '25d-review-episode-reject-dialog')
+    await submitDialog(admin, 'episode-submit', 'episode-dialog')
+    // Gone from the pending episodes; each rating rejected with the one reason.
+    await poll(async () => (await admin.locator(`[data-testid="episode-${episode}"]`).count())).toBe(0)
+    for (const id of ids) {
+      const r = await apiGet<{ status: string; review: { reason: string } }>(admin, `/api/v1/ratings/${id}`)
+      expect(r.body.status).toBe('rejected')
+      expect(r.body.review.reason).toBe('同一病区无线网络集中刷好评，整批驳回')
+    }
+    // Deciding it again changes nothing.
+    expect((await apiPost(admin, `/api/v1/ratings/review-episodes/${episode}/review`, { decision: 'accept', reason: '再次通过' })).status).toBe(409)
+
+    // The phone: the episode cards fit 390 px with nothing to scroll sideways.
+    const phonePage = await newPhonePage(browser)
+    await login(phonePage, 'hosp1')
+    await phonePage.goto('/sat-reviews')
+    await byTestId(phonePage, 'episodes-all').click() // include decided episodes: this one is there
+    const phoneCard = byTestId(phonePage, `episode-${episode}`)
+    await phoneCard.waitFor()
+    await phoneCard.scrollIntoViewIfNeeded()
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await shot(phonePage, '25e-review-episode-phone')
+
+    // The dashboard's integrity figure counts them against the department.
+    const fig = await apiGet<{ groups: { items: { name: string; received: number; held: number; rejected: number; held_share: number }[] }[] }>(
+      admin,
+      '/api/v1/satisfaction/integrity',
+    )
+    expect(fig.status).toBe(200)
+    const row = fig.body.groups.flatMap((g) => g.items).find((x) => x.name === farmPoint!.node_name)
+    expect(row, 'the farm department in the integrity figure').toBeTruthy()
+    expect(row!.rejected).toBeGreaterThanOrEqual(7)
+    expect(row!.held).toBeGreaterThanOrEqual(row!.rejected)
+    expect(row!.held_share).toBeCloseTo(row!.held / row!.received, 6)
+    await admin.goto('/satisfaction')
+    const integrity = byTestId(admin, 'dash-integrity')
+    await integrity.scrollIntoViewIfNeeded()
+    await poll(() => integrity.innerText()).toContain(farmPoint!.node_name)
+    await poll(() => integrity.innerText()).toContain('审核剔除占比')
+    await integrity.scrollIntoViewIfNeeded()
+    await shot(admin, '25f-dashboard-integrity')
+    await phonePage.goto('/satisfaction')
+    const phoneIntegrity = byTestId(phonePage, 'dash-integrity')
+    await phoneIntegrity.waitFor()
+    await poll(() => phoneIntegrity.innerText()).toContain(farmPoint!.node_name)
+    await phoneIntegrity.scrollIntoViewIfNeeded()
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await shot(phonePage, '25g-dashboard-integrity-phone')
+    await phonePage.context().close()
   })
 
   it('adds a collection point for a department, shows its QR code and prints its poster', async () => {

@@ -278,6 +278,7 @@ export const FIELD_ZH: Record<string, string> = {
   due_until: '应访日期',
   elapsed_ms: '答题用时',
   employee_no: '工号',
+  episode: '可疑评价事件',
   file: '文件',
   followup_target: '回访对象',
   filled_on: '填表日期',

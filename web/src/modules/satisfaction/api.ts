@@ -13,13 +13,19 @@ import type {
   PublicSurvey,
   QuestionFigures,
   RatingDetail,
+  IntegrityFigures,
   ReviewCounts,
+  ReviewEpisode,
   ReviewRow,
 } from './model'
 
 // ---- figures ----
 export function getDashboard(q: Query): Promise<Dashboard> {
   return api.get<Dashboard>('/api/v1/satisfaction/dashboard', q)
+}
+/** Ratings received, held and rejected per child unit (the integrity figure of the dashboard). */
+export function getIntegrity(q: Query): Promise<IntegrityFigures> {
+  return api.get<IntegrityFigures>('/api/v1/satisfaction/integrity', q)
 }
 export function getQuestionFigures(q: Query): Promise<QuestionFigures> {
   return api.get<QuestionFigures>('/api/v1/satisfaction/questions', q)
@@ -53,8 +59,16 @@ export function enterRating(body: Record<string, unknown>): Promise<EnteredRatin
 }
 
 // ---- reviews of suspect ratings ----
-export function listReviews(q: { node: string | null; state: string }, cursor: string | null, limit: number): Promise<Page<ReviewRow>> {
+export function listReviews(q: { node: string | null; state: string; episode?: string }, cursor: string | null, limit: number): Promise<Page<ReviewRow>> {
   return api.get<Page<ReviewRow>>('/api/v1/ratings/reviews', { ...q, cursor, limit })
+}
+/** The review queue by episode (事件: one burst, e.g. one Wi-Fi farm). */
+export function listReviewEpisodes(q: { node: string | null; state: string }, cursor: string | null, limit: number): Promise<Page<ReviewEpisode>> {
+  return api.get<Page<ReviewEpisode>>('/api/v1/ratings/review-episodes', { ...q, cursor, limit })
+}
+/** Accepts or rejects every pending rating of an episode at once. */
+export function decideEpisode(id: string, decision: 'accept' | 'reject', reason: string): Promise<{ decided: number; skipped: number }> {
+  return api.post<{ decided: number; skipped: number }>(`/api/v1/ratings/review-episodes/${id}/review`, { decision, reason })
 }
 export function getReviewCounts(node: string | null): Promise<ReviewCounts> {
   return api.get<ReviewCounts>('/api/v1/ratings/reviews/counts', { node })

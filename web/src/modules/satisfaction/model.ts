@@ -180,6 +180,48 @@ export interface ReviewRow {
   state: string
   reason: string
   reviewed_at: number | null
+  episode_id?: string | null
+  episode_rule?: string
+}
+
+/** One episode (事件) of the review queue: the held ratings of one burst in the reader's scope. */
+export interface ReviewEpisode {
+  id: string
+  rule: string
+  rule_label: string
+  first_at: number
+  last_at: number
+  from: string
+  to: string
+  n: number
+  pending: number
+  accepted: number
+  rejected: number
+  top: number
+  top_share: number
+  units: string[]
+  unit_count: number
+  points: string[]
+  point_count: number
+}
+
+/** The per-unit integrity figure: ratings received, held (待审核 + 已剔除) and rejected. */
+export interface IntegrityItem {
+  node_id: string
+  name: string
+  received: number
+  held: number
+  pending: number
+  rejected: number
+  accepted: number
+  held_share: number
+  rejected_share: number
+}
+export interface IntegrityFigures {
+  node: { id: string; name: string; kind: string }
+  period: { label: string; from: number; to: number }
+  total: { received: number; held: number; rejected: number; held_share: number; rejected_share: number }
+  groups: { kind: string; name: string; items: IntegrityItem[] }[]
 }
 
 export interface Point {
