@@ -1,4 +1,4 @@
-// The Chinese console shows no English: the main pages as hosp1 (unit admin) and handler
+// The Chinese console shows no English: the main pages as hosp1 (unit admin), handler, the inspector and a 社会监督员
 // (投诉受理员), and the errors a person meets (a unit outside one's scope, a case that does
 // not exist, a wrongly filled field), checked for ASCII words beyond a small, explicit allowance.
 // The audit log shows actions and objects in words. Needs a running server with demo data (see
@@ -15,7 +15,7 @@ import { apiGet, BASE, byTestId, inputOf, launch, login, newPage, poll, shot } f
 const ALLOWED = new Set([
   ...['PDF', 'JPG', 'PNG', 'GIF', 'WebP', 'CSV', 'Excel', 'Enter', 'Tab', 'Ctrl', 'IP', 'ID'],
   ...['pdf', 'jpg', 'jpeg', 'png', 'gif', 'webp'],
-  ...['bureau', 'inspector', 'handler', 'dept', 'staff', 'demo'],
+  ...['bureau', 'inspector', 'supervisor', 'handler', 'dept', 'staff', 'demo'],
   ...['outpatient', 'inpatient', 'window'],
 ])
 
@@ -80,7 +80,10 @@ afterAll(async () => {
   await browser?.close()
 })
 
-const HOSP1_PAGES = ['/', '/org', '/staff', '/users', '/audit', '/cases', '/case-entry', '/case-stats', '/satisfaction', '/sat-comments', '/sat-reviews', '/sat-points', '/sat-templates', '/sat-followups', '/sat-entry', '/password']
+const HOSP1_PAGES = ['/', '/org', '/staff', '/users', '/audit', '/cases', '/case-entry', '/case-stats', '/satisfaction', '/sat-comments', '/sat-reviews', '/sat-points', '/sat-templates', '/sat-followups', '/sat-entry', '/password', '/form-templates', '/rectifications', '/rectify-verify', '/inspection-plans', '/inspection-coverage', '/inspection-tasks', '/inspections']
+// The inspectors: the bureau's 督查组 and a 社会监督员 (who sees only the tasks assigned to them).
+const INSPECTOR_PAGES = ['/', '/inspection-plans', '/inspection-coverage', '/inspection-tasks', '/inspections', '/rectifications', '/rectify-verify']
+const SUPERVISOR_PAGES = ['/', '/inspection-tasks']
 const HANDLER_PAGES = ['/', '/org', '/staff', '/cases', '/case-entry', '/case-stats', '/satisfaction', '/sat-comments', '/sat-templates', '/sat-followups', '/sat-entry']
 
 describe('the Chinese console shows no English', () => {
@@ -108,6 +111,27 @@ describe('the Chinese console shows no English', () => {
       await expectNoEnglish(page, `handler ${p}`)
     }
     await page.context().close()
+  })
+
+  it('walks the inspection pages as the inspector and a 社会监督员, and an inspection in full', async () => {
+    for (const [user, pages] of [['inspector', INSPECTOR_PAGES], ['supervisor', SUPERVISOR_PAGES]] as const) {
+      const page = await newPage(browser)
+      await login(page, user)
+      for (const p of pages) {
+        await page.goto(p)
+        await expectNoEnglish(page, `${user} ${p}`)
+      }
+      if (user === 'inspector') {
+        const done = await apiGet<{ items: { id: string }[] }>(page, '/api/v1/inspections?limit=5')
+        expect(done.body.items?.length ?? 0, 'the demo year of inspections').toBeGreaterThan(0)
+        await page.goto(`/inspections/${done.body.items[0].id}`)
+        await byTestId(page, 'insp-findings').waitFor()
+        await expectNoEnglish(page, 'inspector inspection detail')
+        const plans = await apiGet<{ items: { id: string }[] }>(page, '/api/v1/inspection-plans?limit=5')
+        expect(plans.body.items?.length ?? 0, 'the demo plans').toBeGreaterThan(0)
+      }
+      await page.context().close()
+    }
   })
 
   it('shows a unit outside the scope in Chinese (was a wholly English toast)', async () => {

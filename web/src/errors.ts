@@ -32,6 +32,7 @@ export const CODE_ZH: Record<string, string> = {
   restore_not_sqlite: '恢复命令只用于 SQLite；PostgreSQL 请按运维文档用 pg_restore 恢复',
   database_unavailable: '数据库暂时无法连接，请稍后重试',
   database_busy: '系统繁忙，请稍后重试',
+  demo_incomplete: '演示数据不完整：缺少演示账号、单位或检查表',
   schema_behind: '数据库版本低于当前程序版本，请联系管理员执行升级',
   // requests
   not_found: '记录不存在、已被删除或不在您的管辖范围内',
@@ -139,6 +140,7 @@ export const CODE_EN: Record<string, string> = {
   restore_not_sqlite: 'restore is for SQLite; restore PostgreSQL with pg_restore as docs/operations.md describes',
   database_unavailable: 'The database cannot be reached at the moment; please try again shortly',
   database_busy: 'The system is busy; please try again shortly',
+  demo_incomplete: 'The demo data is incomplete: a demo login, unit or checklist is missing',
   schema_behind: 'The database is older than this program; ask the administrator to upgrade it',
   // requests
   not_found: 'The record does not exist, was deleted, or is outside your scope',
