@@ -279,3 +279,25 @@ export async function clearToasts(page: Page): Promise<void> {
     document.querySelectorAll('.el-main').forEach((e) => e.scrollTo(0, 0)) // the console's scrolling pane
   })
 }
+
+/**
+ * What `user` may not see: the record is not in its list (`list`, an API url), its API answers
+ * 404 (`api`), and its console page (`page`) shows the not-found card (`missing`, a test id)
+ * and none of its words (`text`).
+ */
+export async function expectHiddenFrom(
+  browser: Browser,
+  user: string,
+  o: { id: string; list: string; api: string; page: string; missing: string; text: string },
+): Promise<void> {
+  const page = await newPage(browser)
+  await login(page, user)
+  const list = await apiGet<{ items: { id: string }[] }>(page, o.list)
+  expect(list.status).toBe(200)
+  expect(list.body.items.map((i) => i.id)).not.toContain(o.id)
+  expect((await apiGet(page, o.api)).status).toBe(404)
+  await page.goto(o.page)
+  await byTestId(page, o.missing).waitFor()
+  expect(await page.locator('body').innerText()).not.toContain(o.text)
+  await page.context().close()
+}

@@ -17,6 +17,7 @@ import {
   apiGet,
   byTestId,
   clearToasts,
+  expectHiddenFrom,
   inputOf,
   launch,
   login,
@@ -205,18 +206,15 @@ describe('inspections: a covert visit from plan to 销号', () => {
 
   it('the hospital and the department see nothing of the unpublished visit', async () => {
     expect(inspectionId).not.toBe('')
-    for (const user of ['hosp1', 'dept']) {
-      const page = await newPage(browser)
-      await login(page, user)
-      const list = await apiGet<{ items: InspLite[] }>(page, '/api/v1/inspections?limit=500')
-      expect(list.status).toBe(200)
-      expect(list.body.items.map((i) => i.id)).not.toContain(inspectionId)
-      expect((await apiGet(page, `/api/v1/inspections/${inspectionId}`)).status).toBe(404)
-      await page.goto(`/inspections/${inspectionId}`)
-      await byTestId(page, 'insp-missing').waitFor()
-      expect(await page.locator('body').innerText()).not.toContain(note)
-      await page.context().close()
-    }
+    for (const user of ['hosp1', 'dept'])
+      await expectHiddenFrom(browser, user, {
+        id: inspectionId,
+        list: '/api/v1/inspections?limit=500',
+        api: `/api/v1/inspections/${inspectionId}`,
+        page: `/inspections/${inspectionId}`,
+        missing: 'insp-missing',
+        text: note,
+      })
   })
 
   it('the inspector publishes it and confirms the finding into the 整改台账', async () => {

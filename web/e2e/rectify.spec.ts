@@ -18,6 +18,7 @@ import {
   ancestorNames,
   byTestId,
   clearToasts,
+  expectHiddenFrom,
   inputOf,
   launch,
   login,
@@ -256,16 +257,14 @@ describe('rectification ledger', () => {
   })
 
   it('another hospital can neither list nor open it', async () => {
-    const page = await newPage(browser)
-    await login(page, 'hosp2')
-    const list = await apiGet<{ items: ItemLite[] }>(page, '/api/v1/rectifications?q=' + encodeURIComponent(itemCode))
-    expect(list.status).toBe(200)
-    expect(list.body.items.map((i) => i.id)).not.toContain(itemId)
-    expect((await apiGet(page, `/api/v1/rectifications/${itemId}`)).status).toBe(404)
-    await page.goto(`/rectifications/${itemId}`)
-    await byTestId(page, 'rect-missing').waitFor()
-    expect(await page.locator('body').innerText()).not.toContain(problem)
-    await page.context().close()
+    await expectHiddenFrom(browser, 'hosp2', {
+      id: itemId,
+      list: '/api/v1/rectifications?q=' + encodeURIComponent(itemCode),
+      api: `/api/v1/rectifications/${itemId}`,
+      page: `/rectifications/${itemId}`,
+      missing: 'rect-missing',
+      text: problem,
+    })
   })
 
   it('the inspector verifies it from 整改验收 and the public page shows it as 已销号', async () => {
