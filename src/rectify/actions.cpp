@@ -60,22 +60,25 @@ void take(const Who& who, const std::string& action, const Item& it) {
 
 Item RectifyService::mutate(const Who& who, int64_t id, const std::string& action,
                             const std::function<std::string(Tx&, Item&, int64_t)>& fn) {
-  db_.write([&](Tx& tx) {
-    auto it = load_for_update(tx, id);
-    if (!it || !visible(who, *it)) throw not_found("rectification item");
-    std::string before = state_of(*it);
-    auto was = count_key(*it);
-    int64_t event_id = new_id();
-    std::string note = fn(tx, *it, event_id);
-    it->updated_at = now_ms();
-    put_clock(*it, clock_of(*it));  // next check from the state the action left
-    save_item(tx, *it, was);
-    timeline().append(tx, it->id, who.actor, who.name, action, it->status, it->unit_id, note, false, event_id);
-    audit::record(tx, who.actor,
-                  {"rectification." + action, "rectification", it->id, it->unit_id, it->unit_path, before,
-                   state_of(*it), it->code});
-  });
+  db_.write([&](Tx& tx) { mutate_in(tx, who, id, action, fn); });
   return *find(id);
+}
+
+void RectifyService::mutate_in(Tx& tx, const Who& who, int64_t id, const std::string& action,
+                               const std::function<std::string(Tx&, Item&, int64_t)>& fn) {
+  auto it = load_for_update(tx, id);
+  if (!it || !visible(who, *it)) throw not_found("rectification item");
+  std::string before = state_of(*it);
+  auto was = count_key(*it);
+  int64_t event_id = new_id();
+  std::string note = fn(tx, *it, event_id);
+  it->updated_at = now_ms();
+  put_clock(*it, clock_of(*it));  // next check from the state the action left
+  save_item(tx, *it, was);
+  timeline().append(tx, it->id, who.actor, who.name, action, it->status, it->unit_id, note, false, event_id);
+  audit::record(tx, who.actor,
+                {"rectification." + action, "rectification", it->id, it->unit_id, it->unit_path, before,
+                 state_of(*it), it->code});
 }
 
 Item RectifyService::act(const Who& who, int64_t id, const std::string& action, const std::string& note,

@@ -28,7 +28,8 @@ std::string ledger_xlsx(RectifyService& svc, const ListFilter& f, int64_t* rows)
                                   {"整改时限", 12},
                                   {"完成情况", 12},
                                   {"验收人", 10},
-                                  {"销号日期", 12}});
+                                  {"销号日期", 12},
+                                  {"编号", 16}});
   int64_t n = 0, now = now_ms();
   svc.each(f, [&](const Item& it) {
     ++n;
@@ -44,6 +45,7 @@ std::string ledger_xlsx(RectifyService& svc, const ListFilter& f, int64_t* rows)
     sh.cell(n, 7, done);
     sh.cell(n, 8, it.verified_by.value_or(""));
     sh.cell(n, 9, it.closed_at ? calendar::format_date(calendar::day_of(*it.closed_at)) : "");
+    sh.cell(n, 10, it.code);  // imported back, the row edits this item
   });
   if (rows) *rows = n;
   return wb.bytes();
@@ -57,6 +59,7 @@ const std::vector<table::Column> kColumns = {
     {"责任人", {"责任人", "responsible"}, false},
     {"整改措施", {"整改措施", "措施", "measures"}, false},
     {"整改时限", {"整改时限", "完成时限", "时限", "deadline"}, false},
+    {"编号", {"编号", "事项编号", "code"}, false},
 };
 
 // YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, or an Excel date serial; nullopt otherwise.
@@ -91,17 +94,73 @@ ImportResult RectifyService::import_file(const Who& who, const std::string& file
   std::map<std::string, std::variant<int64_t, std::string>> units;  // text -> id or the error
   try {
     db_.write([&](store::Tx& tx) {
-      size_t data_rows = 0;
-      for (size_t i = 1; i < rows.size(); ++i) data_rows += !table::blank(rows[i]);
+      size_t data_rows = 0, new_rows = 0;
+      for (size_t i = 1; i < rows.size(); ++i)
+        if (!table::blank(rows[i])) {
+          ++data_rows;
+          new_rows += table::cell(rows[i], cols, "编号").empty();
+        }
       if (!data_rows) throw Error(422, "empty_file", "the file has no data rows", "file");
       calendar::Day today = calendar::day_of(now);
-      int64_t seq = reserve_codes(tx, today, static_cast<int64_t>(data_rows));
+      int64_t seq = new_rows ? reserve_codes(tx, today, static_cast<int64_t>(new_rows)) : 0;
       for (size_t i = 1; i < rows.size(); ++i) {
         auto& row = rows[i];
         if (table::blank(row)) continue;
         int line = static_cast<int>(i + 1);
         auto bad = [&](const char* field, std::string msg) { res.errors.push_back({line, field, std::move(msg)}); };
+        // A refusal of the service, in the row's words.
+        auto refused = [&](const Error& e) {
+          static const std::map<std::string, std::string> names = {
+              {"problem", "问题"}, {"responsible", "责任人"}, {"measures", "整改措施"}, {"unit_id", "责任单位"},
+              {"deadline", "整改时限"}};
+          auto f = names.find(e.field());
+          std::string msg = e.status() == 403 ? "无权为该单位登记或修改整改事项" : std::string("内容不符合要求：") + e.what();
+          if (e.field() == "problem" || e.field() == "responsible" || e.field() == "measures")
+            msg = "内容过长或含有无效字符";
+          bad(f == names.end() ? "责任单位" : f->second.c_str(), msg);
+        };
         size_t before = res.errors.size();
+        auto dl = table::cell(row, cols, "整改时限");
+        std::optional<calendar::Day> day;
+        if (!dl.empty()) {
+          day = parse_day(dl);
+          if (!day) bad("整改时限", "日期格式不正确（例：2026-12-31）：" + dl);
+          else if (*day < today) bad("整改时限", "整改时限不能早于今天：" + dl);
+        }
+        // A row with 编号 edits that item (an exported ledger imported back): 问题、责任人、整改措施
+        // and 整改时限 as the row gives them, a blank cell keeping the item's; 责任单位 and 来源 stay.
+        if (auto code = table::cell(row, cols, "编号"); !code.empty()) {
+          auto found = tx.query("SELECT id, unit_path, status FROM rectifications WHERE code = ?", {code});
+          if (found.empty() || !who.may("rectification.manage", found[0].str(1))) {
+            bad("编号", "找不到该编号的整改事项，或不在您的管理范围内：" + code);
+            continue;
+          }
+          if (!is_open(found[0].str(2))) {
+            bad("编号", "该事项已销号或已撤销，不能再修改：" + code);
+            continue;
+          }
+          if (res.errors.size() > before) continue;
+          auto item = load_for_update(tx, found[0].i64(0));
+          Patch p;
+          auto differs = [&](std::optional<std::string>& field, const char* header, const std::string& now) {
+            auto v = table::cell(row, cols, header);
+            if (!v.empty() && v != now) field = v;
+          };
+          std::string problem = item ? item->problem : "";
+          differs(p.problem, "问题", problem);
+          differs(p.responsible, "责任人", item && item->responsible ? *item->responsible : "");
+          differs(p.measures, "整改措施", item && item->measures ? *item->measures : "");
+          if (day && item && *day != calendar::day_of(item->deadline_at)) p.deadline = calendar::format_date(*day);
+          if (!p.problem && !p.responsible && !p.measures && !p.deadline) continue;  // unchanged
+          try {
+            mutate_in(tx, who, found[0].i64(0), "edit",
+                      [&](store::Tx& t, Item& it, int64_t) { return edit(t, who, it, p); });
+            ++res.updated;
+          } catch (const Error& e) {
+            refused(e);
+          }
+          continue;
+        }
         NewItem in;
         in.problem = table::cell(row, cols, "问题");
         if (in.problem.empty()) bad("问题", "问题不能为空");
@@ -138,35 +197,23 @@ ImportResult RectifyService::import_file(const Who& who, const std::string& file
         if (!resp.empty()) in.responsible = resp;
         auto measures = table::cell(row, cols, "整改措施");
         if (!measures.empty()) in.measures = measures;
-        auto dl = table::cell(row, cols, "整改时限");
-        if (!dl.empty()) {
-          auto d = parse_day(dl);
-          if (!d) bad("整改时限", "日期格式不正确（例：2026-12-31）：" + dl);
-          else if (*d < today) bad("整改时限", "整改时限不能早于今天：" + dl);
-          else in.deadline = calendar::format_date(*d);
-        }
+        if (day) in.deadline = calendar::format_date(*day);
         if (res.errors.size() > before) continue;
         try {
           insert(tx, who, in, seq++);
+          ++res.imported;
         } catch (const Error& e) {
-          static const std::map<std::string, std::string> names = {
-              {"problem", "问题"}, {"responsible", "责任人"}, {"measures", "整改措施"}, {"unit_id", "责任单位"},
-              {"deadline", "整改时限"}};
-          auto f = names.find(e.field());
-          std::string msg = e.status() == 403 ? "无权为该单位登记整改事项" : std::string("内容不符合要求：") + e.what();
-          if (e.field() == "problem" || e.field() == "responsible" || e.field() == "measures")
-            msg = "内容过长或含有无效字符";
-          bad(f == names.end() ? "责任单位" : f->second.c_str(), msg);
+          refused(e);
         }
       }
       if (!res.errors.empty()) throw Rejected{};
-      res.imported = static_cast<int>(data_rows);
       audit::record(tx, who.actor,
                     {"rectification.import", "rectification", 0, 0, "", "", "",
-                     fmt::format("导入整改事项 {} 条", data_rows)});
+                     res.updated ? fmt::format("导入整改事项 {} 条，修改 {} 条", res.imported, res.updated)
+                                 : fmt::format("导入整改事项 {} 条", res.imported)});
     });
   } catch (const Rejected&) {
-    res.imported = 0;
+    res.imported = res.updated = 0;
   }
   return res;
 }

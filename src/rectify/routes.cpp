@@ -176,7 +176,7 @@ void register_routes(App& app, RectifyService& svc) {
   });
   r.add("POST", base + "/import", "rectification.manage", [&svc](http::Ctx& c) {
      auto res = svc.import_file(who_of(c), c.req.body);
-     if (res.errors.empty()) return json_response({{"imported", res.imported}});
+     if (res.errors.empty()) return json_response({{"imported", res.imported}, {"updated", res.updated}});
      json rows = json::array();
      for (auto& e : res.errors) rows.push_back({{"row", e.row}, {"field", e.field}, {"message", e.message}});
      return json_response({{"error",

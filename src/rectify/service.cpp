@@ -357,45 +357,49 @@ void RectifyService::rebuild_counts() {
 }
 
 Item RectifyService::patch(const Who& who, int64_t id, const Patch& in) {
+  bool any = in.cause || in.measures || in.responsible || in.funds || in.contingency || in.problem || in.deadline ||
+             in.is_public || in.category;
+  if (!any) return get(who, id);  // nothing to change: no history entry
+  return mutate(who, id, "edit", [&](Tx& tx, Item& it, int64_t) { return edit(tx, who, it, in); });
+}
+
+std::string RectifyService::edit(Tx& tx, const Who& who, Item& it, const Patch& in) {
   bool handle = in.cause || in.measures || in.responsible || in.funds || in.contingency;
   bool manage = in.problem || in.deadline || in.is_public || in.category;
-  if (!handle && !manage) return get(who, id);  // nothing to change: no history entry
-  return mutate(who, id, "edit", [&](Tx& tx, Item& it, int64_t) {
-    if (handle && !who.may("rectification.handle", it.unit_path))
-      throw forbidden("you may not edit the measures of this item (rectification.handle)");
-    if (manage && !who.may("rectification.manage", it.unit_path))
-      throw forbidden("you may not edit the problem, deadline or disclosure of this item (rectification.manage)");
-    if (!is_open(it.status)) machine().refuse(it.status);
-    std::vector<std::string> changed;
-    auto set = [&](std::optional<std::string>& field, const std::optional<std::string>& v, const char* name,
-                   size_t max, const char* label) {
-      if (!v) return;
-      field = opt_text(v, name, max);
-      changed.push_back(label);
-    };
-    set(it.cause, in.cause, "cause", 2000, "原因分析");
-    set(it.measures, in.measures, "measures", 4000, "整改措施");
-    set(it.responsible, in.responsible, "responsible", 50, "责任人");
-    set(it.funds, in.funds, "funds", 200, "整改资金");
-    set(it.contingency, in.contingency, "contingency", 2000, "应急预案");
-    set(it.category, in.category, "category", 50, "类别");
-    if (in.problem) {
-      it.problem = text(*in.problem, "problem", 2000, true);
-      changed.push_back("问题");
-    }
-    if (in.is_public) {
-      it.is_public = *in.is_public;
-      changed.push_back(it.is_public ? "公示" : "取消公示");
-    }
-    if (in.deadline) {
-      int64_t now = now_ms();
-      move_deadline(it, future_date(*in.deadline, "deadline", now), now, workflow::load_calendar(tx));
-      changed.push_back("整改时限 " + *in.deadline);
-    }
-    std::string note = "修改：";
-    for (size_t i = 0; i < changed.size(); ++i) note += (i ? "、" : "") + changed[i];
-    return note;
-  });
+  if (handle && !who.may("rectification.handle", it.unit_path))
+    throw forbidden("you may not edit the measures of this item (rectification.handle)");
+  if (manage && !who.may("rectification.manage", it.unit_path))
+    throw forbidden("you may not edit the problem, deadline or disclosure of this item (rectification.manage)");
+  if (!is_open(it.status)) machine().refuse(it.status);
+  std::vector<std::string> changed;
+  auto set = [&](std::optional<std::string>& field, const std::optional<std::string>& v, const char* name,
+                 size_t max, const char* label) {
+    if (!v) return;
+    field = opt_text(v, name, max);
+    changed.push_back(label);
+  };
+  set(it.cause, in.cause, "cause", 2000, "原因分析");
+  set(it.measures, in.measures, "measures", 4000, "整改措施");
+  set(it.responsible, in.responsible, "responsible", 50, "责任人");
+  set(it.funds, in.funds, "funds", 200, "整改资金");
+  set(it.contingency, in.contingency, "contingency", 2000, "应急预案");
+  set(it.category, in.category, "category", 50, "类别");
+  if (in.problem) {
+    it.problem = text(*in.problem, "problem", 2000, true);
+    changed.push_back("问题");
+  }
+  if (in.is_public) {
+    it.is_public = *in.is_public;
+    changed.push_back(it.is_public ? "公示" : "取消公示");
+  }
+  if (in.deadline) {
+    int64_t now = now_ms();
+    move_deadline(it, future_date(*in.deadline, "deadline", now), now, workflow::load_calendar(tx));
+    changed.push_back("整改时限 " + *in.deadline);
+  }
+  std::string note = "修改：";
+  for (size_t i = 0; i < changed.size(); ++i) note += (i ? "、" : "") + changed[i];
+  return note;
 }
 
 std::vector<workflow::Event> RectifyService::history(int64_t id) { return timeline().list(db_, id, false); }

@@ -47,7 +47,8 @@ struct RowError {
   std::string field, message;
 };
 struct ImportResult {
-  int imported = 0;
+  int imported = 0;  // new items
+  int updated = 0;   // existing items (rows with 编号) changed
   std::vector<RowError> errors;  // non-empty: nothing was stored
 };
 
@@ -119,6 +120,11 @@ class RectifyService {
   // history note; event_id is the entry's id), saved, its history entry and audit entry.
   Item mutate(const Who& who, int64_t id, const std::string& action,
               const std::function<std::string(store::Tx&, Item&, int64_t event_id)>& fn);
+  // The same inside the caller's transaction (the import's edits).
+  void mutate_in(store::Tx& tx, const Who& who, int64_t id, const std::string& action,
+                 const std::function<std::string(store::Tx&, Item&, int64_t)>& fn);
+  // A Patch applied to a loaded item (permissions, open state, field rules); the timeline note.
+  std::string edit(store::Tx& tx, const Who& who, Item& it, const Patch& in);
   Item insert(store::Tx& tx, const Who& who, const NewItem& in, int64_t seq);
   bool sqlite() const { return db_.backend() == store::Backend::sqlite; }
   store::Db& db_;

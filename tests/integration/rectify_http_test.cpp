@@ -159,13 +159,68 @@ TEST_P(LedgerHttp, ImportReportsTheBadRowAndExportHasTheBureauColumns) {
   auto rows = table::read_xlsx(x.body);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"序号", "问题", "来源", "责任单位", "责任人", "整改措施", "整改时限",
-                                                "完成情况", "验收人", "销号日期"}));
+                                                "完成情况", "验收人", "销号日期", "编号"}));
   EXPECT_EQ(rows[1][1], "输液室呼叫器故障");
   EXPECT_EQ(rows[1][3], "内科");
   EXPECT_EQ(rows[1][6], "2099-04-30");
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'rectification.export'"), 1);
   // A dept head may not import.
   EXPECT_EQ(as("dept").request("POST", "/api/v1/rectifications/import", csv, {{"Content-Type", "text/csv"}}).status, 403);
+}
+
+// A bureau's ledger edited in Excel and imported back: rows with 编号 edit their items (with a
+// timeline entry), rows without add items, one bad row stores and edits nothing, and another
+// hospital cannot reach an item by its code.
+TEST_P(LedgerHttp, AnExportedLedgerImportedBackEditsItsItems) {
+  auto b = as("bureau");
+  std::string id = open_item("H001-NK", {{"problem", "输液室呼叫器故障"}, {"responsible", "王护士长"}});
+  auto x = b.get("/api/v1/rectifications/export.xlsx?node=" + node("H001-NK"));
+  ASSERT_EQ(x.status, 200) << x.body;
+  auto rows = table::read_xlsx(x.body);
+  ASSERT_EQ(rows.size(), 2u);
+  std::string code = rows[1][10];
+  ASSERT_EQ(code, b.get("/api/v1/rectifications/" + id).js()["code"]);
+  auto item = [&] { return b.get("/api/v1/rectifications/" + id).js(); };
+  auto deadline_before = item()["deadline_at"];
+  std::string header = "问题,来源,责任单位,责任人,整改措施,整改时限,编号\n";
+  std::string edit = "输液室呼叫器故障,,,赵护士长,更换呼叫器并每日检查,2099-05-29," + code + "\n";
+  // One bad row (a code nobody has): nothing is edited or added.
+  auto r = b.request("POST", "/api/v1/rectifications/import",
+                     header + edit + "新问题,手工录入,H001,,,,ZG19990101-9999\n", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  ASSERT_EQ(r.js()["rows"].size(), 1u) << r.body;
+  EXPECT_EQ(r.js()["rows"][0]["row"], 3);
+  EXPECT_EQ(r.js()["rows"][0]["field"], "编号");
+  EXPECT_EQ(item()["responsible"], "王护士长");
+  EXPECT_EQ(item()["deadline_at"], deadline_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rectifications"), 1);
+  // Another hospital's admin cannot edit it by its code.
+  r = as("hosp2").request("POST", "/api/v1/rectifications/import", header + edit, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.js()["rows"][0]["field"], "编号");
+  EXPECT_EQ(item()["responsible"], "王护士长");
+  // The edit and a new row.
+  r = b.request("POST", "/api/v1/rectifications/import", header + edit + "候诊区座椅不足,手工录入,H001,,,,\n",
+                {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["imported"], 1);
+  EXPECT_EQ(r.js()["updated"], 1);
+  auto it = item();
+  EXPECT_EQ(it["responsible"], "赵护士长");
+  EXPECT_EQ(it["measures"], "更换呼叫器并每日检查");
+  EXPECT_EQ(it["problem"], "输液室呼叫器故障");
+  EXPECT_NE(it["deadline_at"], deadline_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rectifications"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rectification_events WHERE item_id = ? AND action = 'edit' AND note LIKE ?",
+                  {int64_t{std::stoll(id)}, std::string("%整改时限 2099-05-29%")}),
+            1);
+  // Imported again unchanged: no second edit.
+  r = b.request("POST", "/api/v1/rectifications/import", header + edit, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.js()["updated"], 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM rectification_events WHERE item_id = ? AND action = 'edit'",
+                  {int64_t{std::stoll(id)}}),
+            1);
 }
 
 TEST_P(LedgerHttp, PublicListShowsOnlyPublicItemsWithoutNames) {

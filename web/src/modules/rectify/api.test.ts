@@ -72,16 +72,16 @@ describe('rectification requests', () => {
   })
 
   it("reads an import's bad rows from its 422 and throws other failures", async () => {
-    fetchMock.mockResolvedValueOnce(jsonResponse(200, { imported: 4 }))
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { imported: 4, updated: 2 }))
     fetchMock.mockResolvedValueOnce(
       jsonResponse(422, { error: { code: 'import_rejected', message: 'bad rows' }, rows: [{ row: 3, field: '责任单位', message: '找不到该单位' }] }),
     )
     fetchMock.mockResolvedValueOnce(jsonResponse(422, { error: { code: 'unsupported_file', message: 'not xlsx' } }))
     const file = new Blob(['x'], { type: 'text/csv' })
-    expect(await importLedger(file)).toEqual({ imported: 4, rows: [] })
+    expect(await importLedger(file)).toEqual({ imported: 4, updated: 2, rows: [] })
     expect(sent(0)[0]).toBe('/api/v1/rectifications/import')
     expect(sent(0)[1].headers['Content-Type']).toBe('text/csv')
-    expect(await importLedger(file)).toEqual({ imported: 0, rows: [{ row: 3, field: '责任单位', message: '找不到该单位' }] })
+    expect(await importLedger(file)).toEqual({ imported: 0, updated: 0, rows: [{ row: 3, field: '责任单位', message: '找不到该单位' }] })
     await expect(importLedger(file)).rejects.toBeInstanceOf(ApiError)
   })
 })

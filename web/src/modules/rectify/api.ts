@@ -49,11 +49,11 @@ export function downloadLedger(q: Query, name: string): Promise<boolean> {
  */
 export async function importLedger(file: Blob): Promise<RectImportAnswer> {
   try {
-    const r = await request<{ imported?: number }>('POST', `${BASE}/import`, { blob: file, contentType: file.type || 'application/octet-stream' })
-    return { imported: r?.imported ?? 0, rows: [] }
+    const r = await request<{ imported?: number; updated?: number }>('POST', `${BASE}/import`, { blob: file, contentType: file.type || 'application/octet-stream' })
+    return { imported: r?.imported ?? 0, updated: r?.updated ?? 0, rows: [] }
   } catch (e) {
     const rows = e instanceof ApiError ? (e.body as { rows?: RectImportRow[] } | undefined)?.rows : undefined
-    if (e instanceof ApiError && e.status === 422 && Array.isArray(rows) && rows.length) return { imported: 0, rows }
+    if (e instanceof ApiError && e.status === 422 && Array.isArray(rows) && rows.length) return { imported: 0, updated: 0, rows }
     throw e
   }
 }

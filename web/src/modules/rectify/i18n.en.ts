@@ -145,9 +145,10 @@ export default {
   },
   import: {
     title: 'Import a rectification ledger',
-    hint: 'Upload an Excel (.xlsx) or CSV file with the columns of the export: problem, source, owner unit (code or name), responsible person, measures, deadline. Nothing is imported when any row has an error.',
+    hint: 'Upload an Excel (.xlsx) or CSV file with the columns of the export: problem, source, owner unit (code or name), responsible person, measures, deadline. A row with a 编号 (the export\'s last column) edits that item\'s problem, responsible person, measures and deadline, a blank cell keeping its value; a row without one is a new item. Nothing is imported or edited when any row has an error.',
     pick: 'Choose file',
     done: '{n} items imported',
+    doneEdited: '{n} new items imported, {m} edited',
     failed: 'The file has {n} errors and nothing was imported; correct them and import again',
     row: 'Row',
     column: 'Column',

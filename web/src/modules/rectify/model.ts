@@ -184,6 +184,8 @@ export interface RectImportRow {
 }
 export interface RectImportAnswer {
   imported: number
+  /** Existing items edited by rows with 编号. */
+  updated: number
   rows: RectImportRow[]
 }
 
