@@ -27,6 +27,7 @@ import {
   pickNode,
   pickOption,
   poll,
+  shanghaiDay,
   shot,
   submitDialog,
   textareaOf,
@@ -45,6 +46,8 @@ let planId = ''
 let taskId = ''
 let inspectionId = ''
 let itemId = ''
+// The 整改时限 the inspector sets on confirming (instead of the default 15 working days).
+const due = shanghaiDay(40)
 
 interface TaskLite {
   id: string
@@ -233,6 +236,13 @@ describe('inspections: a covert visit from plan to 销号', () => {
     // Every deduction is ticked by default; shown on the public page.
     expect(await byTestId(page, 'finding-cold').locator('.el-checkbox.is-checked').count()).toBe(1)
     await byTestId(page, 'insp-public').click()
+    // A 医德 finding is no 隐患: the severity stays 不作为隐患; the inspector sets the deadline.
+    expect(await byTestId(page, 'finding-severity-cold').innerText()).toContain('不作为隐患')
+    const picker = inputOf(page, 'insp-deadline')
+    await picker.click()
+    await picker.fill(due)
+    await picker.press('Enter')
+    await page.keyboard.press('Escape')
     await byTestId(page, 'insp-confirm').click()
     await byTestId(page, 'finding-ledger-cold').waitFor()
     const href = await byTestId(page, 'finding-ledger-cold').getAttribute('href')
@@ -260,6 +270,7 @@ describe('inspections: a covert visit from plan to 销号', () => {
     await byTestId(page, 'finding-ledger-cold').click()
     await page.waitForURL((u) => u.pathname === `/rectifications/${itemId}`)
     await poll(() => statusText(page)).toBe('未开始')
+    expect(await byTestId(page, 'rect-deadline').innerText()).toContain(due)
     await act(page, 'start')
     await poll(() => statusText(page)).toBe('整改中')
     await textareaOf(page, 'rect-edit-cause').fill('窗口人员服务意识不足')
