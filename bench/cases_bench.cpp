@@ -27,16 +27,15 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "org/roles.hpp"
+#include "support.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
+using manyi::bench::env_int;
+using manyi::bench::p95;
 
 namespace {
 
-int64_t env_int(const char* name, int64_t def) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoll(v) : def;
-}
 
 const char* kTexts[] = {"护士态度很差，不耐烦", "排队挂号等了两个小时", "收费处多收了检查费", "病房卫生间很脏",
                         "医生收了红包",         "出院手续太繁琐",       "感谢医生耐心细致",   "建议增加自助机"};
@@ -379,20 +378,6 @@ cases::ListFilter inbox_filter(Loaded& l, const Viewer& v, const std::string& ta
   return f;
 }
 
-void p95(benchmark::internal::Benchmark* b, int max_reps = 1000) {
-  b->Iterations(1)
-      ->Repetitions(std::min(max_reps, static_cast<int>(env_int("MANYI_BENCH_REPS", 30))))
-      ->ComputeStatistics("p95",
-                          [](const std::vector<double>& v) {
-                            auto s = v;
-                            std::sort(s.begin(), s.end());
-                            return s[std::min(s.size() - 1, static_cast<size_t>(std::ceil(0.95 * s.size())) - 1)];
-                          })
-      ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
-      ->ReportAggregatesOnly(true)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-}
 
 // Page 1 or page N of a tab: the cursor of page N is found once by following next_cursor
 // (outside the timing), as the console's "next page" does.

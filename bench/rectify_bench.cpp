@@ -27,16 +27,15 @@
 #include "core/clock.hpp"
 #include "rectify/routes.hpp"
 #include "rectify/service.hpp"
+#include "support.hpp"
 #include "support/testing.hpp"
 
 using namespace manyi;
+using manyi::bench::env_int;
+using manyi::bench::p95;
 
 namespace {
 
-int64_t env_int(const char* name, int64_t def) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoll(v) : def;
-}
 
 const char* kProblems[] = {"病房卫生间无扶手", "消防通道堆放杂物", "窗口人员未佩戴工牌", "处方点评未按月开展",
                            "病历书写不及时",   "候诊区座椅不足",   "毒麻药品专柜未双锁", "导诊台无人值守"};
@@ -155,19 +154,6 @@ Loaded& loaded(const std::string& backend) {
   return l;
 }
 
-void p95(benchmark::internal::Benchmark* b, int reps) {
-  b->Iterations(1)
-      ->Repetitions(reps)
-      ->ComputeStatistics("p95",
-                          [](const std::vector<double>& v) {
-                            auto s = v;
-                            std::sort(s.begin(), s.end());
-                            return s[std::min(s.size() - 1, static_cast<size_t>(std::ceil(0.95 * s.size())) - 1)];
-                          })
-      ->ReportAggregatesOnly(true)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-}
 
 // Who looks: a department head (H001-NK), a hospital (H001), the bureau (the city).
 const std::vector<std::pair<std::string, std::string>> kViewers = {
@@ -238,16 +224,14 @@ void BM_LedgerExport(benchmark::State& st, const std::string& backend) {
 }
 
 void register_all() {
-  int reps = static_cast<int>(env_int("MANYI_BENCH_REPS", 30));
   for (auto& b : manyi::testing::backends()) {
     for (auto& [name, node] : kViewers) {
       for (auto tab : {"all", "submitted", "overdue"})
         for (int page : {1, 100})
           p95(benchmark::RegisterBenchmark(
                   ("LedgerPage/" + name + "/" + tab + "/page" + std::to_string(page) + "/" + b).c_str(),
-                  BM_LedgerPage, b, node, tab, page),
-              reps);
-      p95(benchmark::RegisterBenchmark(("LedgerCounts/" + name + "/" + b).c_str(), BM_LedgerCounts, b, node), reps);
+                  BM_LedgerPage, b, node, tab, page));
+      p95(benchmark::RegisterBenchmark(("LedgerCounts/" + name + "/" + b).c_str(), BM_LedgerCounts, b, node));
     }
     p95(benchmark::RegisterBenchmark(("LedgerExport/" + b).c_str(), BM_LedgerExport, b), 3);
   }
