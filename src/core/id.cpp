@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <mutex>
@@ -43,6 +44,10 @@ int64_t new_id() {
 }
 
 int64_t id_time_ms(int64_t id) { return (id >> 22) + kEpochMs; }
+
+int64_t id_at(int64_t unix_ms, uint64_t low) {
+  return (std::max<int64_t>(unix_ms - kEpochMs, 0) << 22) | static_cast<int64_t>(low & ((uint64_t{1} << 22) - 1));
+}
 
 int64_t parse_id(const std::string& s) {
   int64_t v = 0;

@@ -10,6 +10,9 @@ namespace manyi {
 int64_t new_id();
 // Milliseconds since the Unix epoch encoded in an id.
 int64_t id_time_ms(int64_t id);
+// The id of the moment `unix_ms` (its time bits) with the low 22 bits from `low`: an id derived
+// from what it names, ordered in time like new_id's (e.g. a rating burst's episode).
+int64_t id_at(int64_t unix_ms, uint64_t low);
 // Parses a decimal id; returns 0 on anything that is not a positive 64-bit integer.
 int64_t parse_id(const std::string& s);
 

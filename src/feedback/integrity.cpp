@@ -1,5 +1,6 @@
 #include "feedback/integrity.hpp"
 
+#include "core/id.hpp"
 #include "core/period.hpp"
 
 #include <arpa/inet.h>
@@ -100,12 +101,8 @@ Episode IntegrityTracker::episode_of(Shard& sh, uint64_t key, const char* rule, 
   if (!fresh && at - it->second.last > window) it.value().start = start;  // the burst ended: a new one
   it.value().last = std::max(it->second.last, at);
   int64_t begin = it->second.start;
-  // Time-ordered like other ids (core/id.hpp: ms since 2020 << 22), the low 22 bits from the key.
-  constexpr int64_t kIdEpochMs = 1577836800000LL;
-  int64_t ms = std::max<int64_t>(begin - kIdEpochMs, 0);
-  return {(ms << 22) | static_cast<int64_t>(key_hash({rule, std::string_view(reinterpret_cast<const char*>(&key), sizeof key)}) &
-                                             ((1u << 22) - 1)),
-          rule};
+  // Time-ordered like other ids, the low bits from the rule and key: a restart names it again.
+  return {id_at(begin, key_hash({rule, std::string_view(reinterpret_cast<const char*>(&key), sizeof key)})), rule};
 }
 
 void IntegrityTracker::prune(std::vector<Mark>& marks, int64_t now, int64_t window) {
