@@ -83,6 +83,10 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> inflight{0};
   int max_conns = 0;  // opts.max_connections, resolved by bind()
+  // Waits for the in-flight requests, then stops the loop (begin_stop). Joined by ~Server: the
+  // loop may run out of work and return first, and the stopper must not outlive what it reads
+  // (it was detached, and ASan caught it reading a destroyed server at exit).
+  std::thread stopper;
 
   Impl(Router& r, ServerOptions o)
       : router(r), opts(std::move(o)), workers(static_cast<size_t>(std::max(1, opts.worker_threads))) {
@@ -412,19 +416,21 @@ struct Server::Impl {
     boost::system::error_code ec;
     acceptor.close(ec);
     // Wait for in-flight handlers on a helper thread, then stop the loop.
-    std::thread([this] {
+    stopper = std::thread([this] {
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
       while (inflight.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last responses flush
       ioc.stop();
-    }).detach();
+    });
   }
 };
 
 Server::Server(Router& router, ServerOptions opts) : impl_(std::make_unique<Impl>(router, std::move(opts))) {}
 Server::~Server() {
   impl_->workers.join();
+  // run() has returned, so the loop's threads (which start the stopper) are done.
+  if (impl_->stopper.joinable()) impl_->stopper.join();
 }
 
 uint16_t Server::bind() {

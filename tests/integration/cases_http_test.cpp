@@ -153,7 +153,8 @@ TEST_P(CasesHttp, OtherUnitsRolesAndAnonymousSeeNothing) {
   auto l = hosp2.get("/api/v1/cases?limit=500");
   ASSERT_EQ(l.status, 200);
   EXPECT_EQ(l.body.find(id), std::string::npos);
-  for (auto& item : l.js()["items"]) EXPECT_EQ(item["unit_id"], node("H002"));
+  json listed = l.js();  // iterated below: a temporary's member would be freed before the loop (ASan)
+  for (auto& item : listed["items"]) EXPECT_EQ(item["unit_id"], node("H002"));
   EXPECT_TRUE(hosp2.get("/api/v1/cases?code=" + made.js()["tracking_code"].get<std::string>()).js()["items"].empty());
   EXPECT_EQ(hosp2.get("/api/v1/cases?node=" + node("H001")).status, 403);
   EXPECT_EQ(hosp2.get("/api/v1/cases/stats?node=" + node("H001")).status, 403);
