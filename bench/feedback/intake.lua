@@ -20,7 +20,9 @@ end
 
 function init(args)
   load_codes()
-  math.randomseed(os.time() * 1000 + id)
+  -- INSTANCE: which of several wrk processes this is (intake.sh INSTANCES=N), so their raters differ.
+  inst = tonumber(os.getenv("INSTANCE") or "0")
+  math.randomseed(os.time() * 1000 + inst * 100 + id)
   seq = 0
   no_bad = os.getenv("BAD") == "0"
   wrk.headers["Content-Type"] = "application/json"
@@ -34,7 +36,7 @@ function request()
   local r = math.random()
   local overall = r < 0.55 and 5 or r < 0.85 and 4 or r < 0.93 and 3 or r < 0.97 and 2 or 1
   if no_bad and overall <= 2 then overall = 3 end  -- BAD=0: the same traffic without bad reviews
-  local dev = string.format("wrk%d-%d-%d", id, seq, math.random(1000000))
+  local dev = string.format("wrk%d-%d-%d-%d", inst, id, seq, math.random(1000000))
   local body = string.format('{"point":"%s","overall":%d,"device":"%s","elapsed_ms":%d', code, overall, dev,
                              4000 + math.random(20000))
   if math.random() < 0.1 then

@@ -53,7 +53,7 @@ std::vector<metrics::Observation> FeedbackService::stored_observations(int64_t f
   return obs;
 }
 
-void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& items) {
+void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& items, HeldRollups& out) {
   std::map<int64_t, std::string> want;  // rating id -> the rules holding it
   std::map<int64_t, Episode> episode;   // rating id -> the burst it is held in
   for (auto* x : items) {
@@ -65,13 +65,7 @@ void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& i
     }
   }
   if (want.empty()) return;
-  struct Held {
-    int64_t node, tmpl;
-    int day;
-    std::vector<int64_t> tree;
-    std::vector<metrics::Observation> obs;
-  };
-  std::vector<Held> held;
+  auto& held = out.held;
   std::map<int64_t, bool> found;
   auto it = want.begin();
   while (it != want.end()) {
@@ -84,8 +78,10 @@ void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& i
     auto rows = tx.query(
         "SELECT r.id, r.status, r.node_id, r.unit_id, r.template_id, r.day, r.overall, r.answers, r.form_version_id, "
         "n.path, r.created_at, (SELECT COUNT(*) FROM rating_reviews v WHERE v.rating_id = r.id) "
-        "FROM ratings r JOIN org_nodes n ON n.id = r.node_id WHERE r.id IN (" + in + ")",
+        "FROM ratings r JOIN org_nodes n ON n.id = r.node_id WHERE r.id IN (" + in + ") ORDER BY r.id",
         p);
+    // In id order: two transactions holding the same ratings (two instances seeing one burst)
+    // lock them in one order and never deadlock.
     for (auto& r : rows) {
       int64_t id = r.i64(0);
       found[id] = true;
@@ -106,10 +102,6 @@ void FeedbackService::apply_holds(store::Tx& tx, const std::vector<Prepared*>& i
   for (auto* x : items)
     for (auto& h : x->holds)
       if (!found.count(h.rating_id)) x->missing.push_back(h);
-  if (held.empty()) return;
-  std::vector<metrics::RollupInput> out;
-  for (auto& h : held) out.push_back({h.node, &h.tree, h.tmpl, h.day, &h.obs, -1});
-  metrics::apply_rollups_batch(tx, out);
 }
 
 }  // namespace manyi::feedback

@@ -110,40 +110,60 @@ void IntegrityTracker::prune(std::vector<Mark>& marks, int64_t now, int64_t wind
   marks.erase(marks.begin(), keep);
 }
 
-// The count is exact up to one more than the largest burst threshold, which is all the rules
-// compare; older marks beyond that are dropped (held already when the rule fired), so a key
-// never holds more than that many.
-void IntegrityTracker::push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag,
-                                bool held, Verdict* v) {
-  Shard& sh = shard(key);
-  std::lock_guard lk(sh.mu);
-  sweep(sh, s.at_ms);
-  auto& q = sh.tops[key];
-  prune(q, s.at_ms, window);
-  size_t cap = static_cast<size_t>(std::max({opts_.device_burst_max, opts_.net_burst_max, opts_.farm_max})) + 1;
-  if (q.size() >= cap) q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q.size() - cap + 1));
-  q.push_back({s.at_ms, s.rating_id, held});
-  if (!v || static_cast<int>(q.size()) <= max) return;
-  v->flags.push_back(flag);
-  Episode e = episode_of(sh, key, flag, q.front().at, s.at_ms, window);
-  prefer(v->episode, e);
+template <class Marks>
+void IntegrityTracker::hold_marks(Marks& q, int64_t except, const char* flag, const Episode& e, Verdict* v) {
   for (auto& m : q)
-    if (!m.held && m.id != s.rating_id) {
+    if (!m.held && m.id != except) {
       m.held = true;
       v->holds.push_back({m.id, flag, e});
     }
 }
 
+namespace {
+// Marks stay in time order; an observed rating may be older than the newest. Returns false when
+// the rating is there already (observed twice; id 0: unnamed, never the same).
+template <class Marks, class Mark>
+bool insert_mark(Marks& q, Mark m) {
+  for (auto& x : q)
+    if (m.id && x.id == m.id) return false;
+  auto at = std::upper_bound(q.begin(), q.end(), m.at, [](int64_t t, const auto& x) { return t < x.at; });
+  q.insert(at, m);
+  return true;
+}
+}  // namespace
+
+// The count is exact up to one more than the largest burst threshold, which is all the rules
+// compare; older marks beyond that are dropped (held already when the rule fired), so a key
+// never holds more than that many.
+void IntegrityTracker::push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag,
+                                bool held, Mode mode, Verdict* v) {
+  Shard& sh = shard(key);
+  std::lock_guard lk(sh.mu);
+  sweep(sh, s.at_ms);
+  auto& q = sh.tops[key];
+  // The window ends at the newest rating known (an observed one may come late).
+  int64_t now = q.empty() ? s.at_ms : std::max(s.at_ms, q.back().at);
+  prune(q, now, window);
+  if (now - s.at_ms > window) return;  // observed after its window closed
+  size_t cap = static_cast<size_t>(std::max({opts_.device_burst_max, opts_.net_burst_max, opts_.farm_max})) + 1;
+  if (q.size() >= cap) q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q.size() - cap + 1));
+  if (!insert_mark(q, Mark{s.at_ms, s.rating_id, held})) return;
+  if (mode == Mode::replay || static_cast<int>(q.size()) <= max) return;
+  v->flags.push_back(flag);
+  Episode e = episode_of(sh, key, flag, q.front().at, now, window);
+  prefer(v->episode, e);
+  hold_marks(q, mode == Mode::check ? s.rating_id : 0, flag, e, v);
+}
+
 // One phone number's top ratings of the day: the units and points they name.
-void IntegrityTracker::push_phone(const Submission& s, bool held, Verdict* v) {
+void IntegrityTracker::push_phone(const Submission& s, bool held, Mode mode, Verdict* v) {
   uint64_t key = phone_key(s);
   Shard& sh = shard(key);
   std::lock_guard lk(sh.mu);
   sweep(sh, s.at_ms);
   auto& q = sh.phones[key];
   if (q.size() >= kPhoneMarks) q.erase(q.begin());
-  q.push_back({s.at_ms, s.rating_id, s.point_id, s.unit_id, held});
-  if (!v) return;
+  if (!insert_mark(q, PhoneMark{s.at_ms, s.rating_id, s.point_id, s.unit_id, held}) || mode == Mode::replay) return;
   std::set<int64_t> units, points;
   for (auto& m : q) {
     units.insert(m.unit);
@@ -153,13 +173,9 @@ void IntegrityTracker::push_phone(const Submission& s, bool held, Verdict* v) {
     return;
   v->flags.push_back("phone_reuse");
   // The day's marks are the window: the episode is the phone's day.
-  Episode e = episode_of(sh, key, "phone_reuse", q.front().at, s.at_ms, kPhoneKeepMs);
+  Episode e = episode_of(sh, key, "phone_reuse", q.front().at, std::max(s.at_ms, q.back().at), kPhoneKeepMs);
   prefer(v->episode, e);
-  for (auto& m : q)
-    if (!m.held && m.id != s.rating_id) {
-      m.held = true;
-      v->holds.push_back({m.id, "phone_reuse", e});
-    }
+  hold_marks(q, mode == Mode::check ? s.rating_id : 0, "phone_reuse", e, v);
 }
 
 void IntegrityTracker::mark_held(const Submission& s) {
@@ -195,40 +211,45 @@ int64_t IntegrityTracker::min_elapsed(const Submission& s) const {
 
 // The duplicate window: a device at a point. A refused repeat counts toward the refusals rule,
 // which holds the device's accepted top rating there.
-void IntegrityTracker::record_last(const Submission& s, bool duplicate_check, Verdict* v) {
+void IntegrityTracker::record_last(const Submission& s, bool held, Mode mode, Verdict* v) {
   uint64_t key = last_key(s);
   Shard& sh = shard(key);
   std::lock_guard lk(sh.mu);
   sweep(sh, s.at_ms);
-  int64_t id = s.top() ? s.rating_id : 0;
-  auto [it, fresh] = sh.last.try_emplace(key, Last{s.at_ms, id});
-  if (fresh) return;
-  if (!duplicate_check) {  // replay: the latest wins
-    if (s.at_ms >= it->second.at) it.value() = Last{s.at_ms, id};
-    return;
-  }
+  Last mine{s.at_ms, s.rating_id, s.top() && !held};
+  auto [it, fresh] = sh.last.try_emplace(key, mine);
+  if (fresh || (s.rating_id && it->second.id == s.rating_id)) return;
   // A new visit: after the window, or on another local day and some hours later (the patient
   // who rated in the evening and comes back the next morning).
-  int64_t gap = s.at_ms - it->second.at;
-  if (gap >= opts_.dup_window_ms ||
-      (gap >= opts_.dup_new_day_gap_ms && period::local_day(s.at_ms) != period::local_day(it->second.at))) {
-    it.value() = Last{s.at_ms, id};
+  const Last& first = it->second.at <= s.at_ms ? it->second : mine;
+  const Last& later = it->second.at <= s.at_ms ? mine : it->second;
+  int64_t gap = later.at - first.at;
+  bool new_visit = gap >= opts_.dup_window_ms ||
+                   (gap >= opts_.dup_new_day_gap_ms && period::local_day(later.at) != period::local_day(first.at));
+  if (mode == Mode::replay || new_visit) {  // the latest wins
+    if (&later == &mine) it.value() = mine;
+    return;
+  }
+  if (mode == Mode::observe) {
+    // Two instances both accepted it: the later is the duplicate; the window keeps the first.
+    if (later.hold) v->holds.push_back({later.id, "duplicate", {}});
+    if (&first == &mine) it.value() = mine;
     return;
   }
   v->duplicate = true;
   auto& r = sh.refused[key];
   if (s.at_ms - r.since > opts_.burst_window_ms) r = Refused{s.at_ms, 0};
-  if (++r.count > opts_.refusals_max && it->second.id) {
+  if (++r.count > opts_.refusals_max && it->second.hold) {
     v->holds.push_back({it->second.id, "dup_refusals",
                         episode_of(sh, key, "dup_refusals", r.since, s.at_ms, opts_.burst_window_ms)});
-    it.value().id = 0;
+    it.value().hold = false;
   }
 }
 
 Verdict IntegrityTracker::check_and_record(const Submission& s) {
   Verdict v;
   if (!s.device.empty()) {
-    record_last(s, true, &v);
+    record_last(s, false, Mode::check, &v);
     if (v.duplicate) return v;
   }
   bool fast = false;
@@ -243,15 +264,7 @@ Verdict IntegrityTracker::check_and_record(const Submission& s) {
   bool staff = !s.device.empty() && is_staff_device(s.device);
   // Flagged before the windows are asked: the rating's own marks start held.
   bool pre = fast || staff || (!s.elapsed_ms && opts_.require_timing);
-  if (s.top()) {
-    if (!s.device.empty())
-      push_top(device_key(s), s, opts_.burst_window_ms, opts_.device_burst_max, "device_burst", pre, &v);
-    if (!s.net.empty()) {
-      push_top(net_key(s), s, opts_.burst_window_ms, opts_.net_burst_max, "net_burst", pre, &v);
-      push_top(farm_key(s), s, opts_.farm_window_ms, opts_.farm_max, "wifi_farm", pre, &v);
-    }
-    if (!s.phone.empty()) push_phone(s, pre, &v);
-  }
+  if (s.top()) push_tops(s, pre, Mode::check, &v);
   if (fast) v.flags.push_back("too_fast");
   if (!s.elapsed_ms && opts_.require_timing) v.flags.push_back("no_timing");
   if (staff) v.flags.push_back("staff_device");
@@ -278,17 +291,30 @@ void IntegrityTracker::forget(const Submission& s) {
   if (it != sh.last.end() && it->second.at == s.at_ms) sh.last.erase(it);
 }
 
-void IntegrityTracker::replay(const Submission& s, bool valid) {
-  if (!s.device.empty()) record_last(s, false, nullptr);
-  if (s.top()) {
-    if (!s.device.empty()) push_top(device_key(s), s, opts_.burst_window_ms, opts_.device_burst_max, "", !valid, nullptr);
-    if (!s.net.empty()) {
-      push_top(net_key(s), s, opts_.burst_window_ms, opts_.net_burst_max, "", !valid, nullptr);
-      push_top(farm_key(s), s, opts_.farm_window_ms, opts_.farm_max, "", !valid, nullptr);
-    }
-    if (!s.phone.empty()) push_phone(s, !valid, nullptr);
+void IntegrityTracker::push_tops(const Submission& s, bool held, Mode mode, Verdict* v) {
+  if (!s.device.empty())
+    push_top(device_key(s), s, opts_.burst_window_ms, opts_.device_burst_max, "device_burst", held, mode, v);
+  if (!s.net.empty()) {
+    push_top(net_key(s), s, opts_.burst_window_ms, opts_.net_burst_max, "net_burst", held, mode, v);
+    push_top(farm_key(s), s, opts_.farm_window_ms, opts_.farm_max, "wifi_farm", held, mode, v);
   }
+  if (!s.phone.empty()) push_phone(s, held, mode, v);
+}
+
+void IntegrityTracker::replay(const Submission& s, bool valid) {
+  if (!s.device.empty()) record_last(s, !valid, Mode::replay, nullptr);
+  if (s.top()) push_tops(s, !valid, Mode::replay, nullptr);
   if (valid && s.elapsed_ms && s.bare()) pace_.add(s.point_id, s.template_id, *s.elapsed_ms);
+}
+
+Verdict IntegrityTracker::observe(const Submission& s, bool held, bool pace) {
+  Verdict v;
+  if (!s.device.empty()) record_last(s, held, Mode::observe, &v);
+  // Held as the later of two duplicates: its marks start held.
+  for (auto& h : v.holds) held = held || h.rating_id == s.rating_id;
+  if (s.top()) push_tops(s, held, Mode::observe, &v);
+  if (pace && !held && s.elapsed_ms && s.bare()) pace_.add(s.point_id, s.template_id, *s.elapsed_ms);
+  return v;
 }
 
 void IntegrityTracker::mark_staff_device(const std::string& device) {

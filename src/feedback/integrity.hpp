@@ -12,13 +12,17 @@
 //                 top rating faster than fast_share of the point's own median time
 //   no_timing     neither a server ticket nor a client elapsed time came with the rating
 //   staff_device  the device was marked by a staff member signing in to the console
+//   duplicate     a top rating another instance accepted from the same device at the same
+//                 point inside dup_window (the two arrived at two instances at once): the later
+//                 one is held
 // Flagged ratings are stored as `suspect` and left out of figures until a reviewer accepts
 // them. When a burst rule fires (device, network, farm, phone) the earlier top ratings of the
 // same device / network / phone inside the rule's window are held too (Verdict::holds): the
 // service moves them out of the rollups in the firing rating's transaction. The tracker keeps
 // recent history in memory (sharded, pruned); the service warms it from the last day of
-// ratings at start, so a restart does not reopen the windows. With several instances on one
-// PostgreSQL each instance sees its own traffic plus the warm-up.
+// ratings at start, so a restart does not reopen the windows. Several instances on one
+// PostgreSQL share the windows: each publishes the public ratings it stores (shared.hpp) and
+// observes the others' (observe()), so a burst spread over instances meets one threshold.
 #pragma once
 #include <tsl/robin_map.h>
 
@@ -114,6 +118,15 @@ class IntegrityTracker {
   // Replays a stored rating into the windows (warm-up, demo generation) without checking;
   // `valid`: it counts in the figures (may be held later, and its time is a measured pace).
   void replay(const Submission& s, bool valid = true);
+  // A public rating another instance stored (`held`: stored suspect): into every window, and the
+  // burst rules applied as if it had come here — when its window is then over the threshold, the
+  // window's ratings not held yet are returned to hold, this one included (it is stored valid).
+  // A rating a window holds already (by id) is not counted there again, so a rating observed
+  // twice (read back after the sharing connection was lost) counts once; `pace`: its time joins
+  // the point's pace. A top rating of a device at a point where the duplicate window has another
+  // within dup_window (the two reached two instances at once): the later one is held
+  // (`duplicate`).
+  Verdict observe(const Submission& s, bool held, bool pace = true);
 
   void mark_staff_device(const std::string& device);
   void set_staff_devices(std::unordered_set<std::string> devices);
@@ -134,7 +147,8 @@ class IntegrityTracker {
     bool held = false;  // suspect already, or held by a rule: not to be held again
   };
   struct Last {  // a device's last rating at a point
-    int64_t at = 0, id = 0;  // id: of a top rating still to hold on refusals, else 0
+    int64_t at = 0, id = 0;
+    bool hold = false;  // a top rating not held yet: the refusals rule may hold it
   };
   struct Refused {
     int64_t since = 0;
@@ -165,17 +179,25 @@ class IntegrityTracker {
   static uint64_t net_key(const Submission& s);
   static uint64_t farm_key(const Submission& s);
   static uint64_t phone_key(const Submission& s);
+  // How a rating enters the windows: checked as it comes, replayed from the database, or
+  // observed from another instance.
+  enum class Mode { check, replay, observe };
   // Records a top rating under key; when the window then holds more than max, flags the
-  // submission and takes the earlier ratings not yet held (none when v is null: replay).
-  void push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag, bool held,
+  // submission and takes the earlier ratings not yet held (observe: itself too; replay: none).
+  void push_top(uint64_t key, const Submission& s, int64_t window, int max, const char* flag, bool held, Mode mode,
                 Verdict* v);
-  void push_phone(const Submission& s, bool held, Verdict* v);
+  void push_phone(const Submission& s, bool held, Mode mode, Verdict* v);
+  // A top rating into the device's, the network's (unit and point) and the phone's windows.
+  void push_tops(const Submission& s, bool held, Mode mode, Verdict* v);
   // The episode of a rule firing on key at `at` (the shard's lock held): the open one when the
   // key fired within `window` before, else a new one starting at `start`.
   Episode episode_of(Shard& sh, uint64_t key, const char* rule, int64_t start, int64_t at, int64_t window);
   // After the rules: a flagged rating's own marks are not to be held again.
   void mark_held(const Submission& s);
-  void record_last(const Submission& s, bool duplicate_check, Verdict* v);
+  void record_last(const Submission& s, bool held, Mode mode, Verdict* v);
+  // Takes the marks not held yet into v's holds (all but `except`) under the rule's episode.
+  template <class Marks>
+  static void hold_marks(Marks& q, int64_t except, const char* flag, const Episode& e, Verdict* v);
   static void prune(std::vector<Mark>& marks, int64_t now, int64_t window);
   int64_t max_window() const { return std::max(opts_.burst_window_ms, opts_.farm_window_ms); }
 

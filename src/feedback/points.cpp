@@ -357,30 +357,36 @@ void FeedbackService::warm_up() {
     phone_key();
     // Public ratings of the last day, oldest first, as they came: the duplicate window, the
     // burst windows (held ones marked so), the phone numbers' day and the points' pace.
-    auto rows = db_.query(
-        "SELECT r.id, r.device, r.point_id, r.unit_id, r.net, r.overall, r.created_at, r.status, r.template_id, "
-        "r.elapsed_ms, LENGTH(r.answers), LENGTH(r.comment), ph.phone_hash FROM ratings r "
-        "LEFT JOIN rating_phones ph ON ph.rating_id = r.id WHERE r.id >= ? AND r.channel IN ('qr', 'web') ORDER BY r.id",
-        {id_floor(now - tracker_.options().dup_window_ms)});
-    for (auto& r : rows) {
-      Submission s;
-      s.rating_id = r.i64(0);
-      s.device = r.str(1);
-      s.point_id = r.i64(2);
-      s.unit_id = r.i64(3);
-      s.net = r.str(4);
-      s.overall = static_cast<int>(r.i64(5));
-      s.at_ms = r.i64(6);
-      s.template_id = r.i64(8);
-      s.elapsed_ms = r.opt_i64(9);
-      s.answers = r.i64(10) > 0 ? 1 : 0;
-      s.comment_chars = static_cast<size_t>(r.i64(11));
-      if (!r.null(12)) s.phone = r.str(12);
-      tracker_.replay(s, r.str(7) == "valid");
-    }
+    for_each_public_rating(id_floor(now - tracker_.options().dup_window_ms),
+                           [&](const Submission& s, bool valid) { tracker_.replay(s, valid); });
     resume_pending_cases();
     warmed_.store(true, std::memory_order_release);
   });
+}
+
+void FeedbackService::for_each_public_rating(int64_t from_id,
+                                             const std::function<void(const Submission&, bool valid)>& fn) {
+  auto rows = db_.query(
+      "SELECT r.id, r.device, r.point_id, r.unit_id, r.net, r.overall, r.created_at, r.status, r.template_id, "
+      "r.elapsed_ms, LENGTH(r.answers), LENGTH(r.comment), ph.phone_hash FROM ratings r "
+      "LEFT JOIN rating_phones ph ON ph.rating_id = r.id WHERE r.id >= ? AND r.channel IN ('qr', 'web') ORDER BY r.id",
+      {from_id});
+  for (auto& r : rows) {
+    Submission s;
+    s.rating_id = r.i64(0);
+    s.device = r.str(1);
+    s.point_id = r.i64(2);
+    s.unit_id = r.i64(3);
+    s.net = r.str(4);
+    s.overall = static_cast<int>(r.i64(5));
+    s.at_ms = r.i64(6);
+    s.template_id = r.i64(8);
+    s.elapsed_ms = r.opt_i64(9);
+    s.answers = r.i64(10) > 0 ? 1 : 0;
+    s.comment_chars = static_cast<size_t>(r.i64(11));
+    if (!r.null(12)) s.phone = r.str(12);
+    fn(s, r.str(7) == "valid");
+  }
 }
 
 bool FeedbackService::intake_ready(int64_t now) const {

@@ -1,6 +1,7 @@
 // A rating on its way to the database (service.cpp writes it, holds.cpp applies its holds):
 // inside the feedback domain only.
 #pragma once
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,20 @@ struct FeedbackService::Prepared {
   std::vector<Hold> holds, missing;
   int hold_round = 0;
   bool row = true;  // false: only holds to apply (a refused duplicate's, or carried over)
+};
+
+// The rollups of ratings a batch holds (holds.cpp): subtracted with the batch's own.
+struct FeedbackService::HeldRollups {
+  struct Held {
+    int64_t node, tmpl;
+    int day;
+    std::vector<int64_t> tree;
+    std::vector<metrics::Observation> obs;
+  };
+  std::deque<Held> held;  // stable addresses: RollupInput points into them
+  void add_to(std::vector<metrics::RollupInput>& in) const {
+    for (auto& h : held) in.push_back({h.node, &h.tree, h.tmpl, h.day, &h.obs, -1});
+  }
 };
 
 }  // namespace manyi::feedback

@@ -654,7 +654,13 @@ void register_feedback_routes(App& app) {
   feedback::register_review_count_routes(app, s);
   feedback::register_integrity_figure_routes(app, s);
   // The integrity windows, and the bad-review cases a previous run left pending.
-  app.on_start.push_back([svc = s.svc] { svc->warm_up(); });
+  // Listening to the other instances first, so nothing stored between the warm-up's read and
+  // the first message is missed.
+  app.on_start.push_back([svc = s.svc] {
+    svc->share_windows();
+    svc->warm_up();
+  });
+  app.metrics.add_gauge_source([svc = s.svc] { return svc->sharing_metrics(); });
   // Cases whose opening failed (or whose instance died with them queued) are taken up again.
   app.jobs->every("bad-review-recovery", std::chrono::minutes(1), [svc = s.svc](int64_t now) { svc->resume_pending_cases(now - 60000); });
 }

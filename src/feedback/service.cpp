@@ -78,6 +78,7 @@ FeedbackService::FeedbackService(store::Db& db, org::OrgService& org, forms::For
       figures_(db, [this](int64_t t) { return satisfied_min(t); }) {}
 
 FeedbackService::~FeedbackService() {
+  listener_.reset();  // nothing more heard from the other instances
   {
     std::lock_guard lk(q_mu_);
     stopping_ = true;
@@ -321,8 +322,11 @@ void FeedbackService::write_rows(store::Tx& tx, const std::vector<Prepared*>& it
                      reviews);
     if (!phones.empty()) tx.insert_rows("rating_phones", {"rating_id", "phone_hash", "node_id"}, phones);
   }
+  HeldRollups held;
+  apply_holds(tx, items, held);
+  held.add_to(rollups);
   if (!rollups.empty()) metrics::apply_rollups_batch(tx, rollups);
-  apply_holds(tx, items);
+  publish_shared(tx, items);
 }
 
 Submitted FeedbackService::store(store::Tx* outer, const PointInfo& p, NewRating& r,

@@ -153,6 +153,12 @@ class FeedbackService {
   // Loads staff devices and the last day of ratings into the integrity windows, and opens the
   // bad-review cases a previous run left pending (once; the server calls it at start).
   void warm_up();
+  // Shares the integrity windows with the other instances on this database (shared_windows.cpp;
+  // PostgreSQL — on SQLite there are none): from now on the public ratings this instance stores
+  // are published in their transaction and the others' are observed. The server calls it at
+  // start, before warm_up. Its counters for /metrics.
+  void share_windows();
+  std::string sharing_metrics() const;
   // Queues the bad-review cases still to open (of ratings stored before `stored_before`, when
   // given: the recovery job leaves the newest to the openers that have them queued).
   void resume_pending_cases(std::optional<int64_t> stored_before = std::nullopt);
@@ -175,10 +181,14 @@ class FeedbackService {
   // the database at a time (on SQLite queued straight from enqueue, on PostgreSQL by a flusher
   // thread). Each request is answered only after its batch has committed.
   void enqueue(std::unique_ptr<Prepared> x);
-  // Retroactive holds (holds.cpp): queues earlier ratings to hold in the next batch, and moves
-  // the ratings the batch's rules hold out of the figures inside its transaction.
+  // Retroactive holds (holds.cpp): queues earlier ratings to hold in the next batch, and makes
+  // the ratings the batch's rules hold suspect inside its transaction; their rollup rows are
+  // subtracted in the batch's one rollup statement (out), so every transaction takes its
+  // rollup rows' locks in one order (two calls — the new ratings', then the held ones' — made
+  // two instances' batches deadlock on PostgreSQL).
   void enqueue_holds(std::vector<Hold> holds, int round);
-  void apply_holds(store::Tx& tx, const std::vector<Prepared*>& items);
+  struct HeldRollups;
+  void apply_holds(store::Tx& tx, const std::vector<Prepared*>& items, HeldRollups& out);
   // The rollup observations of a stored rating (overall and its dimensions).
   std::vector<metrics::Observation> stored_observations(int64_t form_version_id, int overall,
                                                         const std::string& answers_json);
@@ -203,6 +213,14 @@ class FeedbackService {
   std::string phone_key();
   std::string ticket_key();
   void refresh_staff_devices(int64_t now);
+  // The public ratings stored from from_id on, oldest first, as the windows see them
+  // (`valid`: counted in the figures) — the warm-up's, and what the sharing connection missed.
+  void for_each_public_rating(int64_t from_id, const std::function<void(const Submission&, bool valid)>& fn);
+  // Windows shared between instances (shared_windows.cpp).
+  void publish_shared(store::Tx& tx, const std::vector<Prepared*>& items);
+  void observe_shared(std::string_view payload);
+  void observe_missed(int64_t since_ms);
+  void hold_observed(std::vector<Hold> holds);
 
   store::Db& db_;
   org::OrgService& org_;
@@ -243,6 +261,10 @@ class FeedbackService {
   std::once_flag opener_started_;
   std::thread flusher_;
   std::once_flag flusher_started_;
+
+  std::unique_ptr<store::Listener> listener_;  // set while the windows are shared
+  uint64_t instance_ = 0;                      // names this instance's messages
+  std::atomic<int64_t> shared_sent_{0}, shared_heard_{0}, shared_holds_{0}, shared_gaps_{0};
 };
 
 }  // namespace manyi::feedback

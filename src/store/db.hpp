@@ -61,6 +61,20 @@ class Tx {
   // Bulk insert of many rows: COPY on PostgreSQL, one prepared statement on SQLite.
   virtual void insert_rows(std::string_view table, const std::vector<std::string>& columns,
                            const std::vector<Params>& rows) = 0;
+  // A message to the instances listening on `channel` (Db::listen), sent when this transaction
+  // commits and never if it rolls back. PostgreSQL: NOTIFY (payload under 8,000 bytes), skipped
+  // while the server's notification queue is over half full (a listener that stopped reading
+  // must not fail writes); SQLite serves one process: nothing to send.
+  virtual void notify(std::string_view channel, std::string_view payload) {
+    (void)channel;
+    (void)payload;
+  }
+};
+
+// While it lives, a Db::listen subscription delivers messages; destroying it stops its thread.
+class Listener {
+ public:
+  virtual ~Listener() = default;
 };
 
 struct Stats {
@@ -110,6 +124,20 @@ class Db {
   // Online backup to a file (SQLite only).
   virtual void backup_to(const std::string& path) = 0;
   virtual std::string url() const = 0;
+  // Every message a committed transaction sent on `channel` (Tx::notify), this instance's
+  // included, to on_message on a thread of the listener's own, in commit order. Listening has
+  // started when this returns (or, when the database cannot be reached, the listener keeps
+  // trying). When the listening connection was lost and made anew, on_gap(since_ms) runs first:
+  // messages sent after since_ms may have been missed. nullptr where there is no one else to
+  // hear (SQLite).
+  using OnMessage = std::function<void(std::string_view)>;
+  using OnGap = std::function<void(int64_t since_ms)>;
+  virtual std::unique_ptr<Listener> listen(const std::string& channel, OnMessage on_message, OnGap on_gap) {
+    (void)channel;
+    (void)on_message;
+    (void)on_gap;
+    return nullptr;
+  }
 };
 
 // "sqlite:PATH" (or a path ending in .db) or "postgresql://…" / "postgres://…".

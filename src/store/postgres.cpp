@@ -17,6 +17,9 @@
 #include <mutex>
 #include <thread>
 
+#include <poll.h>
+
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "store/sqlite.hpp"  // apply_migrations
@@ -321,7 +324,7 @@ class PgConn {
 
 class PgTx : public Tx {
  public:
-  explicit PgTx(PgConn& c) : c_(c) {}
+  PgTx(PgConn& c, const std::atomic<bool>& notify_paused) : c_(c), notify_paused_(notify_paused) {}
   Backend backend() const override { return Backend::postgres; }
   Result query(std::string_view sql, const Params& p) override {
     flush();
@@ -350,10 +353,111 @@ class PgTx : public Tx {
     c_.run_pipeline(stmts);
   }
   void discard() { pending_.clear(); }
+  void notify(std::string_view channel, std::string_view payload) override {
+    if (notify_paused_.load(std::memory_order_relaxed)) return;
+    pending_.emplace_back("SELECT pg_notify(?, ?)", Params{std::string(channel), std::string(payload)});
+  }
 
  private:
   PgConn& c_;
+  const std::atomic<bool>& notify_paused_;
   std::vector<std::pair<std::string, Params>> pending_;
+};
+
+// LISTEN on a connection of its own, read by a thread of its own; made anew when it is lost.
+// Every 10 s it also asks how full the server's notification queue is and pauses this
+// instance's notify() over half full (a listener somewhere that stopped reading would otherwise
+// fill it, and then every transaction that notifies would fail).
+class PgListener : public Listener {
+ public:
+  PgListener(std::string url, const std::string& channel, Db::OnMessage on_message, Db::OnGap on_gap,
+             std::atomic<bool>& notify_paused)
+      : url_(std::move(url)),
+        channel_(channel),
+        on_message_(std::move(on_message)),
+        on_gap_(std::move(on_gap)),
+        notify_paused_(notify_paused) {
+    connect();  // listening before the constructor returns, when the database is there
+    thread_ = std::thread([this] { run(); });
+  }
+  ~PgListener() override {
+    stop_ = true;
+    thread_.join();
+    if (c_) PQfinish(c_);
+  }
+
+ private:
+  bool connect() {
+    if (c_) PQfinish(c_);
+    c_ = PQconnectdb(url_.c_str());
+    PQsetNoticeProcessor(c_, log_notice, nullptr);
+    if (PQstatus(c_) == CONNECTION_OK) {
+      char* ident = PQescapeIdentifier(c_, channel_.c_str(), channel_.size());
+      // Named, so an operator (and a test) can tell it in pg_stat_activity.
+      std::string sql = std::string("SET application_name = 'manyi listener'; LISTEN ") + (ident ? ident : "");
+      if (ident) PQfreemem(ident);
+      PGresult* r = PQexec(c_, sql.c_str());
+      bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (ok) return true;
+    }
+    spdlog::warn("listen {}: {}", channel_, one_line(PQerrorMessage(c_)));
+    PQfinish(c_);
+    c_ = nullptr;
+    return false;
+  }
+  void check_queue() {
+    PGresult* r = PQexec(c_, "SELECT pg_notification_queue_usage()");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+      double usage = std::strtod(PQgetvalue(r, 0, 0), nullptr);
+      bool pause = usage > 0.5;
+      if (pause != notify_paused_.exchange(pause))
+        spdlog::warn("notification queue {:.0f}% full: this instance's messages to other instances {}", usage * 100,
+                     pause ? "paused" : "resumed");
+    }
+    PQclear(r);
+  }
+  void run() {
+    int64_t heard = now_ms(), checked = 0;
+    while (!stop_) {
+      if (!c_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        if (stop_ || !connect()) continue;
+        spdlog::info("listen {}: connection made anew; messages after {} may have been missed", channel_, heard);
+        on_gap_(heard);
+      }
+      pollfd p{PQsocket(c_), POLLIN, 0};
+      int n = ::poll(&p, 1, 200);
+      if (n < 0 && errno != EINTR) break;
+      if (PQconsumeInput(c_) != 1 || PQstatus(c_) != CONNECTION_OK) {
+        spdlog::warn("listen {}: connection lost: {}", channel_, one_line(PQerrorMessage(c_)));
+        PQfinish(c_);
+        c_ = nullptr;
+        continue;
+      }
+      while (PGnotify* m = PQnotifies(c_)) {
+        try {
+          on_message_(m->extra ? std::string_view(m->extra) : std::string_view());
+        } catch (const std::exception& e) {
+          spdlog::error("listen {}: message not handled: {}", channel_, e.what());
+        }
+        PQfreemem(m);
+      }
+      heard = now_ms();
+      if (heard - checked >= 10000) {
+        checked = heard;
+        check_queue();
+      }
+    }
+  }
+
+  std::string url_, channel_;
+  Db::OnMessage on_message_;
+  Db::OnGap on_gap_;
+  std::atomic<bool>& notify_paused_;
+  PGconn* c_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 thread_local Tx* current_tx = nullptr;
@@ -398,7 +502,7 @@ class PgDb : public Db {
     --queued_;
     Guard g{this, std::move(c)};
     for (int attempt = 0;; ++attempt) {
-      PgTx tx(*g.c);
+      PgTx tx(*g.c, notify_paused_);
       try {
         g.c->plain("BEGIN");
       } catch (const Error&) {
@@ -478,6 +582,10 @@ class PgDb : public Db {
   // through PGPASSWORD, never on its command line; MANYI_PG_DUMP names another pg_dump binary.
   void backup_to(const std::string& path) override { run_pg_dump(url_, path); }
 
+  std::unique_ptr<Listener> listen(const std::string& channel, OnMessage on_message, OnGap on_gap) override {
+    return std::make_unique<PgListener>(url_, channel, std::move(on_message), std::move(on_gap), notify_paused_);
+  }
+
  private:
   struct Guard {
     PgDb* d;
@@ -531,6 +639,7 @@ class PgDb : public Db {
   int size_ = 16;
   int wait_ms_ = 5000;
   std::atomic<int64_t> queued_{0}, commits_{0}, jobs_{0}, waits_{0}, timeouts_{0}, unavailable_{0};
+  std::atomic<bool> notify_paused_{false};
 };
 
 }  // namespace

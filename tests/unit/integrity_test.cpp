@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "feedback/integrity.hpp"
 #include "feedback/qr.hpp"
@@ -311,6 +313,134 @@ TEST(Integrity, ReplayedHeldRatingsAreNotHeldAgain) {
   auto v = t.check_and_record(top("dev-replay11", 4, T0 + 3000, "198.51.100.0/24", 1, 93));
   EXPECT_TRUE(has(v, "device_burst"));
   EXPECT_EQ(held_ids(v, "device_burst"), (std::vector<int64_t>{91, 92}));
+}
+
+// ---- several instances: each observes the ratings the others store ----
+namespace {
+// Two instances behind one load balancer: a rating is checked where it arrives and, once
+// stored, observed by the other (as its message reaches it). held: every rating any verdict or
+// observation held, and the flagged ones.
+struct Pair {
+  IntegrityTracker a, b;
+  std::set<int64_t> held;
+  std::map<int64_t, std::string> why;
+  void take(const Verdict& v) {
+    for (auto& h : v.holds) {
+      held.insert(h.rating_id);
+      why[h.rating_id] = h.flag;
+    }
+  }
+  // Checked on `at`, then observed by the other; refused: false.
+  bool rate(IntegrityTracker& at, IntegrityTracker& other, const Submission& s) {
+    auto v = at.check_and_record(s);
+    take(v);
+    if (v.duplicate) return false;
+    if (!v.flags.empty()) held.insert(s.rating_id);
+    take(other.observe(s, !v.flags.empty()));
+    return true;
+  }
+};
+}  // namespace
+
+TEST(Integrity, AWifiFarmSpreadOverTwoInstancesMeetsOneThreshold) {
+  // Six fresh devices on one network rate one point, the load balancer alternating: each
+  // instance alone sees three (under the farm's five) — shared, all six are held.
+  Pair p;
+  for (int i = 0; i < 6; ++i)
+    p.rate(i % 2 ? p.b : p.a, i % 2 ? p.a : p.b,
+           top("dev-lbfarm" + std::to_string(1000 + i), 7, T0 + i * 30'000, "203.0.113.0/24", 3, 300 + i));
+  EXPECT_EQ(p.held, (std::set<int64_t>{300, 301, 302, 303, 304, 305}));
+  // Not shared, the same burst passes whole.
+  IntegrityTracker a, b;
+  int flagged = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto v = (i % 2 ? b : a).check_and_record(
+        top("dev-lbfarm" + std::to_string(2000 + i), 7, T0 + i * 30'000, "203.0.113.0/24", 3, 400 + i));
+    flagged += !v.flags.empty() || !v.holds.empty();
+  }
+  EXPECT_EQ(flagged, 0);
+}
+
+TEST(Integrity, ARatingHeardLateStillCountsInItsWindow) {
+  // Instance b hears a's three ratings only after storing its own three (a slow link): the
+  // window is ordered by time, so the sixth one heard crosses the threshold there.
+  IntegrityTracker a, b;
+  std::set<int64_t> held;
+  std::vector<Submission> from_a;
+  for (int i = 0; i < 3; ++i) {
+    auto s = top("dev-late" + std::to_string(1000 + i), 7, T0 + i * 2 * 30'000, "203.0.113.0/24", 3, 500 + 2 * i);
+    EXPECT_TRUE(a.check_and_record(s).flags.empty());
+    from_a.push_back(s);
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto s = top("dev-late" + std::to_string(2000 + i), 7, T0 + (i * 2 + 1) * 30'000, "203.0.113.0/24", 3, 501 + 2 * i);
+    EXPECT_TRUE(b.check_and_record(s).flags.empty());
+  }
+  for (auto& s : from_a)
+    for (auto& h : b.observe(s, false).holds) held.insert(h.rating_id);
+  EXPECT_EQ(held, (std::set<int64_t>{500, 501, 502, 503, 504, 505}));
+  // Heard again (read back after a lost connection), nothing counts twice.
+  for (auto& s : from_a) EXPECT_TRUE(b.observe(s, false, false).holds.empty());
+}
+
+TEST(Integrity, HonestRatersOverTwoInstancesAreNotHeld) {
+  // The busy carrier address, 40 patients over 12 points, alternating instances; a patient who
+  // rates again the next day at the other instance.
+  Pair p;
+  for (int i = 0; i < 40; ++i) {
+    auto s = sub("dev-lbnat" + std::to_string(100000 + i), 50 + i % 12, i % 2 ? 5 : 4, T0 + i * 45'000, "112.96.0.0/24", 4);
+    s.rating_id = 600 + i;
+    EXPECT_TRUE(p.rate(i % 2 ? p.b : p.a, i % 2 ? p.a : p.b, s)) << i;
+  }
+  auto again = top("dev-lbnat100001", 51, T0 + 26 * 3600'000LL, "112.96.0.0/24", 4, 700);
+  EXPECT_TRUE(p.rate(p.a, p.b, again));
+  EXPECT_TRUE(p.held.empty());
+  // Each instance now refuses that device at that point as a duplicate.
+  EXPECT_TRUE(p.b.check_and_record(top("dev-lbnat100001", 51, T0 + 26 * 3600'000LL + 60'000, "112.96.0.0/24", 4, 701))
+                  .duplicate);
+}
+
+TEST(Integrity, ATopRatingBothInstancesAcceptedAtOnceIsHeldOnce) {
+  // A double tap lands on both instances before either has heard of the other: both accept;
+  // once each hears the other's, the later one is held as a duplicate — the same one on both.
+  IntegrityTracker a, b;
+  auto first = top("dev-double01", 9, T0, "198.51.100.0/24", 1, 800);
+  auto later = top("dev-double01", 9, T0 + 400, "198.51.100.0/24", 1, 801);
+  EXPECT_FALSE(a.check_and_record(first).duplicate);
+  EXPECT_FALSE(b.check_and_record(later).duplicate);
+  auto on_a = a.observe(later, false);
+  auto on_b = b.observe(first, false);
+  EXPECT_EQ(held_ids(on_a, "duplicate"), (std::vector<int64_t>{801}));
+  EXPECT_EQ(held_ids(on_b, "duplicate"), (std::vector<int64_t>{801}));
+  // A 基本满意 double tap is not held (the rules hold top ratings only); a new visit the next
+  // day is not a duplicate.
+  IntegrityTracker c, d;
+  auto low1 = sub("dev-double02", 9, 3, T0);
+  low1.rating_id = 810;
+  auto low2 = sub("dev-double02", 9, 3, T0 + 300);
+  low2.rating_id = 811;
+  c.check_and_record(low1);
+  d.check_and_record(low2);
+  EXPECT_TRUE(c.observe(low2, false).holds.empty());
+  EXPECT_TRUE(d.observe(low1, false).holds.empty());
+  auto next_day = top("dev-double01", 9, T0 + 25 * 3600'000LL, "198.51.100.0/24", 1, 802);
+  EXPECT_TRUE(a.observe(next_day, false).holds.empty());
+}
+
+TEST(Integrity, ADeviceAndAPhoneSpreadOverTwoInstancesAreHeld) {
+  Pair p;  // one device, four points in minutes (three allowed), alternating instances
+  for (int i = 0; i < 4; ++i)
+    p.rate(i % 2 ? p.b : p.a, i % 2 ? p.a : p.b, top("dev-lbburst1", 10 + i, T0 + i * 60'000, "198.51.100.0/24", 1, 900 + i));
+  EXPECT_EQ(p.held, (std::set<int64_t>{900, 901, 902, 903}));
+  Pair q;  // one phone number on three units the same day, alternating instances and devices
+  int64_t morning = 1'750'033'200'000;
+  for (int i = 0; i < 3; ++i) {
+    auto s = top("dev-lbphone" + std::to_string(i), 20 + i, morning + i * 600'000, "10." + std::to_string(i) + ".0.0/24",
+                 20 + i, 950 + i);
+    s.phone = "ph-lbrecycled";
+    q.rate(i % 2 ? q.b : q.a, i % 2 ? q.a : q.b, s);
+  }
+  EXPECT_EQ(q.held, (std::set<int64_t>{950, 951, 952}));
 }
 
 TEST(Integrity, NetworksGroupAddresses) {

@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres.hpp"
@@ -513,6 +514,84 @@ TEST_P(Store, PingStatsAndBackup) {
   }
   EXPECT_THROW(open("mysql://x"), Error);
   EXPECT_THROW(open("sqlite:"), Error);
+}
+
+// Messages between instances (Tx::notify / Db::listen): a committed transaction's reach every
+// listener — of this Db and of another opened on the same database — in order; a rolled-back
+// one's never. When the listening connection is killed it is made anew, says since when it may
+// have missed messages, and hears the next ones. SQLite serves one process: nothing to listen to.
+TEST_P(Store, MessagesReachTheOtherInstancesOnlyWhenTheirTransactionCommits) {
+  if (db_->backend() == Backend::sqlite) {
+    EXPECT_EQ(db_->listen("manyi_test", [](std::string_view) {}, [](int64_t) {}), nullptr);
+    db_->write([](Tx& tx) { tx.notify("manyi_test", "nobody hears this"); });  // and nothing fails
+    return;
+  }
+  struct Heard {
+    std::mutex mu;
+    std::vector<std::string> messages;
+    std::vector<int64_t> gaps;
+    size_t size() {
+      std::lock_guard lk(mu);
+      return messages.size();
+    }
+  };
+  auto heard_by = [](Heard& h) {
+    return std::make_pair([&h](std::string_view m) { std::lock_guard lk(h.mu); h.messages.emplace_back(m); },
+                          [&h](int64_t since) { std::lock_guard lk(h.mu); h.gaps.push_back(since); });
+  };
+  auto other = open(tmp_->url());  // a second instance
+  Heard mine, theirs;
+  auto [m1, g1] = heard_by(mine);
+  auto [m2, g2] = heard_by(theirs);
+  auto l1 = db_->listen("manyi_test", m1, g1);
+  auto l2 = other->listen("manyi_test", m2, g2);
+  ASSERT_NE(l1, nullptr);
+  auto wait = [](Heard& h, size_t n) {
+    for (int i = 0; i < 500 && h.size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return h.size();
+  };
+  db_->write([](Tx& tx) {
+    tx.exec("INSERT INTO t(id) VALUES (1)");
+    tx.notify("manyi_test", "first 满意");
+    tx.notify("manyi_test", "second");
+  });
+  EXPECT_THROW(db_->write([](Tx& tx) {
+                 tx.notify("manyi_test", "rolled back");
+                 throw std::runtime_error("no");
+               }),
+               std::runtime_error);
+  db_->write([](Tx& tx) { tx.notify("manyi_other_channel", "not for these listeners"); });
+  other->write([](Tx& tx) { tx.notify("manyi_test", "third"); });
+  EXPECT_EQ(wait(mine, 3), 3u);
+  EXPECT_EQ(wait(theirs, 3), 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // nothing more comes
+  for (Heard* h : {&mine, &theirs}) {
+    std::lock_guard lk(h->mu);
+    EXPECT_EQ(h->messages, (std::vector<std::string>{"first 满意", "second", "third"}));
+    EXPECT_TRUE(h->gaps.empty());
+  }
+  // The instances' listening connections die (a PostgreSQL restart, a network cut).
+  int64_t before = now_ms();
+  auto killed = scalar_i64(db_->query(
+      "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND "
+      "application_name = 'manyi listener'"));
+  EXPECT_EQ(killed.value_or(0), 2);
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lk(theirs.mu);
+      if (!theirs.gaps.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lk(theirs.mu);
+    ASSERT_EQ(theirs.gaps.size(), 1u) << "the listener never came back";
+    EXPECT_LE(theirs.gaps[0], before + 1000) << "it says it missed nothing before the connection died";
+  }
+  db_->write([](Tx& tx) { tx.notify("manyi_test", "after"); });
+  EXPECT_EQ(wait(theirs, 4), 4u);
+  l1.reset();  // stops its thread
+  l2.reset();
 }
 
 TEST(StoreHelpers, PgPlaceholdersSkipQuotedText) {
