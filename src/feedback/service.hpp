@@ -263,7 +263,7 @@ class FeedbackService {
   std::once_flag flusher_started_;
 
   std::unique_ptr<store::Listener> listener_;  // set while the windows are shared
-  uint64_t instance_ = 0;                      // names this instance's messages
+  std::string instance_;                       // names this instance's messages (16 hex digits)
   std::atomic<int64_t> shared_sent_{0}, shared_heard_{0}, shared_holds_{0}, shared_gaps_{0};
 };
 

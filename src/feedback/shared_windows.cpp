@@ -30,7 +30,9 @@ constexpr int64_t kMissedSlackMs = 5000;  // batches commit out of id order by u
 
 void FeedbackService::share_windows() {
   if (listener_) return;
-  randombytes_buf(&instance_, sizeof instance_);
+  uint64_t token;
+  randombytes_buf(&token, sizeof token);
+  instance_ = fmt::format("{:016x}", token);
   listener_ = db_.listen(
       kChannel, [this](std::string_view payload) { observe_shared(payload); },
       [this](int64_t since) { observe_missed(since); });
@@ -40,7 +42,7 @@ void FeedbackService::share_windows() {
 // Inside the batch's transaction, after its rows: one message per ~7 KB of ratings.
 void FeedbackService::publish_shared(store::Tx& tx, const std::vector<Prepared*>& items) {
   if (!listener_) return;
-  const std::string head = fmt::format("{{\"i\":\"{:016x}\",\"r\":[", instance_);
+  const std::string head = "{\"i\":\"" + instance_ + "\",\"r\":[";
   std::string msg;
   int64_t n = 0;
   auto send = [&] {
@@ -77,7 +79,7 @@ void FeedbackService::observe_shared(std::string_view payload) {
     spdlog::warn("integrity: a shared-window message not understood ({} bytes)", payload.size());
     return;
   }
-  if (m["i"] == fmt::format("{:016x}", instance_)) return;  // this instance's own
+  if (m["i"] == instance_) return;  // this instance's own
   std::vector<Hold> holds;
   for (auto& r : m["r"]) {
     if (!r.is_array() || r.size() < 12) continue;
